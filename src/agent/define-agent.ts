@@ -1,0 +1,62 @@
+import type { z } from "zod";
+import type { RetryOptions } from "../engine/resilience.ts";
+
+/** What an agent's `run` receives besides its input. */
+export interface AgentContext {
+  /** Aborted on timeout or when the run is cancelled; pass it to fetch and friends. */
+  signal: AbortSignal;
+  /** The run's original goal, so every agent can check its work against it. */
+  goal: string | null;
+  /** Stable across attempts of this step: send it to outside systems to de-duplicate. */
+  idempotencyKey: string;
+  runId: string;
+  stepKey: string;
+  attempt: number;
+  logger: Logger;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export type DataAccess = "none" | "public" | "internal" | "confidential" | "restricted";
+export type RiskCategory = "minimal" | "limited" | "high";
+
+/** Inventory metadata: who owns the agent, what it touches, how often it must be reviewed. */
+export interface AgentInventory {
+  owner: string;
+  purpose: string;
+  dataAccess?: DataAccess;
+  risk?: RiskCategory;
+  /** Days between reviews; the inventory shows when the next one is due. */
+  reviewEveryDays?: number;
+  /** The model (or model version) the agent relies on, for the inventory. */
+  modelVersion?: string;
+}
+
+export interface AgentDefinition<I = any, O = any> extends AgentInventory {
+  name: string;
+  input: z.ZodType<I>;
+  output: z.ZodType<O>;
+  run(input: I, context: AgentContext): Promise<O> | O;
+  /** Milliseconds before the attempt is aborted and fails with STEP_TIMEOUT. */
+  timeout?: number;
+  retry?: RetryOptions;
+}
+
+/** A registered worker with an identity, schemas and inventory metadata. */
+export interface Agent<I = any, O = any> extends AgentDefinition<I, O> {
+  readonly kind: "agent";
+}
+
+const agentNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
+
+/** Defines an agent. Names are kebab-case and unique within a runtime. */
+export function defineAgent<I, O>(definition: AgentDefinition<I, O>): Agent<I, O> {
+  if (!agentNamePattern.test(definition.name)) {
+    throw new TypeError(`Agent name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`);
+  }
+  return { ...definition, kind: "agent" };
+}

@@ -1,0 +1,144 @@
+import type { SerializedError } from "../errors.ts";
+import { decodeJson, encodeJson } from "../store/json.ts";
+import type { RunStatus, RunsTable } from "../store/schema.ts";
+import type { Db } from "../store/store.ts";
+
+/** A run as callers see it. */
+export interface RunRecord {
+  id: string;
+  workflow: string;
+  status: RunStatus;
+  input: unknown;
+  output: unknown;
+  error: SerializedError | undefined;
+  goal: string | null;
+  principal: string;
+  parentRunId: string | null;
+  parentStepKey: string | null;
+  createdAt: number;
+  updatedAt: number;
+  endedAt: number | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+}
+
+export interface RunFilter {
+  workflow?: string;
+  status?: RunStatus | RunStatus[];
+  parentRunId?: string | null;
+  limit?: number;
+}
+
+export function toRunRecord(row: RunsTable): RunRecord {
+  return {
+    id: row.id,
+    workflow: row.workflow,
+    status: row.status,
+    input: decodeJson(row.input),
+    output: decodeJson(row.output),
+    error: decodeJson<SerializedError>(row.error),
+    goal: row.goal,
+    principal: row.principal,
+    parentRunId: row.parent_run_id,
+    parentStepKey: row.parent_step_key,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    endedAt: row.ended_at === null ? null : Number(row.ended_at),
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
+  };
+}
+
+export async function insertRun(
+  db: Db,
+  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "createdAt" | "leaseOwner" | "leaseExpiresAt">,
+): Promise<void> {
+  await db
+    .insertInto("runs")
+    .values({
+      id: run.id,
+      workflow: run.workflow,
+      status: "running",
+      input: encodeJson(run.input) ?? "null",
+      output: null,
+      error: null,
+      goal: run.goal,
+      principal: run.principal,
+      parent_run_id: run.parentRunId,
+      parent_step_key: run.parentStepKey,
+      created_at: run.createdAt,
+      updated_at: run.createdAt,
+      ended_at: null,
+      lease_owner: run.leaseOwner,
+      lease_expires_at: run.leaseExpiresAt,
+    })
+    .execute();
+}
+
+export async function getRunRecord(db: Db, runId: string): Promise<RunRecord | undefined> {
+  const row = await db.selectFrom("runs").selectAll().where("id", "=", runId).executeTakeFirst();
+  return row ? toRunRecord(row) : undefined;
+}
+
+export async function listRunRecords(db: Db, filter: RunFilter = {}): Promise<RunRecord[]> {
+  let query = db.selectFrom("runs").selectAll().orderBy("created_at", "desc").orderBy("id", "desc");
+  if (filter.workflow) query = query.where("workflow", "=", filter.workflow);
+  if (filter.status) query = query.where("status", "in", Array.isArray(filter.status) ? filter.status : [filter.status]);
+  if (filter.parentRunId === null) query = query.where("parent_run_id", "is", null);
+  else if (filter.parentRunId) query = query.where("parent_run_id", "=", filter.parentRunId);
+  const rows = await query.limit(filter.limit ?? 50).execute();
+  return rows.map(toRunRecord);
+}
+
+/** Ends a run (or parks it as waiting) and gives up its lease. */
+export async function finishRun(
+  db: Db,
+  runId: string,
+  outcome: { status: RunStatus; output?: unknown; error?: SerializedError; at: number },
+): Promise<void> {
+  const ended = outcome.status !== "waiting" && outcome.status !== "running";
+  await db
+    .updateTable("runs")
+    .set({
+      status: outcome.status,
+      output: encodeJson(outcome.output),
+      error: encodeJson(outcome.error),
+      updated_at: outcome.at,
+      ended_at: ended ? outcome.at : null,
+      lease_owner: null,
+      lease_expires_at: null,
+    })
+    .where("id", "=", runId)
+    .execute();
+}
+
+/**
+ * Takes the run's lease if it is free, expired or already ours (or `force`). Returns false
+ * when another live owner holds it. The conditional update makes this safe across processes.
+ */
+export async function acquireLease(
+  db: Db,
+  runId: string,
+  options: { owner: string; now: number; leaseMs: number; force?: boolean },
+): Promise<boolean> {
+  let query = db
+    .updateTable("runs")
+    .set({ lease_owner: options.owner, lease_expires_at: options.now + options.leaseMs, status: "running", updated_at: options.now })
+    .where("id", "=", runId);
+  if (!options.force) {
+    query = query.where((where) =>
+      where.or([where("lease_owner", "is", null), where("lease_owner", "=", options.owner), where("lease_expires_at", "<", options.now)]),
+    );
+  }
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function renewLease(db: Db, runId: string, options: { owner: string; now: number; leaseMs: number }): Promise<void> {
+  await db
+    .updateTable("runs")
+    .set({ lease_expires_at: options.now + options.leaseMs })
+    .where("id", "=", runId)
+    .where("lease_owner", "=", options.owner)
+    .execute();
+}

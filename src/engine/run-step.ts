@@ -1,0 +1,124 @@
+import type { Transaction } from "kysely";
+import { CadreError, toCadreError } from "../errors.ts";
+import type { Database, StepType } from "../store/schema.ts";
+import { AbortedError, NonDeterminismError, StepTimeoutError } from "./engine-errors.ts";
+import type { EventBus } from "./events.ts";
+import { idempotencyKeyFor } from "./ids.ts";
+import type { Journal } from "./journal.ts";
+import { withRetry, withTimeout, type RetryOptions } from "./resilience.ts";
+
+/** What every attempt of a step receives. */
+export interface AttemptContext {
+  signal: AbortSignal;
+  idempotencyKey: string;
+  attempt: number;
+  stepKey: string;
+}
+
+/** Writes that must commit with the journal: governance places holds on start and settles on end. */
+export interface StepHooks {
+  started?(tx: Transaction<Database>, attempt: AttemptContext): Promise<void>;
+  ended?(tx: Transaction<Database>, attempt: AttemptContext, outcome: { ok: boolean; output?: unknown; error?: CadreError }): Promise<void>;
+}
+
+/** The per-run services a step needs. */
+export interface StepEnvironment {
+  runId: string;
+  journal: Journal;
+  events: EventBus;
+  signal: AbortSignal;
+  now(): number;
+}
+
+export interface StepSpec<T> {
+  position: string;
+  key: string;
+  name: string;
+  type: StepType;
+  agent?: string | null;
+  input?: unknown;
+  timeoutMs?: number | undefined;
+  retry?: RetryOptions | undefined;
+  hooks?: StepHooks | undefined;
+  execute(attempt: AttemptContext): Promise<T>;
+}
+
+/**
+ * Runs one durable step: returns the journaled output when the step already completed,
+ * otherwise journals `started`, runs the effect under its timeout, journals the outcome
+ * and retries per policy. A final failure is thrown with the run and step attached.
+ */
+export async function runStep<T>(environment: StepEnvironment, spec: StepSpec<T>): Promise<T> {
+  const { journal, events, runId } = environment;
+  const agent = spec.agent ?? null;
+  const previous = journal.at(spec.position);
+  if (previous) {
+    if (previous.name !== spec.name || previous.type !== spec.type) {
+      throw new NonDeterminismError({
+        runId,
+        position: spec.position,
+        journaled: `${previous.type} "${previous.name}"`,
+        requested: `${spec.type} "${spec.name}"`,
+      });
+    }
+    if (previous.status === "completed") {
+      events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: previous.attempt, status: "completed", durationMs: 0, replayed: true });
+      return previous.output as T;
+    }
+  }
+  const firstAttempt = (previous?.attempt ?? 0) + 1;
+  const idempotencyKey = previous?.idempotencyKey ?? idempotencyKeyFor(runId, spec.key);
+
+  try {
+    return await withRetry(spec.retry, environment.signal, async (index) => {
+      if (environment.signal.aborted) throw new AbortedError(`Run ${runId} was aborted before step ${spec.key}.`, { runId, stepKey: spec.key });
+      const attempt = firstAttempt + index - 1;
+      return runAttempt(environment, spec, { attempt, idempotencyKey, stepKey: spec.key, signal: environment.signal });
+    });
+  } catch (error) {
+    const failure = toCadreError(error);
+    failure.details.runId ??= runId;
+    failure.details.stepKey ??= spec.key;
+    if (agent) failure.details.agent ??= agent;
+    throw failure;
+  }
+}
+
+async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, base: AttemptContext): Promise<T> {
+  const { journal, events, runId } = environment;
+  const agent = spec.agent ?? null;
+  const startedAt = environment.now();
+  await journal.started(
+    { key: spec.key, attempt: base.attempt, name: spec.name, type: spec.type, agent, input: spec.input, idempotencyKey: base.idempotencyKey, startedAt },
+    spec.hooks?.started ? (tx) => spec.hooks!.started!(tx, base) : undefined,
+  );
+  events.emit("step-start", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt });
+
+  let output: T;
+  try {
+    output = await withTimeout(
+      spec.timeoutMs,
+      base.signal,
+      (signal) => spec.execute({ ...base, signal }),
+      () => new StepTimeoutError({ runId, stepKey: spec.key, timeoutMs: spec.timeoutMs!, agent }),
+    );
+  } catch (thrown) {
+    const error = toCadreError(thrown);
+    const endedAt = environment.now();
+    await journal.ended(
+      spec.key,
+      { status: "failed", error: error.toJSON(), endedAt },
+      spec.hooks?.ended ? (tx) => spec.hooks!.ended!(tx, base, { ok: false, error }) : undefined,
+    );
+    events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "failed", durationMs: endedAt - startedAt, error: error.toJSON(), replayed: false });
+    throw error;
+  }
+  const endedAt = environment.now();
+  await journal.ended(
+    spec.key,
+    { status: "completed", output, endedAt },
+    spec.hooks?.ended ? (tx) => spec.hooks!.ended!(tx, base, { ok: true, output }) : undefined,
+  );
+  events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "completed", durationMs: endedAt - startedAt, replayed: false });
+  return output;
+}

@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto";
+import type { Agent } from "../agent/define-agent.ts";
+import type { Store } from "../store/store.ts";
+
+/** A stable hash of what an agent is: its metadata and code, so a changed definition gets a new version. */
+export function definitionHash(agent: Agent): string {
+  const described = describeAgent(agent);
+  return createHash("sha256").update(JSON.stringify({ ...described, code: agent.run.toString() })).digest("hex").slice(0, 16);
+}
+
+function describeAgent(agent: Agent) {
+  return {
+    name: agent.name,
+    owner: agent.owner,
+    purpose: agent.purpose,
+    dataAccess: agent.dataAccess ?? "none",
+    risk: agent.risk ?? "minimal",
+    modelVersion: agent.modelVersion ?? null,
+    reviewEveryDays: agent.reviewEveryDays ?? null,
+    timeout: agent.timeout ?? null,
+    retry: agent.retry ?? null,
+  };
+}
+
+/**
+ * Records every agent definition in the store so the CLI can list the inventory without
+ * loading user code. A changed definition bumps the version; status and reviews are kept.
+ */
+export async function upsertInventory(store: Store, agents: Agent[], now: number): Promise<void> {
+  if (agents.length === 0) return;
+  await store.transaction(async (tx) => {
+    for (const agent of agents) {
+      const hash = definitionHash(agent);
+      const described = describeAgent(agent);
+      const existing = await tx.selectFrom("agents").select(["definition_hash", "version"]).where("name", "=", agent.name).executeTakeFirst();
+      if (existing?.definition_hash === hash) continue;
+      const row = {
+        definition_hash: hash,
+        owner: described.owner,
+        purpose: described.purpose,
+        data_access: described.dataAccess,
+        risk: described.risk,
+        model: described.modelVersion,
+        review_every_days: described.reviewEveryDays,
+        definition: JSON.stringify(described),
+        updated_at: now,
+      };
+      if (existing) {
+        await tx.updateTable("agents").set({ ...row, version: existing.version + 1 }).where("name", "=", agent.name).execute();
+      } else {
+        await tx
+          .insertInto("agents")
+          .values({ ...row, name: agent.name, version: 1, status: "active", status_reason: null, status_changed_at: null, last_reviewed_at: null, created_at: now })
+          .execute();
+      }
+    }
+  });
+}

@@ -1,0 +1,5 @@
+export { openStore, defaultStoreLocation } from "./open-store.ts";
+export type { Store, StoreDialect, Db } from "./store.ts";
+export type { Database, RunStatus, StepStatus, StepType } from "./schema.ts";
+export { StoreCorruptError, StoreNotCadreError, StoreTooNewError } from "./store-errors.ts";
+export { latestSchemaVersion } from "./migrations.ts";

@@ -1,0 +1,178 @@
+import { sql, type Kysely } from "kysely";
+
+/** One forward-only schema change. Versions are dense and never reused. */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Kysely<any>): Promise<void>;
+}
+
+const money = "bigint" as const;
+const time = "bigint" as const;
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "runs, journal, inventory, ledger, audit",
+    async up(db) {
+      await db.schema
+        .createTable("runs")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("workflow", "text", (column) => column.notNull())
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("input", "text", (column) => column.notNull())
+        .addColumn("output", "text")
+        .addColumn("error", "text")
+        .addColumn("goal", "text")
+        .addColumn("principal", "text", (column) => column.notNull())
+        .addColumn("parent_run_id", "text")
+        .addColumn("parent_step_key", "text")
+        .addColumn("created_at", time, (column) => column.notNull())
+        .addColumn("updated_at", time, (column) => column.notNull())
+        .addColumn("ended_at", time)
+        .addColumn("lease_owner", "text")
+        .addColumn("lease_expires_at", time)
+        .execute();
+      await db.schema.createIndex("runs_by_status").on("runs").columns(["status", "created_at"]).execute();
+      await db.schema.createIndex("runs_by_parent").on("runs").column("parent_run_id").execute();
+
+      await db.schema
+        .createTable("steps")
+        .addColumn("run_id", "text", (column) => column.notNull())
+        .addColumn("key", "text", (column) => column.notNull())
+        .addColumn("attempt", "integer", (column) => column.notNull())
+        .addColumn("name", "text", (column) => column.notNull())
+        .addColumn("type", "text", (column) => column.notNull())
+        .addColumn("agent", "text")
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("input", "text")
+        .addColumn("output", "text")
+        .addColumn("error", "text")
+        .addColumn("idempotency_key", "text", (column) => column.notNull())
+        .addColumn("started_at", time, (column) => column.notNull())
+        .addColumn("ended_at", time)
+        .addColumn("duration_ms", "integer")
+        .addPrimaryKeyConstraint("steps_pk", ["run_id", "key", "attempt"])
+        .execute();
+      await db.schema.createIndex("steps_by_agent").on("steps").columns(["agent", "status", "ended_at"]).execute();
+
+      await db.schema
+        .createTable("agents")
+        .addColumn("name", "text", (column) => column.primaryKey())
+        .addColumn("definition_hash", "text", (column) => column.notNull())
+        .addColumn("version", "integer", (column) => column.notNull())
+        .addColumn("owner", "text", (column) => column.notNull())
+        .addColumn("purpose", "text", (column) => column.notNull())
+        .addColumn("data_access", "text", (column) => column.notNull())
+        .addColumn("risk", "text", (column) => column.notNull())
+        .addColumn("model", "text")
+        .addColumn("review_every_days", "integer")
+        .addColumn("last_reviewed_at", time)
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("status_reason", "text")
+        .addColumn("status_changed_at", time)
+        .addColumn("definition", "text", (column) => column.notNull())
+        .addColumn("created_at", time, (column) => column.notNull())
+        .addColumn("updated_at", time, (column) => column.notNull())
+        .execute();
+
+      await db.schema
+        .createTable("credentials")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("agent", "text", (column) => column.notNull())
+        .addColumn("prefix", "text", (column) => column.notNull())
+        .addColumn("secret_hash", "text", (column) => column.notNull())
+        .addColumn("created_at", time, (column) => column.notNull())
+        .addColumn("revoked_at", time)
+        .addColumn("last_used_at", time)
+        .execute();
+      await db.schema.createIndex("credentials_by_agent").on("credentials").column("agent").execute();
+
+      await db.schema
+        .createTable("grants")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("agent", "text", (column) => column.notNull())
+        .addColumn("scope", "text", (column) => column.notNull())
+        .addColumn("resource", "text", (column) => column.notNull())
+        .addColumn("kind", "text", (column) => column.notNull())
+        .addColumn("expires_at", time)
+        .addColumn("max_uses", "integer")
+        .addColumn("uses", "integer", (column) => column.notNull().defaultTo(0))
+        .addColumn("run_id", "text")
+        .addColumn("step_key", "text")
+        .addColumn("created_at", time, (column) => column.notNull())
+        .addColumn("revoked_at", time)
+        .execute();
+      await db.schema.createIndex("grants_by_agent").on("grants").columns(["agent", "scope"]).execute();
+
+      await db.schema
+        .createTable("accounts")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("kind", "text", (column) => column.notNull())
+        .addColumn("name", "text", (column) => column.notNull())
+        .addColumn("run_id", "text")
+        .addColumn("agent", "text")
+        .addColumn("parent_id", "text")
+        .addColumn("balance", money, (column) => column.notNull())
+        .addColumn("reserved", money, (column) => column.notNull())
+        .addColumn("spent", money, (column) => column.notNull())
+        .addColumn("created_at", time, (column) => column.notNull())
+        .addColumn("closed_at", time)
+        .execute();
+      await db.schema.createIndex("accounts_by_run").on("accounts").column("run_id").execute();
+
+      await db.schema
+        .createTable("holds")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("reservation_id", "text", (column) => column.notNull())
+        .addColumn("account_id", "text", (column) => column.notNull())
+        .addColumn("amount", money, (column) => column.notNull())
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("run_id", "text")
+        .addColumn("step_key", "text")
+        .addColumn("created_at", time, (column) => column.notNull())
+        .addColumn("closed_at", time)
+        .execute();
+      await db.schema.createIndex("holds_by_reservation").on("holds").column("reservation_id").execute();
+      await db.schema.createIndex("holds_by_status").on("holds").columns(["status", "run_id"]).execute();
+
+      await db.schema
+        .createTable("ledger_entries")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("kind", "text", (column) => column.notNull())
+        .addColumn("from_account", "text")
+        .addColumn("to_account", "text")
+        .addColumn("amount", money, (column) => column.notNull())
+        .addColumn("run_id", "text")
+        .addColumn("step_key", "text")
+        .addColumn("agent", "text")
+        .addColumn("subject", "text")
+        .addColumn("units", "text")
+        .addColumn("created_at", time, (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex("ledger_by_run").on("ledger_entries").column("run_id").execute();
+      await db.schema.createIndex("ledger_by_agent").on("ledger_entries").columns(["agent", "created_at"]).execute();
+
+      await db.schema
+        .createTable("audit_log")
+        .addColumn("seq", "bigint", (column) => column.primaryKey())
+        .addColumn("at", time, (column) => column.notNull())
+        .addColumn("kind", "text", (column) => column.notNull())
+        .addColumn("run_id", "text")
+        .addColumn("step_key", "text")
+        .addColumn("workflow", "text")
+        .addColumn("agent", "text")
+        .addColumn("principal", "text")
+        .addColumn("data", "text", (column) => column.notNull())
+        .addColumn("prev_hash", "text", (column) => column.notNull())
+        .addColumn("hash", "text", (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex("audit_by_run").on("audit_log").column("run_id").execute();
+    },
+  },
+];
+
+export const latestSchemaVersion = migrations[migrations.length - 1]!.version;
+
+/** Used by the dialects to detect the empty database that a fresh store starts from. */
+export const metaTableDdl = sql`create table if not exists cadre_meta (key text primary key, value text not null)`;

@@ -1,0 +1,162 @@
+import type { ColumnType } from "kysely";
+
+/**
+ * The tables of a Cadre store. Both dialects hold the same schema: text for ids and JSON,
+ * 64-bit integers for money (micro-units) and times (epoch milliseconds).
+ */
+export interface Database {
+  cadre_meta: MetaTable;
+  runs: RunsTable;
+  steps: StepsTable;
+  agents: AgentsTable;
+  credentials: CredentialsTable;
+  grants: GrantsTable;
+  accounts: AccountsTable;
+  holds: HoldsTable;
+  ledger_entries: LedgerEntriesTable;
+  audit_log: AuditLogTable;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export type RunStatus = "pending" | "running" | "waiting" | "completed" | "partial" | "failed" | "cancelled";
+
+export interface RunsTable {
+  id: string;
+  workflow: string;
+  status: RunStatus;
+  input: string;
+  output: string | null;
+  error: string | null;
+  goal: string | null;
+  principal: string;
+  parent_run_id: string | null;
+  parent_step_key: string | null;
+  created_at: number;
+  updated_at: number;
+  ended_at: number | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+}
+
+export type StepStatus = "started" | "completed" | "failed" | "waiting";
+export type StepType = "agent" | "step" | "tool" | "model" | "workflow" | "approval" | "sleep" | "event" | "signal";
+
+export interface StepsTable {
+  run_id: string;
+  key: string;
+  attempt: number;
+  name: string;
+  type: StepType;
+  agent: string | null;
+  status: StepStatus;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  idempotency_key: string;
+  started_at: number;
+  ended_at: number | null;
+  duration_ms: number | null;
+}
+
+export interface AgentsTable {
+  name: string;
+  definition_hash: string;
+  version: number;
+  owner: string;
+  purpose: string;
+  data_access: string;
+  risk: string;
+  model: string | null;
+  review_every_days: number | null;
+  last_reviewed_at: number | null;
+  status: "active" | "revoked";
+  status_reason: string | null;
+  status_changed_at: number | null;
+  definition: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CredentialsTable {
+  id: string;
+  agent: string;
+  prefix: string;
+  secret_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface GrantsTable {
+  id: string;
+  agent: string;
+  scope: string;
+  resource: string;
+  kind: "declared" | "jit" | "manual";
+  expires_at: number | null;
+  max_uses: number | null;
+  uses: number;
+  run_id: string | null;
+  step_key: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface AccountsTable {
+  id: string;
+  kind: "treasury" | "workflow" | "run" | "agent" | "agent-run";
+  name: string;
+  run_id: string | null;
+  agent: string | null;
+  parent_id: string | null;
+  balance: number;
+  reserved: number;
+  spent: number;
+  created_at: number;
+  closed_at: number | null;
+}
+
+export interface HoldsTable {
+  id: string;
+  reservation_id: string;
+  account_id: string;
+  amount: number;
+  status: "open" | "settled" | "released";
+  run_id: string | null;
+  step_key: string | null;
+  created_at: number;
+  closed_at: number | null;
+}
+
+export interface LedgerEntriesTable {
+  id: string;
+  kind: "transfer" | "charge" | "fund";
+  from_account: string | null;
+  to_account: string | null;
+  amount: number;
+  run_id: string | null;
+  step_key: string | null;
+  agent: string | null;
+  subject: string | null;
+  units: string | null;
+  created_at: number;
+}
+
+export interface AuditLogTable {
+  seq: ColumnType<number, number, never>;
+  at: number;
+  kind: string;
+  run_id: string | null;
+  step_key: string | null;
+  workflow: string | null;
+  agent: string | null;
+  principal: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+

@@ -1,0 +1,209 @@
+import type { Agent, AgentContext, Logger } from "../agent/define-agent.ts";
+import { AbortedError } from "../engine/engine-errors.ts";
+import type { EventBus } from "../engine/events.ts";
+import type { Journal } from "../engine/journal.ts";
+import type { RetryOptions } from "../engine/resilience.ts";
+import { runStep, type AttemptContext, type StepEnvironment, type StepHooks } from "../engine/run-step.ts";
+import { Scope } from "../engine/scope.ts";
+import { CadreError, ConfigurationError, toCadreError } from "../errors.ts";
+import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
+import { parseInput, parseOutput } from "./validate.ts";
+
+export interface CallOptions {
+  /** Overrides the agent's timeout for this call (ms). */
+  timeout?: number;
+  retry?: RetryOptions;
+}
+
+export interface ParallelOptions {
+  /** Return partial results when at least this many branches succeed (the run ends `partial`). */
+  minSuccess?: number;
+  /** At most this many branches run at once (default: all). */
+  concurrency?: number;
+}
+
+/** The outcome of a fan-out that tolerated failures. */
+export interface PartialResults<T> {
+  /** One entry per branch, in branch order. */
+  results: Array<{ ok: true; value: T } | { ok: false; error: CadreError }>;
+  /** The values of the branches that succeeded, in branch order. */
+  values: T[];
+  failures: BranchFailure[];
+}
+
+export type Branch<T> = (context: WorkflowContext) => Promise<T>;
+
+/** Services shared by every context of one run. */
+export interface RunState {
+  runId: string;
+  workflow: string;
+  goal: string | null;
+  principal: string;
+  journal: Journal;
+  events: EventBus;
+  logger: Logger;
+  now(): number;
+  agents: ReadonlyMap<string, Agent>;
+  /** Governance hooks for agent calls (holds, audit); absent in a bare engine. */
+  agentHooks?(agent: Agent, stepKey: string): StepHooks | undefined;
+  /** Set when a join returned partial results: the run then ends `partial`. */
+  partial: boolean;
+}
+
+/** What a workflow's `run` receives: every effect goes through it so it is journaled. */
+export interface WorkflowContext {
+  readonly runId: string;
+  /** The run's original goal, available to every step. */
+  readonly goal: string | null;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  /** Calls an agent as a durable step: validated input and output, timeout, retries. */
+  call<I, O>(agent: Agent<I, O>, input: I, options?: CallOptions): Promise<O>;
+  /** Runs branches concurrently, each in its own scope, and joins them. */
+  parallel<T>(branches: Array<Branch<T>>, options?: ParallelOptions & { minSuccess?: undefined }): Promise<T[]>;
+  parallel<T>(branches: Array<Branch<T>>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<T>>;
+  /** Calls one agent per item with bounded concurrency. */
+  map<I, O>(items: readonly I[], agent: Agent<I, O>, options?: ParallelOptions & { minSuccess?: undefined }): Promise<O[]>;
+  map<I, O>(items: readonly I[], agent: Agent<I, O>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<O>>;
+  /** Journals any other side-effecting code; its result must be JSON. */
+  step<T>(name: string, work: (attempt: AttemptContext) => Promise<T> | T, options?: { timeout?: number; retry?: RetryOptions }): Promise<T>;
+}
+
+export class DurableContext implements WorkflowContext {
+  readonly #state: RunState;
+  readonly #scope: Scope;
+  readonly signal: AbortSignal;
+
+  constructor(state: RunState, scope: Scope, signal: AbortSignal) {
+    this.#state = state;
+    this.#scope = scope;
+    this.signal = signal;
+  }
+
+  get runId(): string {
+    return this.#state.runId;
+  }
+
+  get goal(): string | null {
+    return this.#state.goal;
+  }
+
+  get logger(): Logger {
+    return this.#state.logger;
+  }
+
+  #environment(): StepEnvironment {
+    const state = this.#state;
+    return { runId: state.runId, journal: state.journal, events: state.events, signal: this.signal, now: state.now };
+  }
+
+  call<I, O>(agent: Agent<I, O>, input: I, options: CallOptions = {}): Promise<O> {
+    const state = this.#state;
+    const { position, key } = this.#scope.next(agent.name);
+    const registered = state.agents.get(agent.name);
+    if (registered !== agent && registered?.run !== agent.run) {
+      return Promise.reject(
+        new ConfigurationError(`Agent "${agent.name}" is not registered with this runtime. Add it to Runtime.open({ agents }) or to the agents of cadre.config.ts.`, {
+          details: { agent: agent.name, runId: state.runId, stepKey: key },
+        }),
+      );
+    }
+    return runStep(this.#environment(), {
+      position,
+      key,
+      name: agent.name,
+      type: "agent",
+      agent: agent.name,
+      input,
+      timeoutMs: options.timeout ?? agent.timeout,
+      retry: options.retry ?? agent.retry,
+      hooks: state.agentHooks?.(agent, key),
+      execute: async (attempt) => {
+        const parsed = parseInput(agent.input, input, `agent "${agent.name}"`);
+        const agentContext: AgentContext = {
+          signal: attempt.signal,
+          goal: state.goal,
+          idempotencyKey: attempt.idempotencyKey,
+          runId: state.runId,
+          stepKey: key,
+          attempt: attempt.attempt,
+          logger: state.logger,
+        };
+        const output = await agent.run(parsed, agentContext);
+        return parseOutput(agent.output, output, `agent "${agent.name}"`);
+      },
+    });
+  }
+
+  parallel<T>(branches: Array<Branch<T>>, options?: ParallelOptions): Promise<any> {
+    const { position } = this.#scope.next("parallel");
+    return this.#join(position, branches, options ?? {});
+  }
+
+  map<I, O>(items: readonly I[], agent: Agent<I, O>, options?: ParallelOptions): Promise<any> {
+    const { position } = this.#scope.next(`map:${agent.name}`);
+    return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(agent, item)), options ?? {});
+  }
+
+  step<T>(name: string, work: (attempt: AttemptContext) => Promise<T> | T, options: { timeout?: number; retry?: RetryOptions } = {}): Promise<T> {
+    const { position, key } = this.#scope.next(name);
+    return runStep(this.#environment(), {
+      position,
+      key,
+      name,
+      type: "step",
+      timeoutMs: options.timeout,
+      retry: options.retry,
+      execute: async (attempt) => work(attempt),
+    });
+  }
+
+  async #join<T>(position: string, branches: Array<Branch<T>>, options: ParallelOptions): Promise<T[] | PartialResults<T>> {
+    const total = branches.length;
+    const required = options.minSuccess ?? total;
+    if (required > total || required < 0) {
+      throw new ConfigurationError(`minSuccess ${required} is impossible with ${total} branches at step ${position}.`, { details: { position, total, required } });
+    }
+    // Siblings stop as soon as the join can no longer succeed: no money spent on doomed work.
+    const controller = new AbortController();
+    const onParentAbort = () => controller.abort(this.signal.reason);
+    this.signal.addEventListener("abort", onParentAbort, { once: true });
+    const results: PartialResults<T>["results"] = new Array(total);
+    let failed = 0;
+    let next = 0;
+
+    const runBranch = async (index: number): Promise<void> => {
+      const context = new DurableContext(this.#state, this.#scope.child(position, index), controller.signal);
+      try {
+        if (controller.signal.aborted) throw new AbortedError(`Branch ${index} at step ${position} was cancelled because the join can no longer succeed.`);
+        results[index] = { ok: true, value: await branches[index]!(context) };
+      } catch (error) {
+        results[index] = { ok: false, error: toCadreError(error) };
+        failed += 1;
+        if (failed > total - required) controller.abort();
+      }
+    };
+    const worker = async (): Promise<void> => {
+      while (next < total) await runBranch(next++);
+    };
+    const concurrency = Math.max(1, Math.min(options.concurrency ?? total, total));
+    try {
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    } finally {
+      this.signal.removeEventListener("abort", onParentAbort);
+    }
+
+    const failures: BranchFailure[] = [];
+    const values: T[] = [];
+    results.forEach((result, index) => (result.ok ? values.push(result.value) : failures.push({ index, error: result.error })));
+    if (this.signal.aborted) throw new AbortedError(`Run ${this.#state.runId} was aborted during step ${position}.`, { runId: this.#state.runId });
+    if (values.length < required || (options.minSuccess === undefined && failures.length > 0)) {
+      const primary = failures.find(({ error }) => error.code !== "ABORTED") ?? failures[0];
+      const ordered = primary ? [primary, ...failures.filter((failure) => failure !== primary)] : failures;
+      throw new ParallelError({ runId: this.#state.runId, position, total, succeeded: values.length, required, failures: ordered });
+    }
+    if (options.minSuccess === undefined) return values;
+    if (failures.length > 0) this.#state.partial = true;
+    return { results, values, failures };
+  }
+}

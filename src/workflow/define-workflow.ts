@@ -1,0 +1,26 @@
+import type { z } from "zod";
+import type { WorkflowContext } from "./context.ts";
+
+export interface WorkflowDefinition<I = any, O = any> {
+  name: string;
+  description?: string;
+  input: z.ZodType<I>;
+  output: z.ZodType<O>;
+  /** The run's original goal, derived from its input; re-injected into every agent call. */
+  goal?: (input: I) => string;
+  run(input: I, context: WorkflowContext): Promise<O>;
+}
+
+/** A durable TypeScript function that orchestrates agents through `ctx`. */
+export interface Workflow<I = any, O = any> extends WorkflowDefinition<I, O> {
+  readonly kind: "workflow";
+}
+
+const workflowNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
+
+export function defineWorkflow<I, O>(definition: WorkflowDefinition<I, O>): Workflow<I, O> {
+  if (!workflowNamePattern.test(definition.name)) {
+    throw new TypeError(`Workflow name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`);
+  }
+  return { ...definition, kind: "workflow" };
+}

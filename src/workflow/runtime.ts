@@ -1,0 +1,230 @@
+import { hostname } from "node:os";
+import type { Agent } from "../agent/define-agent.ts";
+import { RunLeasedError, RunNotResumableError, UnknownRunError } from "../engine/engine-errors.ts";
+import { EventBus, type RuntimeEventName, type RuntimeEvents } from "../engine/events.ts";
+import { generateId } from "../engine/ids.ts";
+import { Journal, type JournalEntry } from "../engine/journal.ts";
+import { acquireLease, finishRun, getRunRecord, insertRun, listRunRecords, renewLease, type RunFilter, type RunRecord } from "../engine/run-records.ts";
+import { Scope } from "../engine/scope.ts";
+import { CadreError, ConfigurationError, toCadreError, type SerializedError } from "../errors.ts";
+import { upsertInventory } from "../governance/inventory.ts";
+import { openStore } from "../store/open-store.ts";
+import type { RunStatus } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
+import { DurableContext, type RunState } from "./context.ts";
+import type { Workflow } from "./define-workflow.ts";
+import { createLogger } from "./logger.ts";
+import { UnknownWorkflowError } from "./runtime-errors.ts";
+import { parseInput, parseOutput } from "./validate.ts";
+
+export interface RuntimeOptions {
+  /** A store, or its location (SQLite path or postgres:// URL). Default: CADRE_STORE or .cadre/cadre.db. */
+  store?: Store | string;
+  agents?: Agent[];
+  workflows?: Workflow[];
+  /** Who runs act for, recorded on every run and audit record (default: the OS user). */
+  principal?: string;
+  /** How long a run's lease lasts without a heartbeat (default 30 s). */
+  leaseMs?: number;
+  /** Injectable clock for tests. */
+  now?: () => number;
+}
+
+export interface StartOptions {
+  goal?: string;
+  principal?: string;
+  runId?: string;
+}
+
+/** The final state of a run; a failed run is reported here, not thrown. */
+export interface RunResult<O = unknown> {
+  runId: string;
+  status: RunStatus;
+  output?: O;
+  error?: SerializedError;
+}
+
+export interface RunHandle<O = unknown> {
+  runId: string;
+  /** Resolves when the run completes, fails or parks waiting for a human. */
+  result(): Promise<RunResult<O>>;
+}
+
+/**
+ * Opens a store, registers agents and workflows, starts and resumes durable runs.
+ * One runtime per process is typical; several may share a store.
+ */
+export class Runtime {
+  readonly store: Store;
+  readonly agents: ReadonlyMap<string, Agent>;
+  readonly workflows: ReadonlyMap<string, Workflow>;
+  readonly principal: string;
+  readonly #ownsStore: boolean;
+  readonly #events = new EventBus();
+  readonly #leaseMs: number;
+  readonly #owner = `${hostname()}:${process.pid}:${generateId("rt").slice(-8)}`;
+  readonly #active = new Map<string, { controller: AbortController; done: Promise<RunResult> }>();
+  readonly now: () => number;
+
+  private constructor(store: Store, ownsStore: boolean, options: RuntimeOptions) {
+    this.store = store;
+    this.#ownsStore = ownsStore;
+    this.agents = indexByName(options.agents ?? [], "agent");
+    this.workflows = indexByName(options.workflows ?? [], "workflow");
+    this.principal = options.principal ?? process.env.CADRE_PRINCIPAL ?? process.env.USER ?? "unknown";
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  static async open(options: RuntimeOptions = {}): Promise<Runtime> {
+    const ownsStore = typeof options.store !== "object";
+    const store = typeof options.store === "object" ? options.store : await openStore(options.store);
+    const runtime = new Runtime(store, ownsStore, options);
+    try {
+      await upsertInventory(store, [...runtime.agents.values()], runtime.now());
+    } catch (error) {
+      if (ownsStore) await store.close();
+      throw error;
+    }
+    return runtime;
+  }
+
+  on<K extends RuntimeEventName>(name: K, listener: (event: RuntimeEvents[K]) => void): () => void {
+    return this.#events.on(name, listener);
+  }
+
+  workflow(name: string): Workflow {
+    const workflow = this.workflows.get(name);
+    if (!workflow) throw new UnknownWorkflowError(name, [...this.workflows.keys()]);
+    return workflow;
+  }
+
+  /** Validates the input, creates the run and starts executing it in the background. */
+  async start<I, O>(workflowOrName: Workflow<I, O> | string, input: I, options: StartOptions = {}): Promise<RunHandle<O>> {
+    const workflow = typeof workflowOrName === "string" ? this.workflow(workflowOrName) : this.#registered(workflowOrName);
+    const parsed = parseInput(workflow.input, input, `workflow "${workflow.name}"`);
+    const runId = options.runId ?? generateId("run");
+    const now = this.now();
+    await insertRun(this.store.db, {
+      id: runId,
+      workflow: workflow.name,
+      input: parsed,
+      goal: options.goal ?? workflow.goal?.(parsed) ?? null,
+      principal: options.principal ?? this.principal,
+      parentRunId: null,
+      parentStepKey: null,
+      createdAt: now,
+      leaseOwner: this.#owner,
+      leaseExpiresAt: now + this.#leaseMs,
+    });
+    const run = (await getRunRecord(this.store.db, runId))!;
+    return this.#launch(run, workflow, Journal.empty(this.store, runId), false) as RunHandle<O>;
+  }
+
+  /**
+   * Re-executes a run from the top: completed steps return their journaled output, the rest
+   * run (an interrupted step again, with the same idempotency key). A finished run just
+   * reports its result.
+   */
+  async resume(runId: string, options: { force?: boolean } = {}): Promise<RunHandle> {
+    const run = await getRunRecord(this.store.db, runId);
+    if (!run) throw new UnknownRunError(runId);
+    if (run.status === "completed" || run.status === "partial") {
+      const result: RunResult = { runId, status: run.status, output: run.output };
+      return { runId, result: async () => result };
+    }
+    if (run.status === "cancelled") throw new RunNotResumableError({ runId, status: run.status });
+    const active = this.#active.get(runId);
+    if (active) return { runId, result: () => active.done };
+    const workflow = this.workflow(run.workflow);
+    const acquired = await acquireLease(this.store.db, runId, { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force: options.force });
+    if (!acquired) {
+      const current = (await getRunRecord(this.store.db, runId))!;
+      throw new RunLeasedError({ runId, owner: current.leaseOwner ?? "unknown", expiresAt: current.leaseExpiresAt ?? 0 });
+    }
+    const journal = await Journal.load(this.store, runId);
+    return this.#launch({ ...run, status: "running" }, workflow, journal, true);
+  }
+
+  getRun(runId: string): Promise<RunRecord | undefined> {
+    return getRunRecord(this.store.db, runId);
+  }
+
+  listRuns(filter?: RunFilter): Promise<RunRecord[]> {
+    return listRunRecords(this.store.db, filter);
+  }
+
+  async getSteps(runId: string): Promise<JournalEntry[]> {
+    return (await Journal.load(this.store, runId)).entries();
+  }
+
+  /** Cancels the runs this runtime is executing, waits for them to settle and closes the store it opened. */
+  async close(): Promise<void> {
+    for (const { controller } of this.#active.values()) controller.abort();
+    await Promise.allSettled([...this.#active.values()].map(({ done }) => done));
+    if (this.#ownsStore) await this.store.close();
+  }
+
+  #registered(workflow: Workflow): Workflow {
+    const registered = this.workflows.get(workflow.name);
+    if (!registered) throw new UnknownWorkflowError(workflow.name, [...this.workflows.keys()]);
+    return registered;
+  }
+
+  #launch(run: RunRecord, workflow: Workflow, journal: Journal, resumed: boolean): RunHandle {
+    const controller = new AbortController();
+    const done = this.#execute(run, workflow, journal, resumed, controller.signal).finally(() => this.#active.delete(run.id));
+    this.#active.set(run.id, { controller, done });
+    return { runId: run.id, result: () => done };
+  }
+
+  async #execute(run: RunRecord, workflow: Workflow, journal: Journal, resumed: boolean, signal: AbortSignal): Promise<RunResult> {
+    const startedAt = this.now();
+    this.#events.emit("run-start", { runId: run.id, workflow: workflow.name, resumed });
+    const heartbeat = setInterval(() => {
+      renewLease(this.store.db, run.id, { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs }).catch(() => {});
+    }, Math.max(100, this.#leaseMs / 3));
+    heartbeat.unref();
+
+    const state: RunState = {
+      runId: run.id,
+      workflow: workflow.name,
+      goal: run.goal,
+      principal: run.principal,
+      journal,
+      events: this.#events,
+      logger: createLogger({ runId: run.id, workflow: workflow.name }),
+      now: this.now,
+      agents: this.agents,
+      partial: false,
+    };
+    let result: RunResult;
+    try {
+      const context = new DurableContext(state, new Scope(), signal);
+      const output = parseOutput(workflow.output, await workflow.run(run.input, context), `workflow "${workflow.name}"`);
+      result = { runId: run.id, status: state.partial ? "partial" : "completed", output };
+    } catch (thrown) {
+      const error = toCadreError(thrown);
+      result = { runId: run.id, status: "failed", error: error.toJSON() };
+    } finally {
+      clearInterval(heartbeat);
+    }
+    try {
+      await finishRun(this.store.db, run.id, { ...result, at: this.now() });
+    } catch (thrown) {
+      // The store is gone (closed or unreachable): the run stays resumable from its journal.
+      result = { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
+    }
+    this.#events.emit("run-end", { runId: run.id, workflow: workflow.name, status: result.status, output: result.output, error: result.error, durationMs: this.now() - startedAt });
+    return result;
+  }
+}
+
+function indexByName<T extends { name: string }>(items: T[], kind: string): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) {
+    if (map.has(item.name) && map.get(item.name) !== item) throw new ConfigurationError(`Two ${kind}s are named "${item.name}"; names must be unique.`);
+    map.set(item.name, item);
+  }
+  return map;
+}
