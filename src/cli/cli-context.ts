@@ -1,0 +1,48 @@
+import type { Command } from "commander";
+import { openStore } from "../store/open-store.ts";
+import type { Store } from "../store/store.ts";
+import { Runtime } from "../workflow/runtime.ts";
+import { loadConfig, type CadreConfig } from "./config.ts";
+
+/** Options every command accepts (declared on the root program). */
+export interface GlobalOptions {
+  store?: string;
+  config?: string;
+  json?: boolean;
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  return command.optsWithGlobals() as GlobalOptions;
+}
+
+function storeLocation(options: GlobalOptions, config: CadreConfig): string | undefined {
+  return options.store ?? process.env.CADRE_STORE ?? config.store;
+}
+
+/** Opens the runtime with the user's agents and workflows, runs `work`, and always closes it. */
+export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Runtime, config: CadreConfig) => Promise<T>, extra: { leaseMs?: number } = {}): Promise<T> {
+  const { config } = await loadConfig(options.config);
+  const runtime = await Runtime.open({
+    store: storeLocation(options, config),
+    agents: config.agents,
+    workflows: config.workflows,
+    principal: config.principal,
+    ...extra,
+  });
+  try {
+    return await work(runtime, config);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Opens only the store: for commands that read the inventory, journal or ledger without user code. */
+export async function withStore<T>(options: GlobalOptions, work: (store: Store) => Promise<T>): Promise<T> {
+  const { config } = await loadConfig(options.config).catch(() => ({ config: {} as CadreConfig }));
+  const store = await openStore(storeLocation(options, config));
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}

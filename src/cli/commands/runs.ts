@@ -1,0 +1,82 @@
+import type { Command } from "commander";
+import { UnknownRunError } from "../../engine/engine-errors.ts";
+import { Journal } from "../../engine/journal.ts";
+import { getRunRecord, listRunRecords } from "../../engine/run-records.ts";
+import type { RunStatus } from "../../store/schema.ts";
+import { globalOptions, withStore } from "../cli-context.ts";
+import { printJson, style } from "../io.ts";
+import { formatDuration, formatTime, renderTable } from "../table.ts";
+
+export function registerRunsCommands(program: Command): void {
+  program
+    .command("runs")
+    .description("list runs, newest first")
+    .option("--status <status>", "only runs with this status")
+    .option("--workflow <name>", "only runs of this workflow")
+    .option("--limit <n>", "how many", "20")
+    .action(async (options: { status?: RunStatus; workflow?: string; limit: string }, command: Command) => {
+      const global = globalOptions(command);
+      await withStore(global, async (store) => {
+        const runs = await listRunRecords(store.db, { status: options.status, workflow: options.workflow, limit: Number(options.limit) });
+        if (global.json) return printJson(runs.map(({ id, workflow, status, createdAt, endedAt, parentRunId, error }) => ({ id, workflow, status, createdAt, endedAt, parentRunId, error })));
+        if (runs.length === 0) return void process.stdout.write("No runs yet. Start one with: cadre run <workflow> --input '{...}'\n");
+        process.stdout.write(
+          `${renderTable(
+            ["RUN", "WORKFLOW", "STATUS", "STARTED", "DURATION"],
+            runs.map((run) => [run.id, run.workflow, colorStatus(run.status), formatTime(run.createdAt), formatDuration(run.endedAt ? run.endedAt - run.createdAt : null)]),
+          )}\n`,
+        );
+      });
+    });
+
+  program
+    .command("show <runId>")
+    .description("show a run and its step tree")
+    .action(async (runId: string, _options: unknown, command: Command) => {
+      const global = globalOptions(command);
+      await withStore(global, async (store) => {
+        const run = await getRunRecord(store.db, runId);
+        if (!run) throw new UnknownRunError(runId);
+        const steps = (await Journal.load(store, runId)).entries().sort((a, b) => compareKeys(a.key, b.key));
+        if (global.json) return printJson({ run, steps });
+        process.stdout.write(`${style.bold(run.workflow)}  ${run.id}  ${colorStatus(run.status)}  ${formatTime(run.createdAt)}  ${formatDuration(run.endedAt ? run.endedAt - run.createdAt : null)}\n`);
+        if (run.goal) process.stdout.write(`goal: ${run.goal}\n`);
+        process.stdout.write("\n");
+        process.stdout.write(
+          `${renderTable(
+            ["STEP", "AGENT", "STATUS", "ATTEMPTS", "DURATION"],
+            steps.map((step) => [indent(step.key), step.agent ?? step.type, colorStatus(step.status), step.attempt, formatDuration(step.durationMs)]),
+          )}\n`,
+        );
+        if (run.error) process.stdout.write(`\n${style.red(`error [${run.error.code}]`)}: ${run.error.message}\n`);
+      });
+    });
+}
+
+function indent(key: string): string {
+  const depth = (key.match(/\//g) ?? []).length;
+  return `${"  ".repeat(depth)}${key}`;
+}
+
+/** Orders keys as a tree: numerically by position segment, parents before their branches. */
+export function compareKeys(a: string, b: string): number {
+  const parse = (key: string) => key.split(/[/.:]/).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const left = parse(a);
+  const right = parse(b);
+  for (let index = 0; index < Math.min(left.length, right.length); index += 1) {
+    const x = left[index]!;
+    const y = right[index]!;
+    if (x === y) continue;
+    if (typeof x === "number" && typeof y === "number") return x - y;
+    if (typeof x === "number") return -1;
+    if (typeof y === "number") return 1;
+    return x < y ? -1 : 1;
+  }
+  return left.length - right.length;
+}
+
+function colorStatus(status: string): string {
+  if (status === "completed") return style.green(status);
+  if (status === "failed") return style.red(status);
+  return style.yellow(status);
+}

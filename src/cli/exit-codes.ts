@@ -1,0 +1,10 @@
+/** Exit codes scripts can rely on. */
+export const ExitCode = {
+  ok: 0,
+  /** The run failed, or a check (audit verify) found a problem. */
+  failed: 1,
+  /** Bad usage or bad input: nothing was run. */
+  usage: 2,
+  /** The run is waiting for a human approval. */
+  waiting: 3,
+} as const;
