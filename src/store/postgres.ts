@@ -47,7 +47,11 @@ async function createSchema(connectionString: string, schema: string): Promise<v
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
+    // CREATE SCHEMA IF NOT EXISTS still races between sessions, so serialize it.
+    await client.query("begin");
+    await client.query("select pg_advisory_xact_lock(hashtext('cadre-create-schema'))");
     await client.query(`create schema if not exists ${quoteIdentifier(schema)}`);
+    await client.query("commit");
   } finally {
     await client.end();
   }
