@@ -26,13 +26,18 @@ export interface JournalEntry {
 export type InTransaction = (tx: Transaction<Database>) => Promise<void>;
 
 /**
- * The per-run step log. Reads happen once, when the run (re)starts; every write goes to the
- * store in its own transaction together with whatever governance needs to commit with it.
+ * The per-run step log. Reads happen once, when the run (re)starts. Writes go through the
+ * store's group commit together with whatever governance must commit with them. `started`
+ * is awaited: it is durable before the effect runs. `ended` is written behind: the workflow
+ * goes on at once and the write commits in order before any later write of the run, so no
+ * later effect can run before it is durable; `flush` waits for it and reports a failure.
  */
 export class Journal {
   readonly runId: string;
   readonly #store: Store;
   readonly #byPosition: Map<string, JournalEntry>;
+  readonly #writesBehind = new Set<Promise<void>>();
+  #writeFailure: unknown;
 
   private constructor(store: Store, runId: string, entries: JournalEntry[]) {
     this.#store = store;
@@ -80,8 +85,9 @@ export class Journal {
     entry: Pick<JournalEntry, "key" | "attempt" | "name" | "type" | "agent" | "input" | "idempotencyKey" | "startedAt">,
     inTransaction?: InTransaction,
   ): Promise<void> {
+    if (this.#writeFailure !== undefined) throw this.#writeFailure;
     const record: JournalEntry = { ...entry, status: "started", output: undefined, error: undefined, endedAt: null, durationMs: null };
-    await this.#store.transaction(async (tx) => {
+    await this.#store.write(async (tx) => {
       if (inTransaction) await inTransaction(tx);
       await tx
         .insertInto("steps")
@@ -106,16 +112,16 @@ export class Journal {
     this.#byPosition.set(positionOf(entry.key), record);
   }
 
-  /** Records the end of an attempt: `completed` with its output, `failed` with its error, or `waiting`. */
-  async ended(
+  /** Records the end of an attempt (`completed` with its output, `failed` with its error, or `waiting`), written behind. */
+  ended(
     key: string,
     outcome: { status: Exclude<StepStatus, "started">; output?: unknown; error?: SerializedError; endedAt: number },
     inTransaction?: InTransaction,
-  ): Promise<void> {
+  ): void {
     const entry = this.#byPosition.get(positionOf(key));
     if (!entry || entry.key !== key) throw new Error(`journal: step ${key} was never started`);
     const durationMs = outcome.endedAt - entry.startedAt;
-    await this.#store.transaction(async (tx) => {
+    const write = this.#store.write(async (tx) => {
       await tx
         .updateTable("steps")
         .set({
@@ -131,6 +137,20 @@ export class Journal {
         .execute();
       if (inTransaction) await inTransaction(tx);
     });
+    const tracked: Promise<void> = write.then(
+      () => void this.#writesBehind.delete(tracked),
+      (error: unknown) => {
+        this.#writeFailure ??= error;
+        this.#writesBehind.delete(tracked);
+      },
+    );
+    this.#writesBehind.add(tracked);
     Object.assign(entry, { status: outcome.status, output: outcome.output, error: outcome.error, endedAt: outcome.endedAt, durationMs });
+  }
+
+  /** Waits for the writes behind; throws the first that failed. */
+  async flush(): Promise<void> {
+    await Promise.all(this.#writesBehind);
+    if (this.#writeFailure !== undefined) throw this.#writeFailure;
   }
 }

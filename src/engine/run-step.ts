@@ -105,7 +105,7 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
   } catch (thrown) {
     const error = toCadreError(thrown);
     const endedAt = environment.now();
-    await journal.ended(
+    journal.ended(
       spec.key,
       { status: "failed", error: error.toJSON(), endedAt },
       spec.hooks?.ended ? (tx) => spec.hooks!.ended!(tx, base, { ok: false, error }) : undefined,
@@ -114,7 +114,7 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
     throw error;
   }
   const endedAt = environment.now();
-  await journal.ended(
+  journal.ended(
     spec.key,
     { status: "completed", output, endedAt },
     spec.hooks?.ended ? (tx) => spec.hooks!.ended!(tx, base, { ok: true, output }) : undefined,

@@ -1,8 +1,9 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, SqliteDialect, sql } from "kysely";
+import { Kysely, sql } from "kysely";
 import { migrateStore } from "./migrate.ts";
+import { CachingSqliteDialect } from "./sqlite-driver.ts";
 import type { Database } from "./schema.ts";
 import { createStore, type Store } from "./store.ts";
 import { StoreCorruptError } from "./store-errors.ts";
@@ -24,7 +25,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
   } catch (error) {
     throw new StoreCorruptError(location, describeSqliteError(error), error);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({ dialect: new CachingSqliteDialect(connection) });
   try {
     await migrateStore(db, location, async (work) => {
       // BEGIN IMMEDIATE takes the write lock up front, so a second process waits instead of

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.ts";
+import { WriteQueue } from "./write-queue.ts";
 
 export type StoreDialect = "sqlite" | "postgres";
 
@@ -16,19 +17,30 @@ export interface Store {
   readonly location: string;
   readonly db: Kysely<Database>;
   transaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Queues `work` for the next group commit and resolves when it is durable. Prefer it over
+   * `transaction` for writes on hot paths; `work` may be re-run (see WriteQueue).
+   */
+  write(work: (tx: Transaction<Database>) => Promise<void>): Promise<void>;
+  /** Waits until every queued write has been committed or rejected. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
 export function createStore(dialect: StoreDialect, location: string, db: Kysely<Database>): Store {
   let closed = false;
+  const queue = new WriteQueue((work) => db.transaction().execute(work));
   return {
     dialect,
     location,
     db,
     transaction: (work) => db.transaction().execute(work),
+    write: (work) => queue.write(work),
+    flush: () => queue.drain(),
     async close() {
       if (closed) return;
       closed = true;
+      await queue.drain();
       await db.destroy();
     },
   };

@@ -210,7 +210,14 @@ export class Runtime {
       clearInterval(heartbeat);
     }
     try {
-      await finishRun(this.store.db, run.id, { ...result, at: this.now() });
+      await journal.flush();
+    } catch (thrown) {
+      // A journal write failed: the run must not claim success it cannot prove on resume.
+      result = { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
+    }
+    try {
+      const outcome = { ...result, at: this.now() };
+      await this.store.write((tx) => finishRun(tx, run.id, outcome));
     } catch (thrown) {
       // The store is gone (closed or unreachable): the run stays resumable from its journal.
       result = { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
