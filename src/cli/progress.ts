@@ -63,7 +63,7 @@ export function attachProgress(runtime: Runtime, options: { tty?: boolean; strea
 
 function labelOf(event: { key: string; type: string }): string {
   const depth = (event.key.match(/\//g) ?? []).length;
-  return `${"  ".repeat(depth)}${event.key.slice(event.key.lastIndexOf("/") + 1)} ${style.dim(`(${event.type})`)}`;
+  return `${"  ".repeat(depth)}${event.key} ${style.dim(`(${event.type})`)}`;
 }
 
 function render(line: Line, frame: number): string {
