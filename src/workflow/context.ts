@@ -33,6 +33,9 @@ export interface PartialResults<T> {
 
 export type Branch<T> = (context: WorkflowContext) => Promise<T>;
 
+/** The result tuple of `parallel`: one value per branch, each typed by its branch. */
+export type BranchResults<B extends ReadonlyArray<Branch<unknown>>> = { -readonly [K in keyof B]: B[K] extends Branch<infer T> ? T : never };
+
 /** Services shared by every context of one run. */
 export interface RunState {
   runId: string;
@@ -60,8 +63,8 @@ export interface WorkflowContext {
   /** Calls an agent as a durable step: validated input and output, timeout, retries. */
   call<I, O>(agent: Agent<I, O>, input: I, options?: CallOptions): Promise<O>;
   /** Runs branches concurrently, each in its own scope, and joins them. */
-  parallel<T>(branches: Array<Branch<T>>, options?: ParallelOptions & { minSuccess?: undefined }): Promise<T[]>;
-  parallel<T>(branches: Array<Branch<T>>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<T>>;
+  parallel<const B extends ReadonlyArray<Branch<unknown>>>(branches: B, options?: ParallelOptions & { minSuccess?: undefined }): Promise<BranchResults<B>>;
+  parallel<T>(branches: ReadonlyArray<Branch<T>>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<T>>;
   /** Calls one agent per item with bounded concurrency. */
   map<I, O>(items: readonly I[], agent: Agent<I, O>, options?: ParallelOptions & { minSuccess?: undefined }): Promise<O[]>;
   map<I, O>(items: readonly I[], agent: Agent<I, O>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<O>>;
@@ -135,7 +138,7 @@ export class DurableContext implements WorkflowContext {
     });
   }
 
-  parallel<T>(branches: Array<Branch<T>>, options?: ParallelOptions): Promise<any> {
+  parallel<T>(branches: ReadonlyArray<Branch<T>>, options?: ParallelOptions): Promise<any> {
     const { position } = this.#scope.next("parallel");
     return this.#join(position, branches, options ?? {});
   }
@@ -158,7 +161,7 @@ export class DurableContext implements WorkflowContext {
     });
   }
 
-  async #join<T>(position: string, branches: Array<Branch<T>>, options: ParallelOptions): Promise<T[] | PartialResults<T>> {
+  async #join<T>(position: string, branches: ReadonlyArray<Branch<T>>, options: ParallelOptions): Promise<T[] | PartialResults<T>> {
     const total = branches.length;
     const required = options.minSuccess ?? total;
     if (required > total || required < 0) {

@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { defineWorkflow } from "cadre";
+import { creditBureau, decisionSchema, intake, sanctions, scoring, transactions } from "./agents.ts";
+
+/**
+ * The orchestrator: load the application, fan out to the bureau, transactions and
+ * sanctions workers in parallel, then score. Every call is a durable, journaled step.
+ */
+export const creditDecision = defineWorkflow({
+  name: "credit-decision",
+  description: "decide a credit application from bureau, transactions and sanctions findings",
+  input: z.object({ applicantId: z.string().regex(/^A-\d{4}$/, "an applicant id like A-1001") }),
+  output: decisionSchema.extend({ applicantId: z.string() }),
+  goal: ({ applicantId }) => `Decide the credit application of ${applicantId} with reasons a credit officer can check.`,
+  run: async ({ applicantId }, ctx) => {
+    const applicant = await ctx.call(intake, { applicantId });
+    const [report, summary, screening] = await ctx.parallel([
+      (branch) => branch.call(creditBureau, { applicantId }),
+      (branch) => branch.call(transactions, { applicantId, months: 12 }),
+      (branch) => branch.call(sanctions, { name: applicant.fullName }),
+    ]);
+    const decision = await ctx.call(scoring, { applicant, report, transactions: summary, sanctions: screening });
+    return { applicantId, ...decision };
+  },
+});

@@ -1,0 +1,30 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { repositoryRoot } from "../helpers/cli.ts";
+
+describe("credit-risk demo", () => {
+  it("runs end to end on a fresh SQLite store, prints decisions, timings and run ids, and the runs are inspectable", () => {
+    const store = join(mkdtempSync(join(tmpdir(), "cadre-demo-")), "demo.db");
+    const demo = spawnSync(process.execPath, ["examples/credit-risk/demo.ts", "--store", store], { cwd: repositoryRoot, encoding: "utf8", timeout: 60_000 });
+    expect(demo.stderr).toBe("");
+    expect(demo.status).toBe(0);
+    expect(demo.stdout).toContain("A-1001: APPROVE");
+    expect(demo.stdout).toContain("A-1003: DECLINE");
+    expect(demo.stdout).toMatch(/parallel stage +\d+ ms wall vs +\d+ ms sum of its 3 workers/);
+    const runIds = [...demo.stdout.matchAll(/cadre show (run_[0-9a-z]+)/g)].map((match) => match[1]!);
+    expect(runIds).toHaveLength(3);
+
+    const show = spawnSync(process.execPath, ["dist/cli/main.js", "--store", store, "--json", "show", runIds[0]!], { cwd: repositoryRoot, encoding: "utf8" });
+    const { run, steps } = JSON.parse(show.stdout);
+    expect(run).toMatchObject({ status: "completed", workflow: "credit-decision", output: { decision: "approve" } });
+    expect(steps.map((step: { agent: string }) => step.agent).sort()).toEqual(["credit-bureau", "intake", "sanctions", "scoring", "transactions"]);
+    // The three workers overlapped in time: each started before any of the others ended.
+    const workers = steps.filter((step: { key: string }) => step.key.startsWith("2."));
+    const lastStart = Math.max(...workers.map((step: { startedAt: number }) => step.startedAt));
+    const firstEnd = Math.min(...workers.map((step: { endedAt: number }) => step.endedAt));
+    expect(lastStart).toBeLessThanOrEqual(firstEnd);
+  });
+});
