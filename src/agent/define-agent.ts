@@ -1,5 +1,8 @@
 import type { z } from "zod";
 import type { RetryOptions } from "../engine/resilience.ts";
+import type { Tool } from "../governance/define-tool.ts";
+import type { AgentBudget } from "../governance/gateway.ts";
+import type { GrantSpec } from "../governance/grants.ts";
 
 /** What an agent's `run` receives besides its input. */
 export interface AgentContext {
@@ -13,6 +16,14 @@ export interface AgentContext {
   stepKey: string;
   attempt: number;
   logger: Logger;
+  /** The agent's governed tools: every call is a journaled step through the gateway. */
+  tools: AgentTools;
+}
+
+/** How an agent reaches its tools: by definition or by name, never by calling `run` itself. */
+export interface AgentTools {
+  call<I, O>(tool: Tool<I, O>, input: I): Promise<O>;
+  call(tool: string, input: unknown): Promise<unknown>;
 }
 
 export interface Logger {
@@ -44,6 +55,12 @@ export interface AgentDefinition<I = any, O = any> extends AgentInventory {
   /** Milliseconds before the attempt is aborted and fails with STEP_TIMEOUT. */
   timeout?: number;
   retry?: RetryOptions;
+  /** The tools the agent may call through `context.tools` (each still needs a grant). */
+  tools?: Tool[];
+  /** Standing permissions, checked by the gateway on every call. */
+  grants?: GrantSpec[];
+  /** Money per call and standing caps per day/month, in micro-units. */
+  budget?: AgentBudget;
 }
 
 /** A registered worker with an identity, schemas and inventory metadata. */

@@ -112,6 +112,37 @@ export class Journal {
     this.#byPosition.set(positionOf(entry.key), record);
   }
 
+  /** Records an attempt that was refused before its effect could run (failed, never started). */
+  async refused(
+    entry: Pick<JournalEntry, "key" | "attempt" | "name" | "type" | "agent" | "input" | "idempotencyKey" | "startedAt">,
+    error: SerializedError,
+    inTransaction?: InTransaction,
+  ): Promise<void> {
+    await this.#store.write(async (tx) => {
+      await tx
+        .insertInto("steps")
+        .values({
+          run_id: this.runId,
+          key: entry.key,
+          attempt: entry.attempt,
+          name: entry.name,
+          type: entry.type,
+          agent: entry.agent,
+          status: "failed",
+          input: encodeJson(entry.input),
+          output: null,
+          error: encodeJson(error),
+          idempotency_key: entry.idempotencyKey,
+          started_at: entry.startedAt,
+          ended_at: entry.startedAt,
+          duration_ms: 0,
+        })
+        .execute();
+      if (inTransaction) await inTransaction(tx);
+    });
+    this.#byPosition.set(positionOf(entry.key), { ...entry, status: "failed", output: undefined, error, endedAt: entry.startedAt, durationMs: 0 });
+  }
+
   /** Records the end of an attempt (`completed` with its output, `failed` with its error, or `waiting`), written behind. */
   ended(
     key: string,

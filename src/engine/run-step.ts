@@ -15,10 +15,15 @@ export interface AttemptContext {
   stepKey: string;
 }
 
-/** Writes that must commit with the journal: governance places holds on start and settles on end. */
+/**
+ * Writes that must commit with the journal: governance places holds on start and settles on
+ * end. When `started` throws (a refusal: no grant, no budget, revoked agent), the attempt is
+ * journaled as failed and `refused` records why, in one transaction of its own.
+ */
 export interface StepHooks {
   started?(tx: Transaction<Database>, attempt: AttemptContext): Promise<void>;
   ended?(tx: Transaction<Database>, attempt: AttemptContext, outcome: { ok: boolean; output?: unknown; error?: CadreError }): Promise<void>;
+  refused?(tx: Transaction<Database>, attempt: AttemptContext, error: CadreError): Promise<void>;
 }
 
 /** The per-run services a step needs. */
@@ -88,10 +93,16 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
   const { journal, events, runId } = environment;
   const agent = spec.agent ?? null;
   const startedAt = environment.now();
-  await journal.started(
-    { key: spec.key, attempt: base.attempt, name: spec.name, type: spec.type, agent, input: spec.input, idempotencyKey: base.idempotencyKey, startedAt },
-    spec.hooks?.started ? (tx) => spec.hooks!.started!(tx, base) : undefined,
-  );
+  const entry = { key: spec.key, attempt: base.attempt, name: spec.name, type: spec.type, agent, input: spec.input, idempotencyKey: base.idempotencyKey, startedAt };
+  try {
+    await journal.started(entry, spec.hooks?.started ? (tx) => spec.hooks!.started!(tx, base) : undefined);
+  } catch (thrown) {
+    const error = toCadreError(thrown);
+    if (!spec.hooks?.started) throw error;
+    await journal.refused(entry, error.toJSON(), spec.hooks.refused ? (tx) => spec.hooks!.refused!(tx, base, error) : undefined);
+    events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "failed", durationMs: 0, error: error.toJSON(), replayed: false });
+    throw error;
+  }
   events.emit("step-start", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt });
 
   let output: T;

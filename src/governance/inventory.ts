@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Agent } from "../agent/define-agent.ts";
 import type { Store } from "../store/store.ts";
+import { syncDeclaredGrants } from "./grants.ts";
 
 /** A stable hash of what an agent is: its metadata and code, so a changed definition gets a new version. */
 export function definitionHash(agent: Agent): string {
@@ -19,6 +20,9 @@ function describeAgent(agent: Agent) {
     reviewEveryDays: agent.reviewEveryDays ?? null,
     timeout: agent.timeout ?? null,
     retry: agent.retry ?? null,
+    tools: (agent.tools ?? []).map((tool) => ({ name: tool.name, scope: tool.scope, price: typeof tool.price === "function" ? "computed" : (tool.price ?? 0) })),
+    grants: agent.grants ?? [],
+    budget: agent.budget ?? null,
   };
 }
 
@@ -47,11 +51,13 @@ export async function upsertInventory(store: Store, agents: Agent[], now: number
       };
       if (existing) {
         await tx.updateTable("agents").set({ ...row, version: existing.version + 1 }).where("name", "=", agent.name).execute();
+        await syncDeclaredGrants(tx, agent.name, agent.grants ?? [], now);
       } else {
         await tx
           .insertInto("agents")
           .values({ ...row, name: agent.name, version: 1, status: "active", status_reason: null, status_changed_at: null, last_reviewed_at: null, created_at: now })
           .execute();
+        await syncDeclaredGrants(tx, agent.name, agent.grants ?? [], now);
       }
     }
   });

@@ -9,6 +9,7 @@ import { StoreNotCadreError, StoreTooNewError } from "./store-errors.ts";
  */
 export async function migrateStore(
   db: Kysely<any>,
+  dialect: "sqlite" | "postgres",
   location: string,
   lockedTransaction: <T>(work: (tx: Kysely<any>) => Promise<T>) => Promise<T>,
 ): Promise<void> {
@@ -19,7 +20,7 @@ export async function migrateStore(
     if (version === 0) await metaTableDdl.execute(tx);
     for (const migration of migrations) {
       if (migration.version <= version) continue;
-      await migration.up(tx);
+      await migration.up(tx, dialect);
     }
     await tx
       .insertInto("cadre_meta")

@@ -4,7 +4,7 @@ import { sql, type Kysely } from "kysely";
 export interface Migration {
   version: number;
   name: string;
-  up(db: Kysely<any>): Promise<void>;
+  up(db: Kysely<any>, dialect: "sqlite" | "postgres"): Promise<void>;
 }
 
 const money = "bigint" as const;
@@ -14,7 +14,7 @@ export const migrations: readonly Migration[] = [
   {
     version: 1,
     name: "runs, journal, inventory, ledger, audit",
-    async up(db) {
+    async up(db, dialect) {
       await db.schema
         .createTable("runs")
         .addColumn("id", "text", (column) => column.primaryKey())
@@ -155,7 +155,8 @@ export const migrations: readonly Migration[] = [
 
       await db.schema
         .createTable("audit_log")
-        .addColumn("seq", "bigint", (column) => column.primaryKey())
+        // In SQLite an INTEGER PRIMARY KEY is the rowid itself: no extra index to write per record.
+        .addColumn("seq", dialect === "sqlite" ? "integer" : "bigint", (column) => column.primaryKey())
         .addColumn("at", time, (column) => column.notNull())
         .addColumn("kind", "text", (column) => column.notNull())
         .addColumn("run_id", "text")

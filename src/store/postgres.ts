@@ -30,7 +30,7 @@ export async function openPostgresStore(url: string, options: { maxConnections?:
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await migrateStore(db, location, (work) =>
+    await migrateStore(db, "postgres", location, (work) =>
       db.transaction().execute(async (tx) => {
         await sql`select pg_advisory_xact_lock(hashtext('cadre-migrate'))`.execute(tx);
         return work(tx);

@@ -27,7 +27,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
   }
   const db = new Kysely<Database>({ dialect: new CachingSqliteDialect(connection) });
   try {
-    await migrateStore(db, location, async (work) => {
+    await migrateStore(db, "sqlite", location, async (work) => {
       // BEGIN IMMEDIATE takes the write lock up front, so a second process waits instead of
       // migrating the same fresh file at the same time.
       return db.connection().execute(async (single) => {
@@ -44,6 +44,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
     });
     connection.pragma("journal_mode = WAL");
     connection.pragma("synchronous = NORMAL");
+    connection.pragma("wal_autocheckpoint = 10000");
     connection.pragma("busy_timeout = 5000");
   } catch (error) {
     await db.destroy();

@@ -1,11 +1,14 @@
-import type { Agent, AgentContext, Logger } from "../agent/define-agent.ts";
+import type { Agent, AgentContext, AgentTools, Logger } from "../agent/define-agent.ts";
 import { AbortedError } from "../engine/engine-errors.ts";
 import type { EventBus } from "../engine/events.ts";
 import type { Journal } from "../engine/journal.ts";
 import type { RetryOptions } from "../engine/resilience.ts";
-import { runStep, type AttemptContext, type StepEnvironment, type StepHooks } from "../engine/run-step.ts";
+import { runStep, type AttemptContext, type StepEnvironment } from "../engine/run-step.ts";
 import { Scope } from "../engine/scope.ts";
 import { CadreError, ConfigurationError, toCadreError } from "../errors.ts";
+import type { Tool } from "../governance/define-tool.ts";
+import type { Gateway } from "../governance/gateway.ts";
+import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
 import { parseInput, parseOutput } from "./validate.ts";
 
@@ -13,6 +16,8 @@ export interface CallOptions {
   /** Overrides the agent's timeout for this call (ms). */
   timeout?: number;
   retry?: RetryOptions;
+  /** Just-in-time grants: issued when this call starts, revoked when it ends. */
+  grants?: GrantSpec[];
 }
 
 export interface ParallelOptions {
@@ -47,8 +52,8 @@ export interface RunState {
   logger: Logger;
   now(): number;
   agents: ReadonlyMap<string, Agent>;
-  /** Governance hooks for agent calls (holds, audit); absent in a bare engine. */
-  agentHooks?(agent: Agent, stepKey: string): StepHooks | undefined;
+  /** Every effect's path: authorization, money and audit for each step. */
+  gateway: Gateway;
   /** Set when a join returned partial results: the run then ends `partial`. */
   partial: boolean;
 }
@@ -120,7 +125,7 @@ export class DurableContext implements WorkflowContext {
       input,
       timeoutMs: options.timeout ?? agent.timeout,
       retry: options.retry ?? agent.retry,
-      hooks: state.agentHooks?.(agent, key),
+      hooks: state.gateway.agentCallHooks(agent, key, options.grants),
       execute: async (attempt) => {
         const parsed = parseInput(agent.input, input, `agent "${agent.name}"`);
         const agentContext: AgentContext = {
@@ -131,11 +136,48 @@ export class DurableContext implements WorkflowContext {
           stepKey: key,
           attempt: attempt.attempt,
           logger: state.logger,
+          // A fresh scope per attempt: a retried agent replays the tool calls that completed.
+          tools: this.#toolsFor(agent, key, this.#scope.child(position, "t"), attempt.signal),
         };
         const output = await agent.run(parsed, agentContext);
         return parseOutput(agent.output, output, `agent "${agent.name}"`);
       },
     });
+  }
+
+  #toolsFor(agent: Agent, agentStepKey: string, scope: Scope, signal: AbortSignal): AgentTools {
+    const state = this.#state;
+    const call = (toolOrName: Tool | string, input: unknown): Promise<unknown> => {
+      const name = typeof toolOrName === "string" ? toolOrName : toolOrName.name;
+      const tool = agent.tools?.find((candidate) => candidate.name === name);
+      const { position, key } = scope.next(name);
+      if (!tool) {
+        return Promise.reject(
+          new ConfigurationError(`Agent "${agent.name}" called tool "${name}" but does not declare it: add it to the agent's tools.`, {
+            details: { agent: agent.name, tool: name, runId: state.runId, stepKey: key },
+          }),
+        );
+      }
+      return runStep(
+        { runId: state.runId, journal: state.journal, events: state.events, signal, now: state.now },
+        {
+          position,
+          key,
+          name: tool.name,
+          type: "tool",
+          agent: agent.name,
+          input,
+          timeoutMs: tool.timeout,
+          hooks: state.gateway.toolCallHooks({ agent, agentStepKey, stepKey: key, tool, input }),
+          execute: async (attempt) => {
+            const parsed = parseInput(tool.input, input, `tool "${tool.name}"`);
+            const output = await tool.run(parsed, { signal: attempt.signal, idempotencyKey: attempt.idempotencyKey, agent: agent.name, runId: state.runId, stepKey: key });
+            return parseOutput(tool.output, output, `tool "${tool.name}"`);
+          },
+        },
+      );
+    };
+    return { call } as AgentTools;
   }
 
   parallel<T>(branches: ReadonlyArray<Branch<T>>, options?: ParallelOptions): Promise<any> {
@@ -157,6 +199,7 @@ export class DurableContext implements WorkflowContext {
       type: "step",
       timeoutMs: options.timeout,
       retry: options.retry,
+      hooks: this.#state.gateway.stepHooks(name, key),
       execute: async (attempt) => work(attempt),
     });
   }

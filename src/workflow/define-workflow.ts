@@ -6,9 +6,17 @@ export interface WorkflowDefinition<I = any, O = any> {
   description?: string;
   input: z.ZodType<I>;
   output: z.ZodType<O>;
+  /** Money for each run (moved from the workflow's account when the run starts) and the account's first allocation, in micro-units. */
+  budget?: WorkflowBudget;
   /** The run's original goal, derived from its input; re-injected into every agent call. */
   goal?: (input: I) => string;
   run(input: I, context: WorkflowContext): Promise<O>;
+}
+
+export interface WorkflowBudget {
+  perRun: number;
+  /** Deposited into the treasury and allocated to the workflow the first time a runtime sees it. */
+  allocation?: number;
 }
 
 /** A durable TypeScript function that orchestrates agents through `ctx`. */

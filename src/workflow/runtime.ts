@@ -7,7 +7,10 @@ import { Journal, type JournalEntry } from "../engine/journal.ts";
 import { acquireLease, finishRun, getRunRecord, insertRun, listRunRecords, renewLease, type RunFilter, type RunRecord } from "../engine/run-records.ts";
 import { Scope } from "../engine/scope.ts";
 import { CadreError, ConfigurationError, toCadreError, type SerializedError } from "../errors.ts";
+import { Gateway } from "../governance/gateway.ts";
 import { upsertInventory } from "../governance/inventory.ts";
+import { appendAudit } from "../governance/audit-log.ts";
+import { closeRunAccount, openRunAccount, provisionWorkflowBudgets, recoverRunMoney } from "../governance/run-accounts.ts";
 import { openStore } from "../store/open-store.ts";
 import type { RunStatus } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
@@ -28,9 +31,13 @@ export interface RuntimeOptions {
   leaseMs?: number;
   /** Injectable clock for tests. */
   now?: () => number;
+  /** Refuse calls to high-risk agents whose review is overdue (default false: warn in `cadre agents`). */
+  blockOverdueReviews?: boolean;
 }
 
 export interface StartOptions {
+  /** Micro-units moved from the workflow's account to this run (default: the workflow's budget.perRun, else 0). */
+  budget?: number;
   goal?: string;
   principal?: string;
   runId?: string;
@@ -62,6 +69,7 @@ export class Runtime {
   readonly #ownsStore: boolean;
   readonly #events = new EventBus();
   readonly #leaseMs: number;
+  readonly #blockOverdueReviews: boolean;
   readonly #owner = `${hostname()}:${process.pid}:${generateId("rt").slice(-8)}`;
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunResult> }>();
   readonly now: () => number;
@@ -73,6 +81,7 @@ export class Runtime {
     this.workflows = indexByName(options.workflows ?? [], "workflow");
     this.principal = options.principal ?? process.env.CADRE_PRINCIPAL ?? process.env.USER ?? "unknown";
     this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#blockOverdueReviews = options.blockOverdueReviews ?? false;
     this.now = options.now ?? Date.now;
   }
 
@@ -82,6 +91,7 @@ export class Runtime {
     const runtime = new Runtime(store, ownsStore, options);
     try {
       await upsertInventory(store, [...runtime.agents.values()], runtime.now());
+      await provisionWorkflowBudgets(store, [...runtime.workflows.values()], { now: runtime.now(), principal: runtime.principal });
     } catch (error) {
       if (ownsStore) await store.close();
       throw error;
@@ -105,18 +115,23 @@ export class Runtime {
     const parsed = parseInput(workflow.input, input, `workflow "${workflow.name}"`);
     const runId = options.runId ?? generateId("run");
     const now = this.now();
-    await insertRun(this.store.db, {
-      id: runId,
-      workflow: workflow.name,
-      input: parsed,
-      goal: options.goal ?? workflow.goal?.(parsed) ?? null,
-      principal: options.principal ?? this.principal,
-      parentRunId: null,
-      parentStepKey: null,
-      createdAt: now,
-      leaseOwner: this.#owner,
-      leaseExpiresAt: now + this.#leaseMs,
-    });
+    const principal = options.principal ?? this.principal;
+    const budget = options.budget ?? workflow.budget?.perRun ?? 0;
+    const goal = options.goal ?? workflow.goal?.(parsed) ?? null;
+    try {
+      await this.store.transaction(async (tx) => {
+        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: null, parentStepKey: null, createdAt: now, leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs });
+        await openRunAccount(tx, { runId, workflow: workflow.name, perRun: budget, now });
+        await appendAudit(tx, this.store.dialect, [{ kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal } }]);
+      });
+    } catch (thrown) {
+      const error = toCadreError(thrown);
+      // The refusal is a decision: it is audited even though no run was created.
+      await this.store.transaction((tx) =>
+        appendAudit(tx, this.store.dialect, [{ kind: "run.refused", at: now, workflow: workflow.name, principal, data: { code: error.code, reason: error.message, budgetMicros: budget } }]),
+      );
+      throw error;
+    }
     const run = (await getRunRecord(this.store.db, runId))!;
     return this.#launch(run, workflow, Journal.empty(this.store, runId), false) as RunHandle<O>;
   }
@@ -142,6 +157,10 @@ export class Runtime {
       const current = (await getRunRecord(this.store.db, runId))!;
       throw new RunLeasedError({ runId, owner: current.leaseOwner ?? "unknown", expiresAt: current.leaseExpiresAt ?? 0 });
     }
+    await this.store.transaction(async (tx) => {
+      const recovered = await recoverRunMoney(tx, { runId, now: this.now() });
+      await appendAudit(tx, this.store.dialect, [{ kind: "run.resume", at: this.now(), runId, workflow: run.workflow, principal: run.principal, data: { ...recovered, forced: Boolean(options.force) } }]);
+    });
     const journal = await Journal.load(this.store, runId);
     return this.#launch({ ...run, status: "running" }, workflow, journal, true);
   }
@@ -186,6 +205,7 @@ export class Runtime {
     }, Math.max(100, this.#leaseMs / 3));
     heartbeat.unref();
 
+    const logger = createLogger({ runId: run.id, workflow: workflow.name });
     const state: RunState = {
       runId: run.id,
       workflow: workflow.name,
@@ -193,9 +213,10 @@ export class Runtime {
       principal: run.principal,
       journal,
       events: this.#events,
-      logger: createLogger({ runId: run.id, workflow: workflow.name }),
+      logger,
       now: this.now,
       agents: this.agents,
+      gateway: new Gateway({ dialect: this.store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now: this.now, logger, blockOverdueReviews: this.#blockOverdueReviews }),
       partial: false,
     };
     let result: RunResult;
@@ -217,7 +238,12 @@ export class Runtime {
     }
     try {
       const outcome = { ...result, at: this.now() };
-      await this.store.write((tx) => finishRun(tx, run.id, outcome));
+      await this.store.write(async (tx) => {
+        await finishRun(tx, run.id, outcome);
+        if (outcome.status === "waiting") return;
+        const money = await closeRunAccount(tx, { runId: run.id, workflow: workflow.name, now: outcome.at });
+        await state.gateway.auditRun(tx, "run.end", { status: outcome.status, spentMicros: money.spent, returnedMicros: money.returned, ...(outcome.error ? { error: outcome.error.code } : {}) });
+      });
     } catch (thrown) {
       // The store is gone (closed or unreachable): the run stays resumable from its journal.
       result = { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };

@@ -1,0 +1,62 @@
+import type { z } from "zod";
+
+/** What a tool's `run` receives: it never sees the ledger or the grants, only what it needs. */
+export interface ToolContext {
+  signal: AbortSignal;
+  /** Stable across retries of this call: send it to the outside system to de-duplicate. */
+  idempotencyKey: string;
+  agent: string;
+  runId: string;
+  stepKey: string;
+}
+
+/**
+ * A tool's price in micro-units: fixed, or a function. The function is called with the
+ * input alone before the call (it must return the worst case, which is reserved) and with
+ * the input and output afterwards (the actual cost, which is charged).
+ */
+export type ToolPrice<I, O> = number | ((input: I, output?: O) => number);
+
+export interface ToolDefinition<I = any, O = any> {
+  name: string;
+  description: string;
+  input: z.ZodType<I>;
+  output: z.ZodType<O>;
+  /** The permission the calling agent must hold (default `tool:<name>`). */
+  scope?: string;
+  /** The resource the call touches, matched against the grant's pattern (default: the tool name). */
+  resource?: string | ((input: I) => string);
+  price?: ToolPrice<I, O>;
+  /** Milliseconds before the call is aborted. */
+  timeout?: number;
+  run(input: I, context: ToolContext): Promise<O> | O;
+}
+
+/** A governed capability: agents reach it only through `context.tools`, never by calling `run`. */
+export interface Tool<I = any, O = any> extends ToolDefinition<I, O> {
+  readonly kind: "tool";
+  readonly scope: string;
+}
+
+const toolNamePattern = /^[a-z][a-z0-9_.-]{0,62}$/;
+
+export function defineTool<I, O>(definition: ToolDefinition<I, O>): Tool<I, O> {
+  if (!toolNamePattern.test(definition.name)) {
+    throw new TypeError(`Tool name "${definition.name}" must be lowercase letters, digits, dashes, dots or underscores, starting with a letter.`);
+  }
+  if (typeof definition.price === "number" && (!Number.isSafeInteger(definition.price) || definition.price < 0)) {
+    throw new TypeError(`Tool "${definition.name}" has price ${definition.price}: prices are non-negative integer micro-units (use usd(0.5) for $0.50).`);
+  }
+  return { ...definition, scope: definition.scope ?? `tool:${definition.name}`, kind: "tool" };
+}
+
+export function resourceOf<I>(tool: Tool<I>, input: I): string {
+  if (typeof tool.resource === "function") return tool.resource(input);
+  return tool.resource ?? tool.name;
+}
+
+export function priceOf<I, O>(tool: Tool<I, O>, input: I, output?: O): number {
+  const price = typeof tool.price === "function" ? tool.price(input, output) : (tool.price ?? 0);
+  if (!Number.isSafeInteger(price) || price < 0) throw new TypeError(`Tool "${tool.name}" computed price ${price}; prices are non-negative integer micro-units.`);
+  return price;
+}

@@ -1,0 +1,187 @@
+import type { Logger } from "../agent/define-agent.ts";
+import type { StepHooks } from "../engine/run-step.ts";
+import type { Db, StoreDialect } from "../store/store.ts";
+import { appendAudit, type AuditEntry } from "./audit-log.ts";
+import { authorize, insertGrant, revokeStepGrants, type GrantSpec } from "./grants.ts";
+import { AgentRevokedError, PermissionDeniedError, ReviewOverdueError } from "./governance-errors.ts";
+import { callAccount, capAccount, ensureAccount, reserve, runAccount, settle, sweep, transfer, type HoldLevel } from "./ledger.ts";
+import { priceOf, resourceOf, type Tool } from "./define-tool.ts";
+
+/** Per-agent money limits, all in micro-units. */
+export interface AgentBudget {
+  /** Funds moved from the run into the call's own sub-account for each call of this agent. */
+  perCall?: number;
+  /** Standing caps across all runs, per UTC day and month. */
+  perDay?: number;
+  perMonth?: number;
+  /** Warn (log + audit) when a standing cap is this used, 0..1 (default 0.8). */
+  warnAt?: number;
+}
+
+/** The governance facts about an agent the gateway needs; agent definitions satisfy it. */
+export interface GovernedAgent {
+  name: string;
+  risk?: string;
+  budget?: AgentBudget;
+}
+
+export interface GatewayOptions {
+  dialect: StoreDialect;
+  runId: string;
+  workflow: string;
+  principal: string;
+  now(): number;
+  logger: Logger;
+  /** Refuse high-risk agents whose review is overdue. */
+  blockOverdueReviews: boolean;
+}
+
+const dayMs = 86_400_000;
+
+/**
+ * The single path every effect takes: authenticate → authorize → reserve → (execute) →
+ * settle → audit. It produces the StepHooks that commit each decision in the same
+ * transaction as the journal write it belongs to; refusals are journaled and audited too.
+ */
+export class Gateway {
+  readonly #options: GatewayOptions;
+
+  constructor(options: GatewayOptions) {
+    this.#options = options;
+  }
+
+  #audit(tx: Db, entries: Array<Omit<AuditEntry, "at" | "runId" | "workflow" | "principal">>): Promise<void> {
+    const { runId, workflow, principal, now } = this.#options;
+    return appendAudit(
+      tx,
+      this.#options.dialect,
+      entries.map((entry) => ({ ...entry, at: now(), runId, workflow, principal })),
+    );
+  }
+
+  /** Run start/end and other run-level records. */
+  auditRun(tx: Db, kind: string, data: Record<string, unknown>): Promise<void> {
+    return this.#audit(tx, [{ kind, data }]);
+  }
+
+  /** The agent exists in the inventory, is active, and is not overdue for review if that blocks. */
+  async #authenticate(tx: Db, agent: string): Promise<void> {
+    const row = await tx.selectFrom("agents").select(["status", "status_reason", "status_changed_at", "risk", "review_every_days", "last_reviewed_at", "created_at"]).where("name", "=", agent).executeTakeFirst();
+    if (!row) throw new AgentRevokedError({ agent, reason: "not in the inventory", revokedAt: null });
+    if (row.status === "revoked") throw new AgentRevokedError({ agent, reason: row.status_reason, revokedAt: row.status_changed_at === null ? null : Number(row.status_changed_at) });
+    if (this.#options.blockOverdueReviews && row.risk === "high" && row.review_every_days) {
+      const dueAt = Number(row.last_reviewed_at ?? row.created_at) + row.review_every_days * dayMs;
+      if (dueAt < this.#options.now()) throw new ReviewOverdueError({ agent, dueAt });
+    }
+  }
+
+  /** Hooks for an agent call: authenticate, fund the call's sub-account, issue just-in-time grants; on end return unspent funds and revoke them. */
+  agentCallHooks(agent: GovernedAgent, stepKey: string, jitGrants: GrantSpec[] = []): StepHooks {
+    const { runId, now } = this.#options;
+    const perCall = agent.budget?.perCall;
+    return {
+      started: async (tx, attempt) => {
+        await this.#authenticate(tx, agent.name);
+        if (perCall !== undefined) {
+          const account = callAccount(runId, stepKey);
+          await ensureAccount(tx, { id: account, kind: "agent-run", name: `${agent.name} in ${runId} at ${stepKey}`, runId, agent: agent.name, parentId: runAccount(runId), now: now() });
+          await sweep(tx, { from: account, to: runAccount(runId), now: now(), runId, stepKey, agent: agent.name });
+          await transfer(tx, { from: runAccount(runId), to: account, amount: perCall, level: "run", now: now(), runId, stepKey, agent: agent.name, note: "fund call" });
+        }
+        for (const grant of jitGrants) await insertGrant(tx, { agent: agent.name, grant, kind: "jit", now: now(), runId, stepKey });
+        await this.#audit(tx, [
+          { kind: "step.start", stepKey, agent: agent.name, data: { type: "agent", attempt: attempt.attempt, fundedMicros: perCall ?? 0 } },
+          ...jitGrants.map((grant) => ({ kind: "grant.issued", stepKey, agent: agent.name, data: { ...grant, jit: true } })),
+        ]);
+      },
+      ended: async (tx, attempt, outcome) => {
+        const returned = perCall === undefined ? 0 : await sweep(tx, { from: callAccount(runId, stepKey), to: runAccount(runId), now: now(), runId, stepKey, agent: agent.name });
+        const revoked = jitGrants.length > 0 ? await revokeStepGrants(tx, { runId, stepKey, now: now() }) : 0;
+        await this.#audit(tx, [
+          { kind: "step.end", stepKey, agent: agent.name, data: { type: "agent", attempt: attempt.attempt, ok: outcome.ok, returnedMicros: returned, ...(outcome.error ? { error: outcome.error.code } : {}) } },
+          ...(revoked > 0 ? [{ kind: "grant.revoked", stepKey, agent: agent.name, data: { jit: true, count: revoked } }] : []),
+        ]);
+      },
+      refused: (tx, attempt, error) => this.#audit(tx, [{ kind: "gateway.deny", stepKey, agent: agent.name, data: { type: "agent", attempt: attempt.attempt, code: error.code, reason: error.message } }]),
+    };
+  }
+
+  /** Hooks for a tool call made by `agent` inside the agent step `agentStepKey`. */
+  toolCallHooks<I, O>(options: { agent: GovernedAgent; agentStepKey: string; stepKey: string; tool: Tool<I, O>; input: I }): StepHooks {
+    const { agent, tool, input, stepKey } = options;
+    const { runId, now } = this.#options;
+    const reservations = new Map<number, { id: string; worst: number }>();
+    const moneyAccount = agent.budget?.perCall !== undefined ? callAccount(runId, options.agentStepKey) : runAccount(runId);
+    return {
+      started: async (tx, attempt) => {
+        await this.#authenticate(tx, agent.name);
+        const resource = resourceOf(tool, input);
+        const authorization = await authorize(tx, { agent: agent.name, scope: tool.scope, resource, now: now(), runId, stepKey: options.agentStepKey });
+        if (!authorization.allowed) throw new PermissionDeniedError({ agent: agent.name, scope: tool.scope, resource, reason: authorization.reason, runId, stepKey });
+        const worst = priceOf(tool, input);
+        const levels = await this.#levels(tx, agent, moneyAccount);
+        const id = await reserve(tx, { levels, amount: worst, now: now(), runId, stepKey, agent: agent.name });
+        reservations.set(attempt.attempt, { id, worst });
+        await this.#audit(tx, [{ kind: "gateway.allow", stepKey, agent: agent.name, data: { tool: tool.name, scope: tool.scope, resource, grant: authorization.grantId, reservedMicros: worst, attempt: attempt.attempt } }]);
+      },
+      ended: async (tx, attempt, outcome) => {
+        const reservation = reservations.get(attempt.attempt);
+        if (!reservation) return;
+        const actual = outcome.ok ? Math.min(priceOf(tool, input, outcome.output as O), reservation.worst) : 0;
+        const charged = await settle(tx, {
+          reservationId: reservation.id,
+          actual,
+          now: now(),
+          attribution: { runId, stepKey, agent: agent.name, subject: `tool:${tool.name}`, units: { calls: 1 } },
+        });
+        await this.#audit(tx, [
+          {
+            kind: outcome.ok ? "gateway.settle" : "gateway.release",
+            stepKey,
+            agent: agent.name,
+            data: { tool: tool.name, chargedMicros: charged, releasedMicros: reservation.worst - charged, attempt: attempt.attempt, ...(outcome.error ? { error: outcome.error.code } : {}) },
+          },
+        ]);
+        if (charged > 0) await this.#warnNearCaps(tx, agent, charged);
+      },
+      refused: (tx, attempt, error) => this.#audit(tx, [{ kind: "gateway.deny", stepKey, agent: agent.name, data: { tool: tool.name, scope: tool.scope, attempt: attempt.attempt, code: error.code, reason: error.message, ...(error.details.level ? { level: error.details.level } : {}) } }]),
+    };
+  }
+
+  /** Hooks for a plain journaled step (`ctx.step`): audited start and end. */
+  stepHooks(name: string, stepKey: string): StepHooks {
+    return {
+      started: (tx, attempt) => this.#audit(tx, [{ kind: "step.start", stepKey, data: { type: "step", name, attempt: attempt.attempt } }]),
+      ended: (tx, attempt, outcome) => this.#audit(tx, [{ kind: "step.end", stepKey, data: { type: "step", name, attempt: attempt.attempt, ok: outcome.ok } }]),
+    };
+  }
+
+  /** The money account first (its charge is the one attributed), then the standing caps. */
+  async #levels(tx: Db, agent: GovernedAgent, moneyAccount: string): Promise<HoldLevel[]> {
+    const levels: HoldLevel[] = [{ account: moneyAccount, level: moneyAccount.startsWith("call:") ? "call" : "run" }];
+    const now = this.#options.now();
+    for (const [period, cap] of [["day", agent.budget?.perDay], ["month", agent.budget?.perMonth]] as const) {
+      if (cap === undefined) continue;
+      const account = capAccount(agent.name, period, now);
+      await ensureAccount(tx, { id: account, kind: "cap", name: `${agent.name} per ${period}`, agent: agent.name, initialBalance: cap, now });
+      levels.push({ account, level: period === "day" ? "agent-day" : "agent-month" });
+    }
+    return levels;
+  }
+
+  /** Soft thresholds: the charge that crosses `warnAt` of a standing cap logs and audits a warning. */
+  async #warnNearCaps(tx: Db, agent: GovernedAgent, charged: number): Promise<void> {
+    const warnAt = agent.budget?.warnAt ?? 0.8;
+    const now = this.#options.now();
+    for (const [period, cap] of [["day", agent.budget?.perDay], ["month", agent.budget?.perMonth]] as const) {
+      if (!cap) continue;
+      const row = await tx.selectFrom("accounts").select(["spent"]).where("id", "=", capAccount(agent.name, period, now)).executeTakeFirst();
+      const spent = Number(row?.spent ?? 0);
+      const used = spent / cap;
+      if (used >= warnAt && (spent - charged) / cap < warnAt) {
+        this.#options.logger.warn(`agent ${agent.name} has used ${(used * 100).toFixed(0)}% of its ${period} cap`);
+        await this.#audit(tx, [{ kind: "budget.warning", agent: agent.name, data: { period, capMicros: cap, spentMicros: Number(row?.spent ?? 0) } }]);
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import type { Db, Store } from "../store/store.ts";
+import { appendAudit } from "./audit-log.ts";
+import { ensureAccount, fund, getAccount, releaseRunHolds, runAccount, sweep, transfer, treasuryAccount, workflowAccount } from "./ledger.ts";
+
+/** Creates the run's account and moves its budget from the workflow's account (all or nothing). */
+export async function openRunAccount(tx: Db, options: { runId: string; workflow: string; perRun: number; now: number }): Promise<void> {
+  await ensureAccount(tx, { id: workflowAccount(options.workflow), kind: "workflow", name: options.workflow, now: options.now });
+  await ensureAccount(tx, { id: runAccount(options.runId), kind: "run", name: options.runId, runId: options.runId, parentId: workflowAccount(options.workflow), now: options.now });
+  await transfer(tx, { from: workflowAccount(options.workflow), to: runAccount(options.runId), amount: options.perRun, level: "workflow", now: options.now, runId: options.runId, note: "fund run" });
+}
+
+/** Returns what the run did not spend to the workflow's account. */
+export async function closeRunAccount(tx: Db, options: { runId: string; workflow: string; now: number }): Promise<{ returned: number; spent: number }> {
+  const returned = await sweep(tx, { from: runAccount(options.runId), to: workflowAccount(options.workflow), now: options.now, runId: options.runId });
+  const spent = await runSpend(tx, options.runId);
+  return { returned, spent };
+}
+
+/** Total charged to a run's accounts (its own and its calls' sub-accounts). */
+export async function runSpend(db: Db, runId: string): Promise<number> {
+  const row = await db.selectFrom("ledger_entries").select((eb) => eb.fn.sum<number>("amount").as("total")).where("run_id", "=", runId).where("kind", "=", "charge").executeTakeFirst();
+  return Number(row?.total ?? 0);
+}
+
+/**
+ * Cleans up after a crash before a run resumes: releases the holds its dead process left
+ * open and returns the call sub-accounts' funds to the run (the interrupted calls fund
+ * themselves again when they re-run).
+ */
+export async function recoverRunMoney(tx: Db, options: { runId: string; now: number }): Promise<{ releasedHolds: number; returnedMicros: number }> {
+  const releasedHolds = await releaseRunHolds(tx, options);
+  const calls = await tx.selectFrom("accounts").select(["id", "agent"]).where("run_id", "=", options.runId).where("kind", "=", "agent-run").execute();
+  let returnedMicros = 0;
+  for (const call of calls) returnedMicros += await sweep(tx, { from: call.id, to: runAccount(options.runId), now: options.now, runId: options.runId, agent: call.agent });
+  return { releasedHolds, returnedMicros };
+}
+
+/**
+ * Gives each workflow that declares `budget.allocation` its first allocation, the first time
+ * a store sees it: a deposit into the treasury, then a transfer to the workflow's account.
+ * Later top-ups are explicit (`cadre budget fund`), never automatic.
+ */
+export async function provisionWorkflowBudgets(store: Store, workflows: Array<{ name: string; budget?: { allocation?: number } }>, options: { now: number; principal: string }): Promise<void> {
+  const pending: typeof workflows = [];
+  for (const workflow of workflows) {
+    if (!(await getAccount(store.db, workflowAccount(workflow.name)))) pending.push(workflow);
+  }
+  if (pending.length === 0) return;
+  await store.transaction(async (tx) => {
+    await ensureAccount(tx, { id: treasuryAccount, kind: "treasury", name: "treasury", now: options.now });
+    for (const workflow of pending) {
+      await ensureAccount(tx, { id: workflowAccount(workflow.name), kind: "workflow", name: workflow.name, now: options.now });
+      const allocation = workflow.budget?.allocation ?? 0;
+      if (allocation === 0) continue;
+      await fund(tx, { amount: allocation, now: options.now, note: `first allocation for ${workflow.name}` });
+      await transfer(tx, { from: treasuryAccount, to: workflowAccount(workflow.name), amount: allocation, level: "treasury", now: options.now, note: "allocate" });
+      await appendAudit(tx, store.dialect, [{ kind: "budget.allocated", at: options.now, workflow: workflow.name, principal: options.principal, data: { amountMicros: allocation, source: "definition" } }]);
+    }
+  });
+}
