@@ -1,44 +1,8 @@
 import { z } from "zod";
-import { defineAgent } from "cadre";
-import { bureauUrl } from "./bureau-endpoint.ts";
-import type { CreditReport } from "./bureau-server.ts";
-import { loadSanctionsList, screenName } from "./sanctions.ts";
+import { defineAgent, usd } from "cadre";
 import { scoreApplication } from "./scoring.ts";
-import { findApplicant, openTransactionsDataset, summarizeTransactions } from "./transactions.ts";
+import { applicantSchema, applicationRecord, bureauReport, reportSchema, sanctionsScreen, screeningSchema, summarySchema, transactionsQuery } from "./tools.ts";
 
-const applicantSchema = z.object({
-  id: z.string(),
-  fullName: z.string(),
-  country: z.string(),
-  dateOfBirth: z.string(),
-  annualIncomeMicros: z.number().int(),
-  employmentYears: z.number().int(),
-  requestedAmountMicros: z.number().int(),
-});
-const reportSchema = z.object({
-  applicantId: z.string(),
-  score: z.number().int().min(300).max(850),
-  delinquencies: z.number().int().min(0),
-  openAccounts: z.number().int().min(0),
-  utilization: z.number().min(0).max(1),
-  inquiries6m: z.number().int().min(0),
-  bureau: z.literal("cadre-demo-bureau"),
-});
-const summarySchema = z.object({
-  applicantId: z.string(),
-  months: z.number().int(),
-  count: z.number().int(),
-  inflowMicros: z.number().int(),
-  outflowMicros: z.number().int(),
-  averageMonthlyIncomeMicros: z.number().int(),
-  riskyCategoryShare: z.number().min(0).max(1),
-  returnedPayments: z.number().int(),
-  largestOutflowMicros: z.number().int(),
-});
-const screeningSchema = z.object({
-  hit: z.boolean(),
-  matches: z.array(z.object({ listedName: z.string(), matchedAlias: z.string(), score: z.number(), program: z.string() })),
-});
 export const decisionSchema = z.object({
   decision: z.enum(["approve", "refer", "decline"]),
   score: z.number().int().min(0).max(1000),
@@ -46,9 +10,7 @@ export const decisionSchema = z.object({
   limitMicros: z.number().int().min(0),
 });
 
-const dataset = () => (datasetHandle ??= openTransactionsDataset());
-let datasetHandle: ReturnType<typeof openTransactionsDataset> | undefined;
-
+/** Each worker holds exactly the grants it needs and its own budget: least privilege, per-agent spend. */
 export const intake = defineAgent({
   name: "intake",
   owner: "credit-operations",
@@ -56,13 +18,11 @@ export const intake = defineAgent({
   dataAccess: "confidential",
   risk: "limited",
   reviewEveryDays: 180,
+  tools: [applicationRecord],
+  grants: [{ scope: "db:applications:read" }],
   input: z.object({ applicantId: z.string() }),
   output: applicantSchema,
-  run: ({ applicantId }) => {
-    const applicant = findApplicant(dataset(), applicantId);
-    if (!applicant) throw new Error(`No application for ${applicantId} in the dataset (try A-1001 … A-1200).`);
-    return applicant;
-  },
+  run: ({ applicantId }, context) => context.tools.call(applicationRecord, { applicantId }),
 });
 
 export const creditBureau = defineAgent({
@@ -72,18 +32,13 @@ export const creditBureau = defineAgent({
   dataAccess: "confidential",
   risk: "high",
   reviewEveryDays: 90,
-  timeout: 2_000,
-  retry: { maxAttempts: 2, initialDelayMs: 50 },
+  timeout: 4_000,
+  tools: [bureauReport],
+  grants: [{ scope: "bureau:read", resource: "report/*" }],
+  budget: { perCall: usd(0.75), perDay: usd(50) },
   input: z.object({ applicantId: z.string() }),
   output: reportSchema,
-  run: async ({ applicantId }, context): Promise<CreditReport> => {
-    const response = await fetch(`${await bureauUrl()}/v1/reports/${encodeURIComponent(applicantId)}`, {
-      signal: context.signal,
-      headers: { "idempotency-key": context.idempotencyKey },
-    });
-    if (!response.ok) throw new Error(`credit bureau answered HTTP ${response.status}`);
-    return (await response.json()) as CreditReport;
-  },
+  run: ({ applicantId }, context) => context.tools.call(bureauReport, { applicantId }),
 });
 
 export const transactions = defineAgent({
@@ -93,13 +48,13 @@ export const transactions = defineAgent({
   dataAccess: "confidential",
   risk: "limited",
   reviewEveryDays: 180,
+  tools: [transactionsQuery],
+  grants: [{ scope: "db:transactions:read" }],
+  budget: { perCall: usd(0.01) },
   input: z.object({ applicantId: z.string(), months: z.number().int().min(1).max(24).default(12) }),
   output: summarySchema,
-  run: ({ applicantId, months }) => summarizeTransactions(dataset(), applicantId, { months }),
+  run: (input, context) => context.tools.call(transactionsQuery, input),
 });
-
-const sanctionsList = () => (sanctionsHandle ??= loadSanctionsList());
-let sanctionsHandle: ReturnType<typeof loadSanctionsList> | undefined;
 
 export const sanctions = defineAgent({
   name: "sanctions",
@@ -108,9 +63,12 @@ export const sanctions = defineAgent({
   dataAccess: "internal",
   risk: "high",
   reviewEveryDays: 90,
+  tools: [sanctionsScreen],
+  grants: [{ scope: "sanctions:screen" }],
+  budget: { perCall: usd(0.01) },
   input: z.object({ name: z.string().min(1) }),
   output: screeningSchema,
-  run: ({ name }) => screenName(sanctionsList(), { name }),
+  run: (input, context) => context.tools.call(sanctionsScreen, input),
 });
 
 export const scoring = defineAgent({

@@ -5,7 +5,7 @@
  * parallel stage against the sum of its workers, and the run id to inspect.
  */
 import { parseArgs } from "node:util";
-import { Runtime, type JournalEntry } from "cadre";
+import { Runtime, formatUsd, spendReport, verifyAuditChain, type JournalEntry } from "cadre";
 import { creditAgents } from "./agents.ts";
 import { startBureauServer } from "./bureau-server.ts";
 import { creditDecision } from "./workflow.ts";
@@ -40,16 +40,20 @@ try {
     console.log(`${applicantId}: ${decision.decision.toUpperCase()}  score ${decision.score}/1000  limit $${(decision.limitMicros / 1_000_000).toLocaleString("en-US")}`);
     for (const reason of decision.reasons) console.log(`    · ${reason}`);
 
-    const steps = await runtime.getSteps(handle.runId);
+    const steps = (await runtime.getSteps(handle.runId)).filter((step) => step.type === "agent");
     const parallel = steps.filter((step) => step.key.startsWith("2."));
-    console.log("\n    agent            duration");
-    for (const step of [...steps].sort(byStart)) console.log(`    ${(step.agent ?? step.name).padEnd(16)} ${ms(step.durationMs ?? 0)}`);
+    const spend = new Map((await spendReport(runtime.store.db, { by: "agent", runId: handle.runId })).map((row) => [row.key, row.spentMicros]));
+    console.log("\n    agent            duration      cost");
+    for (const step of [...steps].sort(byStart)) console.log(`    ${step.name.padEnd(16)} ${ms(step.durationMs ?? 0)} ${formatUsd(spend.get(step.name) ?? 0).padStart(9)}`);
+    console.log(`    ${"run total".padEnd(16)} ${ms(wall)} ${formatUsd([...spend.values()].reduce((sum, value) => sum + value, 0)).padStart(9)}`);
     const sum = parallel.reduce((total, step) => total + (step.durationMs ?? 0), 0);
     const stage = Math.max(...parallel.map((step) => step.endedAt ?? 0)) - Math.min(...parallel.map((step) => step.startedAt));
     console.log(`\n    parallel stage ${ms(stage)} wall vs ${ms(sum)} sum of its 3 workers (${(sum / Math.max(stage, 1)).toFixed(1)}× faster than serial)`);
-    console.log(`    whole run      ${ms(wall)}`);
     console.log(`    inspect: npx cadre show ${handle.runId}\n`);
   }
+  const audit = await verifyAuditChain(runtime.store.db);
+  console.log(audit.ok ? `audit log: ${audit.records} records, hash chain intact (cadre audit verify)` : `audit log BROKEN at record ${audit.brokenAt}: ${audit.reason}`);
+  if (!audit.ok) failed += 1;
 } finally {
   await runtime.close();
   await bureau.close();

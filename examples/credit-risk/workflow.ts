@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineWorkflow } from "cadre";
+import { defineWorkflow, usd } from "cadre";
 import { creditBureau, decisionSchema, intake, sanctions, scoring, transactions } from "./agents.ts";
 
 /**
@@ -11,6 +11,7 @@ export const creditDecision = defineWorkflow({
   description: "decide a credit application from bureau, transactions and sanctions findings",
   input: z.object({ applicantId: z.string().regex(/^A-\d{4}$/, "an applicant id like A-1001") }),
   output: decisionSchema.extend({ applicantId: z.string() }),
+  budget: { perRun: usd(2), allocation: usd(25) },
   goal: ({ applicantId }) => `Decide the credit application of ${applicantId} with reasons a credit officer can check.`,
   run: async ({ applicantId }, ctx) => {
     const applicant = await ctx.call(intake, { applicantId });

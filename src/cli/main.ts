@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
+import { registerAccessCommands } from "./commands/access.ts";
+import { registerAgentsCommands } from "./commands/agents.ts";
+import { registerAuditCommands } from "./commands/audit.ts";
+import { registerMoneyCommands } from "./commands/money.ts";
 import { registerRunCommands } from "./commands/run.ts";
 import { registerRunsCommands } from "./commands/runs.ts";
 import { ExitCode } from "./exit-codes.ts";
@@ -15,6 +19,10 @@ const program = new Command("cadre")
 
 registerRunCommands(program);
 registerRunsCommands(program);
+registerAgentsCommands(program);
+registerAccessCommands(program);
+registerMoneyCommands(program);
+registerAuditCommands(program);
 
 try {
   await program.parseAsync(process.argv);

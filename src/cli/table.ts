@@ -1,3 +1,5 @@
+import { formatUsd } from "../governance/money.ts";
+
 /** Renders rows as an aligned text table with a header, for people; scripts use --json. */
 export function renderTable(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
   const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? "-" : String(cell))));
@@ -22,12 +24,7 @@ export function formatTime(epochMs: number | null | undefined): string {
   return new Date(epochMs).toISOString().replace("T", " ").slice(0, 19);
 }
 
-/** Micro-units to dollars for display only; money is never computed as a float. */
+/** Micro-units as dollars, for display only; money is never computed as a float. */
 export function formatMoney(micros: number | null | undefined): string {
-  if (micros === null || micros === undefined) return "-";
-  const sign = micros < 0 ? "-" : "";
-  const absolute = Math.abs(micros);
-  const dollars = Math.floor(absolute / 1_000_000);
-  const rest = String(absolute % 1_000_000).padStart(6, "0").replace(/0{1,2}$/, "");
-  return `${sign}$${dollars}.${rest.length < 2 ? rest.padEnd(2, "0") : rest}`;
+  return micros === null || micros === undefined ? "-" : formatUsd(micros);
 }

@@ -11,7 +11,7 @@ import { BudgetExceededError, type BudgetLevel } from "./governance-errors.ts";
  * `transfer`, so the sum of balance + spent over money accounts is constant between
  * deposits. Cap accounts (standing per-agent limits) use the same arithmetic but hold no money.
  */
-export type AccountKind = AccountsTable["kind"] | "cap";
+export type AccountKind = AccountsTable["kind"];
 
 export const treasuryAccount = "treasury";
 export const workflowAccount = (workflow: string) => `workflow:${workflow}`;
@@ -41,7 +41,7 @@ export async function ensureAccount(
     .insertInto("accounts")
     .values({
       id: account.id,
-      kind: account.kind as AccountsTable["kind"],
+      kind: account.kind,
       name: account.name,
       run_id: account.runId ?? null,
       agent: account.agent ?? null,

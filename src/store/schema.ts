@@ -108,7 +108,7 @@ export interface GrantsTable {
 
 export interface AccountsTable {
   id: string;
-  kind: "treasury" | "workflow" | "run" | "agent" | "agent-run";
+  kind: "treasury" | "workflow" | "run" | "agent" | "agent-run" | "cap";
   name: string;
   run_id: string | null;
   agent: string | null;

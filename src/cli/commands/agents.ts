@@ -1,0 +1,66 @@
+import type { Command } from "commander";
+import { recordReview, setAgentStatus } from "../../governance/admin.ts";
+import { listInventory } from "../../governance/reports.ts";
+import { globalOptions, withStore } from "../cli-context.ts";
+import { printJson, style } from "../io.ts";
+import { formatMoney, formatTime, renderTable } from "../table.ts";
+
+const principal = () => process.env.CADRE_PRINCIPAL ?? process.env.USER ?? "operator";
+
+export function registerAgentsCommands(program: Command): void {
+  const agents = program
+    .command("agents")
+    .description("the agent inventory: owner, risk, data access, status, reviews, spend")
+    .action(async (_options: unknown, command: Command) => {
+      const global = globalOptions(command);
+      await withStore(global, async (store) => {
+        const rows = await listInventory(store.db, Date.now());
+        if (global.json) return printJson(rows);
+        if (rows.length === 0) return void process.stdout.write("No agents yet: they are recorded when a runtime opens with them.\n");
+        process.stdout.write(
+          `${renderTable(
+            ["AGENT", "OWNER", "RISK", "DATA", "MODEL", "STATUS", "LAST REVIEW", "REVIEW DUE", "SPENT"],
+            rows.map((row) => [
+              row.name,
+              row.owner,
+              row.risk === "high" ? style.yellow(row.risk) : row.risk,
+              row.dataAccess,
+              row.model,
+              row.status === "revoked" ? style.red(row.status) : row.status,
+              formatTime(row.lastReviewedAt).slice(0, 10),
+              row.reviewDueAt ? (row.reviewOverdue ? style.red(`${formatTime(row.reviewDueAt).slice(0, 10)} overdue`) : formatTime(row.reviewDueAt).slice(0, 10)) : "-",
+              formatMoney(row.spentMicros),
+            ]),
+          )}\n`,
+        );
+      });
+    });
+
+  agents
+    .command("revoke <name>")
+    .description("revoke an agent: its next gateway call is refused, in every run")
+    .option("--reason <text>", "why (recorded in the audit log)")
+    .action(async (name: string, options: { reason?: string }, command: Command) => {
+      await withStore(globalOptions(command), (store) => setAgentStatus({ store, principal: principal() }, { agent: name, status: "revoked", reason: options.reason }));
+      process.stdout.write(`revoked ${name}\n`);
+    });
+
+  agents
+    .command("restore <name>")
+    .description("restore a revoked agent")
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await withStore(globalOptions(command), (store) => setAgentStatus({ store, principal: principal() }, { agent: name, status: "active" }));
+      process.stdout.write(`restored ${name}\n`);
+    });
+
+  agents
+    .command("review <name>")
+    .description("record a review of the agent; the next one falls due after its review cadence")
+    .option("--note <text>", "what was reviewed")
+    .action(async (name: string, options: { note?: string }, command: Command) => {
+      await withStore(globalOptions(command), (store) => recordReview({ store, principal: principal() }, { agent: name, note: options.note }));
+      process.stdout.write(`recorded a review of ${name}\n`);
+    });
+}
+
+export { principal };

@@ -1,0 +1,54 @@
+import type { Command } from "commander";
+import { InputValidationError } from "../../errors.ts";
+import { fundBudget } from "../../governance/admin.ts";
+import { usd } from "../../governance/money.ts";
+import { listAccounts, spendReport, type SpendGrouping } from "../../governance/reports.ts";
+import { globalOptions, withStore } from "../cli-context.ts";
+import { printJson } from "../io.ts";
+import { formatMoney, renderTable } from "../table.ts";
+import { principal } from "./agents.ts";
+
+/** `cadre spend` and `cadre budget`: where the money went, and where it comes from. */
+export function registerMoneyCommands(program: Command): void {
+  program
+    .command("spend")
+    .description("cost attribution: charges grouped by agent, tool, run or day")
+    .option("--run <runId>", "only this run")
+    .option("--agent <name>", "only this agent")
+    .option("--by <grouping>", "agent | tool | run | day", "agent")
+    .action(async (options: { run?: string; agent?: string; by: string }, command: Command) => {
+      const global = globalOptions(command);
+      if (!["agent", "tool", "run", "day"].includes(options.by)) throw new InputValidationError(`--by must be agent, tool, run or day; got "${options.by}".`);
+      await withStore(global, async (store) => {
+        const rows = await spendReport(store.db, { by: options.by as SpendGrouping, runId: options.run, agent: options.agent });
+        if (global.json) return printJson(rows);
+        const total = rows.reduce((sum, row) => sum + row.spentMicros, 0);
+        const calls = rows.reduce((sum, row) => sum + row.calls, 0);
+        process.stdout.write(`${renderTable([options.by.toUpperCase(), "CHARGES", "SPENT"], [...rows.map((row) => [row.key, row.calls, formatMoney(row.spentMicros)]), ["total", calls, formatMoney(total)]])}\n`);
+      });
+    });
+
+  const budget = program
+    .command("budget")
+    .description("treasury, workflow and cap accounts (--run R for one run's accounts)")
+    .option("--run <runId>", "the accounts of one run")
+    .action(async (options: { run?: string }, command: Command) => {
+      const global = globalOptions(command);
+      await withStore(global, async (store) => {
+        const rows = await listAccounts(store.db, { runId: options.run });
+        if (global.json) return printJson(rows);
+        process.stdout.write(`${renderTable(["ACCOUNT", "KIND", "BALANCE", "HELD", "SPENT"], rows.map((row) => [row.id, row.kind, formatMoney(row.balanceMicros), formatMoney(row.reservedMicros), formatMoney(row.spentMicros)]))}\n`);
+      });
+    });
+
+  budget
+    .command("fund <dollars>")
+    .description("deposit money into the treasury, or with --workflow straight into a workflow's budget")
+    .option("--workflow <name>", "allocate the deposit to this workflow")
+    .action(async (dollars: string, options: { workflow?: string }, command: Command) => {
+      const amount = Number(dollars);
+      if (!Number.isFinite(amount) || amount <= 0) throw new InputValidationError(`The amount must be a positive number of dollars, like 25 or 0.50; got "${dollars}".`);
+      await withStore(globalOptions(command), (store) => fundBudget({ store, principal: principal() }, { amount: usd(amount), workflow: options.workflow }));
+      process.stdout.write(`funded ${formatMoney(usd(amount))}${options.workflow ? ` to ${options.workflow}` : " to the treasury"}\n`);
+    });
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from "node:crypto";
+import { CadreError } from "../errors.ts";
+import type { Store } from "../store/store.ts";
+import { appendAudit } from "./audit-log.ts";
+import { createCredential, revokeCredentials, rotateCredential, type IssuedCredential } from "./credentials.ts";
+import { insertGrant, type GrantSpec } from "./grants.ts";
+import { fund, transfer, treasuryAccount, workflowAccount, ensureAccount } from "./ledger.ts";
+
+/** Operator actions on the inventory, credentials, grants and budgets. Each one is audited. */
+export interface AdminContext {
+  store: Store;
+  principal: string;
+  now?: number;
+}
+
+class UnknownAgentError extends CadreError {
+  constructor(agent: string) {
+    super("UNKNOWN_AGENT", "input", `No agent named "${agent}" in the inventory. List agents with \`cadre agents\`.`, { details: { agent } });
+  }
+}
+
+async function requireAgent(context: AdminContext, agent: string): Promise<void> {
+  const row = await context.store.db.selectFrom("agents").select("name").where("name", "=", agent).executeTakeFirst();
+  if (!row) throw new UnknownAgentError(agent);
+}
+
+function audit(context: AdminContext, tx: Parameters<Parameters<Store["transaction"]>[0]>[0], kind: string, agent: string | null, data: Record<string, unknown>) {
+  return appendAudit(tx, context.store.dialect, [{ kind, at: context.now ?? Date.now(), agent, principal: context.principal, data }]);
+}
+
+/** Revokes (or restores) an agent: its next gateway call is refused (or allowed again). */
+export async function setAgentStatus(context: AdminContext, options: { agent: string; status: "active" | "revoked"; reason?: string }): Promise<void> {
+  await requireAgent(context, options.agent);
+  const now = context.now ?? Date.now();
+  await context.store.transaction(async (tx) => {
+    await tx.updateTable("agents").set({ status: options.status, status_reason: options.reason ?? null, status_changed_at: now, updated_at: now }).where("name", "=", options.agent).execute();
+    await audit(context, tx, options.status === "revoked" ? "agent.revoked" : "agent.restored", options.agent, { reason: options.reason ?? null });
+  });
+}
+
+/** Records that a person reviewed the agent; the next review falls due `reviewEveryDays` later. */
+export async function recordReview(context: AdminContext, options: { agent: string; note?: string }): Promise<void> {
+  await requireAgent(context, options.agent);
+  const now = context.now ?? Date.now();
+  await context.store.transaction(async (tx) => {
+    await tx.updateTable("agents").set({ last_reviewed_at: now, updated_at: now }).where("name", "=", options.agent).execute();
+    await audit(context, tx, "agent.reviewed", options.agent, { note: options.note ?? null });
+  });
+}
+
+export async function issueCredential(context: AdminContext, options: { agent: string; rotate?: boolean }): Promise<IssuedCredential> {
+  await requireAgent(context, options.agent);
+  const now = context.now ?? Date.now();
+  return context.store.transaction(async (tx) => {
+    const issued = options.rotate ? await rotateCredential(tx, { agent: options.agent, now }) : await createCredential(tx, { agent: options.agent, now });
+    await audit(context, tx, options.rotate ? "credential.rotated" : "credential.created", options.agent, { credential: issued.id, prefix: issued.prefix });
+    return issued;
+  });
+}
+
+export async function revokeAgentCredentials(context: AdminContext, options: { agent: string }): Promise<number> {
+  await requireAgent(context, options.agent);
+  const now = context.now ?? Date.now();
+  return context.store.transaction(async (tx) => {
+    const count = await revokeCredentials(tx, { agent: options.agent, now });
+    await audit(context, tx, "credential.revoked", options.agent, { count });
+    return count;
+  });
+}
+
+/** A standing grant added by an operator (kind `manual`). */
+export async function addGrant(context: AdminContext, options: { agent: string; grant: GrantSpec }): Promise<string> {
+  await requireAgent(context, options.agent);
+  const now = context.now ?? Date.now();
+  return context.store.transaction(async (tx) => {
+    const id = await insertGrant(tx, { agent: options.agent, grant: options.grant, kind: "manual", now });
+    await audit(context, tx, "grant.issued", options.agent, { grant: id, ...options.grant });
+    return id;
+  });
+}
+
+export async function revokeGrant(context: AdminContext, options: { grantId: string }): Promise<boolean> {
+  const now = context.now ?? Date.now();
+  return context.store.transaction(async (tx) => {
+    const row = await tx.selectFrom("grants").select(["agent"]).where("id", "=", options.grantId).where("revoked_at", "is", null).executeTakeFirst();
+    if (!row) return false;
+    await tx.updateTable("grants").set({ revoked_at: now }).where("id", "=", options.grantId).execute();
+    await audit(context, tx, "grant.revoked", row.agent, { grant: options.grantId });
+    return true;
+  });
+}
+
+/** Deposits money into the treasury and, with `workflow`, allocates it to that workflow's account. */
+export async function fundBudget(context: AdminContext, options: { amount: number; workflow?: string; note?: string }): Promise<void> {
+  const now = context.now ?? Date.now();
+  await context.store.transaction(async (tx) => {
+    await fund(tx, { amount: options.amount, now, note: options.note ?? `deposit by ${context.principal}` });
+    if (options.workflow) {
+      await ensureAccount(tx, { id: workflowAccount(options.workflow), kind: "workflow", name: options.workflow, now });
+      await transfer(tx, { from: treasuryAccount, to: workflowAccount(options.workflow), amount: options.amount, level: "treasury", now, note: "allocate" });
+    }
+    await appendAudit(tx, context.store.dialect, [{ kind: "budget.funded", at: now, workflow: options.workflow ?? null, principal: context.principal, data: { amountMicros: options.amount, id: randomUUID() } }]);
+  });
+}
