@@ -1,5 +1,6 @@
 import { ExponentialBackoff, TaskCancelledError, TimeoutStrategy, handleWhen, retry, timeout } from "cockatiel";
 import { CadreError } from "../errors.ts";
+import { AbortedError } from "./engine-errors.ts";
 
 /** How a step is retried. A retry is a new attempt in the journal with the same idempotency key. */
 export interface RetryOptions {
@@ -34,8 +35,9 @@ export async function withRetry<T>(
 
 /**
  * Runs `work` with a signal that aborts after `timeoutMs` (and when `signal` aborts). The
- * promise rejects at the deadline even if `work` ignores its signal, so a stuck agent
- * cannot stall the workflow; `onTimeout` builds the error to throw.
+ * promise rejects at the deadline, or as soon as `signal` aborts, even if `work` ignores its
+ * signal: a stuck effect can neither stall the workflow nor keep its budget hold open.
+ * `onTimeout` builds the error to throw at the deadline.
  */
 export async function withTimeout<T>(
   timeoutMs: number | undefined,
@@ -43,12 +45,33 @@ export async function withTimeout<T>(
   work: (signal: AbortSignal) => Promise<T>,
   onTimeout: () => Error,
 ): Promise<T> {
-  if (timeoutMs === undefined || timeoutMs <= 0 || !Number.isFinite(timeoutMs)) return work(signal);
+  if (timeoutMs === undefined || timeoutMs <= 0 || !Number.isFinite(timeoutMs)) return rejectOnAbort(signal, work(signal));
   const policy = timeout(timeoutMs, TimeoutStrategy.Aggressive);
   try {
-    return await policy.execute(({ signal: inner }) => work(inner), signal);
+    return await rejectOnAbort(signal, policy.execute(({ signal: inner }) => work(inner), signal));
   } catch (error) {
     if (error instanceof TaskCancelledError && !signal.aborted) throw onTimeout();
     throw error;
   }
+}
+
+function rejectOnAbort<T>(signal: AbortSignal, promise: Promise<T>): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(new AbortedError("The step was aborted: its caller timed out or was cancelled."));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortedError("The step was aborted: its caller timed out or was cancelled."));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }

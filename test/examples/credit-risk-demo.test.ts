@@ -16,9 +16,15 @@ describe("credit-risk demo", () => {
     expect(demo.stdout).toMatch(/parallel stage +\d+ ms wall vs +\d+ ms sum of its 3 workers/);
     const runIds = [...demo.stdout.matchAll(/cadre show (run_[0-9a-z]+)/g)].map((match) => match[1]!);
     expect(runIds).toHaveLength(3);
+    expect(demo.stdout).toMatch(/credit-bureau +\d+ ms +\$0\.50/);
+    expect(demo.stdout).toMatch(/run total +\d+ ms +\$0\.5035/);
+    expect(demo.stdout).toMatch(/audit log: \d+ records, hash chain intact/);
+    const verify = spawnSync(process.execPath, ["dist/cli/main.js", "--store", store, "audit", "verify"], { cwd: repositoryRoot, encoding: "utf8" });
+    expect(verify.status).toBe(0);
 
     const show = spawnSync(process.execPath, ["dist/cli/main.js", "--store", store, "--json", "show", runIds[0]!], { cwd: repositoryRoot, encoding: "utf8" });
-    const { run, steps } = JSON.parse(show.stdout);
+    const { run, steps: journal } = JSON.parse(show.stdout);
+    const steps = journal.filter((step: { type: string }) => step.type === "agent");
     expect(run).toMatchObject({ status: "completed", workflow: "credit-decision", output: { decision: "approve" } });
     expect(steps.map((step: { agent: string }) => step.agent).sort()).toEqual(["credit-bureau", "intake", "sanctions", "scoring", "transactions"]);
     // The three workers overlapped in time: each started before any of the others ended.
