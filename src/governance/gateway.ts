@@ -4,7 +4,7 @@ import type { Db, StoreDialect } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
 import { authorize, insertGrant, revokeStepGrants, type GrantSpec } from "./grants.ts";
 import { AgentRevokedError, PermissionDeniedError, ReviewOverdueError } from "./governance-errors.ts";
-import { callAccount, capAccount, ensureAccount, reserve, runAccount, settle, sweep, transfer, type HoldLevel } from "./ledger.ts";
+import { callAccount, capAccount, ensureAccount, getAccount, reserve, runAccount, settle, sweep, transfer, type HoldLevel } from "./ledger.ts";
 import { priceOf, resourceOf, type Tool } from "./define-tool.ts";
 
 /** Per-agent money limits, all in micro-units. */
@@ -86,7 +86,9 @@ export class Gateway {
           const account = callAccount(runId, stepKey);
           await ensureAccount(tx, { id: account, kind: "agent-run", name: `${agent.name} in ${runId} at ${stepKey}`, runId, agent: agent.name, parentId: runAccount(runId), now: now() });
           await sweep(tx, { from: account, to: runAccount(runId), now: now(), runId, stepKey, agent: agent.name });
-          await transfer(tx, { from: runAccount(runId), to: account, amount: perCall, level: "run", now: now(), runId, stepKey, agent: agent.name, note: "fund call" });
+          // perCall is the budget of the logical call: a retried or resumed call gets what its earlier attempts left.
+          const alreadySpent = (await getAccount(tx, account))?.spent ?? 0;
+          await transfer(tx, { from: runAccount(runId), to: account, amount: Math.max(0, perCall - alreadySpent), level: "run", now: now(), runId, stepKey, agent: agent.name, note: "fund call" });
         }
         for (const grant of jitGrants) await insertGrant(tx, { agent: agent.name, grant, kind: "jit", now: now(), runId, stepKey });
         await this.#audit(tx, [

@@ -1,0 +1,58 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Runtime, usd } from "../../src/index.ts";
+import { crashHoldsDefinitions } from "../fixtures/crash-holds.ts";
+import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
+import { auditKinds, ledgerTotals } from "./fixtures.ts";
+
+const fixture = join(import.meta.dirname, "../fixtures/crash-holds.ts");
+
+describe.each(await dialects())("crash with budget holds open on %s", (dialect) => {
+  let location: TestStoreLocation;
+  afterEach(async () => location?.cleanup());
+
+  it("after kill -9 and resume the stale holds are released, finished calls are not paid twice, and the ledger balances", async () => {
+    location = await freshStoreLocation(dialect);
+    const marker = join(mkdtempSync(join(tmpdir(), "cadre-holds-")), "marker");
+    const child = spawn(process.execPath, [fixture, location.location, marker], { env: { ...process.env, CADRE_CRASH_HANG: "1" }, stdio: ["ignore", "pipe", "inherit"] });
+    let runId = "";
+    child.stdout.on("data", (chunk: Buffer) => (runId += chunk.toString()));
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(marker)) {
+      if (Date.now() > deadline) throw new Error("the child never reached the hanging call");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    runId = runId.trim();
+
+    const { payer, workflow } = crashHoldsDefinitions(marker);
+    const runtime = await Runtime.open({ store: location.location, agents: [payer], workflows: [workflow] });
+    try {
+      const crashed = await ledgerTotals(runtime.store);
+      expect(crashed.held).toBe(usd(0.2));
+      expect(crashed.openHolds).toBe(1);
+      expect(crashed.conserved).toBe(crashed.funded);
+
+      const result = await (await runtime.resume(runId, { force: true })).result();
+      expect(result.error).toBeUndefined();
+      expect(result).toMatchObject({ status: "completed", output: 6 });
+      const after = await ledgerTotals(runtime.store);
+      expect(after.held).toBe(0);
+      expect(after.openHolds).toBe(0);
+      expect(after.conserved).toBe(after.funded);
+      // Calls 1 and 2 finished before the crash and were replayed from the journal: 3 charges, not 5.
+      const charges = await runtime.store.db.selectFrom("ledger_entries").select(["amount"]).where("run_id", "=", runId).where("kind", "=", "charge").execute();
+      expect(charges.map((charge) => Number(charge.amount))).toEqual([usd(0.2), usd(0.2), usd(0.2)]);
+      const resume = (await auditKinds(runtime.store, runId)).find((record) => record.kind === "run.resume");
+      expect(resume?.data).toMatchObject({ releasedHolds: 1, forced: true });
+      const workflowAccount = await runtime.store.db.selectFrom("accounts").select(["balance"]).where("id", "=", "workflow:pay-three").executeTakeFirstOrThrow();
+      expect(Number(workflowAccount.balance)).toBe(usd(5) - usd(0.6));
+    } finally {
+      await runtime.close();
+    }
+  });
+});
