@@ -3,8 +3,12 @@
  * never asserted: performance is measured here, not in unit tests.
  */
 import { benchEngine, type Figure } from "./engine.ts";
+import { benchGovernance } from "./governance.ts";
 
-const sections: Array<[string, () => Promise<Figure[]>]> = [["engine (SQLite file, durable)", benchEngine]];
+const sections: Array<[string, () => Promise<Figure[]>]> = [
+  ["engine (SQLite file, durable, governed and audited)", benchEngine],
+  ["gateway (authorize + reserve + settle + audit, journaled)", benchGovernance],
+];
 
 for (const [title, run] of sections) {
   process.stdout.write(`\n${title}\n`);
