@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import type { TimeoutSetting } from "../engine/adaptive-timeout.ts";
+import type { BulkheadOptions, CircuitBreakerOptions } from "../engine/agent-policies.ts";
 import type { RetryOptions } from "../engine/resilience.ts";
 import type { Tool } from "../governance/define-tool.ts";
 import type { AgentBudget } from "../governance/gateway.ts";
@@ -52,9 +54,13 @@ export interface AgentDefinition<I = any, O = any> extends AgentInventory {
   input: z.ZodType<I>;
   output: z.ZodType<O>;
   run(input: I, context: AgentContext): Promise<O> | O;
-  /** Milliseconds before the attempt is aborted and fails with STEP_TIMEOUT. */
-  timeout?: number;
+  /** Milliseconds before the attempt is aborted (STEP_TIMEOUT), or an adaptive timeout from the journaled p95. */
+  timeout?: TimeoutSetting;
   retry?: RetryOptions;
+  /** Stop calling the agent after repeated failures; probe again later. */
+  circuitBreaker?: CircuitBreakerOptions;
+  /** At most this many calls of the agent at once, across runs. */
+  bulkhead?: BulkheadOptions;
   /** The tools the agent may call through `context.tools` (each still needs a grant). */
   tools?: Tool[];
   /** Standing permissions, checked by the gateway on every call. */

@@ -45,6 +45,8 @@ export interface StepSpec<T> {
   timeoutMs?: number | undefined;
   retry?: RetryOptions | undefined;
   hooks?: StepHooks | undefined;
+  /** Wraps each timed attempt: circuit breaker and bulkhead. A refusal fails the attempt without running it. */
+  guard?: (<R>(work: () => Promise<R>) => Promise<R>) | undefined;
   execute(attempt: AttemptContext): Promise<T>;
 }
 
@@ -107,12 +109,14 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
 
   let output: T;
   try {
-    output = await withTimeout(
-      spec.timeoutMs,
-      base.signal,
-      (signal) => spec.execute({ ...base, signal }),
-      () => new StepTimeoutError({ runId, stepKey: spec.key, timeoutMs: spec.timeoutMs!, agent }),
-    );
+    const timed = () =>
+      withTimeout(
+        spec.timeoutMs,
+        base.signal,
+        (signal) => spec.execute({ ...base, signal }),
+        () => new StepTimeoutError({ runId, stepKey: spec.key, timeoutMs: spec.timeoutMs!, agent }),
+      );
+    output = await (spec.guard ? spec.guard(timed) : timed());
   } catch (thrown) {
     const error = toCadreError(thrown);
     const endedAt = environment.now();

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { BulkheadOptions, CircuitBreakerOptions } from "../engine/agent-policies.ts";
 
 /** What a tool's `run` receives: it never sees the ledger or the grants, only what it needs. */
 export interface ToolContext {
@@ -29,6 +30,9 @@ export interface ToolDefinition<I = any, O = any> {
   price?: ToolPrice<I, O>;
   /** Milliseconds before the call is aborted. */
   timeout?: number;
+  /** Stop calling the tool after repeated failures, across agents and runs. */
+  circuitBreaker?: CircuitBreakerOptions;
+  bulkhead?: BulkheadOptions;
   run(input: I, context: ToolContext): Promise<O> | O;
 }
 

@@ -171,6 +171,19 @@ export const migrations: readonly Migration[] = [
       await db.schema.createIndex("audit_by_run").on("audit_log").column("run_id").execute();
     },
   },
+  {
+    version: 2,
+    name: "circuit breaker states",
+    async up(db) {
+      await db.schema
+        .createTable("breakers")
+        .addColumn("name", "text", (column) => column.primaryKey())
+        .addColumn("state", "text", (column) => column.notNull())
+        .addColumn("changed_at", time, (column) => column.notNull())
+        .addColumn("owner", "text", (column) => column.notNull())
+        .execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -15,6 +15,15 @@ export interface Database {
   holds: HoldsTable;
   ledger_entries: LedgerEntriesTable;
   audit_log: AuditLogTable;
+  breakers: BreakersTable;
+}
+
+/** The last known state of each circuit breaker, for `cadre agents` (written on every change). */
+export interface BreakersTable {
+  name: string;
+  state: string;
+  changed_at: number;
+  owner: string;
 }
 
 export interface MetaTable {

@@ -8,6 +8,8 @@ import { Scope } from "../engine/scope.ts";
 import { CadreError, ConfigurationError, toCadreError } from "../errors.ts";
 import type { Tool } from "../governance/define-tool.ts";
 import type { Gateway } from "../governance/gateway.ts";
+import type { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
+import type { GuardRegistry } from "../engine/guards.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
 import { parseInput, parseOutput } from "./validate.ts";
@@ -54,6 +56,9 @@ export interface RunState {
   agents: ReadonlyMap<string, Agent>;
   /** Every effect's path: authorization, money and audit for each step. */
   gateway: Gateway;
+  /** Circuit breakers and bulkheads per agent and tool, shared across runs. */
+  guards: GuardRegistry;
+  timeouts: AdaptiveTimeouts;
   /** Set when a join returned partial results: the run then ends `partial`. */
   partial: boolean;
 }
@@ -116,16 +121,18 @@ export class DurableContext implements WorkflowContext {
         }),
       );
     }
-    return runStep(this.#environment(), {
+    const guard = state.guards.for(`agent:${agent.name}`, agent);
+    return this.#timeoutFor(agent, options).then((timeoutMs) => runStep(this.#environment(), {
       position,
       key,
       name: agent.name,
       type: "agent",
       agent: agent.name,
       input,
-      timeoutMs: options.timeout ?? agent.timeout,
+      timeoutMs,
       retry: options.retry ?? agent.retry,
       hooks: state.gateway.agentCallHooks(agent, key, options.grants),
+      guard: guard ? (work) => guard.run(work) : undefined,
       execute: async (attempt) => {
         const parsed = parseInput(agent.input, input, `agent "${agent.name}"`);
         const agentContext: AgentContext = {
@@ -142,7 +149,12 @@ export class DurableContext implements WorkflowContext {
         const output = await agent.run(parsed, agentContext);
         return parseOutput(agent.output, output, `agent "${agent.name}"`);
       },
-    });
+    }));
+  }
+
+  #timeoutFor(agent: Agent, options: CallOptions): Promise<number | undefined> {
+    if (options.timeout !== undefined) return Promise.resolve(options.timeout);
+    return this.#state.timeouts.timeoutFor(agent.name, agent.timeout);
   }
 
   #toolsFor(agent: Agent, agentStepKey: string, scope: Scope, signal: AbortSignal): AgentTools {
@@ -151,6 +163,7 @@ export class DurableContext implements WorkflowContext {
       const name = typeof toolOrName === "string" ? toolOrName : toolOrName.name;
       const tool = agent.tools?.find((candidate) => candidate.name === name);
       const { position, key } = scope.next(name);
+      const toolGuard = tool ? state.guards.for(`tool:${tool.name}`, tool) : undefined;
       if (!tool) {
         return Promise.reject(
           new ConfigurationError(`Agent "${agent.name}" called tool "${name}" but does not declare it: add it to the agent's tools.`, {
@@ -169,6 +182,7 @@ export class DurableContext implements WorkflowContext {
           input,
           timeoutMs: tool.timeout,
           hooks: state.gateway.toolCallHooks({ agent, agentStepKey, stepKey: key, tool, input }),
+          guard: toolGuard ? (work) => toolGuard.run(work) : undefined,
           execute: async (attempt) => {
             const parsed = parseInput(tool.input, input, `tool "${tool.name}"`);
             const output = await tool.run(parsed, { signal: attempt.signal, idempotencyKey: attempt.idempotencyKey, agent: agent.name, runId: state.runId, stepKey: key });

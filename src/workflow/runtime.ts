@@ -6,6 +6,8 @@ import { generateId } from "../engine/ids.ts";
 import { Journal, type JournalEntry } from "../engine/journal.ts";
 import { acquireLease, finishRun, getRunRecord, insertRun, listRunRecords, renewLease, type RunFilter, type RunRecord } from "../engine/run-records.ts";
 import { Scope } from "../engine/scope.ts";
+import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
+import { GuardRegistry } from "../engine/guards.ts";
 import { CadreError, ConfigurationError, toCadreError, type SerializedError } from "../errors.ts";
 import { Gateway } from "../governance/gateway.ts";
 import { upsertInventory } from "../governance/inventory.ts";
@@ -72,6 +74,10 @@ export class Runtime {
   readonly #blockOverdueReviews: boolean;
   readonly #owner = `${hostname()}:${process.pid}:${generateId("rt").slice(-8)}`;
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunResult> }>();
+  /** Circuit breakers and bulkheads, shared by every run of this runtime. */
+  readonly guards: GuardRegistry;
+  /** Adaptive timeouts from the journaled p95 of each agent. */
+  readonly timeouts: AdaptiveTimeouts;
   readonly now: () => number;
 
   private constructor(store: Store, ownsStore: boolean, options: RuntimeOptions) {
@@ -83,6 +89,8 @@ export class Runtime {
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#blockOverdueReviews = options.blockOverdueReviews ?? false;
     this.now = options.now ?? Date.now;
+    this.guards = new GuardRegistry({ store, owner: this.#owner, now: this.now });
+    this.timeouts = new AdaptiveTimeouts(store, this.now);
   }
 
   static async open(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -216,6 +224,8 @@ export class Runtime {
       logger,
       now: this.now,
       agents: this.agents,
+      guards: this.guards,
+      timeouts: this.timeouts,
       gateway: new Gateway({ dialect: this.store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now: this.now, logger, blockOverdueReviews: this.#blockOverdueReviews }),
       partial: false,
     };

@@ -1,0 +1,69 @@
+import type { Store } from "../store/store.ts";
+
+/** A timeout derived from the agent's own journaled latencies (seed 003: cascade timeouts). */
+export interface AdaptiveTimeout {
+  p95: true;
+  /** Multiplier on the p95 (default 1.5). */
+  factor?: number;
+  /** Bounds of the derived timeout in ms. */
+  min?: number;
+  max?: number;
+  /** Samples needed before the p95 is trusted (default 20). */
+  minSamples?: number;
+  /** The timeout used until enough samples exist (ms). */
+  fallback: number;
+}
+
+export type TimeoutSetting = number | AdaptiveTimeout;
+
+/** The 95th percentile (nearest rank) of a list of durations. */
+export function percentile95(durations: number[]): number {
+  const sorted = [...durations].sort((left, right) => left - right);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? 0;
+}
+
+const sampleSize = 200;
+const refreshMs = 10_000;
+
+/**
+ * Per-agent timeouts from the p95 of the last completed calls in the journal. The query runs
+ * at most every 10 s per agent, never on the hot path of every call.
+ */
+export class AdaptiveTimeouts {
+  readonly #store: Store;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, { at: number; samples: number; p95: number }>();
+
+  constructor(store: Store, now: () => number) {
+    this.#store = store;
+    this.#now = now;
+  }
+
+  async timeoutFor(agent: string, setting: TimeoutSetting | undefined): Promise<number | undefined> {
+    if (setting === undefined || typeof setting === "number") return setting;
+    let cached = this.#cache.get(agent);
+    if (!cached || this.#now() - cached.at > refreshMs) {
+      const rows = await this.#store.db
+        .selectFrom("steps")
+        .select("duration_ms")
+        .where("agent", "=", agent)
+        .where("status", "=", "completed")
+        .where("type", "=", "agent")
+        .orderBy("ended_at", "desc")
+        .limit(sampleSize)
+        .execute();
+      const durations = rows.map((row) => Number(row.duration_ms ?? 0));
+      cached = { at: this.#now(), samples: durations.length, p95: percentile95(durations) };
+      this.#cache.set(agent, cached);
+    }
+    if (cached.samples < (setting.minSamples ?? 20)) return setting.fallback;
+    const derived = Math.ceil(cached.p95 * (setting.factor ?? 1.5));
+    return Math.min(setting.max ?? Infinity, Math.max(setting.min ?? 1, derived));
+  }
+
+  /** Forgets cached figures (after seeding the journal in tests, or on demand). */
+  invalidate(agent?: string): void {
+    if (agent) this.#cache.delete(agent);
+    else this.#cache.clear();
+  }
+}
