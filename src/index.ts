@@ -40,3 +40,10 @@ export { verifyCredential } from "./governance/credentials.ts";
 export type { IssuedCredential } from "./governance/credentials.ts";
 export { listInventory, spendReport, listAccounts } from "./governance/reports.ts";
 export type { InventoryRow, SpendRow, SpendGrouping } from "./governance/reports.ts";
+
+export { SupervisorError } from "./workflow/patterns/supervise.ts";
+export type { SupervisorOptions, SupervisorResult, ChildSpec, RestartType, SupervisionStrategy } from "./workflow/patterns/supervise.ts";
+export { CircuitOpenError, BulkheadFullError } from "./engine/agent-policies.ts";
+export type { CircuitBreakerOptions, BulkheadOptions, BreakerState } from "./engine/agent-policies.ts";
+export type { AdaptiveTimeout, TimeoutSetting } from "./engine/adaptive-timeout.ts";
+export { percentile95 } from "./engine/adaptive-timeout.ts";

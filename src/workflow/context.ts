@@ -12,6 +12,7 @@ import type { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import type { GuardRegistry } from "../engine/guards.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
+import { supervise, type ChildSpec, type SupervisorOptions, type SupervisorResult } from "./patterns/supervise.ts";
 import { parseInput, parseOutput } from "./validate.ts";
 
 export interface CallOptions {
@@ -78,6 +79,8 @@ export interface WorkflowContext {
   /** Calls one agent per item with bounded concurrency. */
   map<I, O>(items: readonly I[], agent: Agent<I, O>, options?: ParallelOptions & { minSuccess?: undefined }): Promise<O[]>;
   map<I, O>(items: readonly I[], agent: Agent<I, O>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<O>>;
+  /** Runs children under an OTP-style supervisor: restarts per strategy, escalates past its restart intensity. */
+  supervise<T>(options: SupervisorOptions, children: Array<ChildSpec<T>>): Promise<SupervisorResult<T>>;
   /** Journals any other side-effecting code; its result must be JSON. */
   step<T>(name: string, work: (attempt: AttemptContext) => Promise<T> | T, options?: { timeout?: number; retry?: RetryOptions }): Promise<T>;
 }
@@ -202,6 +205,20 @@ export class DurableContext implements WorkflowContext {
   map<I, O>(items: readonly I[], agent: Agent<I, O>, options?: ParallelOptions): Promise<any> {
     const { position } = this.#scope.next(`map:${agent.name}`);
     return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(agent, item)), options ?? {});
+  }
+
+  supervise<T>(options: SupervisorOptions, children: Array<ChildSpec<T>>): Promise<SupervisorResult<T>> {
+    const { position } = this.#scope.next(`supervise:${options.strategy}`);
+    return supervise(
+      {
+        position,
+        signal: this.signal,
+        now: this.#state.now,
+        childContext: (index, generation, signal) => new DurableContext(this.#state, this.#scope.child(position, `${index}g${generation}`), signal),
+      },
+      options,
+      children,
+    );
   }
 
   step<T>(name: string, work: (attempt: AttemptContext) => Promise<T> | T, options: { timeout?: number; retry?: RetryOptions } = {}): Promise<T> {
