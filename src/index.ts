@@ -16,7 +16,7 @@ export type { Agent, AgentDefinition, AgentContext, AgentInventory, DataAccess, 
 
 export { defineWorkflow } from "./workflow/define-workflow.ts";
 export type { Workflow, WorkflowDefinition } from "./workflow/define-workflow.ts";
-export type { WorkflowContext, CallOptions, ParallelOptions, PartialResults, Branch, BranchResults } from "./workflow/context.ts";
+export type { WorkflowContext, CallOptions, ParallelOptions, PartialResults, Settled, Branch, BranchResults } from "./workflow/context.ts";
 export { ParallelError } from "./workflow/parallel-errors.ts";
 export type { BranchFailure } from "./workflow/parallel-errors.ts";
 export { UnknownWorkflowError } from "./workflow/runtime-errors.ts";

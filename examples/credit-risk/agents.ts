@@ -33,6 +33,8 @@ export const creditBureau = defineAgent({
   risk: "high",
   reviewEveryDays: 90,
   timeout: 4_000,
+  // A failing bureau is not hammered: after 3 failures in a row calls fail fast for 2 s.
+  circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: 2_000 },
   tools: [bureauReport],
   grants: [{ scope: "bureau:read", resource: "report/*" }],
   budget: { perCall: usd(0.75), perDay: usd(50) },

@@ -1,5 +1,5 @@
 /**
- * The credit-risk demo: `npm run demo` (options: --applicant A-1003, --store path).
+ * The credit-risk demo: `npm run demo` (options: --applicant A-1003, --store path, --chaos).
  * Starts a local credit bureau over HTTP, runs the durable credit-decision workflow on the
  * embedded SQLite store and prints the decision, each agent's duration, the wall time of the
  * parallel stage against the sum of its workers, and the run id to inspect.
@@ -14,18 +14,25 @@ const { values } = parseArgs({
   options: {
     applicant: { type: "string", multiple: true },
     store: { type: "string" },
+    chaos: { type: "boolean", default: false },
   },
 });
-const applicants = values.applicant ?? ["A-1001", "A-1002", "A-1003"];
+const applicants = values.applicant ?? (values.chaos ? ["A-1001", "A-1004", "A-1005", "A-1006", "A-1007", "A-1008", "A-1009", "A-1010"] : ["A-1001", "A-1002", "A-1003"]);
 
-const bureau = await startBureauServer();
+// --chaos: the bureau fails 70% of requests. The bureau agent's circuit breaker opens after
+// three failures in a row, later calls fail fast, and decisions degrade instead of failing.
+const bureau = await startBureauServer(values.chaos ? { chaos: { failureRate: 0.7, seed: 5 }, latencyMs: [80, 160] } : {});
 process.env.CADRE_BUREAU_URL = bureau.url;
 const runtime = await Runtime.open({ store: values.store, agents: creditAgents, workflows: [creditDecision] });
 const ms = (value: number) => `${Math.round(value)} ms`.padStart(7);
 let failed = 0;
 
 try {
-  console.log(`Cadre credit-risk demo · store ${runtime.store.location} · bureau ${bureau.url}\n`);
+  console.log(`Cadre credit-risk demo${values.chaos ? " (chaos: flaky bureau)" : ""} · store ${runtime.store.location} · bureau ${bureau.url}\n`);
+  if (values.chaos) {
+    await chaosRun();
+    applicants.length = 0;
+  }
   for (const applicantId of applicants) {
     const started = performance.now();
     const handle = await runtime.start(creditDecision, { applicantId });
@@ -59,6 +66,23 @@ try {
   await bureau.close();
 }
 process.exitCode = failed > 0 ? 1 : 0;
+
+/** One line per decision: what the bureau step did, and whether the run still decided. */
+async function chaosRun(): Promise<void> {
+  for (const applicantId of applicants) {
+    const result = await (await runtime.start(creditDecision, { applicantId })).result();
+    const bureauStep = (await runtime.getSteps(result.runId)).find((step) => step.type === "agent" && step.name === "credit-bureau");
+    const error = bureauStep?.error;
+    const bureauOutcome = bureauStep?.status === "completed" ? "report received" : error?.code === "CIRCUIT_OPEN" ? "circuit open: failed fast, bureau not called" : `${error?.code}: ${error?.message}`;
+    if (!result.output) failed += 1;
+    const decision = result.output ? `${result.output.decision.toUpperCase().padEnd(8)} limit $${(result.output.limitMicros / 1_000_000).toLocaleString("en-US")}` : `run ${result.status}: ${result.error?.code}`;
+    console.log(`${applicantId}  run ${result.status.padEnd(9)} ${decision.padEnd(28)} bureau: ${bureauOutcome}`);
+  }
+  const breaker = await runtime.store.db.selectFrom("breakers").select(["state"]).where("name", "=", "agent:credit-bureau").executeTakeFirst();
+  const stats = bureau.stats();
+  console.log(`\nbureau saw ${stats.requests} requests (${stats.failures} failed) for ${applicants.length} applications; breaker now ${breaker?.state ?? "closed"}.`);
+  console.log("Every run still decided: without a report the limit is capped and the decision is referred to a person.\n");
+}
 
 function byStart(left: JournalEntry, right: JournalEntry): number {
   return left.startedAt - right.startedAt || left.key.localeCompare(right.key);

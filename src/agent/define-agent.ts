@@ -24,7 +24,7 @@ export interface AgentContext {
 
 /** How an agent reaches its tools: by definition or by name, never by calling `run` itself. */
 export interface AgentTools {
-  call<I, O>(tool: Tool<I, O>, input: I): Promise<O>;
+  call<I, O, In>(tool: Tool<I, O, In>, input: In): Promise<O>;
   call(tool: string, input: unknown): Promise<unknown>;
 }
 
@@ -49,9 +49,10 @@ export interface AgentInventory {
   modelVersion?: string;
 }
 
-export interface AgentDefinition<I = any, O = any> extends AgentInventory {
+export interface AgentDefinition<I = any, O = any, In = I> extends AgentInventory {
   name: string;
-  input: z.ZodType<I>;
+  /** Validates the input; `In` is what callers pass (before defaults), `I` what `run` receives. */
+  input: z.ZodType<I, In>;
   output: z.ZodType<O>;
   run(input: I, context: AgentContext): Promise<O> | O;
   /** Milliseconds before the attempt is aborted (STEP_TIMEOUT), or an adaptive timeout from the journaled p95. */
@@ -70,14 +71,14 @@ export interface AgentDefinition<I = any, O = any> extends AgentInventory {
 }
 
 /** A registered worker with an identity, schemas and inventory metadata. */
-export interface Agent<I = any, O = any> extends AgentDefinition<I, O> {
+export interface Agent<I = any, O = any, In = I> extends AgentDefinition<I, O, In> {
   readonly kind: "agent";
 }
 
 const agentNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** Defines an agent. Names are kebab-case and unique within a runtime. */
-export function defineAgent<I, O>(definition: AgentDefinition<I, O>): Agent<I, O> {
+export function defineAgent<I, O, In = I>(definition: AgentDefinition<I, O, In>): Agent<I, O, In> {
   if (!agentNamePattern.test(definition.name)) {
     throw new TypeError(`Agent name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`);
   }

@@ -18,10 +18,10 @@ export interface ToolContext {
  */
 export type ToolPrice<I, O> = number | ((input: I, output?: O) => number);
 
-export interface ToolDefinition<I = any, O = any> {
+export interface ToolDefinition<I = any, O = any, In = I> {
   name: string;
   description: string;
-  input: z.ZodType<I>;
+  input: z.ZodType<I, In>;
   output: z.ZodType<O>;
   /** The permission the calling agent must hold (default `tool:<name>`). */
   scope?: string;
@@ -37,14 +37,14 @@ export interface ToolDefinition<I = any, O = any> {
 }
 
 /** A governed capability: agents reach it only through `context.tools`, never by calling `run`. */
-export interface Tool<I = any, O = any> extends ToolDefinition<I, O> {
+export interface Tool<I = any, O = any, In = I> extends ToolDefinition<I, O, In> {
   readonly kind: "tool";
   readonly scope: string;
 }
 
 const toolNamePattern = /^[a-z][a-z0-9_.-]{0,62}$/;
 
-export function defineTool<I, O>(definition: ToolDefinition<I, O>): Tool<I, O> {
+export function defineTool<I, O, In = I>(definition: ToolDefinition<I, O, In>): Tool<I, O, In> {
   if (!toolNamePattern.test(definition.name)) {
     throw new TypeError(`Tool name "${definition.name}" must be lowercase letters, digits, dashes, dots or underscores, starting with a letter.`);
   }

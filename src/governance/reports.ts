@@ -17,12 +17,15 @@ export interface InventoryRow {
   reviewDueAt: number | null;
   reviewOverdue: boolean;
   spentMicros: number;
+  /** The agent's circuit breaker as last reported by a runtime, if it has one. */
+  breaker: string | null;
 }
 
 export async function listInventory(db: Db, now: number): Promise<InventoryRow[]> {
   const agents = await db.selectFrom("agents").selectAll().orderBy("name").execute();
   const spend = await db.selectFrom("ledger_entries").select(["agent", (eb) => eb.fn.sum<number>("amount").as("spent")]).where("kind", "=", "charge").groupBy("agent").execute();
   const spentBy = new Map(spend.map((row) => [row.agent, Number(row.spent)]));
+  const breakers = new Map((await db.selectFrom("breakers").select(["name", "state"]).execute()).map((row) => [row.name, row.state]));
   return agents.map((agent) => {
     const reviewDueAt = agent.review_every_days ? Number(agent.last_reviewed_at ?? agent.created_at) + agent.review_every_days * dayMs : null;
     return {
@@ -38,6 +41,7 @@ export async function listInventory(db: Db, now: number): Promise<InventoryRow[]
       reviewDueAt,
       reviewOverdue: reviewDueAt !== null && reviewDueAt < now,
       spentMicros: spentBy.get(agent.name) ?? 0,
+      breaker: breakers.get(`agent:${agent.name}`) ?? null,
     };
   });
 }

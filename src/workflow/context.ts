@@ -30,10 +30,13 @@ export interface ParallelOptions {
   concurrency?: number;
 }
 
+/** One branch's outcome. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: CadreError };
+
 /** The outcome of a fan-out that tolerated failures. */
-export interface PartialResults<T> {
-  /** One entry per branch, in branch order. */
-  results: Array<{ ok: true; value: T } | { ok: false; error: CadreError }>;
+export interface PartialResults<T, R extends ReadonlyArray<Settled<unknown>> = Array<Settled<T>>> {
+  /** One entry per branch, in branch order (a typed tuple when the branches were a tuple). */
+  results: R;
   /** The values of the branches that succeeded, in branch order. */
   values: T[];
   failures: BranchFailure[];
@@ -72,13 +75,16 @@ export interface WorkflowContext {
   readonly logger: Logger;
   readonly signal: AbortSignal;
   /** Calls an agent as a durable step: validated input and output, timeout, retries. */
-  call<I, O>(agent: Agent<I, O>, input: I, options?: CallOptions): Promise<O>;
+  call<I, O, In>(agent: Agent<I, O, In>, input: In, options?: CallOptions): Promise<O>;
   /** Runs branches concurrently, each in its own scope, and joins them. */
   parallel<const B extends ReadonlyArray<Branch<unknown>>>(branches: B, options?: ParallelOptions & { minSuccess?: undefined }): Promise<BranchResults<B>>;
-  parallel<T>(branches: ReadonlyArray<Branch<T>>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<T>>;
+  parallel<const B extends ReadonlyArray<Branch<unknown>>>(
+    branches: B,
+    options: ParallelOptions & { minSuccess: number },
+  ): Promise<PartialResults<BranchResults<B>[number], { -readonly [K in keyof B]: Settled<BranchResults<B>[K]> }>>;
   /** Calls one agent per item with bounded concurrency. */
-  map<I, O>(items: readonly I[], agent: Agent<I, O>, options?: ParallelOptions & { minSuccess?: undefined }): Promise<O[]>;
-  map<I, O>(items: readonly I[], agent: Agent<I, O>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<O>>;
+  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In>, options?: ParallelOptions & { minSuccess?: undefined }): Promise<O[]>;
+  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<O>>;
   /** Runs children under an OTP-style supervisor: restarts per strategy, escalates past its restart intensity. */
   supervise<T>(options: SupervisorOptions, children: Array<ChildSpec<T>>): Promise<SupervisorResult<T>>;
   /** Journals any other side-effecting code; its result must be JSON. */
@@ -113,7 +119,7 @@ export class DurableContext implements WorkflowContext {
     return { runId: state.runId, journal: state.journal, events: state.events, signal: this.signal, now: state.now };
   }
 
-  call<I, O>(agent: Agent<I, O>, input: I, options: CallOptions = {}): Promise<O> {
+  call<I, O, In>(agent: Agent<I, O, In>, input: In, options: CallOptions = {}): Promise<O> {
     const state = this.#state;
     const { position, key } = this.#scope.next(agent.name);
     const registered = state.agents.get(agent.name);
@@ -202,7 +208,7 @@ export class DurableContext implements WorkflowContext {
     return this.#join(position, branches, options ?? {});
   }
 
-  map<I, O>(items: readonly I[], agent: Agent<I, O>, options?: ParallelOptions): Promise<any> {
+  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In>, options?: ParallelOptions): Promise<any> {
     const { position } = this.#scope.next(`map:${agent.name}`);
     return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(agent, item)), options ?? {});
   }

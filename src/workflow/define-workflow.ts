@@ -1,10 +1,10 @@
 import type { z } from "zod";
 import type { WorkflowContext } from "./context.ts";
 
-export interface WorkflowDefinition<I = any, O = any> {
+export interface WorkflowDefinition<I = any, O = any, In = I> {
   name: string;
   description?: string;
-  input: z.ZodType<I>;
+  input: z.ZodType<I, In>;
   output: z.ZodType<O>;
   /** Money for each run (moved from the workflow's account when the run starts) and the account's first allocation, in micro-units. */
   budget?: WorkflowBudget;
@@ -20,13 +20,13 @@ export interface WorkflowBudget {
 }
 
 /** A durable TypeScript function that orchestrates agents through `ctx`. */
-export interface Workflow<I = any, O = any> extends WorkflowDefinition<I, O> {
+export interface Workflow<I = any, O = any, In = I> extends WorkflowDefinition<I, O, In> {
   readonly kind: "workflow";
 }
 
 const workflowNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 
-export function defineWorkflow<I, O>(definition: WorkflowDefinition<I, O>): Workflow<I, O> {
+export function defineWorkflow<I, O, In = I>(definition: WorkflowDefinition<I, O, In>): Workflow<I, O, In> {
   if (!workflowNamePattern.test(definition.name)) {
     throw new TypeError(`Workflow name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`);
   }

@@ -118,7 +118,7 @@ export class Runtime {
   }
 
   /** Validates the input, creates the run and starts executing it in the background. */
-  async start<I, O>(workflowOrName: Workflow<I, O> | string, input: I, options: StartOptions = {}): Promise<RunHandle<O>> {
+  async start<I, O, In>(workflowOrName: Workflow<I, O, In> | string, input: In, options: StartOptions = {}): Promise<RunHandle<O>> {
     const workflow = typeof workflowOrName === "string" ? this.workflow(workflowOrName) : this.#registered(workflowOrName);
     const parsed = parseInput(workflow.input, input, `workflow "${workflow.name}"`);
     const runId = options.runId ?? generateId("run");

@@ -33,4 +33,19 @@ describe("credit-risk demo", () => {
     const firstEnd = Math.min(...workers.map((step: { endedAt: number }) => step.endedAt));
     expect(lastStart).toBeLessThanOrEqual(firstEnd);
   });
+
+  it("--chaos: the bureau's breaker opens, later calls fail fast, and every application is still decided", () => {
+    const store = join(mkdtempSync(join(tmpdir(), "cadre-chaos-")), "demo.db");
+    const demo = spawnSync(process.execPath, ["examples/credit-risk/demo.ts", "--store", store, "--chaos"], { cwd: repositoryRoot, encoding: "utf8", timeout: 60_000 });
+    expect(demo.stderr).toBe("");
+    expect(demo.status).toBe(0);
+    const lines = demo.stdout.split("\n").filter((line) => /^A-\d{4} /.test(line));
+    expect(lines).toHaveLength(8);
+    for (const line of lines) expect(line).toMatch(/(APPROVE|REFER|DECLINE)/);
+    expect(demo.stdout).toContain("circuit open: failed fast, bureau not called");
+    expect(demo.stdout).toMatch(/run partial/);
+    expect(demo.stdout).toContain("breaker now open");
+    const agents = JSON.parse(spawnSync(process.execPath, ["dist/cli/main.js", "--store", store, "--json", "agents"], { cwd: repositoryRoot, encoding: "utf8" }).stdout);
+    expect(agents.find((agent: { name: string }) => agent.name === "credit-bureau")).toMatchObject({ breaker: "open" });
+  });
 });

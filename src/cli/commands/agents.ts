@@ -19,7 +19,7 @@ export function registerAgentsCommands(program: Command): void {
         if (rows.length === 0) return void process.stdout.write("No agents yet: they are recorded when a runtime opens with them.\n");
         process.stdout.write(
           `${renderTable(
-            ["AGENT", "OWNER", "RISK", "DATA", "MODEL", "STATUS", "LAST REVIEW", "REVIEW DUE", "SPENT"],
+            ["AGENT", "OWNER", "RISK", "DATA", "MODEL", "STATUS", "BREAKER", "LAST REVIEW", "REVIEW DUE", "SPENT"],
             rows.map((row) => [
               row.name,
               row.owner,
@@ -27,6 +27,7 @@ export function registerAgentsCommands(program: Command): void {
               row.dataAccess,
               row.model,
               row.status === "revoked" ? style.red(row.status) : row.status,
+              row.breaker === "open" ? style.red("open") : row.breaker,
               formatTime(row.lastReviewedAt).slice(0, 10),
               row.reviewDueAt ? (row.reviewOverdue ? style.red(`${formatTime(row.reviewDueAt).slice(0, 10)} overdue`) : formatTime(row.reviewDueAt).slice(0, 10)) : "-",
               formatMoney(row.spentMicros),
