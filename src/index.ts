@@ -47,3 +47,16 @@ export { CircuitOpenError, BulkheadFullError } from "./engine/agent-policies.ts"
 export type { CircuitBreakerOptions, BulkheadOptions, BreakerState } from "./engine/agent-policies.ts";
 export type { AdaptiveTimeout, TimeoutSetting } from "./engine/adaptive-timeout.ts";
 export { percentile95 } from "./engine/adaptive-timeout.ts";
+
+export type { ModelAgentSettings } from "./agent/model-agent.ts";
+export type { ModelAgentDefinition } from "./agent/define-agent.ts";
+export type { AgentModel, ModelRequest, ModelTurn } from "./agent/model-turn.ts";
+export { resolveModel } from "./models/model-registry.ts";
+export type { ModelConfig, ModelSpec, ResolvedModel, OpenAICompatibleProvider } from "./models/model-registry.ts";
+export { priceFor, costOf, worstCaseCost, estimateTokens } from "./models/pricing.ts";
+export type { TokenUsage } from "./models/pricing.ts";
+export { builtInPrices, pricesAsOf } from "./models/prices.ts";
+export type { ModelPrice } from "./models/prices.ts";
+export { ModelConfigurationError, ModelBehaviourError } from "./models/model-errors.ts";
+export { defineConfig } from "./cli/config.ts";
+export type { CadreConfig } from "./cli/config.ts";

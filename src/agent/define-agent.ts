@@ -1,10 +1,12 @@
-import type { z } from "zod";
 import type { TimeoutSetting } from "../engine/adaptive-timeout.ts";
 import type { BulkheadOptions, CircuitBreakerOptions } from "../engine/agent-policies.ts";
 import type { RetryOptions } from "../engine/resilience.ts";
 import type { Tool } from "../governance/define-tool.ts";
 import type { AgentBudget } from "../governance/gateway.ts";
 import type { GrantSpec } from "../governance/grants.ts";
+import { z } from "zod";
+import { runModelLoop, type ModelAgentSettings } from "./model-agent.ts";
+import type { AgentModel } from "./model-turn.ts";
 
 /** What an agent's `run` receives besides its input. */
 export interface AgentContext {
@@ -20,6 +22,8 @@ export interface AgentContext {
   logger: Logger;
   /** The agent's governed tools: every call is a journaled step through the gateway. */
   tools: AgentTools;
+  /** The agent's model, for model-backed agents: each call is a journaled, priced step. */
+  model?: AgentModel;
 }
 
 /** How an agent reaches its tools: by definition or by name, never by calling `run` itself. */
@@ -55,6 +59,15 @@ export interface AgentDefinition<I = any, O = any, In = I> extends AgentInventor
   input: z.ZodType<I, In>;
   output: z.ZodType<O>;
   run(input: I, context: AgentContext): Promise<O> | O;
+  /** Present on model-backed agents: the tool loop over the AI SDK runs instead of code. */
+  model?: ModelAgentSettings["model"];
+  instructions?: string;
+  maxTurns?: number;
+  maxOutputTokens?: number;
+  temperature?: number;
+  goalPreamble?: boolean;
+  /** Outputs with a `confidence` field below this are flagged (logged and audited) for critics and human gates. */
+  confidenceThreshold?: number;
   /** Milliseconds before the attempt is aborted (STEP_TIMEOUT), or an adaptive timeout from the journaled p95. */
   timeout?: TimeoutSetting;
   retry?: RetryOptions;
@@ -77,10 +90,25 @@ export interface Agent<I = any, O = any, In = I> extends AgentDefinition<I, O, I
 
 const agentNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 
-/** Defines an agent. Names are kebab-case and unique within a runtime. */
-export function defineAgent<I, O, In = I>(definition: AgentDefinition<I, O, In>): Agent<I, O, In> {
+/** A model-backed agent: `model` and `instructions` instead of `run`; input and output default to text. */
+export type ModelAgentDefinition<I, O, In> = Omit<AgentDefinition<I, O, In>, "run" | "input" | "output" | "model" | "instructions"> &
+  ModelAgentSettings & { input?: z.ZodType<I, In>; output?: z.ZodType<O> };
+
+/** Defines an agent: code (`run`) or model-backed (`model` + `instructions`). Names are kebab-case and unique within a runtime. */
+export function defineAgent<I, O, In = I>(definition: AgentDefinition<I, O, In> | ModelAgentDefinition<I, O, In>): Agent<I, O, In> {
   if (!agentNamePattern.test(definition.name)) {
     throw new TypeError(`Agent name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`);
   }
-  return { ...definition, kind: "agent" };
+  if (typeof (definition as { run?: unknown }).run === "function") return { ...definition, kind: "agent" } as Agent<I, O, In>;
+  if (!("model" in definition) || !definition.model || !definition.instructions) {
+    throw new TypeError(`Agent "${definition.name}" needs either run(input, context) or model + instructions.`);
+  }
+  const modelAgent = {
+    ...definition,
+    input: definition.input ?? (z.string() as unknown as z.ZodType<I, In>),
+    output: definition.output ?? (z.string() as unknown as z.ZodType<O>),
+    modelVersion: definition.modelVersion ?? (typeof definition.model === "string" ? definition.model : `tier:${definition.model.tier}`),
+    kind: "agent" as const,
+  };
+  return { ...modelAgent, run: (input: I, context: AgentContext) => runModelLoop(modelAgent as never, input, context) as Promise<O> } as Agent<I, O, In>;
 }

@@ -27,6 +27,7 @@ export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Run
     agents: config.agents,
     workflows: config.workflows,
     principal: config.principal,
+    models: config.models,
     ...extra,
   });
   try {

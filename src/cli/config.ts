@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Agent } from "../agent/define-agent.ts";
 import { ConfigurationError } from "../errors.ts";
+import type { ModelConfig } from "../models/model-registry.ts";
 import type { Workflow } from "../workflow/define-workflow.ts";
 
 /** What a `cadre.config.ts` default-exports. */
@@ -12,6 +13,8 @@ export interface CadreConfig {
   /** Store location; overridden by --store and CADRE_STORE. */
   store?: string;
   principal?: string;
+  /** Providers, tiers and prices for model-backed agents. */
+  models?: ModelConfig;
   [extension: string]: unknown;
 }
 

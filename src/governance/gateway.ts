@@ -1,6 +1,6 @@
 import type { Logger } from "../agent/define-agent.ts";
 import type { StepHooks } from "../engine/run-step.ts";
-import type { Db, StoreDialect } from "../store/store.ts";
+import type { Db, Store, StoreDialect } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
 import { authorize, insertGrant, revokeStepGrants, type GrantSpec } from "./grants.ts";
 import { AgentRevokedError, PermissionDeniedError, ReviewOverdueError } from "./governance-errors.ts";
@@ -27,6 +27,8 @@ export interface GovernedAgent {
 
 export interface GatewayOptions {
   dialect: StoreDialect;
+  /** For records that are not part of a step's own transaction (flags, warnings). */
+  store: Store;
   runId: string;
   workflow: string;
   principal: string;
@@ -57,6 +59,11 @@ export class Gateway {
       this.#options.dialect,
       entries.map((entry) => ({ ...entry, at: now(), runId, workflow, principal })),
     );
+  }
+
+  /** Writes a record on its own (group-committed), e.g. a low-confidence flag. */
+  record(kind: string, entry: { stepKey?: string; agent?: string; data: Record<string, unknown> }): Promise<void> {
+    return this.#options.store.write((tx) => this.#audit(tx, [{ kind, stepKey: entry.stepKey, agent: entry.agent, data: entry.data }]));
   }
 
   /** Run start/end and other run-level records. */
@@ -108,45 +115,75 @@ export class Gateway {
     };
   }
 
-  /** Hooks for a tool call made by `agent` inside the agent step `agentStepKey`. */
+  /** Hooks for a tool call made by `agent` inside the agent step `agentStepKey`: needs a grant for the tool's scope. */
   toolCallHooks<I, O>(options: { agent: GovernedAgent; agentStepKey: string; stepKey: string; tool: Tool<I, O>; input: I }): StepHooks {
-    const { agent, tool, input, stepKey } = options;
+    const { tool, input } = options;
+    return this.effectHooks({
+      ...options,
+      subject: `tool:${tool.name}`,
+      permission: { scope: tool.scope, resource: resourceOf(tool, input) },
+      worstCase: () => priceOf(tool, input),
+      actual: (output) => ({ costMicros: priceOf(tool, input, output as O), units: { calls: 1 } }),
+    });
+  }
+
+  /**
+   * The gateway for any priced effect of an agent (a tool call, a model call, a paid HTTP
+   * request): authenticate → authorize (when it needs a permission) → reserve the worst case
+   * on every level → settle the actual cost (at most what was held) → audit each decision.
+   */
+  effectHooks(options: {
+    agent: GovernedAgent;
+    agentStepKey: string;
+    stepKey: string;
+    /** What is paid for, for cost attribution: `tool:name`, `model:provider:id`. */
+    subject: string;
+    permission?: { scope: string; resource: string };
+    worstCase: () => number;
+    actual: (output: unknown) => { costMicros: number; units: Record<string, unknown> };
+  }): StepHooks {
+    const { agent, stepKey, subject } = options;
     const { runId, now } = this.#options;
     const reservations = new Map<number, { id: string; worst: number }>();
     const moneyAccount = agent.budget?.perCall !== undefined ? callAccount(runId, options.agentStepKey) : runAccount(runId);
     return {
       started: async (tx, attempt) => {
         await this.#authenticate(tx, agent.name);
-        const resource = resourceOf(tool, input);
-        const authorization = await authorize(tx, { agent: agent.name, scope: tool.scope, resource, now: now(), runId, stepKey: options.agentStepKey });
-        if (!authorization.allowed) throw new PermissionDeniedError({ agent: agent.name, scope: tool.scope, resource, reason: authorization.reason, runId, stepKey });
-        const worst = priceOf(tool, input);
+        let grant: string | undefined;
+        if (options.permission) {
+          const { scope, resource } = options.permission;
+          const authorization = await authorize(tx, { agent: agent.name, scope, resource, now: now(), runId, stepKey: options.agentStepKey });
+          if (!authorization.allowed) throw new PermissionDeniedError({ agent: agent.name, scope, resource, reason: authorization.reason, runId, stepKey });
+          grant = authorization.grantId;
+        }
+        const worst = options.worstCase();
         const levels = await this.#levels(tx, agent, moneyAccount);
         const id = await reserve(tx, { levels, amount: worst, now: now(), runId, stepKey, agent: agent.name });
         reservations.set(attempt.attempt, { id, worst });
-        await this.#audit(tx, [{ kind: "gateway.allow", stepKey, agent: agent.name, data: { tool: tool.name, scope: tool.scope, resource, grant: authorization.grantId, reservedMicros: worst, attempt: attempt.attempt } }]);
+        await this.#audit(tx, [{ kind: "gateway.allow", stepKey, agent: agent.name, data: { subject, ...options.permission, grant, reservedMicros: worst, attempt: attempt.attempt } }]);
       },
       ended: async (tx, attempt, outcome) => {
         const reservation = reservations.get(attempt.attempt);
         if (!reservation) return;
-        const actual = outcome.ok ? Math.min(priceOf(tool, input, outcome.output as O), reservation.worst) : 0;
+        const settled = outcome.ok ? options.actual(outcome.output) : { costMicros: 0, units: {} };
         const charged = await settle(tx, {
           reservationId: reservation.id,
-          actual,
+          actual: Math.min(settled.costMicros, reservation.worst),
           now: now(),
-          attribution: { runId, stepKey, agent: agent.name, subject: `tool:${tool.name}`, units: { calls: 1 } },
+          attribution: { runId, stepKey, agent: agent.name, subject, units: settled.units },
         });
         await this.#audit(tx, [
           {
             kind: outcome.ok ? "gateway.settle" : "gateway.release",
             stepKey,
             agent: agent.name,
-            data: { tool: tool.name, chargedMicros: charged, releasedMicros: reservation.worst - charged, attempt: attempt.attempt, ...(outcome.error ? { error: outcome.error.code } : {}) },
+            data: { subject, chargedMicros: charged, releasedMicros: reservation.worst - charged, units: settled.units, attempt: attempt.attempt, ...(settled.costMicros > reservation.worst ? { overrunMicros: settled.costMicros - reservation.worst } : {}), ...(outcome.error ? { error: outcome.error.code } : {}) },
           },
         ]);
         if (charged > 0) await this.#warnNearCaps(tx, agent, charged);
       },
-      refused: (tx, attempt, error) => this.#audit(tx, [{ kind: "gateway.deny", stepKey, agent: agent.name, data: { tool: tool.name, scope: tool.scope, attempt: attempt.attempt, code: error.code, reason: error.message, ...(error.details.level ? { level: error.details.level } : {}) } }]),
+      refused: (tx, attempt, error) =>
+        this.#audit(tx, [{ kind: "gateway.deny", stepKey, agent: agent.name, data: { subject, ...options.permission, attempt: attempt.attempt, code: error.code, reason: error.message, ...(error.details.level ? { level: error.details.level } : {}) } }]),
     };
   }
 

@@ -1,4 +1,3 @@
-import { sql } from "kysely";
 import type { Db } from "../store/store.ts";
 
 const dayMs = 86_400_000;
@@ -46,43 +45,41 @@ export async function listInventory(db: Db, now: number): Promise<InventoryRow[]
   });
 }
 
-export type SpendGrouping = "agent" | "tool" | "run" | "day";
+export type SpendGrouping = "agent" | "tool" | "model" | "run" | "day";
 
 export interface SpendRow {
   key: string;
   calls: number;
   spentMicros: number;
+  inputTokens: number;
+  outputTokens: number;
 }
 
-/** Charges grouped for cost attribution: who spent what, on what, in which run or day. */
+/**
+ * Charges grouped for cost attribution: who spent what, on what, in which run or day, with
+ * model tokens. Grouping happens here rather than in SQL so the query is the same on both
+ * dialects and token counts can be read from each charge's units.
+ */
 export async function spendReport(db: Db, options: { by: SpendGrouping; runId?: string; agent?: string }): Promise<SpendRow[]> {
-  const column = { agent: sql<string>`agent`, tool: sql<string>`subject`, run: sql<string>`run_id`, day: sql<string>`created_at` }[options.by];
-  let query = db
-    .selectFrom("ledger_entries")
-    .select([column.as("key"), (eb) => eb.fn.countAll<number>().as("calls"), (eb) => eb.fn.sum<number>("amount").as("spent")])
-    .where("kind", "=", "charge");
+  let query = db.selectFrom("ledger_entries").select(["agent", "subject", "run_id", "created_at", "amount", "units"]).where("kind", "=", "charge");
   if (options.runId) query = query.where("run_id", "=", options.runId);
   if (options.agent) query = query.where("agent", "=", options.agent);
-  if (options.by === "day") {
-    // Days are grouped in JavaScript so the query stays the same on both dialects.
-    const rows = await db.selectFrom("ledger_entries").select(["created_at", "amount"]).where("kind", "=", "charge")
-      .$if(Boolean(options.runId), (builder) => builder.where("run_id", "=", options.runId!))
-      .$if(Boolean(options.agent), (builder) => builder.where("agent", "=", options.agent!))
-      .execute();
-    const days = new Map<string, SpendRow>();
-    for (const row of rows) {
-      const key = new Date(Number(row.created_at)).toISOString().slice(0, 10);
-      const entry = days.get(key) ?? { key, calls: 0, spentMicros: 0 };
-      entry.calls += 1;
-      entry.spentMicros += Number(row.amount);
-      days.set(key, entry);
-    }
-    return [...days.values()].sort((left, right) => left.key.localeCompare(right.key));
+  if (options.by === "model") query = query.where("subject", "like", "model:%");
+  if (options.by === "tool") query = query.where("subject", "like", "tool:%");
+  const groups = new Map<string, SpendRow>();
+  for (const row of await query.execute()) {
+    const key =
+      options.by === "agent" ? row.agent : options.by === "run" ? row.run_id : options.by === "day" ? new Date(Number(row.created_at)).toISOString().slice(0, 10) : row.subject?.replace(/^(model|tool):/, "");
+    const group = groups.get(key ?? "-") ?? { key: key ?? "-", calls: 0, spentMicros: 0, inputTokens: 0, outputTokens: 0 };
+    const units = row.units ? (JSON.parse(row.units) as { inputTokens?: number; outputTokens?: number }) : {};
+    group.calls += 1;
+    group.spentMicros += Number(row.amount);
+    group.inputTokens += units.inputTokens ?? 0;
+    group.outputTokens += units.outputTokens ?? 0;
+    groups.set(group.key, group);
   }
-  const rows = await query.groupBy(column).execute();
-  return rows
-    .map((row) => ({ key: String(row.key ?? "-"), calls: Number(row.calls), spentMicros: Number(row.spent) }))
-    .sort((left, right) => right.spentMicros - left.spentMicros || left.key.localeCompare(right.key));
+  const rows = [...groups.values()];
+  return options.by === "day" ? rows.sort((left, right) => left.key.localeCompare(right.key)) : rows.sort((left, right) => right.spentMicros - left.spentMicros || left.key.localeCompare(right.key));
 }
 
 /** Accounts with their balances, for `cadre budget`. */

@@ -10,6 +10,10 @@ import type { Tool } from "../governance/define-tool.ts";
 import type { Gateway } from "../governance/gateway.ts";
 import type { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import type { GuardRegistry } from "../engine/guards.ts";
+import type { AgentModel, ModelRequest, ModelTurn } from "../agent/model-turn.ts";
+import { costOf, estimateTokens, worstCaseCost } from "../models/pricing.ts";
+import { callModel } from "./model-call.ts";
+import type { AgentModelBinding } from "./model-bindings.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
 import { supervise, type ChildSpec, type SupervisorOptions, type SupervisorResult } from "./patterns/supervise.ts";
@@ -63,6 +67,8 @@ export interface RunState {
   /** Circuit breakers and bulkheads per agent and tool, shared across runs. */
   guards: GuardRegistry;
   timeouts: AdaptiveTimeouts;
+  /** Resolved models of the model-backed agents. */
+  models: ReadonlyMap<string, AgentModelBinding>;
   /** Set when a join returned partial results: the run then ends `partial`. */
   partial: boolean;
 }
@@ -144,6 +150,8 @@ export class DurableContext implements WorkflowContext {
       guard: guard ? (work) => guard.run(work) : undefined,
       execute: async (attempt) => {
         const parsed = parseInput(agent.input, input, `agent "${agent.name}"`);
+        // A fresh scope per attempt: a retried agent replays the tool and model calls that completed.
+        const effects = this.#scope.child(position, "t");
         const agentContext: AgentContext = {
           signal: attempt.signal,
           goal: state.goal,
@@ -152,11 +160,12 @@ export class DurableContext implements WorkflowContext {
           stepKey: key,
           attempt: attempt.attempt,
           logger: state.logger,
-          // A fresh scope per attempt: a retried agent replays the tool calls that completed.
-          tools: this.#toolsFor(agent, key, this.#scope.child(position, "t"), attempt.signal),
+          tools: this.#toolsFor(agent, key, effects, attempt.signal),
+          model: this.#modelFor(agent, key, effects, attempt.signal),
         };
-        const output = await agent.run(parsed, agentContext);
-        return parseOutput(agent.output, output, `agent "${agent.name}"`);
+        const output = parseOutput(agent.output, await agent.run(parsed, agentContext), `agent "${agent.name}"`);
+        this.#flagLowConfidence(agent, key, output);
+        return output;
       },
     }));
   }
@@ -164,6 +173,51 @@ export class DurableContext implements WorkflowContext {
   #timeoutFor(agent: Agent, options: CallOptions): Promise<number | undefined> {
     if (options.timeout !== undefined) return Promise.resolve(options.timeout);
     return this.#state.timeouts.timeoutFor(agent.name, agent.timeout);
+  }
+
+  /** Model calls of a model-backed agent: each a journaled step that reserves its worst case and settles its usage. */
+  #modelFor(agent: Agent, agentStepKey: string, scope: Scope, signal: AbortSignal): AgentModel | undefined {
+    const state = this.#state;
+    const binding = state.models.get(agent.name);
+    if (!binding) return undefined;
+    const { resolved, price } = binding;
+    return {
+      id: resolved.id,
+      generate: (request: ModelRequest): Promise<ModelTurn> => {
+        const { position, key } = scope.next("model");
+        return runStep(
+          { runId: state.runId, journal: state.journal, events: state.events, signal, now: state.now },
+          {
+            position,
+            key,
+            name: "model",
+            type: "model",
+            agent: agent.name,
+            input: { model: resolved.id, ...request },
+            retry: { maxAttempts: 2, initialDelayMs: 250 },
+            hooks: state.gateway.effectHooks({
+              agent,
+              agentStepKey,
+              stepKey: key,
+              subject: `model:${resolved.id}`,
+              worstCase: () => worstCaseCost(price, { estimatedInputTokens: estimateTokens([request.system, ...request.messages]), maxOutputTokens: request.maxOutputTokens }),
+              actual: (output) => {
+                const { usage } = output as ModelTurn;
+                return { costMicros: costOf(price, usage), units: { model: resolved.id, ...usage } };
+              },
+            }),
+            execute: (attempt) => callModel({ model: resolved.model, modelId: resolved.id, request, tools: agent.tools ?? [], signal: attempt.signal }),
+          },
+        );
+      },
+    };
+  }
+
+  #flagLowConfidence(agent: Agent, stepKey: string, output: unknown): void {
+    const confidence = (output as { confidence?: unknown } | null)?.confidence;
+    if (agent.confidenceThreshold === undefined || typeof confidence !== "number" || confidence >= agent.confidenceThreshold) return;
+    this.#state.logger.warn(`agent ${agent.name} answered with confidence ${confidence} below its threshold ${agent.confidenceThreshold}`, { stepKey });
+    this.#state.gateway.record("confidence.low", { stepKey, agent: agent.name, data: { confidence, threshold: agent.confidenceThreshold } }).catch(() => {});
   }
 
   #toolsFor(agent: Agent, agentStepKey: string, scope: Scope, signal: AbortSignal): AgentTools {

@@ -20,6 +20,8 @@ import { DurableContext, type RunState } from "./context.ts";
 import type { Workflow } from "./define-workflow.ts";
 import { createLogger } from "./logger.ts";
 import { UnknownWorkflowError } from "./runtime-errors.ts";
+import { bindModels, type AgentModelBinding } from "./model-bindings.ts";
+import type { ModelConfig } from "../models/model-registry.ts";
 import { parseInput, parseOutput } from "./validate.ts";
 
 export interface RuntimeOptions {
@@ -35,6 +37,8 @@ export interface RuntimeOptions {
   now?: () => number;
   /** Refuse calls to high-risk agents whose review is overdue (default false: warn in `cadre agents`). */
   blockOverdueReviews?: boolean;
+  /** Providers, tiers and prices for model-backed agents. */
+  models?: ModelConfig;
 }
 
 export interface StartOptions {
@@ -72,6 +76,7 @@ export class Runtime {
   readonly #events = new EventBus();
   readonly #leaseMs: number;
   readonly #blockOverdueReviews: boolean;
+  readonly #models: Map<string, AgentModelBinding>;
   readonly #owner = `${hostname()}:${process.pid}:${generateId("rt").slice(-8)}`;
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunResult> }>();
   /** Circuit breakers and bulkheads, shared by every run of this runtime. */
@@ -80,7 +85,7 @@ export class Runtime {
   readonly timeouts: AdaptiveTimeouts;
   readonly now: () => number;
 
-  private constructor(store: Store, ownsStore: boolean, options: RuntimeOptions) {
+  private constructor(store: Store, ownsStore: boolean, options: RuntimeOptions, models: Map<string, AgentModelBinding>) {
     this.store = store;
     this.#ownsStore = ownsStore;
     this.agents = indexByName(options.agents ?? [], "agent");
@@ -88,15 +93,18 @@ export class Runtime {
     this.principal = options.principal ?? process.env.CADRE_PRINCIPAL ?? process.env.USER ?? "unknown";
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#blockOverdueReviews = options.blockOverdueReviews ?? false;
+    this.#models = models;
     this.now = options.now ?? Date.now;
     this.guards = new GuardRegistry({ store, owner: this.#owner, now: this.now });
     this.timeouts = new AdaptiveTimeouts(store, this.now);
   }
 
   static async open(options: RuntimeOptions = {}): Promise<Runtime> {
+    // Model-backed agents fail here, before anything opens, if a provider, key, tier or price is missing.
+    const models = bindModels(options.agents ?? [], options.models);
     const ownsStore = typeof options.store !== "object";
     const store = typeof options.store === "object" ? options.store : await openStore(options.store);
-    const runtime = new Runtime(store, ownsStore, options);
+    const runtime = new Runtime(store, ownsStore, options, models);
     try {
       await upsertInventory(store, [...runtime.agents.values()], runtime.now());
       await provisionWorkflowBudgets(store, [...runtime.workflows.values()], { now: runtime.now(), principal: runtime.principal });
@@ -226,7 +234,8 @@ export class Runtime {
       agents: this.agents,
       guards: this.guards,
       timeouts: this.timeouts,
-      gateway: new Gateway({ dialect: this.store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now: this.now, logger, blockOverdueReviews: this.#blockOverdueReviews }),
+      models: this.#models,
+      gateway: new Gateway({ store: this.store, dialect: this.store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now: this.now, logger, blockOverdueReviews: this.#blockOverdueReviews }),
       partial: false,
     };
     let result: RunResult;

@@ -15,16 +15,24 @@ export function registerMoneyCommands(program: Command): void {
     .description("cost attribution: charges grouped by agent, tool, run or day")
     .option("--run <runId>", "only this run")
     .option("--agent <name>", "only this agent")
-    .option("--by <grouping>", "agent | tool | run | day", "agent")
+    .option("--by <grouping>", "agent | tool | model | run | day", "agent")
     .action(async (options: { run?: string; agent?: string; by: string }, command: Command) => {
       const global = globalOptions(command);
-      if (!["agent", "tool", "run", "day"].includes(options.by)) throw new InputValidationError(`--by must be agent, tool, run or day; got "${options.by}".`);
+      if (!["agent", "tool", "model", "run", "day"].includes(options.by)) throw new InputValidationError(`--by must be agent, tool, model, run or day; got "${options.by}".`);
       await withStore(global, async (store) => {
         const rows = await spendReport(store.db, { by: options.by as SpendGrouping, runId: options.run, agent: options.agent });
         if (global.json) return printJson(rows);
-        const total = rows.reduce((sum, row) => sum + row.spentMicros, 0);
-        const calls = rows.reduce((sum, row) => sum + row.calls, 0);
-        process.stdout.write(`${renderTable([options.by.toUpperCase(), "CHARGES", "SPENT"], [...rows.map((row) => [row.key, row.calls, formatMoney(row.spentMicros)]), ["total", calls, formatMoney(total)]])}\n`);
+        const total = (pick: (row: (typeof rows)[number]) => number) => rows.reduce((sum, row) => sum + pick(row), 0);
+        const tokens = (input: number, output: number) => (input + output > 0 ? `${input.toLocaleString("en-US")} / ${output.toLocaleString("en-US")}` : "-");
+        process.stdout.write(
+          `${renderTable(
+            [options.by.toUpperCase(), "CHARGES", "TOKENS IN / OUT", "SPENT"],
+            [
+              ...rows.map((row) => [row.key, row.calls, tokens(row.inputTokens, row.outputTokens), formatMoney(row.spentMicros)]),
+              ["total", total((row) => row.calls), tokens(total((row) => row.inputTokens), total((row) => row.outputTokens)), formatMoney(total((row) => row.spentMicros))],
+            ],
+          )}\n`,
+        );
       });
     });
 

@@ -1,0 +1,52 @@
+import { generateText, jsonSchema, stepCountIs, type LanguageModel, type ToolSet } from "ai";
+import { z } from "zod";
+import type { ModelRequest, ModelTurn } from "../agent/model-turn.ts";
+import { CadreError } from "../errors.ts";
+import type { Tool } from "../governance/define-tool.ts";
+
+/** Tools as the model sees them: name, description, JSON Schema of the input. No `execute`: the gateway runs them. */
+export function toModelTools(tools: Tool[]): ToolSet {
+  const set: ToolSet = {};
+  for (const tool of tools) {
+    set[tool.name] = { description: tool.description, inputSchema: jsonSchema(z.toJSONSchema(tool.input, { io: "input" }) as Parameters<typeof jsonSchema>[0]) };
+  }
+  return set;
+}
+
+/**
+ * One call to the provider through the AI SDK: exactly one step, no SDK retries (the
+ * step's own retry policy decides), tool calls returned rather than executed.
+ */
+export async function callModel(options: { model: LanguageModel; modelId: string; request: ModelRequest; tools: Tool[]; signal: AbortSignal }): Promise<ModelTurn> {
+  const { request } = options;
+  const offered = options.tools.filter((tool) => request.toolNames.includes(tool.name));
+  try {
+    const result = await generateText({
+      model: options.model,
+      system: request.system,
+      messages: request.messages,
+      ...(offered.length > 0 ? { tools: toModelTools(offered) } : {}),
+      maxOutputTokens: request.maxOutputTokens,
+      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      stopWhen: stepCountIs(1),
+      maxRetries: 0,
+      abortSignal: options.signal,
+    });
+    return {
+      text: result.text,
+      toolCalls: result.toolCalls.map((call) => ({ toolCallId: call.toolCallId, toolName: call.toolName, input: call.input })),
+      finishReason: result.finishReason,
+      usage: { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0, cachedInputTokens: result.usage.inputTokenDetails?.cacheReadTokens ?? 0 },
+      responseMessages: JSON.parse(JSON.stringify(result.response.messages)),
+    };
+  } catch (error) {
+    if (CadreError.is(error)) throw error;
+    const status = (error as { statusCode?: number }).statusCode;
+    throw new CadreError("MODEL_ERROR", "model", `Model ${options.modelId} failed: ${(error as Error).message}`, {
+      cause: error,
+      // Rate limits and server errors may pass on a retry; bad requests will not.
+      retryable: status === undefined || status === 429 || status >= 500,
+      details: { model: options.modelId, status },
+    });
+  }
+}
