@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { registerAccessCommands } from "./commands/access.ts";
 import { registerAgentsCommands } from "./commands/agents.ts";
+import { registerApprovalCommands } from "./commands/approvals.ts";
 import { registerAuditCommands } from "./commands/audit.ts";
 import { registerMoneyCommands } from "./commands/money.ts";
 import { registerRunCommands } from "./commands/run.ts";
@@ -23,6 +24,7 @@ registerAgentsCommands(program);
 registerAccessCommands(program);
 registerMoneyCommands(program);
 registerAuditCommands(program);
+registerApprovalCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -184,6 +184,31 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 3,
+    name: "blackboard entries and events",
+    async up(db, dialect) {
+      await db.schema
+        .createTable("board_entries")
+        .addColumn("run_id", "text", (column) => column.notNull())
+        .addColumn("key", "text", (column) => column.notNull())
+        .addColumn("version", "integer", (column) => column.notNull())
+        .addColumn("value", "text", (column) => column.notNull())
+        .addColumn("writer", "text", (column) => column.notNull())
+        .addColumn("written_at", time, (column) => column.notNull())
+        .addPrimaryKeyConstraint("board_entries_pk", ["run_id", "key"])
+        .execute();
+      await db.schema
+        .createTable("events")
+        .addColumn("seq", dialect === "sqlite" ? "integer" : "bigserial", (column) => (dialect === "sqlite" ? column.primaryKey().autoIncrement() : column.primaryKey()))
+        .addColumn("topic", "text", (column) => column.notNull())
+        .addColumn("data", "text", (column) => column.notNull())
+        .addColumn("source_run_id", "text")
+        .addColumn("created_at", time, (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex("events_by_topic").on("events").columns(["topic", "seq"]).execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -16,6 +16,27 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   audit_log: AuditLogTable;
   breakers: BreakersTable;
+  board_entries: BoardEntriesTable;
+  events: EventsTable;
+}
+
+/** The run-scoped blackboard: versioned entries written with compare-and-set. */
+export interface BoardEntriesTable {
+  run_id: string;
+  key: string;
+  version: number;
+  value: string;
+  writer: string;
+  written_at: number;
+}
+
+/** Durable pub/sub: published events, in order. */
+export interface EventsTable {
+  seq: ColumnType<number, never, never>;
+  topic: string;
+  data: string;
+  source_run_id: string | null;
+  created_at: number;
 }
 
 /** The last known state of each circuit breaker, for `cadre agents` (written on every change). */

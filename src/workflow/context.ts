@@ -14,6 +14,11 @@ import type { AgentModel, ModelRequest, ModelTurn } from "../agent/model-turn.ts
 import { costOf, estimateTokens, worstCaseCost } from "../models/pricing.ts";
 import { callModel } from "./model-call.ts";
 import type { AgentModelBinding } from "./model-bindings.ts";
+import type { Store } from "../store/store.ts";
+import type { ApprovalDecision } from "./approvals.ts";
+import { appendEvent, firstEventSince } from "./events.ts";
+import { ApprovalRejectedError, RunSuspended } from "./patterns/suspension.ts";
+import { waitDurably } from "./patterns/waiting.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
 import { supervise, type ChildSpec, type SupervisorOptions, type SupervisorResult } from "./patterns/supervise.ts";
@@ -67,6 +72,7 @@ export interface RunState {
   /** Circuit breakers and bulkheads per agent and tool, shared across runs. */
   guards: GuardRegistry;
   timeouts: AdaptiveTimeouts;
+  store: Store;
   /** Resolved models of the model-backed agents. */
   models: ReadonlyMap<string, AgentModelBinding>;
   /** Set when a join returned partial results: the run then ends `partial`. */
@@ -93,6 +99,15 @@ export interface WorkflowContext {
   map<I, O, In>(items: readonly In[], agent: Agent<I, O, In>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<O>>;
   /** Runs children under an OTP-style supervisor: restarts per strategy, escalates past its restart intensity. */
   supervise<T>(options: SupervisorOptions, children: Array<ChildSpec<T>>): Promise<SupervisorResult<T>>;
+  /**
+   * Asks a person to decide. The run parks as `waiting` (the process may exit) until
+   * `cadre approve|reject` records the decision; a rejection throws ApprovalRejectedError.
+   */
+  approval(name: string, options?: { request?: unknown; timeout?: number }): Promise<ApprovalDecision>;
+  /** Publishes an event on the durable log (once, even across resumes). */
+  emit(topic: string, data: unknown): Promise<void>;
+  /** Waits for an event published on `topic` from now on; the run parks as `waiting` meanwhile. */
+  waitFor<T = unknown>(topic: string, options?: { timeout?: number }): Promise<T>;
   /** Journals any other side-effecting code; its result must be JSON. */
   step<T>(name: string, work: (attempt: AttemptContext) => Promise<T> | T, options?: { timeout?: number; retry?: RetryOptions }): Promise<T>;
 }
@@ -281,6 +296,40 @@ export class DurableContext implements WorkflowContext {
     );
   }
 
+  async approval(name: string, options: { request?: unknown; timeout?: number } = {}): Promise<ApprovalDecision> {
+    const state = this.#state;
+    const { position, key } = this.#scope.next(`approval:${name}`);
+    const decision = await waitDurably<ApprovalDecision>(
+      { runId: state.runId, journal: state.journal, now: state.now },
+      { position, key, name: `approval:${name}`, type: "approval", request: { request: options.request ?? null }, timeoutMs: options.timeout, describe: `approval "${name}"` },
+    );
+    if (!decision.approved) throw new ApprovalRejectedError({ name, stepKey: key, by: decision.by, note: decision.note });
+    return decision;
+  }
+
+  emit(topic: string, data: unknown): Promise<void> {
+    const state = this.#state;
+    const { position, key } = this.#scope.next(`emit:${topic}`);
+    return runStep(this.#environment(), {
+      position,
+      key,
+      name: `emit:${topic}`,
+      type: "event",
+      input: data,
+      execute: () => state.store.write((tx) => appendEvent(tx, { topic, data, sourceRunId: state.runId, now: state.now() })),
+    });
+  }
+
+  async waitFor<T = unknown>(topic: string, options: { timeout?: number } = {}): Promise<T> {
+    const state = this.#state;
+    const { position, key } = this.#scope.next(`wait:${topic}`);
+    const event = await waitDurably<{ data: unknown }>(
+      { runId: state.runId, journal: state.journal, now: state.now },
+      { position, key, name: `wait:${topic}`, type: "event", request: { topic }, timeoutMs: options.timeout, describe: `event "${topic}"`, lookup: (since) => firstEventSince(state.store.db, topic, since) },
+    );
+    return event.data as T;
+  }
+
   step<T>(name: string, work: (attempt: AttemptContext) => Promise<T> | T, options: { timeout?: number; retry?: RetryOptions } = {}): Promise<T> {
     const { position, key } = this.#scope.next(name);
     return runStep(this.#environment(), {
@@ -306,6 +355,7 @@ export class DurableContext implements WorkflowContext {
     const onParentAbort = () => controller.abort(this.signal.reason);
     this.signal.addEventListener("abort", onParentAbort, { once: true });
     const results: PartialResults<T>["results"] = new Array(total);
+    let suspended: RunSuspended | undefined;
     let failed = 0;
     let next = 0;
 
@@ -315,6 +365,12 @@ export class DurableContext implements WorkflowContext {
         if (controller.signal.aborted) throw new AbortedError(`Branch ${index} at step ${position} was cancelled because the join can no longer succeed.`);
         results[index] = { ok: true, value: await branches[index]!(context) };
       } catch (error) {
+        // A branch waiting for a person or an event parks the whole run; it is not a failure.
+        if (RunSuspended.is(error)) {
+          suspended ??= error;
+          results[index] = { ok: false, error: toCadreError(new Error(error.message)) };
+          return;
+        }
         results[index] = { ok: false, error: toCadreError(error) };
         failed += 1;
         if (failed > total - required) controller.abort();
@@ -330,6 +386,7 @@ export class DurableContext implements WorkflowContext {
       this.signal.removeEventListener("abort", onParentAbort);
     }
 
+    if (suspended) throw suspended;
     const failures: BranchFailure[] = [];
     const values: T[] = [];
     results.forEach((result, index) => (result.ok ? values.push(result.value) : failures.push({ index, error: result.error })));

@@ -20,6 +20,8 @@ import { DurableContext, type RunState } from "./context.ts";
 import type { Workflow } from "./define-workflow.ts";
 import { createLogger } from "./logger.ts";
 import { UnknownWorkflowError } from "./runtime-errors.ts";
+import { RunSuspended } from "./patterns/suspension.ts";
+import { appendEvent, runsWaitingFor } from "./events.ts";
 import { bindModels, type AgentModelBinding } from "./model-bindings.ts";
 import type { ModelConfig } from "../models/model-registry.ts";
 import { parseInput, parseOutput } from "./validate.ts";
@@ -77,6 +79,7 @@ export class Runtime {
   readonly #leaseMs: number;
   readonly #blockOverdueReviews: boolean;
   readonly #models: Map<string, AgentModelBinding>;
+  readonly #subscriptions = new Map<string, Set<Workflow>>();
   readonly #owner = `${hostname()}:${process.pid}:${generateId("rt").slice(-8)}`;
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunResult> }>();
   /** Circuit breakers and bulkheads, shared by every run of this runtime. */
@@ -181,6 +184,31 @@ export class Runtime {
     return this.#launch({ ...run, status: "running" }, workflow, journal, true);
   }
 
+  /**
+   * Publishes an event: it is appended to the durable log, runs parked waiting for its topic
+   * resume, and workflows subscribed to the topic start with the event's data as input.
+   * Returns the handles of the runs it resumed or started.
+   */
+  async publish(topic: string, data: unknown): Promise<RunHandle[]> {
+    await this.store.write((tx) => appendEvent(tx, { topic, data, now: this.now() }));
+    const handles: RunHandle[] = [];
+    for (const runId of await runsWaitingFor(this.store.db, topic)) {
+      const run = await getRunRecord(this.store.db, runId);
+      if (run && this.workflows.has(run.workflow)) handles.push(await this.resume(runId));
+    }
+    for (const workflow of this.#subscriptions.get(topic) ?? []) handles.push(await this.start(workflow, data));
+    return handles;
+  }
+
+  /** Starts a run of `workflow` for every event published on `topic` through this runtime. */
+  subscribe(topic: string, workflow: Workflow | string): () => void {
+    const registered = typeof workflow === "string" ? this.workflow(workflow) : this.#registered(workflow);
+    const set = this.#subscriptions.get(topic) ?? new Set<Workflow>();
+    set.add(registered);
+    this.#subscriptions.set(topic, set);
+    return () => set.delete(registered);
+  }
+
   getRun(runId: string): Promise<RunRecord | undefined> {
     return getRunRecord(this.store.db, runId);
   }
@@ -235,6 +263,7 @@ export class Runtime {
       guards: this.guards,
       timeouts: this.timeouts,
       models: this.#models,
+      store: this.store,
       gateway: new Gateway({ store: this.store, dialect: this.store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now: this.now, logger, blockOverdueReviews: this.#blockOverdueReviews }),
       partial: false,
     };
@@ -244,8 +273,7 @@ export class Runtime {
       const output = parseOutput(workflow.output, await workflow.run(run.input, context), `workflow "${workflow.name}"`);
       result = { runId: run.id, status: state.partial ? "partial" : "completed", output };
     } catch (thrown) {
-      const error = toCadreError(thrown);
-      result = { runId: run.id, status: "failed", error: error.toJSON() };
+      result = RunSuspended.is(thrown) ? { runId: run.id, status: "waiting" } : { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
     } finally {
       clearInterval(heartbeat);
     }
@@ -259,7 +287,7 @@ export class Runtime {
       const outcome = { ...result, at: this.now() };
       await this.store.write(async (tx) => {
         await finishRun(tx, run.id, outcome);
-        if (outcome.status === "waiting") return;
+        if (outcome.status === "waiting") return state.gateway.auditRun(tx, "run.waiting", {});
         const money = await closeRunAccount(tx, { runId: run.id, workflow: workflow.name, now: outcome.at });
         await state.gateway.auditRun(tx, "run.end", { status: outcome.status, spentMicros: money.spent, returnedMicros: money.returned, ...(outcome.error ? { error: outcome.error.code } : {}) });
       });

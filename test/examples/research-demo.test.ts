@@ -10,7 +10,7 @@ import { repositoryRoot } from "../helpers/cli.ts";
 describe("research → write → deliver demo", () => {
   it("runs offline against the local scripted model, writes the report and prints costs per agent", () => {
     const directory = mkdtempSync(join(tmpdir(), "cadre-research-"));
-    const environment = { ...process.env, CADRE_REPORTS_DIR: join(directory, "reports") };
+    const environment: NodeJS.ProcessEnv = { ...process.env, CADRE_REPORTS_DIR: join(directory, "reports") };
     delete environment.OPENAI_API_KEY;
     delete environment.ANTHROPIC_API_KEY;
     delete environment.CADRE_OPENAI_BASE_URL;

@@ -1,6 +1,7 @@
 import { AbortedError } from "../../engine/engine-errors.ts";
 import { CadreError, toCadreError } from "../../errors.ts";
 import type { WorkflowContext } from "../context.ts";
+import { RunSuspended } from "./suspension.ts";
 
 /**
  * OTP restart types, for children that are tasks:
@@ -69,7 +70,7 @@ export async function supervise<T>(environment: SupervisorEnvironment, options: 
   const generations = children.map(() => 0);
   const restartTimes: number[] = [];
   let restarts = 0;
-  const exits: Array<{ index: number; generation: number; ok: boolean; value?: unknown; error?: CadreError }> = [];
+  const exits: Array<{ index: number; generation: number; ok: boolean; value?: unknown; error?: CadreError; suspension?: RunSuspended }> = [];
   let wake: (() => void) | undefined;
 
   const start = (index: number) => {
@@ -80,7 +81,7 @@ export async function supervise<T>(environment: SupervisorEnvironment, options: 
     const context = environment.childContext(index, generation, controller.signal);
     const done = children[index]!.run(context).then(
       (value) => void exits.push({ index, generation, ok: true, value }),
-      (error: unknown) => void exits.push({ index, generation, ok: false, error: toCadreError(error) }),
+      (error: unknown) => void exits.push(RunSuspended.is(error) ? { index, generation, ok: false, suspension: error } : { index, generation, ok: false, error: toCadreError(error) }),
     ).finally(() => {
       environment.signal.removeEventListener("abort", onParentAbort);
       wake?.();
@@ -111,6 +112,11 @@ export async function supervise<T>(environment: SupervisorEnvironment, options: 
     if (!exit || exit.generation !== generations[exit.index]) continue; // an exit of a child we already stopped
     const child = children[exit.index]!;
     const restart = child.restart ?? "permanent";
+    if (exit.suspension) {
+      // Waiting for a person or an event is not a crash: park the whole tree.
+      await stopAll();
+      throw exit.suspension;
+    }
     if (exit.ok) {
       states[exit.index] = { status: "completed", value: exit.value };
       continue;

@@ -1,0 +1,57 @@
+import type { Command } from "commander";
+import { decideApproval, listPendingApprovals } from "../../workflow/approvals.ts";
+import { globalOptions, withRuntime, withStore } from "../cli-context.ts";
+import { printJson, readJsonInput, style } from "../io.ts";
+import { formatTime, renderTable } from "../table.ts";
+import { principal } from "./agents.ts";
+import { report } from "./run.ts";
+
+/** Human-in-the-loop and events: `cadre approvals`, `cadre approve|reject`, `cadre emit`. */
+export function registerApprovalCommands(program: Command): void {
+  program
+    .command("approvals")
+    .description("approvals that runs are waiting for")
+    .option("--run <runId>", "only this run")
+    .action(async (options: { run?: string }, command: Command) => {
+      const global = globalOptions(command);
+      const pending = await withStore(global, (store) => listPendingApprovals(store, { runId: options.run }));
+      if (global.json) return printJson(pending);
+      if (pending.length === 0) return void process.stdout.write("No run is waiting for an approval.\n");
+      process.stdout.write(
+        `${renderTable(
+          ["RUN", "WORKFLOW", "APPROVAL", "REQUESTED", "DEADLINE", "REQUEST"],
+          pending.map((item) => [item.runId, item.workflow, item.name, formatTime(item.requestedAt), formatTime(item.deadline), JSON.stringify(item.request).slice(0, 60)]),
+        )}\n`,
+      );
+    });
+
+  for (const [name, approved] of [["approve", true], ["reject", false]] as const) {
+    program
+      .command(`${name} <runId> <approval>`)
+      .description(`${approved ? "approve" : "reject"} what a waiting run asked for, then resume it`)
+      .option("--note <text>", "why (recorded in the audit log)")
+      .action(async (runId: string, approval: string, options: { note?: string }, command: Command) => {
+        const global = globalOptions(command);
+        const by = principal();
+        await withStore(global, (store) => decideApproval(store, { runId, name: approval, approved, by, note: options.note }));
+        if (!global.json) process.stderr.write(`${approved ? style.green("approved") : style.red("rejected")} "${approval}" for ${runId} as ${by}; resuming\n`);
+        await withRuntime(global, async (runtime) => report(await (await runtime.resume(runId)).result(), Boolean(global.json)));
+      });
+  }
+
+  program
+    .command("emit <topic>")
+    .description("publish an event: waiting runs resume, subscribed workflows start")
+    .option("-d, --data <json|@file|->", "event data as JSON", "{}")
+    .action(async (topic: string, options: { data: string }, command: Command) => {
+      const global = globalOptions(command);
+      const data = readJsonInput(options.data);
+      await withRuntime(global, async (runtime) => {
+        const handles = await runtime.publish(topic, data);
+        const results = await Promise.all(handles.map((handle) => handle.result()));
+        if (global.json) return printJson({ topic, runs: results });
+        process.stdout.write(`published "${topic}"; ${results.length} run(s) resumed or started\n`);
+        for (const result of results) process.stdout.write(`  ${result.runId} ${result.status}\n`);
+      });
+    });
+}

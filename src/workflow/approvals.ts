@@ -1,0 +1,73 @@
+import { CadreError } from "../errors.ts";
+import { appendAudit } from "../governance/audit-log.ts";
+import { decodeJson, encodeJson } from "../store/json.ts";
+import type { Store } from "../store/store.ts";
+
+/** An approval a run is waiting for. */
+export interface PendingApproval {
+  runId: string;
+  workflow: string;
+  name: string;
+  stepKey: string;
+  request: unknown;
+  requestedAt: number;
+  deadline: number | null;
+}
+
+/** What a person decided, as the waiting step returns it to the workflow. */
+export interface ApprovalDecision {
+  approved: boolean;
+  by: string;
+  note: string | null;
+  at: number;
+}
+
+export async function listPendingApprovals(store: Store, options: { runId?: string } = {}): Promise<PendingApproval[]> {
+  let query = store.db
+    .selectFrom("steps")
+    .innerJoin("runs", "runs.id", "steps.run_id")
+    .select(["steps.run_id", "runs.workflow", "steps.name", "steps.key", "steps.input", "steps.started_at"])
+    .where("steps.type", "=", "approval")
+    .where("steps.status", "=", "waiting")
+    .orderBy("steps.started_at");
+  if (options.runId) query = query.where("steps.run_id", "=", options.runId);
+  return (await query.execute()).map((row) => {
+    const input = decodeJson<{ request?: unknown; deadline?: number | null }>(row.input) ?? {};
+    return { runId: row.run_id, workflow: row.workflow, name: row.name.replace(/^approval:/, ""), stepKey: row.key, request: input.request, requestedAt: Number(row.started_at), deadline: input.deadline ?? null };
+  });
+}
+
+/**
+ * Records a decision on a waiting approval, audited with who decided and why. The run picks
+ * it up when it resumes (`cadre approve` resumes it at once when it can load the workflow).
+ */
+export async function decideApproval(store: Store, options: { runId: string; name: string; approved: boolean; by: string; note?: string; now?: number }): Promise<ApprovalDecision> {
+  const now = options.now ?? Date.now();
+  const decision: ApprovalDecision = { approved: options.approved, by: options.by, note: options.note ?? null, at: now };
+  await store.transaction(async (tx) => {
+    const step = await tx
+      .selectFrom("steps")
+      .innerJoin("runs", "runs.id", "steps.run_id")
+      .select(["steps.key", "steps.attempt", "runs.workflow", "runs.principal"])
+      .where("steps.run_id", "=", options.runId)
+      .where("steps.name", "=", `approval:${options.name}`)
+      .where("steps.status", "=", "waiting")
+      .executeTakeFirst();
+    if (!step) {
+      throw new CadreError("UNKNOWN_RUN", "input", `Run ${options.runId} is not waiting for an approval named "${options.name}". List pending approvals with \`cadre approvals\`.`, {
+        details: { runId: options.runId, name: options.name },
+      });
+    }
+    await tx
+      .updateTable("steps")
+      .set({ status: "completed", output: encodeJson(decision), ended_at: now })
+      .where("run_id", "=", options.runId)
+      .where("key", "=", step.key)
+      .where("attempt", "=", step.attempt)
+      .execute();
+    await appendAudit(tx, store.dialect, [
+      { kind: options.approved ? "approval.granted" : "approval.rejected", at: now, runId: options.runId, stepKey: step.key, workflow: step.workflow, principal: options.by, data: { name: options.name, note: decision.note } },
+    ]);
+  });
+  return decision;
+}
