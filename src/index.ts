@@ -60,3 +60,16 @@ export type { ModelPrice } from "./models/prices.ts";
 export { ModelConfigurationError, ModelBehaviourError } from "./models/model-errors.ts";
 export { defineConfig } from "./cli/config.ts";
 export type { CadreConfig } from "./cli/config.ts";
+
+export { RunSuspended, ApprovalRejectedError, WaitTimeoutError } from "./workflow/patterns/suspension.ts";
+export { PlanError, LoopLimitError, BoardConflictError } from "./workflow/patterns/pattern-errors.ts";
+export { validatePlan } from "./workflow/patterns/plan.ts";
+export type { PlanTask } from "./workflow/patterns/plan.ts";
+export type { Classification, RouteOptions } from "./workflow/patterns/route.ts";
+export type { Critique, RefineOptions, RefineResult } from "./workflow/patterns/refine.ts";
+export type { HandoffDecision, ChatMessage } from "./workflow/patterns/conversation.ts";
+export type { Board, BoardEntry, Contributor } from "./workflow/patterns/blackboard.ts";
+export type { Candidate, ResolutionRule, Resolution } from "./workflow/patterns/resolve.ts";
+export type { GateOptions } from "./workflow/patterns/gate.ts";
+export { listPendingApprovals, decideApproval } from "./workflow/approvals.ts";
+export type { PendingApproval, ApprovalDecision } from "./workflow/approvals.ts";

@@ -2,16 +2,22 @@ import type { Db, Store } from "../store/store.ts";
 import { appendAudit } from "./audit-log.ts";
 import { ensureAccount, fund, getAccount, releaseRunHolds, runAccount, sweep, transfer, treasuryAccount, workflowAccount } from "./ledger.ts";
 
-/** Creates the run's account and moves its budget from the workflow's account (all or nothing). */
-export async function openRunAccount(tx: Db, options: { runId: string; workflow: string; perRun: number; now: number }): Promise<void> {
+/**
+ * Creates the run's account and moves its budget into it (all or nothing): from the
+ * workflow's account, or for a child workflow from its parent run, so a child can never
+ * spend more than was carved out for it.
+ */
+export async function openRunAccount(tx: Db, options: { runId: string; workflow: string; perRun: number; now: number; parentRunId?: string | null }): Promise<void> {
+  const source = options.parentRunId ? runAccount(options.parentRunId) : workflowAccount(options.workflow);
   await ensureAccount(tx, { id: workflowAccount(options.workflow), kind: "workflow", name: options.workflow, now: options.now });
-  await ensureAccount(tx, { id: runAccount(options.runId), kind: "run", name: options.runId, runId: options.runId, parentId: workflowAccount(options.workflow), now: options.now });
-  await transfer(tx, { from: workflowAccount(options.workflow), to: runAccount(options.runId), amount: options.perRun, level: "workflow", now: options.now, runId: options.runId, note: "fund run" });
+  await ensureAccount(tx, { id: runAccount(options.runId), kind: "run", name: options.runId, runId: options.runId, parentId: source, now: options.now });
+  await transfer(tx, { from: source, to: runAccount(options.runId), amount: options.perRun, level: options.parentRunId ? "run" : "workflow", now: options.now, runId: options.runId, note: options.parentRunId ? "carve child run" : "fund run" });
 }
 
-/** Returns what the run did not spend to the workflow's account. */
-export async function closeRunAccount(tx: Db, options: { runId: string; workflow: string; now: number }): Promise<{ returned: number; spent: number }> {
-  const returned = await sweep(tx, { from: runAccount(options.runId), to: workflowAccount(options.workflow), now: options.now, runId: options.runId });
+/** Returns what the run did not spend to where it came from: the workflow's account, or the parent run. */
+export async function closeRunAccount(tx: Db, options: { runId: string; workflow: string; now: number; parentRunId?: string | null }): Promise<{ returned: number; spent: number }> {
+  const destination = options.parentRunId ? runAccount(options.parentRunId) : workflowAccount(options.workflow);
+  const returned = await sweep(tx, { from: runAccount(options.runId), to: destination, now: options.now, runId: options.runId });
   const spent = await runSpend(tx, options.runId);
   return { returned, spent };
 }

@@ -19,6 +19,15 @@ import type { ApprovalDecision } from "./approvals.ts";
 import { appendEvent, firstEventSince } from "./events.ts";
 import { ApprovalRejectedError, RunSuspended } from "./patterns/suspension.ts";
 import { waitDurably } from "./patterns/waiting.ts";
+import { compareAndSet, readEntries, runBlackboard, type Board, type BoardEntry, type Contributor } from "./patterns/blackboard.ts";
+import { groupChat, handoff, pipeline, type ChatMessage, type HandoffDecision } from "./patterns/conversation.ts";
+import { gate, type GateOptions } from "./patterns/gate.ts";
+import { runPlan, type PlanTask } from "./patterns/plan.ts";
+import { refine, type RefineOptions, type RefineResult } from "./patterns/refine.ts";
+import { resolveConflict, type Candidate, type Resolution, type ResolutionRule } from "./patterns/resolve.ts";
+import { route, type Classification, type RouteOptions } from "./patterns/route.ts";
+import type { Workflow } from "./define-workflow.ts";
+import { idempotencyKeyFor } from "../engine/ids.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
 import { supervise, type ChildSpec, type SupervisorOptions, type SupervisorResult } from "./patterns/supervise.ts";
@@ -73,6 +82,8 @@ export interface RunState {
   guards: GuardRegistry;
   timeouts: AdaptiveTimeouts;
   store: Store;
+  /** Runs a child workflow as a run of its own (resuming it if it exists) and returns its output. */
+  runChild(options: { workflow: Workflow; input: unknown; runId: string; parentStepKey: string; budget?: number }): Promise<unknown>;
   /** Resolved models of the model-backed agents. */
   models: ReadonlyMap<string, AgentModelBinding>;
   /** Set when a join returned partial results: the run then ends `partial`. */
@@ -88,6 +99,30 @@ export interface WorkflowContext {
   readonly signal: AbortSignal;
   /** Calls an agent as a durable step: validated input and output, timeout, retries. */
   call<I, O, In>(agent: Agent<I, O, In>, input: In, options?: CallOptions): Promise<O>;
+  /** Calls a child workflow: a run of its own, with a budget carved from this run (`budget`, else its perRun). */
+  call<I, O, In>(workflow: Workflow<I, O, In>, input: In, options?: { budget?: number }): Promise<O>;
+  /** Router: a classifier picks the route; the chosen agent handles the input. Audited as `route.decision`. */
+  route<I, O>(classifier: Agent<any, Classification>, routes: Record<string, Agent<any, O>>, input: I, options?: RouteOptions): Promise<{ route: string; classification: Classification; output: O }>;
+  /** Critic-refiner loop with a mandatory hard cap. */
+  refine<I, D>(options: RefineOptions<I, D>): Promise<RefineResult<D>>;
+  /** Executes a validated task graph at maximum parallelism. */
+  plan(tasks: PlanTask[]): Promise<Record<string, unknown>>;
+  /** Sequential stages, each output validated before the next stage. */
+  pipeline(stages: Agent[], input: unknown): Promise<unknown>;
+  /** Agents hand control to named peers; capped, ping-pong cut off. */
+  handoff(options: { start: Agent<any, HandoffDecision>; peers: Array<Agent<any, HandoffDecision>>; input: unknown; maxHandoffs?: number }): Promise<{ output: unknown; path: Array<{ agent: string; reason?: string }> }>;
+  /** Round-robin or selector-driven conversation with a hard round cap. */
+  groupChat(options: { agents: Array<Agent<any, string>>; topic: string; maxRounds: number; selector?: Agent<any, string>; until?: (transcript: ChatMessage[]) => boolean }): Promise<{ transcript: ChatMessage[]; finished: boolean }>;
+  /** The run's shared blackboard: journaled reads, compare-and-set writes. */
+  readonly board: Board;
+  /** Swarm over the blackboard: contributors act when their condition holds. */
+  blackboard(options: { contributors: Contributor[]; maxRounds: number }): Promise<{ entries: Record<string, BoardEntry>; rounds: number; conflicts: number }>;
+  /** Picks one answer among conflicting ones by an explicit rule; journaled and audited. */
+  resolve<T>(candidates: Array<Candidate<T>>, rule: ResolutionRule<T>): Promise<Resolution<T>>;
+  /** Sends a low-confidence output to a critic or a human before it flows downstream. */
+  gate<T extends { confidence?: number }>(output: T, options: GateOptions<T>): Promise<{ output: T; gated: boolean }>;
+  /** Writes an audit record for a decision the workflow made (once, even across resumes). */
+  record(kind: string, data: Record<string, unknown>): Promise<void>;
   /** Runs branches concurrently, each in its own scope, and joins them. */
   parallel<const B extends ReadonlyArray<Branch<unknown>>>(branches: B, options?: ParallelOptions & { minSuccess?: undefined }): Promise<BranchResults<B>>;
   parallel<const B extends ReadonlyArray<Branch<unknown>>>(
@@ -140,7 +175,9 @@ export class DurableContext implements WorkflowContext {
     return { runId: state.runId, journal: state.journal, events: state.events, signal: this.signal, now: state.now };
   }
 
-  call<I, O, In>(agent: Agent<I, O, In>, input: In, options: CallOptions = {}): Promise<O> {
+  call<I, O, In>(target: Agent<I, O, In> | Workflow<I, O, In>, input: In, options: CallOptions & { budget?: number } = {}): Promise<O> {
+    if (target.kind === "workflow") return this.#callWorkflow(target, input, options.budget);
+    const agent = target;
     const state = this.#state;
     const { position, key } = this.#scope.next(agent.name);
     const registered = state.agents.get(agent.name);
@@ -280,6 +317,79 @@ export class DurableContext implements WorkflowContext {
   map<I, O, In>(items: readonly In[], agent: Agent<I, O, In>, options?: ParallelOptions): Promise<any> {
     const { position } = this.#scope.next(`map:${agent.name}`);
     return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(agent, item)), options ?? {});
+  }
+
+  #callWorkflow<I, O, In>(workflow: Workflow<I, O, In>, input: In, budget: number | undefined): Promise<O> {
+    const state = this.#state;
+    const { position, key } = this.#scope.next(`workflow:${workflow.name}`);
+    // The child's run id derives from this step, so a resumed parent finds (and resumes) the same child.
+    const runId = `run_${idempotencyKeyFor(state.runId, key).slice(0, 24)}`;
+    return runStep(this.#environment(), {
+      position,
+      key,
+      name: workflow.name,
+      type: "workflow",
+      input: { runId, input, budget: budget ?? null },
+      execute: async () => (await state.runChild({ workflow, input, runId, parentStepKey: key, budget })) as O,
+    });
+  }
+
+  route<I, O>(classifier: Agent<any, Classification>, routes: Record<string, Agent<any, O>>, input: I, options?: RouteOptions): Promise<{ route: string; classification: Classification; output: O }> {
+    return route(this, classifier, routes, input, options);
+  }
+
+  refine<I, D>(options: RefineOptions<I, D>): Promise<RefineResult<D>> {
+    return refine(this, options);
+  }
+
+  plan(tasks: PlanTask[]): Promise<Record<string, unknown>> {
+    return runPlan(this, tasks, this.#state.agents);
+  }
+
+  pipeline(stages: Agent[], input: unknown): Promise<unknown> {
+    return pipeline(this, stages, input);
+  }
+
+  handoff(options: { start: Agent<any, HandoffDecision>; peers: Array<Agent<any, HandoffDecision>>; input: unknown; maxHandoffs?: number }) {
+    return handoff(this, options);
+  }
+
+  groupChat(options: { agents: Array<Agent<any, string>>; topic: string; maxRounds: number; selector?: Agent<any, string>; until?: (transcript: ChatMessage[]) => boolean }) {
+    return groupChat(this, options);
+  }
+
+  get board(): Board {
+    const state = this.#state;
+    return {
+      read: <T>(key: string) => this.step(`board:read:${key}`, async () => ((await readEntries(state.store, state.runId))[key] as BoardEntry<T> | undefined) ?? null).then((entry) => entry ?? undefined),
+      write: (key: string, value: unknown, options: { expectedVersion: number; writer?: string }) =>
+        this.step(`board:write:${key}`, () => compareAndSet(state.store, { runId: state.runId, key, value, expectedVersion: options.expectedVersion, writer: options.writer ?? state.workflow, now: state.now() })),
+      entries: () => this.step("board:entries", () => readEntries(state.store, state.runId)),
+    };
+  }
+
+  blackboard(options: { contributors: Contributor[]; maxRounds: number }) {
+    return runBlackboard(this, options);
+  }
+
+  resolve<T>(candidates: Array<Candidate<T>>, rule: ResolutionRule<T>): Promise<Resolution<T>> {
+    return resolveConflict(this, candidates, rule);
+  }
+
+  gate<T extends { confidence?: number }>(output: T, options: GateOptions<T>): Promise<{ output: T; gated: boolean }> {
+    return gate(this, output, options);
+  }
+
+  record(kind: string, data: Record<string, unknown>): Promise<void> {
+    const { position, key } = this.#scope.next(`record:${kind}`);
+    return runStep(this.#environment(), {
+      position,
+      key,
+      name: `record:${kind}`,
+      type: "step",
+      input: data,
+      execute: () => this.#state.gateway.record(kind, { stepKey: key, data }),
+    });
   }
 
   supervise<T>(options: SupervisorOptions, children: Array<ChildSpec<T>>): Promise<SupervisorResult<T>> {

@@ -8,7 +8,7 @@ import { acquireLease, finishRun, getRunRecord, insertRun, listRunRecords, renew
 import { Scope } from "../engine/scope.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
-import { CadreError, ConfigurationError, toCadreError, type SerializedError } from "../errors.ts";
+import { CadreError, ConfigurationError, fromSerializedError, toCadreError, type SerializedError } from "../errors.ts";
 import { Gateway } from "../governance/gateway.ts";
 import { upsertInventory } from "../governance/inventory.ts";
 import { appendAudit } from "../governance/audit-log.ts";
@@ -44,6 +44,8 @@ export interface RuntimeOptions {
 }
 
 export interface StartOptions {
+  /** Set when a workflow starts a child workflow: the child's budget is carved from this run. */
+  parent?: { runId: string; stepKey: string };
   /** Micro-units moved from the workflow's account to this run (default: the workflow's budget.perRun, else 0). */
   budget?: number;
   goal?: string;
@@ -137,10 +139,11 @@ export class Runtime {
     const principal = options.principal ?? this.principal;
     const budget = options.budget ?? workflow.budget?.perRun ?? 0;
     const goal = options.goal ?? workflow.goal?.(parsed) ?? null;
+    const parent = options.parent ?? null;
     try {
       await this.store.transaction(async (tx) => {
-        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: null, parentStepKey: null, createdAt: now, leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs });
-        await openRunAccount(tx, { runId, workflow: workflow.name, perRun: budget, now });
+        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, createdAt: now, leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs });
+        await openRunAccount(tx, { runId, workflow: workflow.name, perRun: budget, now, parentRunId: parent?.runId });
         await appendAudit(tx, this.store.dialect, [{ kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal } }]);
       });
     } catch (thrown) {
@@ -228,6 +231,19 @@ export class Runtime {
     if (this.#ownsStore) await this.store.close();
   }
 
+  /** Starts (or, on a resumed parent, resumes) a child run and waits for it; its waiting parks the parent too. */
+  async #runChild(parent: RunRecord, child: { workflow: Workflow; input: unknown; runId: string; parentStepKey: string; budget?: number }): Promise<unknown> {
+    const existing = await getRunRecord(this.store.db, child.runId);
+    const workflow = this.#registered(child.workflow);
+    const handle = existing
+      ? await this.resume(child.runId, { force: true })
+      : await this.start(workflow, child.input, { runId: child.runId, parent: { runId: parent.id, stepKey: child.parentStepKey }, budget: child.budget, principal: parent.principal, goal: parent.goal ?? undefined });
+    const result = await handle.result();
+    if (result.status === "completed" || result.status === "partial") return result.output;
+    if (result.status === "waiting") throw new RunSuspended(child.parentStepKey, `child run ${child.runId} is waiting`);
+    throw fromSerializedError(result.error!);
+  }
+
   #registered(workflow: Workflow): Workflow {
     const registered = this.workflows.get(workflow.name);
     if (!registered) throw new UnknownWorkflowError(workflow.name, [...this.workflows.keys()]);
@@ -263,6 +279,7 @@ export class Runtime {
       guards: this.guards,
       timeouts: this.timeouts,
       models: this.#models,
+      runChild: (child) => this.#runChild(run, child),
       store: this.store,
       gateway: new Gateway({ store: this.store, dialect: this.store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now: this.now, logger, blockOverdueReviews: this.#blockOverdueReviews }),
       partial: false,
@@ -288,7 +305,7 @@ export class Runtime {
       await this.store.write(async (tx) => {
         await finishRun(tx, run.id, outcome);
         if (outcome.status === "waiting") return state.gateway.auditRun(tx, "run.waiting", {});
-        const money = await closeRunAccount(tx, { runId: run.id, workflow: workflow.name, now: outcome.at });
+        const money = await closeRunAccount(tx, { runId: run.id, workflow: workflow.name, now: outcome.at, parentRunId: run.parentRunId });
         await state.gateway.auditRun(tx, "run.end", { status: outcome.status, spentMicros: money.spent, returnedMicros: money.returned, ...(outcome.error ? { error: outcome.error.code } : {}) });
       });
     } catch (thrown) {

@@ -38,16 +38,25 @@ export function registerRunsCommands(program: Command): void {
         const run = await getRunRecord(store.db, runId);
         if (!run) throw new UnknownRunError(runId);
         const steps = (await Journal.load(store, runId)).entries().sort((a, b) => compareKeys(a.key, b.key));
-        if (global.json) return printJson({ run, steps });
+        const children = await listRunRecords(store.db, { parentRunId: runId, limit: 1000 });
+        if (global.json) return printJson({ run, steps, children: children.map(({ id, workflow, status, parentStepKey }) => ({ id, workflow, status, parentStepKey })) });
         process.stdout.write(`${style.bold(run.workflow)}  ${run.id}  ${colorStatus(run.status)}  ${formatTime(run.createdAt)}  ${formatDuration(run.endedAt ? run.endedAt - run.createdAt : null)}\n`);
         if (run.goal) process.stdout.write(`goal: ${run.goal}\n`);
         process.stdout.write("\n");
-        process.stdout.write(
-          `${renderTable(
-            ["STEP", "AGENT", "STATUS", "ATTEMPTS", "DURATION"],
-            steps.map((step) => [indent(step.key), step.agent ?? step.type, colorStatus(step.status), step.attempt, formatDuration(step.durationMs)]),
-          )}\n`,
-        );
+        // Child workflows are runs of their own: their steps are shown under the step that started them.
+        const rows: Array<Array<string | number>> = [];
+        const addRows = async (entries: typeof steps, prefix: string, childRuns: typeof children) => {
+          for (const step of entries) {
+            rows.push([prefix + indent(step.key), step.agent ?? step.type, colorStatus(step.status), step.attempt, formatDuration(step.durationMs)]);
+            const child = childRuns.find((candidate) => candidate.parentStepKey === step.key);
+            if (!child) continue;
+            rows.push([`${prefix}  ↳ run ${child.id}`, child.workflow, colorStatus(child.status), "", ""]);
+            const childSteps = (await Journal.load(store, child.id)).entries().sort((a, b) => compareKeys(a.key, b.key));
+            await addRows(childSteps, `${prefix}    `, await listRunRecords(store.db, { parentRunId: child.id, limit: 1000 }));
+          }
+        };
+        await addRows(steps, "", children);
+        process.stdout.write(`${renderTable(["STEP", "AGENT", "STATUS", "ATTEMPTS", "DURATION"], rows)}\n`);
         if (run.error) process.stdout.write(`\n${style.red(`error [${run.error.code}]`)}: ${run.error.message}\n`);
       });
     });
