@@ -31,6 +31,7 @@ import { idempotencyKeyFor } from "../engine/ids.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
 import { supervise, type ChildSpec, type SupervisorOptions, type SupervisorResult } from "./patterns/supervise.ts";
+import { supervisorJournal } from "./patterns/supervisor-journal.ts";
 import { parseInput, parseOutput } from "./validate.ts";
 
 export interface CallOptions {
@@ -400,6 +401,7 @@ export class DurableContext implements WorkflowContext {
         signal: this.signal,
         now: this.#state.now,
         childContext: (index, generation, signal) => new DurableContext(this.#state, this.#scope.child(position, `${index}g${generation}`), signal),
+        ...supervisorJournal({ environment: this.#environment(), scope: this.#scope.child(position, "s"), hooks: (name, key) => this.#state.gateway.stepHooks(name, key) }),
       },
       options,
       children,
