@@ -6,7 +6,7 @@ const worker = agent("worker", async (input) => {
   return input;
 });
 await runExample("plan", { agents: [worker] }, async (ctx) => {
-  const cycle = await ctx.plan([{ id: "a", agent: worker, dependsOn: ["b"] }, { id: "b", agent: worker, dependsOn: ["a"] }]).catch((error) => error.message as string);
+  const cycle: string = await ctx.plan([{ id: "a", agent: worker, dependsOn: ["b"] }, { id: "b", agent: worker, dependsOn: ["a"] }]).then(() => "", (error) => error.message as string);
   const started = Date.now();
   const outputs = await ctx.plan([
     { id: "fetch-sales", agent: worker, input: { table: "sales" } },

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
-import type { Db, StoreDialect } from "../store/store.ts";
+import { beforeCommit, type Db, type StoreDialect } from "../store/store.ts";
 import { canonicalJson } from "./canonical-json.ts";
 
 /** One audit record before it is chained. Every record names who, for whom, in which run and step. */
@@ -31,14 +31,6 @@ export interface AuditRecord {
 
 export const genesisHash = "0".repeat(64);
 
-/**
- * The chain head as of the last append in a transaction. Holding the lock (PostgreSQL) or
- * the write transaction (SQLite) means nobody else appends until commit, so later appends in
- * the same transaction need not read it again. Keyed by the transaction object: a rolled-back
- * transaction's entry is simply never used again.
- */
-const headsByTransaction = new WeakMap<object, { seq: number; hash: string }>();
-
 /** The fields a record's hash covers, in canonical form. */
 function hashedBody(record: Omit<AuditRecord, "hash" | "prevHash">): string {
   return canonicalJson({
@@ -53,26 +45,39 @@ function hashedBody(record: Omit<AuditRecord, "hash" | "prevHash">): string {
     data: record.data,
   });
 }
-
 export function hashRecord(prevHash: string, record: Omit<AuditRecord, "hash" | "prevHash">): string {
   return createHash("sha256").update(prevHash).update(hashedBody(record)).digest("hex");
 }
 
+const pendingByTransaction = new WeakMap<object, AuditEntry[]>();
+
 /**
- * Appends records to the hash chain inside the caller's transaction, so the record commits
- * with the decision it describes. On PostgreSQL an advisory lock serializes appenders for
- * the rest of the transaction; SQLite transactions are already serialized.
+ * Appends records to the hash chain as part of the caller's transaction, so each record
+ * commits with the decision it describes. The records of one transaction are chained and
+ * written together just before it commits: one read of the chain head, one insert, one
+ * anchor update, however many decisions the transaction holds. On PostgreSQL an advisory
+ * lock serializes appenders until commit; SQLite write transactions are already serial.
  */
 export async function appendAudit(tx: Db, dialect: StoreDialect, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  let head = headsByTransaction.get(tx);
-  if (!head) {
-    if (dialect === "postgres") await sql`select pg_advisory_xact_lock(hashtext('cadre-audit-chain'))`.execute(tx);
-    const row = await tx.selectFrom("audit_log").select(["seq", "hash"]).orderBy("seq", "desc").limit(1).executeTakeFirst();
-    head = { seq: row ? Number(row.seq) : 0, hash: row?.hash ?? genesisHash };
+  const pending = pendingByTransaction.get(tx);
+  if (pending) {
+    pending.push(...entries);
+    return;
   }
-  let seq = head.seq;
-  let prevHash = head.hash;
+  const buffer = [...entries];
+  pendingByTransaction.set(tx, buffer);
+  await beforeCommit(tx, async () => {
+    pendingByTransaction.delete(tx);
+    await writeChained(tx, dialect, buffer);
+  });
+}
+
+async function writeChained(tx: Db, dialect: StoreDialect, entries: AuditEntry[]): Promise<void> {
+  if (dialect === "postgres") await sql`select pg_advisory_xact_lock(hashtext('cadre-audit-chain'))`.execute(tx);
+  const head = await tx.selectFrom("audit_log").select(["seq", "hash"]).orderBy("seq", "desc").limit(1).executeTakeFirst();
+  let seq = head ? Number(head.seq) : 0;
+  let prevHash = head?.hash ?? genesisHash;
   const rows = entries.map((entry) => {
     seq += 1;
     const record = {
@@ -103,8 +108,8 @@ export async function appendAudit(tx: Db, dialect: StoreDialect, entries: AuditE
     prevHash = hash;
     return row;
   });
-  await tx.insertInto("audit_log").values(rows).execute();
-  headsByTransaction.set(tx, { seq, hash: prevHash });
+  // Chunked to stay under the drivers' limits on bound parameters.
+  for (let index = 0; index < rows.length; index += 500) await tx.insertInto("audit_log").values(rows.slice(index, index + 500)).execute();
   // The head is also kept apart from the log, so cutting records off the end is detected.
   const anchor = `${seq}:${prevHash}`;
   await tx

@@ -27,14 +27,39 @@ export interface Store {
   close(): Promise<void>;
 }
 
+const commitHooks = new WeakMap<object, Array<() => Promise<void>>>();
+
+/**
+ * Registers work to run at the end of `tx`, just before it commits, once per key: used to
+ * write a whole transaction's audit records in one statement. Outside a transaction opened
+ * by a Store it runs at once.
+ */
+export function beforeCommit(tx: Db, hook: () => Promise<void>): Promise<void> {
+  const hooks = commitHooks.get(tx);
+  if (!hooks) return hook();
+  hooks.push(hook);
+  return Promise.resolve();
+}
+
+function transactionWithHooks<T>(db: Kysely<Database>, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (tx) => {
+    const hooks: Array<() => Promise<void>> = [];
+    commitHooks.set(tx, hooks);
+    const result = await work(tx);
+    // Hooks may register more hooks; run until none are left.
+    while (hooks.length > 0) await hooks.shift()!();
+    return result;
+  });
+}
+
 export function createStore(dialect: StoreDialect, location: string, db: Kysely<Database>): Store {
   let closed = false;
-  const queue = new WriteQueue((work) => db.transaction().execute(work));
+  const queue = new WriteQueue((work) => transactionWithHooks(db, work));
   return {
     dialect,
     location,
     db,
-    transaction: (work) => db.transaction().execute(work),
+    transaction: (work) => transactionWithHooks(db, work),
     write: (work) => queue.write(work),
     flush: () => queue.drain(),
     async close() {
