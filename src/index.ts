@@ -43,8 +43,11 @@ export type { InventoryRow, SpendRow, SpendGrouping } from "./governance/reports
 
 export { SupervisorError } from "./workflow/patterns/supervise.ts";
 export type { SupervisorOptions, SupervisorResult, ChildSpec, RestartType, SupervisionStrategy } from "./workflow/patterns/supervise.ts";
+export type { SupervisorDecision } from "./workflow/patterns/supervisor-journal.ts";
 export { CircuitOpenError, BulkheadFullError } from "./engine/agent-policies.ts";
 export type { CircuitBreakerOptions, BulkheadOptions, BreakerState } from "./engine/agent-policies.ts";
+export { readBreakerStates } from "./engine/breaker-states.ts";
+export type { BreakerStateRecord } from "./engine/breaker-states.ts";
 export type { AdaptiveTimeout, TimeoutSetting } from "./engine/adaptive-timeout.ts";
 export { percentile95 } from "./engine/adaptive-timeout.ts";
 

@@ -24,6 +24,11 @@ export interface AgentContext {
   tools: AgentTools;
   /** The agent's model, for model-backed agents: each call is a journaled, priced step. */
   model?: AgentModel;
+  /**
+   * Delegates to a sub-agent as a durable step of this one. Just-in-time `grants` for the
+   * sub-agent must be covered by this agent's own grants: a sub-agent never holds more.
+   */
+  call<I, O, In>(agent: Agent<I, O, In>, input: In, options?: { grants?: GrantSpec[] }): Promise<O>;
 }
 
 /** How an agent reaches its tools: by definition or by name, never by calling `run` itself. */

@@ -1,5 +1,6 @@
-import { BrokenCircuitError, BulkheadRejectedError, CircuitState, ConsecutiveBreaker, SamplingBreaker, bulkhead, circuitBreaker, handleAll, type BulkheadPolicy, type CircuitBreakerPolicy } from "cockatiel";
+import { BrokenCircuitError, BulkheadRejectedError, CircuitState, ConsecutiveBreaker, IsolatedCircuitError, SamplingBreaker, bulkhead, circuitBreaker, handleWhen, type BulkheadPolicy, type CircuitBreakerPolicy } from "cockatiel";
 import { CadreError } from "../errors.ts";
+import { AbortedError } from "./engine-errors.ts";
 
 /** When to stop calling a failing agent or tool, and when to try it again. */
 export interface CircuitBreakerOptions {
@@ -23,20 +24,43 @@ export interface BulkheadOptions {
 export type BreakerState = "closed" | "open" | "half-open" | "isolated";
 
 export class CircuitOpenError extends CadreError {
-  constructor(details: { name: string; stepKey?: string }) {
-    super("CIRCUIT_OPEN", "system", `The circuit breaker for "${details.name}" is open after repeated failures: failing fast without calling it. It will be probed again after its half-open delay.`, {
-      details,
-    });
+  constructor(details: { name: string; halfOpenAfterMs: number; stepKey?: string }) {
+    super(
+      "CIRCUIT_OPEN",
+      "system",
+      `The circuit breaker for "${details.name}" is open after repeated failures: failing fast without calling it. It lets a probe through ${details.halfOpenAfterMs} ms after it opened; retry after that, or fix what makes "${details.name}" fail.`,
+      { details, retryable: true },
+    );
   }
 }
 
 export class BulkheadFullError extends CadreError {
-  constructor(details: { name: string; maxConcurrency: number; queue: number }) {
-    super("BULKHEAD_FULL", "system", `"${details.name}" already runs ${details.maxConcurrency} calls (queue ${details.queue} full); the call was refused to protect the rest of the system.`, {
+  constructor(details: { name: string; maxConcurrency: number; queue: number; waitedMs?: number }) {
+    const why = details.waitedMs === undefined ? `queue ${details.queue} full` : `no slot freed within ${details.waitedMs} ms`;
+    super("BULKHEAD_FULL", "system", `"${details.name}" already runs ${details.maxConcurrency} calls (${why}); the call was refused to protect the rest of the system. Retry later, or raise bulkhead.maxConcurrency/queue.`, {
       details,
       retryable: true,
     });
   }
+}
+
+/** What one guarded attempt tells its guard. */
+export interface GuardedAttempt {
+  /** The attempt's signal: a call still waiting for a bulkhead slot gives up when it aborts. */
+  signal?: AbortSignal;
+  /** The attempt's timeout: a call waits at most this long for a bulkhead slot. */
+  timeoutMs?: number | undefined;
+  /** The attempt's effect once started: its bulkhead slot stays taken until the effect settles. */
+  effect?: () => Promise<unknown> | undefined;
+}
+
+/**
+ * Failures that say the agent or tool is unhealthy. A cancelled call (its run or join was
+ * aborted) and a refusal that is the caller's fault (bad input, no grant, no budget) do not.
+ */
+function isHealthFailure(error: unknown): boolean {
+  if (!CadreError.is(error)) return true;
+  return error.code !== "ABORTED" && (error.fault === "system" || error.fault === "model" || error.fault === "timeout" || error.fault === "validation");
 }
 
 const stateNames: Record<CircuitState, BreakerState> = {
@@ -50,22 +74,22 @@ const stateNames: Record<CircuitState, BreakerState> = {
 export class Guard {
   readonly name: string;
   readonly #breaker: CircuitBreakerPolicy | undefined;
+  readonly #breakerOptions: CircuitBreakerOptions | undefined;
   readonly #bulkhead: BulkheadPolicy | undefined;
   readonly #bulkheadOptions: BulkheadOptions | undefined;
-  #running = 0;
-  #peak = 0;
 
   constructor(name: string, options: { circuitBreaker?: CircuitBreakerOptions; bulkhead?: BulkheadOptions; onBreakerChange?: (state: BreakerState) => void }) {
     this.name = name;
     const breakerOptions = options.circuitBreaker;
     if (breakerOptions) {
+      this.#breakerOptions = breakerOptions;
       const breaker = breakerOptions.sampling
         ? new SamplingBreaker({ threshold: breakerOptions.sampling.threshold, duration: breakerOptions.sampling.windowMs, minimumRps: breakerOptions.sampling.minimumRps })
         : new ConsecutiveBreaker(breakerOptions.consecutiveFailures ?? 5);
-      this.#breaker = circuitBreaker(handleAll, {
+      this.#breaker = circuitBreaker(handleWhen(isHealthFailure), {
         breaker,
         halfOpenAfter: breakerOptions.halfOpenAfterMs,
-        ...(breakerOptions.halfOpenProbes ? { halfOpenSampling: { calls: breakerOptions.halfOpenProbes, threshold: 0 } } : {}),
+        halfOpenSampling: { calls: breakerOptions.halfOpenProbes ?? 1, threshold: 0 },
       });
       this.#breaker.onStateChange((state) => options.onBreakerChange?.(stateNames[state]));
     }
@@ -79,28 +103,51 @@ export class Guard {
     return this.#breaker ? stateNames[this.#breaker.state] : undefined;
   }
 
-  /** The most calls that ever ran at once through this guard. */
-  get peakConcurrency(): number {
-    return this.#peak;
+  /**
+   * Runs `work` through the bulkhead, then the breaker. The bulkhead slot is held until the
+   * attempt's effect has really ended, not just until `work` gave up on it at its deadline: an
+   * effect that ignores its abort signal keeps its slot, so no more than `maxConcurrency` calls
+   * ever run at once. Calls waiting for a slot give up at their timeout or when aborted.
+   */
+  run<T>(work: () => Promise<T>, attempt: GuardedAttempt = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const fail = (error: unknown) => reject(this.#translate(error));
+      const waiting = new AbortController();
+      let started = false;
+      const giveUp = (error: Error) => {
+        if (started) return;
+        waiting.abort();
+        reject(error);
+      };
+      const onAbort = () => giveUp(new AbortedError(`A call of "${this.name}" was cancelled while it waited for a bulkhead slot.`, { name: this.name }));
+      const waitLimit = this.#bulkhead && attempt.timeoutMs !== undefined && Number.isFinite(attempt.timeoutMs) && attempt.timeoutMs > 0 ? attempt.timeoutMs : undefined;
+      const timer = waitLimit === undefined ? undefined : setTimeout(() => giveUp(this.#bulkheadFull(waitLimit)), waitLimit);
+      attempt.signal?.addEventListener("abort", onAbort, { once: true });
+      const occupy = async () => {
+        started = true;
+        clearTimeout(timer);
+        attempt.signal?.removeEventListener("abort", onAbort);
+        try {
+          resolve(await (this.#breaker ? this.#breaker.execute(work) : work()));
+        } catch (error) {
+          fail(error);
+        }
+        await attempt.effect?.()?.then(
+          () => {},
+          () => {},
+        );
+      };
+      (this.#bulkhead ? this.#bulkhead.execute(occupy, waiting.signal) : occupy()).catch(fail);
+    });
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const counted = async () => {
-      this.#running += 1;
-      this.#peak = Math.max(this.#peak, this.#running);
-      try {
-        return await work();
-      } finally {
-        this.#running -= 1;
-      }
-    };
-    const guarded = this.#breaker ? () => this.#breaker!.execute(counted) : counted;
-    try {
-      return await (this.#bulkhead ? this.#bulkhead.execute(guarded) : guarded());
-    } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new CircuitOpenError({ name: this.name });
-      if (error instanceof BulkheadRejectedError) throw new BulkheadFullError({ name: this.name, maxConcurrency: this.#bulkheadOptions!.maxConcurrency, queue: this.#bulkheadOptions!.queue ?? 0 });
-      throw error;
-    }
+  #bulkheadFull(waitedMs?: number): BulkheadFullError {
+    return new BulkheadFullError({ name: this.name, maxConcurrency: this.#bulkheadOptions!.maxConcurrency, queue: this.#bulkheadOptions!.queue ?? 0, ...(waitedMs === undefined ? {} : { waitedMs }) });
+  }
+
+  #translate(error: unknown): unknown {
+    if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) return new CircuitOpenError({ name: this.name, halfOpenAfterMs: this.#breakerOptions!.halfOpenAfterMs });
+    if (error instanceof BulkheadRejectedError) return this.#bulkheadFull();
+    return error;
   }
 }

@@ -1,5 +1,6 @@
 import type { Store } from "../store/store.ts";
 import { Guard, type BreakerState, type BulkheadOptions, type CircuitBreakerOptions } from "./agent-policies.ts";
+import { reportBreakerState } from "./breaker-states.ts";
 
 /**
  * One Guard per agent and per tool for the whole runtime, so a breaker opened by one run
@@ -32,11 +33,6 @@ export class GuardRegistry {
   }
 
   #record(name: string, state: BreakerState): void {
-    const row = { name, state, changed_at: this.#now(), owner: this.#owner };
-    this.#store
-      .write((tx) => tx.insertInto("breakers").values(row).onConflict((conflict) => conflict.column("name").doUpdateSet(row)).execute().then(() => {}))
-      .catch(() => {
-        // Reporting a breaker's state must never fail a call; the in-memory breaker is authoritative.
-      });
+    reportBreakerState(this.#store, { name, state, changedAt: this.#now(), owner: this.#owner });
   }
 }

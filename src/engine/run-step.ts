@@ -45,8 +45,12 @@ export interface StepSpec<T> {
   timeoutMs?: number | undefined;
   retry?: RetryOptions | undefined;
   hooks?: StepHooks | undefined;
-  /** Wraps each timed attempt: circuit breaker and bulkhead. A refusal fails the attempt without running it. */
-  guard?: (<R>(work: () => Promise<R>) => Promise<R>) | undefined;
+  /**
+   * Wraps each timed attempt: circuit breaker and bulkhead. A refusal fails the attempt without
+   * running it. `attempt.effect()` is the untimed effect once started, so a bulkhead can hold
+   * its slot until the effect really ends.
+   */
+  guard?: (<R>(work: () => Promise<R>, attempt: { signal: AbortSignal; timeoutMs: number | undefined; effect(): Promise<unknown> | undefined }) => Promise<R>) | undefined;
   execute(attempt: AttemptContext): Promise<T>;
 }
 
@@ -109,14 +113,18 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
 
   let output: T;
   try {
-    const timed = () =>
-      withTimeout(
+    let effect: Promise<T> | undefined;
+    const timed = () => {
+      // A call that waited for a bulkhead slot may find its run cancelled meanwhile.
+      if (base.signal.aborted) return Promise.reject(new AbortedError(`Run ${runId} was aborted before step ${spec.key} could run.`, { runId, stepKey: spec.key }));
+      return withTimeout(
         spec.timeoutMs,
         base.signal,
-        (signal) => spec.execute({ ...base, signal }),
+        (signal) => (effect = spec.execute({ ...base, signal })),
         () => new StepTimeoutError({ runId, stepKey: spec.key, timeoutMs: spec.timeoutMs!, agent }),
       );
-    output = await (spec.guard ? spec.guard(timed) : timed());
+    };
+    output = await (spec.guard ? spec.guard(timed, { signal: base.signal, timeoutMs: spec.timeoutMs, effect: () => effect }) : timed());
   } catch (thrown) {
     const error = toCadreError(thrown);
     const endedAt = environment.now();

@@ -2,7 +2,7 @@ import type { Logger } from "../agent/define-agent.ts";
 import type { StepHooks } from "../engine/run-step.ts";
 import type { Db, Store, StoreDialect } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
-import { authorize, insertGrant, revokeStepGrants, type GrantSpec } from "./grants.ts";
+import { authorize, holdsGrant, insertGrant, revokeStepGrants, type GrantSpec } from "./grants.ts";
 import { AgentRevokedError, PermissionDeniedError, ReviewOverdueError } from "./governance-errors.ts";
 import { callAccount, capAccount, ensureAccount, getAccount, reserve, runAccount, settle, sweep, transfer, type HoldLevel } from "./ledger.ts";
 import { priceOf, resourceOf, type Tool } from "./define-tool.ts";
@@ -83,7 +83,7 @@ export class Gateway {
   }
 
   /** Hooks for an agent call: authenticate, fund the call's sub-account, issue just-in-time grants; on end return unspent funds and revoke them. */
-  agentCallHooks(agent: GovernedAgent, stepKey: string, jitGrants: GrantSpec[] = []): StepHooks {
+  agentCallHooks(agent: GovernedAgent, stepKey: string, jitGrants: GrantSpec[] = [], parent?: { agent: string; stepKey: string }): StepHooks {
     const { runId, now } = this.#options;
     const perCall = agent.budget?.perCall;
     return {
@@ -97,7 +97,13 @@ export class Gateway {
           const alreadySpent = (await getAccount(tx, account))?.spent ?? 0;
           await transfer(tx, { from: runAccount(runId), to: account, amount: Math.max(0, perCall - alreadySpent), level: "run", now: now(), runId, stepKey, agent: agent.name, note: "fund call" });
         }
-        for (const grant of jitGrants) await insertGrant(tx, { agent: agent.name, grant, kind: "jit", now: now(), runId, stepKey });
+        for (const grant of jitGrants) {
+          // A sub-agent never receives more than the agent delegating to it holds.
+          if (parent && !(await holdsGrant(tx, { agent: parent.agent, wanted: grant, now: now(), runId, stepKey: parent.stepKey }))) {
+            throw new PermissionDeniedError({ agent: parent.agent, scope: grant.scope, resource: grant.resource ?? "*", reason: `it cannot pass to sub-agent "${agent.name}" a grant it does not hold itself`, runId, stepKey });
+          }
+          await insertGrant(tx, { agent: agent.name, grant, kind: "jit", now: now(), runId, stepKey });
+        }
         await this.#audit(tx, [
           { kind: "step.start", stepKey, agent: agent.name, data: { type: "agent", attempt: attempt.attempt, fundedMicros: perCall ?? 0 } },
           ...jitGrants.map((grant) => ({ kind: "grant.issued", stepKey, agent: agent.name, data: { ...grant, jit: true } })),

@@ -125,6 +125,20 @@ export async function authorize(
   return { allowed: false, reason: `the grant is used up (${live.map((grant) => `${grant.uses}/${grant.maxUses}`).join(", ")} uses)` };
 }
 
+/** Whether `agent` holds a live grant covering all of `wanted` right now (uses are not consumed). */
+export async function holdsGrant(tx: Db, options: { agent: string; wanted: GrantSpec; now: number; runId: string; stepKey: string }): Promise<boolean> {
+  const rows = await tx.selectFrom("grants").selectAll().where("agent", "=", options.agent).where("revoked_at", "is", null).execute();
+  return rows
+    .map(toGrantRecord)
+    .some(
+      (grant) =>
+        grantCovers({ scope: grant.scope, resource: grant.resource }, options.wanted) &&
+        (grant.expiresAt === null || grant.expiresAt > options.now) &&
+        (grant.maxUses === null || grant.uses < grant.maxUses) &&
+        (grant.kind !== "jit" || (grant.runId === options.runId && options.stepKey.startsWith(grant.stepKey ?? "\u0000"))),
+    );
+}
+
 /** Revokes the just-in-time grants issued for one step, when the step ends. */
 export async function revokeStepGrants(tx: Db, options: { runId: string; stepKey: string; now: number }): Promise<number> {
   const result = await tx

@@ -40,6 +40,8 @@ export interface CallOptions {
   retry?: RetryOptions;
   /** Just-in-time grants: issued when this call starts, revoked when it ends. */
   grants?: GrantSpec[];
+  /** Set when an agent delegates: its grants bound the sub-agent's just-in-time grants. */
+  delegatedBy?: { agent: string; stepKey: string };
 }
 
 export interface ParallelOptions {
@@ -199,8 +201,8 @@ export class DurableContext implements WorkflowContext {
       input,
       timeoutMs,
       retry: options.retry ?? agent.retry,
-      hooks: state.gateway.agentCallHooks(agent, key, options.grants),
-      guard: guard ? (work) => guard.run(work) : undefined,
+      hooks: state.gateway.agentCallHooks(agent, key, options.grants, options.delegatedBy),
+      guard: guard ? (work, attempt) => guard.run(work, attempt) : undefined,
       execute: async (attempt) => {
         const parsed = parseInput(agent.input, input, `agent "${agent.name}"`);
         // A fresh scope per attempt: a retried agent replays the tool and model calls that completed.
@@ -215,6 +217,8 @@ export class DurableContext implements WorkflowContext {
           logger: state.logger,
           tools: this.#toolsFor(agent, key, effects, attempt.signal),
           model: this.#modelFor(agent, key, effects, attempt.signal),
+          call: (subAgent, subInput, subOptions) =>
+            new DurableContext(state, effects, attempt.signal).call(subAgent, subInput, { grants: subOptions?.grants, delegatedBy: { agent: agent.name, stepKey: key } }),
         };
         const output = parseOutput(agent.output, await agent.run(parsed, agentContext), `agent "${agent.name}"`);
         this.#flagLowConfidence(agent, key, output);
@@ -298,7 +302,7 @@ export class DurableContext implements WorkflowContext {
           input,
           timeoutMs: tool.timeout,
           hooks: state.gateway.toolCallHooks({ agent, agentStepKey, stepKey: key, tool, input }),
-          guard: toolGuard ? (work) => toolGuard.run(work) : undefined,
+          guard: toolGuard ? (work, attempt) => toolGuard.run(work, attempt) : undefined,
           execute: async (attempt) => {
             const parsed = parseInput(tool.input, input, `tool "${tool.name}"`);
             const output = await tool.run(parsed, { signal: attempt.signal, idempotencyKey: attempt.idempotencyKey, agent: agent.name, runId: state.runId, stepKey: key });

@@ -91,6 +91,43 @@ describe.each(await dialects())("least privilege on %s", (dialect) => {
     expect(kinds).toContain("grant.revoked");
   });
 
+  it("a sub-agent never receives more than the agent delegating to it holds", async () => {
+    const exportTool = paidTool({ name: "export", price: 0 });
+    const payments = paidTool({ name: "payments", price: 0 });
+    const worker = defineAgent({
+      name: "worker",
+      owner: "tests",
+      purpose: "does what it is allowed to",
+      tools: [exportTool, payments],
+      input: z.object({ tool: z.string() }),
+      output: z.string(),
+      run: async ({ tool }, context) => (await context.tools.call(tool, { i: 1 }), `used ${tool}`),
+    });
+    const orchestrator = defineAgent({
+      name: "orchestrator",
+      owner: "tests",
+      purpose: "delegates with just-in-time grants",
+      grants: [{ scope: "tool:export" }],
+      input: z.object({}),
+      output: z.array(z.string()),
+      run: async (_input, context) => [
+        await context.call(worker, { tool: "export" }, { grants: [{ scope: "tool:export" }] }),
+        await context.call(worker, { tool: "payments" }, { grants: [{ scope: "tool:payments" }] }).catch((error: { code: string; message: string }) => `${error.code}: ${error.message}`),
+      ],
+    });
+    const workflow = defineWorkflow({ name: "delegation", input: z.object({}), output: z.any(), run: (_input, ctx) => ctx.call(orchestrator, {}) });
+    const rt = await open([orchestrator, worker], [workflow]);
+    const result = await (await rt.start(workflow, {})).result();
+    const [allowed, refused] = result.output as string[];
+    expect(allowed).toBe("used export");
+    expect(refused).toContain("PERMISSION_DENIED");
+    expect(refused).toContain('cannot pass to sub-agent "worker" a grant it does not hold itself');
+    const steps = await rt.getSteps(result.runId);
+    expect(steps.map((step) => step.key)).toContain("1.t/1:worker");
+    const denial = (await auditKinds(rt.store, result.runId)).find((record) => record.kind === "gateway.deny" && record.agent === "worker");
+    expect(denial?.data).toMatchObject({ code: "PERMISSION_DENIED" });
+  });
+
   it("a revoked agent's next call is denied mid-run while its siblings keep running", async () => {
     const tool = paidTool({ name: "feed", price: 0 });
     let release!: () => void;
