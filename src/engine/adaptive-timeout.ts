@@ -25,14 +25,20 @@ export function percentile95(durations: number[]): number {
 const sampleSize = 200;
 const refreshMs = 10_000;
 
+interface Figures {
+  samples: number;
+  p95: number;
+}
+
 /**
  * Per-agent timeouts from the p95 of the last completed calls in the journal. The query runs
- * at most every 10 s per agent, never on the hot path of every call.
+ * at most every 10 s per agent (concurrent callers share it), never on the hot path of every
+ * call; if it fails, the fallback applies until the next refresh.
  */
 export class AdaptiveTimeouts {
   readonly #store: Store;
   readonly #now: () => number;
-  readonly #cache = new Map<string, { at: number; samples: number; p95: number }>();
+  readonly #cache = new Map<string, { at: number; figures: Promise<Figures | undefined> }>();
 
   constructor(store: Store, now: () => number) {
     this.#store = store;
@@ -41,23 +47,9 @@ export class AdaptiveTimeouts {
 
   async timeoutFor(agent: string, setting: TimeoutSetting | undefined): Promise<number | undefined> {
     if (setting === undefined || typeof setting === "number") return setting;
-    let cached = this.#cache.get(agent);
-    if (!cached || this.#now() - cached.at > refreshMs) {
-      const rows = await this.#store.db
-        .selectFrom("steps")
-        .select("duration_ms")
-        .where("agent", "=", agent)
-        .where("status", "=", "completed")
-        .where("type", "=", "agent")
-        .orderBy("ended_at", "desc")
-        .limit(sampleSize)
-        .execute();
-      const durations = rows.map((row) => Number(row.duration_ms ?? 0));
-      cached = { at: this.#now(), samples: durations.length, p95: percentile95(durations) };
-      this.#cache.set(agent, cached);
-    }
-    if (cached.samples < (setting.minSamples ?? 20)) return setting.fallback;
-    const derived = Math.ceil(cached.p95 * (setting.factor ?? 1.5));
+    const figures = await this.#figures(agent);
+    if (!figures || figures.samples < (setting.minSamples ?? 20)) return setting.fallback;
+    const derived = Math.ceil(figures.p95 * (setting.factor ?? 1.5));
     return Math.min(setting.max ?? Infinity, Math.max(setting.min ?? 1, derived));
   }
 
@@ -65,5 +57,27 @@ export class AdaptiveTimeouts {
   invalidate(agent?: string): void {
     if (agent) this.#cache.delete(agent);
     else this.#cache.clear();
+  }
+
+  #figures(agent: string): Promise<Figures | undefined> {
+    const cached = this.#cache.get(agent);
+    if (cached && this.#now() - cached.at <= refreshMs) return cached.figures;
+    const figures = this.#query(agent).catch(() => undefined);
+    this.#cache.set(agent, { at: this.#now(), figures });
+    return figures;
+  }
+
+  async #query(agent: string): Promise<Figures> {
+    const rows = await this.#store.db
+      .selectFrom("steps")
+      .select("duration_ms")
+      .where("agent", "=", agent)
+      .where("status", "=", "completed")
+      .where("type", "=", "agent")
+      .orderBy("ended_at", "desc")
+      .limit(sampleSize)
+      .execute();
+    const durations = rows.map((row) => Number(row.duration_ms ?? 0));
+    return { samples: durations.length, p95: percentile95(durations) };
   }
 }

@@ -87,12 +87,17 @@ export async function runStep<T>(environment: StepEnvironment, spec: StepSpec<T>
       return runAttempt(environment, spec, { attempt, idempotencyKey, stepKey: spec.key, signal: environment.signal });
     });
   } catch (error) {
-    const failure = toCadreError(error);
-    failure.details.runId ??= runId;
-    failure.details.stepKey ??= spec.key;
-    if (agent) failure.details.agent ??= agent;
-    throw failure;
+    throw located(error, runId, spec);
   }
+}
+
+/** The error with the run, step and agent it happened in (the innermost step's, when nested). */
+function located(thrown: unknown, runId: string, spec: StepSpec<unknown>): CadreError {
+  const error = toCadreError(thrown);
+  error.details.runId ??= runId;
+  error.details.stepKey ??= spec.key;
+  if (spec.agent) error.details.agent ??= spec.agent;
+  return error;
 }
 
 async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, base: AttemptContext): Promise<T> {
@@ -103,7 +108,7 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
   try {
     await journal.started(entry, spec.hooks?.started ? (tx) => spec.hooks!.started!(tx, base) : undefined);
   } catch (thrown) {
-    const error = toCadreError(thrown);
+    const error = located(thrown, runId, spec);
     if (!spec.hooks?.started) throw error;
     await journal.refused(entry, error.toJSON(), spec.hooks.refused ? (tx) => spec.hooks!.refused!(tx, base, error) : undefined);
     events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "failed", durationMs: 0, error: error.toJSON(), replayed: false });
@@ -126,7 +131,8 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
     };
     output = await (spec.guard ? spec.guard(timed, { signal: base.signal, timeoutMs: spec.timeoutMs, effect: () => effect }) : timed());
   } catch (thrown) {
-    const error = toCadreError(thrown);
+    // Located before it is journaled, so the journal holds the same error the caller sees.
+    const error = located(thrown, runId, spec);
     const endedAt = environment.now();
     journal.ended(
       spec.key,

@@ -1,7 +1,3 @@
-import { createAnthropic } from "@ai-sdk/anthropic";
-import { createGoogleGenerativeAI } from "@ai-sdk/google";
-import { createOpenAI } from "@ai-sdk/openai";
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModel } from "ai";
 import { ModelConfigurationError } from "./model-errors.ts";
 import type { ModelPrice } from "./prices.ts";
@@ -40,8 +36,12 @@ const keyVariables: Record<string, string> = {
   google: "GOOGLE_GENERATIVE_AI_API_KEY",
 };
 
-/** Turns `"openai:gpt-4o-mini"` or `{ tier: "fast" }` into an AI SDK model, or says exactly what to configure. */
-export function resolveModel(spec: ModelSpec, config: ModelConfig = {}, environment: NodeJS.ProcessEnv = process.env): ResolvedModel {
+/**
+ * Turns `"openai:gpt-4o-mini"` or `{ tier: "fast" }` into an AI SDK model, or says exactly
+ * what to configure. Provider SDKs load on first use: a runtime without model agents never
+ * pays their ~40 MB.
+ */
+export async function resolveModel(spec: ModelSpec, config: ModelConfig = {}, environment: NodeJS.ProcessEnv = process.env): Promise<ResolvedModel> {
   const name = typeof spec === "string" ? spec : resolveTier(spec.tier, config);
   const colon = name.indexOf(":");
   if (colon <= 0 || colon === name.length - 1) {
@@ -50,7 +50,7 @@ export function resolveModel(spec: ModelSpec, config: ModelConfig = {}, environm
   const provider = name.slice(0, colon);
   const modelId = name.slice(colon + 1);
   const instance = config.instances?.[name];
-  return { id: name, provider, modelId, model: instance ?? createModel(provider, modelId, config, environment) };
+  return { id: name, provider, modelId, model: instance ?? (await createModel(provider, modelId, config, environment)) };
 }
 
 function resolveTier(tier: string, config: ModelConfig): string {
@@ -72,24 +72,33 @@ function requireKey(provider: string, environment: NodeJS.ProcessEnv): string {
   return key;
 }
 
-function createModel(provider: string, modelId: string, config: ModelConfig, environment: NodeJS.ProcessEnv): LanguageModel {
+async function createModel(provider: string, modelId: string, config: ModelConfig, environment: NodeJS.ProcessEnv): Promise<LanguageModel> {
   const custom = config.providers?.[provider];
   if (custom) {
     const apiKey = custom.apiKeyEnv ? environment[custom.apiKeyEnv] : undefined;
     if (custom.apiKeyEnv && !apiKey) throw new ModelConfigurationError(`Provider "${provider}" needs an API key: set the environment variable ${custom.apiKeyEnv}.`, { provider, environmentVariable: custom.apiKeyEnv });
+    const { createOpenAICompatible } = await import("@ai-sdk/openai-compatible");
     return createOpenAICompatible({ name: provider, baseURL: custom.baseURL, apiKey, includeUsage: true }).chatModel(modelId);
   }
   switch (provider) {
     case "openai": {
       // Any OpenAI-compatible chat-completions server stands in for OpenAI when CADRE_OPENAI_BASE_URL is set.
       const baseURL = environment.CADRE_OPENAI_BASE_URL;
-      if (baseURL) return createOpenAICompatible({ name: "openai", baseURL, apiKey: environment.OPENAI_API_KEY, includeUsage: true }).chatModel(modelId);
-      return createOpenAI({ apiKey: requireKey(provider, environment) })(modelId);
+      if (baseURL) {
+        const { createOpenAICompatible } = await import("@ai-sdk/openai-compatible");
+        return createOpenAICompatible({ name: "openai", baseURL, apiKey: environment.OPENAI_API_KEY, includeUsage: true }).chatModel(modelId);
+      }
+      const apiKey = requireKey(provider, environment);
+      return (await import("@ai-sdk/openai")).createOpenAI({ apiKey })(modelId);
     }
-    case "anthropic":
-      return createAnthropic({ apiKey: requireKey(provider, environment) })(modelId);
-    case "google":
-      return createGoogleGenerativeAI({ apiKey: requireKey(provider, environment) })(modelId);
+    case "anthropic": {
+      const apiKey = requireKey(provider, environment);
+      return (await import("@ai-sdk/anthropic")).createAnthropic({ apiKey })(modelId);
+    }
+    case "google": {
+      const apiKey = requireKey(provider, environment);
+      return (await import("@ai-sdk/google")).createGoogleGenerativeAI({ apiKey })(modelId);
+    }
     default: {
       const known = ["openai", "anthropic", "google", ...Object.keys(config.providers ?? {})];
       throw new ModelConfigurationError(

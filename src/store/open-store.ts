@@ -1,4 +1,3 @@
-import { openPostgresStore } from "./postgres.ts";
 import { openSqliteStore } from "./sqlite.ts";
 import type { Store } from "./store.ts";
 
@@ -10,6 +9,7 @@ export const defaultStoreLocation = ".cadre/cadre.db";
  * else is a SQLite file path (or `:memory:`). Creates and migrates it when needed.
  */
 export async function openStore(location: string = process.env.CADRE_STORE ?? defaultStoreLocation): Promise<Store> {
-  if (/^postgres(ql)?:\/\//.test(location)) return openPostgresStore(location);
+  // The PostgreSQL driver loads only when a PostgreSQL store is opened.
+  if (/^postgres(ql)?:\/\//.test(location)) return (await import("./postgres.ts")).openPostgresStore(location);
   return openSqliteStore(location);
 }

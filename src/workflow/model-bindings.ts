@@ -10,11 +10,11 @@ export interface AgentModelBinding {
 }
 
 /** Resolves every model-backed agent's model and price, so a missing key or price fails at start, not mid-run. */
-export function bindModels(agents: Agent[], config: ModelConfig = {}): Map<string, AgentModelBinding> {
+export async function bindModels(agents: Agent[], config: ModelConfig = {}): Promise<Map<string, AgentModelBinding>> {
   const bindings = new Map<string, AgentModelBinding>();
   for (const agent of agents) {
     if (!agent.model) continue;
-    const resolved = resolveModel(agent.model, config);
+    const resolved = await resolveModel(agent.model, config);
     bindings.set(agent.name, { resolved, price: priceFor(resolved.id, config.prices) });
   }
   return bindings;

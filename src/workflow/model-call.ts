@@ -1,11 +1,13 @@
-import { generateText, jsonSchema, stepCountIs, type LanguageModel, type ToolSet } from "ai";
+import type { LanguageModel, ToolSet } from "ai";
 import { z } from "zod";
 import type { ModelRequest, ModelTurn } from "../agent/model-turn.ts";
 import { CadreError } from "../errors.ts";
 import type { Tool } from "../governance/define-tool.ts";
 
 /** Tools as the model sees them: name, description, JSON Schema of the input. No `execute`: the gateway runs them. */
-export function toModelTools(tools: Tool[]): ToolSet {
+export async function toModelTools(tools: Tool[]): Promise<ToolSet> {
+  // The AI SDK loads with the first model call, not with the runtime.
+  const { jsonSchema } = await import("ai");
   const set: ToolSet = {};
   for (const tool of tools) {
     set[tool.name] = { description: tool.description, inputSchema: jsonSchema(z.toJSONSchema(tool.input, { io: "input" }) as Parameters<typeof jsonSchema>[0]) };
@@ -20,12 +22,13 @@ export function toModelTools(tools: Tool[]): ToolSet {
 export async function callModel(options: { model: LanguageModel; modelId: string; request: ModelRequest; tools: Tool[]; signal: AbortSignal }): Promise<ModelTurn> {
   const { request } = options;
   const offered = options.tools.filter((tool) => request.toolNames.includes(tool.name));
+  const { generateText, stepCountIs } = await import("ai");
   try {
     const result = await generateText({
       model: options.model,
       system: request.system,
       messages: request.messages,
-      ...(offered.length > 0 ? { tools: toModelTools(offered) } : {}),
+      ...(offered.length > 0 ? { tools: await toModelTools(offered) } : {}),
       maxOutputTokens: request.maxOutputTokens,
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
       stopWhen: stepCountIs(1),

@@ -106,7 +106,7 @@ export class Runtime {
 
   static async open(options: RuntimeOptions = {}): Promise<Runtime> {
     // Model-backed agents fail here, before anything opens, if a provider, key, tier or price is missing.
-    const models = bindModels(options.agents ?? [], options.models);
+    const models = await bindModels(options.agents ?? [], options.models);
     const ownsStore = typeof options.store !== "object";
     const store = typeof options.store === "object" ? options.store : await openStore(options.store);
     const runtime = new Runtime(store, ownsStore, options, models);

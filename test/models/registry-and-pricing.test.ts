@@ -3,30 +3,24 @@ import { z } from "zod";
 import { Runtime, costOf, defineAgent, estimateTokens, priceFor, resolveModel, usd, worstCaseCost } from "../../src/index.ts";
 
 describe("model registry", () => {
-  it("names the environment variable to set when a provider's key is missing", () => {
+  it("names the environment variable to set when a provider's key is missing", async () => {
     for (const [spec, variable] of [["openai:gpt-4o-mini", "OPENAI_API_KEY"], ["anthropic:claude-haiku-4-5", "ANTHROPIC_API_KEY"], ["google:gemini-2.5-flash", "GOOGLE_GENERATIVE_AI_API_KEY"]] as const) {
-      expect(() => resolveModel(spec, {}, {})).toThrow(variable);
+      await expect(resolveModel(spec, {}, {})).rejects.toThrow(variable);
     }
-    expect(resolveModel("anthropic:claude-haiku-4-5", {}, { ANTHROPIC_API_KEY: "k" })).toMatchObject({ id: "anthropic:claude-haiku-4-5", provider: "anthropic", modelId: "claude-haiku-4-5" });
+    expect(await resolveModel("anthropic:claude-haiku-4-5", {}, { ANTHROPIC_API_KEY: "k" })).toMatchObject({ id: "anthropic:claude-haiku-4-5", provider: "anthropic", modelId: "claude-haiku-4-5" });
   });
 
-  it("rejects an unknown provider, listing the known ones and the field to configure", () => {
-    const error = (() => {
-      try {
-        resolveModel("mystery:model", {}, {});
-      } catch (thrown) {
-        return thrown as { code: string; message: string; details: Record<string, unknown> };
-      }
-    })();
+  it("rejects an unknown provider, listing the known ones and the field to configure", async () => {
+    const error = (await resolveModel("mystery:model", {}, {}).catch((thrown) => thrown)) as { code: string; message: string; details: Record<string, unknown> };
     expect(error).toMatchObject({ code: "CONFIGURATION", details: { provider: "mystery", field: "models.providers.mystery" } });
     expect(error?.message).toContain("openai, anthropic, google");
   });
 
-  it("resolves tiers and OpenAI-compatible servers by base URL, and rejects unknown tiers", () => {
+  it("resolves tiers and OpenAI-compatible servers by base URL, and rejects unknown tiers", async () => {
     const config = { tiers: { fast: "local:llama3.2" }, providers: { local: { kind: "openai-compatible" as const, baseURL: "http://127.0.0.1:11434/v1" } } };
-    expect(resolveModel({ tier: "fast" }, config, {})).toMatchObject({ id: "local:llama3.2", provider: "local" });
-    expect(() => resolveModel({ tier: "strong" }, config, {})).toThrow(/Tier "strong" is not configured \(configured tiers: fast\)/);
-    expect(resolveModel("openai:gpt-4o-mini", {}, { CADRE_OPENAI_BASE_URL: "http://127.0.0.1:9/v1" }).model).toBeDefined();
+    expect(await resolveModel({ tier: "fast" }, config, {})).toMatchObject({ id: "local:llama3.2", provider: "local" });
+    await expect(resolveModel({ tier: "strong" }, config, {})).rejects.toThrow(/Tier "strong" is not configured \(configured tiers: fast\)/);
+    expect((await resolveModel("openai:gpt-4o-mini", {}, { CADRE_OPENAI_BASE_URL: "http://127.0.0.1:9/v1" })).model).toBeDefined();
   });
 
   it("fails at start, before opening anything, when a model-backed agent cannot be resolved or priced", async () => {

@@ -1,0 +1,176 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineAgent, defineTool, defineWorkflow, readBreakerStates, type Agent } from "../../src/index.ts";
+import { dialects } from "../helpers/stores.ts";
+import { callsOf, runtimeFixture, sleep } from "./helpers.ts";
+
+/** An agent whose n-th execution does what `script(n)` says: throw, or return. */
+function scripted(name: string, circuitBreaker: Agent["circuitBreaker"], script: (execution: number) => Promise<void> | void, extra: Partial<Agent> = {}) {
+  const counter = { calls: 0 };
+  const agent = defineAgent({
+    name,
+    owner: "tests",
+    purpose: "scripted failures",
+    circuitBreaker,
+    ...extra,
+    input: z.object({}),
+    output: z.string(),
+    run: async () => {
+      counter.calls += 1;
+      await script(counter.calls);
+      return "fine";
+    },
+  });
+  return { agent, counter };
+}
+
+const down = () => {
+  throw new Error("upstream down");
+};
+
+describe.each(await dialects())("circuit breakers on %s", (dialect) => {
+  const open = runtimeFixture(dialect);
+
+  it("opens after its threshold, fails fast without calling the agent, probes after its delay and closes on success", async () => {
+    let failing = true;
+    const { agent, counter } = scripted("fragile", { consecutiveFailures: 3, halfOpenAfterMs: 150 }, () => (failing ? down() : undefined));
+    const workflow = callsOf(agent);
+    const runtime = await open([agent], [workflow]);
+    const broken = await (await runtime.start(workflow, { times: 5 })).result();
+    expect(broken.output).toEqual(["STEP_FAILED", "STEP_FAILED", "STEP_FAILED", "CIRCUIT_OPEN", "CIRCUIT_OPEN"]);
+    expect(counter.calls).toBe(3);
+    // Fail-fast attempts are journaled as failed attempts of their steps, with what to do about it.
+    const steps = await runtime.getSteps(broken.runId);
+    expect(steps[3]).toMatchObject({ status: "failed", durationMs: expect.any(Number), error: { code: "CIRCUIT_OPEN", retryable: true, details: { name: "agent:fragile", halfOpenAfterMs: 150, stepKey: "4:fragile", runId: broken.runId } } });
+    await runtime.store.flush();
+    expect((await readBreakerStates(runtime.store)).get("agent:fragile")).toMatchObject({ name: "agent:fragile", state: "open", changedAt: expect.any(Number) });
+
+    // Breakers are shared by every run of the runtime: a new run still fails fast.
+    expect((await (await runtime.start(workflow, { times: 1 })).result()).output).toEqual(["CIRCUIT_OPEN"]);
+    expect(counter.calls).toBe(3);
+
+    await sleep(200);
+    failing = false;
+    const healed = await (await runtime.start(workflow, { times: 3 })).result();
+    expect(healed.output).toEqual(["ok", "ok", "ok"]);
+    expect(counter.calls).toBe(6);
+    await runtime.store.flush();
+    expect((await readBreakerStates(runtime.store)).get("agent:fragile")?.state).toBe("closed");
+  });
+
+  it("half-open lets exactly the configured number of probes through; the others wait for the verdict", async () => {
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let failing = true;
+    const { agent } = scripted("probed", { consecutiveFailures: 1, halfOpenAfterMs: 100, halfOpenProbes: 2 }, async () => {
+      if (failing) down();
+      starts.push(performance.now());
+      await sleep(50);
+      ends.push(performance.now());
+    });
+    const workflow = callsOf(agent);
+    const runtime = await open([agent], [workflow]);
+    await (await runtime.start(workflow, { times: 1 })).result();
+    await sleep(150);
+    failing = false;
+    const result = await (await runtime.start(workflow, { times: 5, concurrent: true })).result();
+    expect(result.output).toEqual(["ok", "ok", "ok", "ok", "ok"]);
+    const firstEnd = Math.min(...ends);
+    expect(starts.filter((start) => start < firstEnd)).toHaveLength(2);
+  });
+
+  it("a failed probe opens the circuit again", async () => {
+    const { agent, counter } = scripted("still-down", { consecutiveFailures: 1, halfOpenAfterMs: 80 }, down);
+    const workflow = callsOf(agent);
+    const runtime = await open([agent], [workflow]);
+    expect((await (await runtime.start(workflow, { times: 2 })).result()).output).toEqual(["STEP_FAILED", "CIRCUIT_OPEN"]);
+    await sleep(120);
+    expect((await (await runtime.start(workflow, { times: 2 })).result()).output).toEqual(["STEP_FAILED", "CIRCUIT_OPEN"]);
+    expect(counter.calls).toBe(2);
+  });
+
+  it("a sampling breaker opens when the failure rate over its window passes the threshold", async () => {
+    // ok, fail, ok, fail, fail: never 3 failures in a row, but 3 of 5 (> 50%) with enough traffic.
+    const { agent, counter } = scripted("sampled", { sampling: { threshold: 0.5, windowMs: 10_000, minimumRps: 0.4 }, halfOpenAfterMs: 10_000 }, (execution) => ([2, 4, 5].includes(execution) ? down() : undefined));
+    const workflow = callsOf(agent);
+    const runtime = await open([agent], [workflow]);
+    expect((await (await runtime.start(workflow, { times: 6 })).result()).output).toEqual(["ok", "STEP_FAILED", "ok", "STEP_FAILED", "STEP_FAILED", "CIRCUIT_OPEN"]);
+    expect(counter.calls).toBe(5);
+  });
+
+  it("cancelled calls and the caller's bad input do not count against the agent", async () => {
+    const { agent: shared, counter } = scripted("shared", { consecutiveFailures: 1, halfOpenAfterMs: 60_000 }, async () => void (await sleep(100)));
+    const failFast = defineAgent({ name: "fail-fast", owner: "tests", purpose: "fails at once", input: z.object({}), output: z.string(), run: down });
+    const strict = defineAgent({ name: "strict", owner: "tests", purpose: "wants a number", circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs: 60_000 }, input: z.object({ n: z.number() }), output: z.number(), run: ({ n }) => n });
+    const workflow = defineWorkflow({
+      name: "doomed-join",
+      input: z.object({}),
+      output: z.any(),
+      run: async (_input, ctx) => {
+        // The first failure cancels the three calls of `shared` still running.
+        const join = await ctx.parallel([(b) => b.call(failFast, {}), (b) => b.call(shared, {}), (b) => b.call(shared, {}), (b) => b.call(shared, {})]).catch((error: { code: string }) => error.code);
+        const bad = [];
+        for (let i = 0; i < 2; i += 1) bad.push(await ctx.call(strict, { n: "not a number" } as never).catch((error: { code: string }) => error.code));
+        return { join, bad, after: await ctx.call(shared, {}) };
+      },
+    });
+    const runtime = await open([shared, failFast, strict], [workflow]);
+    const result = await (await runtime.start(workflow, {})).result();
+    expect(result.output).toEqual({ join: "PARALLEL_FAILED", bad: ["INVALID_INPUT", "INVALID_INPUT"], after: "fine" });
+    expect(counter.calls).toBeGreaterThan(1);
+  });
+
+  it("CIRCUIT_OPEN is retryable: a retrying call gets through once the breaker probes again", async () => {
+    const { agent, counter } = scripted("recovers", { consecutiveFailures: 1, halfOpenAfterMs: 100 }, (execution) => (execution === 1 ? down() : undefined), {
+      retry: { maxAttempts: 30, initialDelayMs: 40, maxDelayMs: 40 },
+    });
+    const workflow = callsOf(agent);
+    const runtime = await open([agent], [workflow]);
+    const result = await (await runtime.start(workflow, { times: 1 })).result();
+    expect(result.output).toEqual(["ok"]);
+    expect(counter.calls).toBe(2);
+    const attempts = await runtime.store.db.selectFrom("steps").select(["attempt", "status", "error"]).where("run_id", "=", result.runId).orderBy("attempt").execute();
+    const codes = attempts.map((attempt) => (attempt.error ? JSON.parse(attempt.error).code : attempt.status));
+    expect(codes[0]).toBe("STEP_FAILED");
+    expect(codes.slice(1, -1).length).toBeGreaterThan(0);
+    expect(new Set(codes.slice(1, -1))).toEqual(new Set(["CIRCUIT_OPEN"]));
+    expect(codes.at(-1)).toBe("completed");
+  });
+
+  it("a tool has its own breaker, keyed tool:<name>, shared by every agent that calls it", async () => {
+    let toolCalls = 0;
+    const lookup = defineTool({
+      name: "lookup",
+      description: "a failing lookup",
+      circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 },
+      input: z.object({}),
+      output: z.string(),
+      run: () => {
+        toolCalls += 1;
+        throw new Error("lookup down");
+      },
+    });
+    const caller = defineAgent({
+      name: "caller",
+      owner: "tests",
+      purpose: "calls the tool four times",
+      tools: [lookup],
+      grants: [{ scope: lookup.scope }],
+      input: z.object({}),
+      output: z.array(z.string()),
+      run: async (_input, context) => {
+        const codes: string[] = [];
+        for (let i = 0; i < 4; i += 1) codes.push(await context.tools.call(lookup, {}).then(() => "ok", (error: { code: string }) => error.code));
+        return codes;
+      },
+    });
+    const workflow = defineWorkflow({ name: "tooling", input: z.object({}), output: z.any(), run: (_input, ctx) => ctx.call(caller, {}) });
+    const runtime = await open([caller], [workflow]);
+    expect((await (await runtime.start(workflow, {})).result()).output).toEqual(["STEP_FAILED", "STEP_FAILED", "CIRCUIT_OPEN", "CIRCUIT_OPEN"]);
+    expect(toolCalls).toBe(2);
+    await runtime.store.flush();
+    const states = await readBreakerStates(runtime.store);
+    expect(states.get("tool:lookup")?.state).toBe("open");
+    expect(states.has("agent:caller")).toBe(false);
+  });
+});
