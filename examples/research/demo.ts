@@ -1,7 +1,8 @@
 /**
  * `npm run demo:research`: research → write → deliver with model-backed agents.
  * - no key and no CADRE_OPENAI_BASE_URL: a local scripted OpenAI-compatible server (offline);
- * - CADRE_OPENAI_BASE_URL (+ OPENAI_API_KEY if needed): any OpenAI-compatible chat-completions server;
+ * - CADRE_OPENAI_BASE_URL (+ OPENAI_API_KEY if needed): any OpenAI-compatible chat-completions server
+ *   (`--model openai:<name> --free` for a self-hosted model with no price);
  * - OPENAI_API_KEY: OpenAI; ANTHROPIC_API_KEY: Anthropic.
  */
 import { parseArgs } from "node:util";
@@ -10,7 +11,7 @@ import { researchAgents } from "./agents.ts";
 import { startOfflineModel } from "./offline-model.ts";
 import { researchReport } from "./workflow.ts";
 
-const { values } = parseArgs({ options: { store: { type: "string" }, model: { type: "string" } } });
+const { values } = parseArgs({ options: { store: { type: "string" }, model: { type: "string" }, free: { type: "boolean", default: false } } });
 const online = Boolean(process.env.CADRE_OPENAI_BASE_URL || process.env.OPENAI_API_KEY || process.env.ANTHROPIC_API_KEY);
 const offline = online ? undefined : await startOfflineModel();
 if (offline) process.env.CADRE_OPENAI_BASE_URL = offline.baseURL;
@@ -20,6 +21,8 @@ const models: ModelConfig = {
   tiers: useAnthropic
     ? { fast: "anthropic:claude-haiku-4-5", strong: "anthropic:claude-sonnet-4-5" }
     : { fast: values.model ?? "openai:gpt-4o-mini", strong: values.model ?? "openai:gpt-4.1" },
+  // A self-hosted model has no list price: --free says so explicitly (never assumed).
+  ...(values.model && values.free ? { prices: { [values.model]: { inputPerMillion: 0, outputPerMillion: 0 } } } : {}),
 };
 
 const runtime = await Runtime.open({ store: values.store, agents: researchAgents, workflows: [researchReport], models });
