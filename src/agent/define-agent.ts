@@ -1,5 +1,6 @@
 import type { TimeoutSetting } from "../engine/adaptive-timeout.ts";
 import type { BulkheadOptions, CircuitBreakerOptions } from "../engine/agent-policies.ts";
+import { validatePolicies } from "../engine/validate-policies.ts";
 import type { RetryOptions } from "../engine/resilience.ts";
 import type { Tool } from "../governance/define-tool.ts";
 import type { AgentBudget } from "../governance/gateway.ts";
@@ -104,6 +105,7 @@ export function defineAgent<I, O, In = I>(definition: AgentDefinition<I, O, In> 
   if (!agentNamePattern.test(definition.name)) {
     throw new TypeError(`Agent name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`);
   }
+  validatePolicies({ subject: `Agent "${definition.name}"`, settings: definition });
   if (typeof (definition as { run?: unknown }).run === "function") return { ...definition, kind: "agent" } as Agent<I, O, In>;
   if (!("model" in definition) || !definition.model || !definition.instructions) {
     throw new TypeError(`Agent "${definition.name}" needs either run(input, context) or model + instructions.`);

@@ -1,6 +1,7 @@
 import { BrokenCircuitError, BulkheadRejectedError, CircuitState, ConsecutiveBreaker, IsolatedCircuitError, SamplingBreaker, bulkhead, circuitBreaker, handleWhen, type BulkheadPolicy, type CircuitBreakerPolicy } from "cockatiel";
 import { CadreError } from "../errors.ts";
 import { AbortedError } from "./engine-errors.ts";
+import { validatePolicies } from "./validate-policies.ts";
 
 /** When to stop calling a failing agent or tool, and when to try it again. */
 export interface CircuitBreakerOptions {
@@ -80,6 +81,7 @@ export class Guard {
 
   constructor(name: string, options: { circuitBreaker?: CircuitBreakerOptions; bulkhead?: BulkheadOptions; onBreakerChange?: (state: BreakerState) => void }) {
     this.name = name;
+    validatePolicies({ subject: `"${name}"`, settings: options });
     const breakerOptions = options.circuitBreaker;
     if (breakerOptions) {
       this.#breakerOptions = breakerOptions;

@@ -174,3 +174,26 @@ describe.each(await dialects())("circuit breakers on %s", (dialect) => {
     expect(states.has("agent:caller")).toBe(false);
   });
 });
+
+describe("resilience settings", () => {
+  it("are checked when the agent is defined, naming the agent and every bad field", () => {
+    const define = () =>
+      defineAgent({
+        name: "misconfigured",
+        owner: "tests",
+        purpose: "bad settings",
+        circuitBreaker: { consecutiveFailures: 0, sampling: { threshold: 1.5, windowMs: 1_000 }, halfOpenAfterMs: -1 },
+        bulkhead: { maxConcurrency: 0 },
+        timeout: { p95: true, min: 500, max: 100, fallback: 0 },
+        input: z.object({}),
+        output: z.string(),
+        run: () => "never",
+      });
+    expect(define).toThrow(expect.objectContaining({ code: "CONFIGURATION", details: expect.objectContaining({ subject: 'Agent "misconfigured"' }) }));
+    try {
+      define();
+    } catch (error) {
+      expect((error as { details: { problems: string[] } }).details.problems).toHaveLength(7);
+    }
+  });
+});
