@@ -22,6 +22,9 @@ export interface JournalEntry {
   durationMs: number | null;
 }
 
+/** What is known of an attempt when it begins. */
+export type NewAttempt = Pick<JournalEntry, "key" | "attempt" | "name" | "type" | "agent" | "input" | "idempotencyKey" | "startedAt">;
+
 /** Extra writes that must commit atomically with a journal write (ledger holds, audit). */
 export type InTransaction = (tx: Transaction<Database>) => Promise<void>;
 
@@ -81,63 +84,39 @@ export class Journal {
     return [...this.#byPosition.values()];
   }
 
-  async started(
-    entry: Pick<JournalEntry, "key" | "attempt" | "name" | "type" | "agent" | "input" | "idempotencyKey" | "startedAt">,
-    inTransaction?: InTransaction,
-  ): Promise<void> {
+  async started(entry: NewAttempt, inTransaction?: InTransaction): Promise<void> {
     if (this.#writeFailure !== undefined) throw this.#writeFailure;
-    const record: JournalEntry = { ...entry, status: "started", output: undefined, error: undefined, endedAt: null, durationMs: null };
     await this.#store.write(async (tx) => {
       if (inTransaction) await inTransaction(tx);
-      await tx
-        .insertInto("steps")
-        .values({
-          run_id: this.runId,
-          key: entry.key,
-          attempt: entry.attempt,
-          name: entry.name,
-          type: entry.type,
-          agent: entry.agent,
-          status: "started",
-          input: encodeJson(entry.input),
-          output: null,
-          error: null,
-          idempotency_key: entry.idempotencyKey,
-          started_at: entry.startedAt,
-          ended_at: null,
-          duration_ms: null,
-        })
-        .execute();
+      await tx.insertInto("steps").values(this.#row(entry, { status: "started" })).execute();
     });
-    this.#byPosition.set(positionOf(entry.key), record);
+    this.#byPosition.set(positionOf(entry.key), { ...entry, status: "started", output: undefined, error: undefined, endedAt: null, durationMs: null });
+  }
+
+  #row(entry: NewAttempt, outcome: { status: "started" } | { status: "failed"; error: SerializedError }) {
+    const refused = outcome.status === "failed";
+    return {
+      run_id: this.runId,
+      key: entry.key,
+      attempt: entry.attempt,
+      name: entry.name,
+      type: entry.type,
+      agent: entry.agent,
+      status: outcome.status,
+      input: encodeJson(entry.input),
+      output: null,
+      error: refused ? encodeJson(outcome.error) : null,
+      idempotency_key: entry.idempotencyKey,
+      started_at: entry.startedAt,
+      ended_at: refused ? entry.startedAt : null,
+      duration_ms: refused ? 0 : null,
+    };
   }
 
   /** Records an attempt that was refused before its effect could run (failed, never started). */
-  async refused(
-    entry: Pick<JournalEntry, "key" | "attempt" | "name" | "type" | "agent" | "input" | "idempotencyKey" | "startedAt">,
-    error: SerializedError,
-    inTransaction?: InTransaction,
-  ): Promise<void> {
+  async refused(entry: NewAttempt, error: SerializedError, inTransaction?: InTransaction): Promise<void> {
     await this.#store.write(async (tx) => {
-      await tx
-        .insertInto("steps")
-        .values({
-          run_id: this.runId,
-          key: entry.key,
-          attempt: entry.attempt,
-          name: entry.name,
-          type: entry.type,
-          agent: entry.agent,
-          status: "failed",
-          input: encodeJson(entry.input),
-          output: null,
-          error: encodeJson(error),
-          idempotency_key: entry.idempotencyKey,
-          started_at: entry.startedAt,
-          ended_at: entry.startedAt,
-          duration_ms: 0,
-        })
-        .execute();
+      await tx.insertInto("steps").values(this.#row(entry, { status: "failed", error })).execute();
       if (inTransaction) await inTransaction(tx);
     });
     this.#byPosition.set(positionOf(entry.key), { ...entry, status: "failed", output: undefined, error, endedAt: entry.startedAt, durationMs: 0 });
