@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { latestSchemaVersion, metaTableDdl, migrations } from "./migrations.ts";
 import { StoreNotCadreError, StoreTooNewError } from "./store-errors.ts";
 
@@ -13,10 +13,10 @@ export async function migrateStore(
   location: string,
   lockedTransaction: <T>(work: (tx: Kysely<any>) => Promise<T>) => Promise<T>,
 ): Promise<void> {
-  const current = await readSchemaVersion(db, location);
+  const current = await readSchemaVersion(db, dialect, location);
   if (current === latestSchemaVersion) return;
   await lockedTransaction(async (tx) => {
-    const version = await readSchemaVersion(tx, location);
+    const version = await readSchemaVersion(tx, dialect, location);
     if (version === 0) await metaTableDdl.execute(tx);
     for (const migration of migrations) {
       if (migration.version <= version) continue;
@@ -30,8 +30,15 @@ export async function migrateStore(
   });
 }
 
-async function readSchemaVersion(db: Kysely<any>, location: string): Promise<number> {
-  const tables = (await db.introspection.getTables()).map((table) => table.name);
+/** Tables of this store only: on PostgreSQL, those of the current schema, not of every schema the role can see. */
+async function listTables(db: Kysely<any>, dialect: "sqlite" | "postgres"): Promise<string[]> {
+  if (dialect === "sqlite") return (await db.introspection.getTables()).map((table) => table.name);
+  const result = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema()`.execute(db);
+  return result.rows.map((row) => row.table_name);
+}
+
+async function readSchemaVersion(db: Kysely<any>, dialect: "sqlite" | "postgres", location: string): Promise<number> {
+  const tables = await listTables(db, dialect);
   if (tables.length === 0) return 0;
   if (!tables.includes("cadre_meta")) throw new StoreNotCadreError(location, tables);
   const row = await db.selectFrom("cadre_meta").select("value").where("key", "=", "schema_version").executeTakeFirst();
