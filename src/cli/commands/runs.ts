@@ -5,6 +5,7 @@ import { getRunRecord, listRunRecords } from "../../engine/run-records.ts";
 import type { RunStatus } from "../../store/schema.ts";
 import { globalOptions, withStore } from "../cli-context.ts";
 import { printJson, style } from "../io.ts";
+import { compareKeys } from "../step-order.ts";
 import { formatDuration, formatTime, renderTable } from "../table.ts";
 
 export function registerRunsCommands(program: Command): void {
@@ -65,23 +66,6 @@ export function registerRunsCommands(program: Command): void {
 function indent(key: string): string {
   const depth = (key.match(/\//g) ?? []).length;
   return `${"  ".repeat(depth)}${key}`;
-}
-
-/** Orders keys as a tree: numerically by position segment, parents before their branches. */
-export function compareKeys(a: string, b: string): number {
-  const parse = (key: string) => key.split(/[/.:]/).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-  const left = parse(a);
-  const right = parse(b);
-  for (let index = 0; index < Math.min(left.length, right.length); index += 1) {
-    const x = left[index]!;
-    const y = right[index]!;
-    if (x === y) continue;
-    if (typeof x === "number" && typeof y === "number") return x - y;
-    if (typeof x === "number") return -1;
-    if (typeof y === "number") return 1;
-    return x < y ? -1 : 1;
-  }
-  return left.length - right.length;
 }
 
 function colorStatus(status: string): string {
