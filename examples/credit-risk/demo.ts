@@ -5,7 +5,7 @@
  * parallel stage against the sum of its workers, and the run id to inspect.
  */
 import { parseArgs } from "node:util";
-import { Runtime, formatUsd, spendReport, verifyAuditChain, type JournalEntry } from "cadre";
+import { Runtime, formatUsd, readBreakerStates, spendReport, verifyAuditChain, type JournalEntry } from "cadre";
 import { creditAgents } from "./agents.ts";
 import { startBureauServer } from "./bureau-server.ts";
 import { creditDecision } from "./workflow.ts";
@@ -78,7 +78,8 @@ async function chaosRun(): Promise<void> {
     const decision = result.output ? `${result.output.decision.toUpperCase().padEnd(8)} limit $${(result.output.limitMicros / 1_000_000).toLocaleString("en-US")}` : `run ${result.status}: ${result.error?.code}`;
     console.log(`${applicantId}  run ${result.status.padEnd(9)} ${decision.padEnd(28)} bureau: ${bureauOutcome}`);
   }
-  const breaker = await runtime.store.db.selectFrom("breakers").select(["state"]).where("name", "=", "agent:credit-bureau").executeTakeFirst();
+  await runtime.store.flush();
+  const breaker = (await readBreakerStates(runtime.store)).get("agent:credit-bureau");
   const stats = bureau.stats();
   console.log(`\nbureau saw ${stats.requests} requests (${stats.failures} failed) for ${applicants.length} applications; breaker now ${breaker?.state ?? "closed"}.`);
   console.log("Every run still decided: without a report the limit is capped and the decision is referred to a person.\n");
