@@ -45,6 +45,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
     connection.pragma("journal_mode = WAL");
     connection.pragma("synchronous = NORMAL");
     connection.pragma("wal_autocheckpoint = 10000");
+    connection.pragma("cache_size = -32000");
     connection.pragma("busy_timeout = 5000");
   } catch (error) {
     await db.destroy();
