@@ -1,4 +1,4 @@
-import type { Agent, AgentContext, AgentTools, Logger } from "../agent/define-agent.ts";
+import type { Agent, AgentContext, Logger } from "../agent/define-agent.ts";
 import { AbortedError } from "../engine/engine-errors.ts";
 import type { EventBus } from "../engine/events.ts";
 import type { Journal } from "../engine/journal.ts";
@@ -6,13 +6,9 @@ import type { RetryOptions } from "../engine/resilience.ts";
 import { runStep, type AttemptContext, type StepEnvironment } from "../engine/run-step.ts";
 import { Scope } from "../engine/scope.ts";
 import { CadreError, ConfigurationError, toCadreError } from "../errors.ts";
-import type { Tool } from "../governance/define-tool.ts";
 import type { Gateway } from "../governance/gateway.ts";
 import type { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import type { GuardRegistry } from "../engine/guards.ts";
-import type { AgentModel, ModelRequest, ModelTurn } from "../agent/model-turn.ts";
-import { costOf, estimateTokens, worstCaseCost } from "../models/pricing.ts";
-import { callModel } from "./model-call.ts";
 import type { AgentModelBinding } from "./model-bindings.ts";
 import type { Store } from "../store/store.ts";
 import type { ApprovalDecision } from "./approvals.ts";
@@ -30,6 +26,7 @@ import type { Workflow } from "./define-workflow.ts";
 import { idempotencyKeyFor } from "../engine/ids.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
+import { agentModel, agentTools, flagLowConfidence } from "./agent-effects.ts";
 import { supervise, type ChildSpec, type SupervisorOptions, type SupervisorResult } from "./patterns/supervise.ts";
 import { supervisorJournal } from "./patterns/supervisor-journal.ts";
 import { parseInput, parseOutput } from "./validate.ts";
@@ -215,13 +212,13 @@ export class DurableContext implements WorkflowContext {
           stepKey: key,
           attempt: attempt.attempt,
           logger: state.logger,
-          tools: this.#toolsFor(agent, key, effects, attempt.signal),
-          model: this.#modelFor(agent, key, effects, attempt.signal),
+          tools: agentTools(state, agent, key, effects, attempt.signal),
+          model: agentModel(state, agent, key, effects, attempt.signal),
           call: (subAgent, subInput, subOptions) =>
             new DurableContext(state, effects, attempt.signal).call(subAgent, subInput, { grants: subOptions?.grants, delegatedBy: { agent: agent.name, stepKey: key } }),
         };
         const output = parseOutput(agent.output, await agent.run(parsed, agentContext), `agent "${agent.name}"`);
-        this.#flagLowConfidence(agent, key, output);
+        flagLowConfidence(state, agent, key, output);
         return output;
       },
     }));
@@ -230,88 +227,6 @@ export class DurableContext implements WorkflowContext {
   #timeoutFor(agent: Agent, options: CallOptions): Promise<number | undefined> {
     if (options.timeout !== undefined) return Promise.resolve(options.timeout);
     return this.#state.timeouts.timeoutFor(agent.name, agent.timeout);
-  }
-
-  /** Model calls of a model-backed agent: each a journaled step that reserves its worst case and settles its usage. */
-  #modelFor(agent: Agent, agentStepKey: string, scope: Scope, signal: AbortSignal): AgentModel | undefined {
-    const state = this.#state;
-    const binding = state.models.get(agent.name);
-    if (!binding) return undefined;
-    const { resolved, price } = binding;
-    return {
-      id: resolved.id,
-      generate: (request: ModelRequest): Promise<ModelTurn> => {
-        const { position, key } = scope.next("model");
-        return runStep(
-          { runId: state.runId, journal: state.journal, events: state.events, signal, now: state.now },
-          {
-            position,
-            key,
-            name: "model",
-            type: "model",
-            agent: agent.name,
-            input: { model: resolved.id, ...request },
-            retry: { maxAttempts: 2, initialDelayMs: 250 },
-            hooks: state.gateway.effectHooks({
-              agent,
-              agentStepKey,
-              stepKey: key,
-              subject: `model:${resolved.id}`,
-              worstCase: () => worstCaseCost(price, { estimatedInputTokens: estimateTokens([request.system, ...request.messages]), maxOutputTokens: request.maxOutputTokens }),
-              actual: (output) => {
-                const { usage } = output as ModelTurn;
-                return { costMicros: costOf(price, usage), units: { model: resolved.id, ...usage } };
-              },
-            }),
-            execute: (attempt) => callModel({ model: resolved.model, modelId: resolved.id, request, tools: agent.tools ?? [], signal: attempt.signal }),
-          },
-        );
-      },
-    };
-  }
-
-  #flagLowConfidence(agent: Agent, stepKey: string, output: unknown): void {
-    const confidence = (output as { confidence?: unknown } | null)?.confidence;
-    if (agent.confidenceThreshold === undefined || typeof confidence !== "number" || confidence >= agent.confidenceThreshold) return;
-    this.#state.logger.warn(`agent ${agent.name} answered with confidence ${confidence} below its threshold ${agent.confidenceThreshold}`, { stepKey });
-    this.#state.gateway.record("confidence.low", { stepKey, agent: agent.name, data: { confidence, threshold: agent.confidenceThreshold } }).catch(() => {});
-  }
-
-  #toolsFor(agent: Agent, agentStepKey: string, scope: Scope, signal: AbortSignal): AgentTools {
-    const state = this.#state;
-    const call = (toolOrName: Tool | string, input: unknown): Promise<unknown> => {
-      const name = typeof toolOrName === "string" ? toolOrName : toolOrName.name;
-      const tool = agent.tools?.find((candidate) => candidate.name === name);
-      const { position, key } = scope.next(name);
-      const toolGuard = tool ? state.guards.for(`tool:${tool.name}`, tool) : undefined;
-      if (!tool) {
-        return Promise.reject(
-          new ConfigurationError(`Agent "${agent.name}" called tool "${name}" but does not declare it: add it to the agent's tools.`, {
-            details: { agent: agent.name, tool: name, runId: state.runId, stepKey: key },
-          }),
-        );
-      }
-      return runStep(
-        { runId: state.runId, journal: state.journal, events: state.events, signal, now: state.now },
-        {
-          position,
-          key,
-          name: tool.name,
-          type: "tool",
-          agent: agent.name,
-          input,
-          timeoutMs: tool.timeout,
-          hooks: state.gateway.toolCallHooks({ agent, agentStepKey, stepKey: key, tool, input }),
-          guard: toolGuard ? (work, attempt) => toolGuard.run(work, attempt) : undefined,
-          execute: async (attempt) => {
-            const parsed = parseInput(tool.input, input, `tool "${tool.name}"`);
-            const output = await tool.run(parsed, { signal: attempt.signal, idempotencyKey: attempt.idempotencyKey, agent: agent.name, runId: state.runId, stepKey: key });
-            return parseOutput(tool.output, output, `tool "${tool.name}"`);
-          },
-        },
-      );
-    };
-    return { call } as AgentTools;
   }
 
   parallel<T>(branches: ReadonlyArray<Branch<T>>, options?: ParallelOptions): Promise<any> {

@@ -8,7 +8,7 @@ import { acquireLease, finishRun, getRunRecord, insertRun, listRunRecords, renew
 import { Scope } from "../engine/scope.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
-import { CadreError, ConfigurationError, fromSerializedError, toCadreError, type SerializedError } from "../errors.ts";
+import { ConfigurationError, fromSerializedError, toCadreError, type SerializedError } from "../errors.ts";
 import { Gateway } from "../governance/gateway.ts";
 import { upsertInventory } from "../governance/inventory.ts";
 import { appendAudit } from "../governance/audit-log.ts";
