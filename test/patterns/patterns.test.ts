@@ -74,6 +74,29 @@ describe.each(await dialects())("coordination patterns on %s", (dialect) => {
     expect(output.elapsed).toBeLessThan(150);
   });
 
+  it("plan: a plan produced by an orchestrator agent is validated the same way before anything runs", async () => {
+    const counts: Record<string, number> = {};
+    const worker = counting("worker", counts);
+    const planner = defineAgent({
+      name: "planner",
+      owner: "t",
+      purpose: "decomposes the goal into tasks",
+      input: z.object({ cyclic: z.boolean() }),
+      output: z.array(z.object({ id: z.string(), agent: z.string(), input: z.any(), dependsOn: z.array(z.string()) })),
+      run: ({ cyclic }) => [
+        { id: "research", agent: "worker", input: { step: 1 }, dependsOn: cyclic ? ["write"] : [] },
+        { id: "write", agent: "worker", input: { step: 2 }, dependsOn: ["research"] },
+      ],
+    });
+    const { result } = await runOnce([planner, worker], async (_input, ctx) => {
+      const good = await ctx.plan(await ctx.call(planner, { cyclic: false }));
+      const bad = await ctx.plan(await ctx.call(planner, { cyclic: true })).then(() => "ran", (error: { code: string; details: { cycle: string[] } }) => `${error.code} ${error.details.cycle.join(" → ")}`);
+      return { good, bad };
+    });
+    expect(result.output).toEqual({ good: { research: { step: 1 }, write: { step: 2 } }, bad: "PLAN_INVALID research → write → research" });
+    expect(counts.worker).toBe(2);
+  });
+
   it("refine: stops at its hard cap and says so", async () => {
     const counts: Record<string, number> = {};
     const producer = counting("producer", counts, ({ round }) => `draft ${round}`);
