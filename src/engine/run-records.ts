@@ -3,6 +3,9 @@ import { decodeJson, encodeJson } from "../store/json.ts";
 import type { RunStatus, RunsTable } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 
+/** Scope and resource patterns a run may use at most (kept here, below governance, as plain data). */
+export type GrantCeiling = Array<{ scope: string; resource?: string }>;
+
 /** A run as callers see it. */
 export interface RunRecord {
   id: string;
@@ -15,6 +18,8 @@ export interface RunRecord {
   principal: string;
   parentRunId: string | null;
   parentStepKey: string | null;
+  /** The grants a child run may use at most, set by its parent; null for a root run. */
+  grantCeiling: GrantCeiling | null;
   createdAt: number;
   updatedAt: number;
   endedAt: number | null;
@@ -41,6 +46,7 @@ export function toRunRecord(row: RunsTable): RunRecord {
     principal: row.principal,
     parentRunId: row.parent_run_id,
     parentStepKey: row.parent_step_key,
+    grantCeiling: decodeJson<GrantCeiling>(row.grant_ceiling) ?? null,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     endedAt: row.ended_at === null ? null : Number(row.ended_at),
@@ -51,7 +57,7 @@ export function toRunRecord(row: RunsTable): RunRecord {
 
 export async function insertRun(
   db: Db,
-  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "createdAt" | "leaseOwner" | "leaseExpiresAt">,
+  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt">,
 ): Promise<void> {
   await db
     .insertInto("runs")
@@ -66,6 +72,7 @@ export async function insertRun(
       principal: run.principal,
       parent_run_id: run.parentRunId,
       parent_step_key: run.parentStepKey,
+      grant_ceiling: run.grantCeiling ? encodeJson(run.grantCeiling) : null,
       created_at: run.createdAt,
       updated_at: run.createdAt,
       ended_at: null,

@@ -2,7 +2,7 @@ import type { Logger } from "../agent/define-agent.ts";
 import type { StepHooks } from "../engine/run-step.ts";
 import type { Db, Store, StoreDialect } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
-import { authorize, holdsGrant, insertGrant, revokeStepGrants, type GrantSpec } from "./grants.ts";
+import { authorize, grantCovers, holdsGrant, insertGrant, revokeStepGrants, type GrantSpec } from "./grants.ts";
 import { AgentRevokedError, PermissionDeniedError, ReviewOverdueError } from "./governance-errors.ts";
 import { callAccount, capAccount, ensureAccount, getAccount, reserve, runAccount, settle, sweep, transfer, type HoldLevel } from "./ledger.ts";
 import { priceOf, resourceOf, type Tool } from "./define-tool.ts";
@@ -36,6 +36,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** Refuse high-risk agents whose review is overdue. */
   blockOverdueReviews: boolean;
+  /** For a child run: the most it may use, whatever its agents hold (its parent's grants at most). */
+  ceiling?: GrantSpec[] | null;
 }
 
 const dayMs = 86_400_000;
@@ -98,6 +100,7 @@ export class Gateway {
           await transfer(tx, { from: runAccount(runId), to: account, amount: Math.max(0, perCall - alreadySpent), level: "run", now: now(), runId, stepKey, agent: agent.name, note: "fund call" });
         }
         for (const grant of jitGrants) {
+          this.#checkCeiling(grant.scope, grant.resource ?? "*", agent.name, stepKey);
           // A sub-agent never receives more than the agent delegating to it holds.
           if (parent && !(await holdsGrant(tx, { agent: parent.agent, wanted: grant, now: now(), runId, stepKey: parent.stepKey }))) {
             throw new PermissionDeniedError({ agent: parent.agent, scope: grant.scope, resource: grant.resource ?? "*", reason: `it cannot pass to sub-agent "${agent.name}" a grant it does not hold itself`, runId, stepKey });
@@ -161,6 +164,7 @@ export class Gateway {
           const authorization = await authorize(tx, { agent: agent.name, scope, resource, now: now(), runId, stepKey: options.agentStepKey });
           if (!authorization.allowed) throw new PermissionDeniedError({ agent: agent.name, scope, resource, reason: authorization.reason, runId, stepKey });
           grant = authorization.grantId;
+          this.#checkCeiling(options.permission.scope, options.permission.resource, agent.name, stepKey);
         }
         const worst = options.worstCase();
         const levels = await this.#levels(tx, agent, moneyAccount);
@@ -199,6 +203,13 @@ export class Gateway {
       started: (tx, attempt) => this.#audit(tx, [{ kind: "step.start", stepKey, data: { type: "step", name, attempt: attempt.attempt } }]),
       ended: (tx, attempt, outcome) => this.#audit(tx, [{ kind: "step.end", stepKey, data: { type: "step", name, attempt: attempt.attempt, ok: outcome.ok } }]),
     };
+  }
+
+  /** A child run never uses more than its parent gave it, even if its agents hold more. */
+  #checkCeiling(scope: string, resource: string, agent: string, stepKey: string): void {
+    const ceiling = this.#options.ceiling;
+    if (!ceiling || ceiling.some((allowed) => grantCovers(allowed, { scope, resource }))) return;
+    throw new PermissionDeniedError({ agent, scope, resource, reason: "it is outside the grants this run was given by its parent run", runId: this.#options.runId, stepKey });
   }
 
   /** The money account first (its charge is the one attributed), then the standing caps. */

@@ -209,6 +209,13 @@ export const migrations: readonly Migration[] = [
       await db.schema.createIndex("events_by_topic").on("events").columns(["topic", "seq"]).execute();
     },
   },
+  {
+    version: 4,
+    name: "grant ceilings of child runs",
+    async up(db) {
+      await db.schema.alterTable("runs").addColumn("grant_ceiling", "text").execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -65,6 +65,8 @@ export interface RunsTable {
   principal: string;
   parent_run_id: string | null;
   parent_step_key: string | null;
+  /** JSON list of grants a child run may use at most (null: no ceiling beyond its agents' grants). */
+  grant_ceiling: string | null;
   created_at: number;
   updated_at: number;
   ended_at: number | null;

@@ -83,7 +83,7 @@ export interface RunState {
   timeouts: AdaptiveTimeouts;
   store: Store;
   /** Runs a child workflow as a run of its own (resuming it if it exists) and returns its output. */
-  runChild(options: { workflow: Workflow; input: unknown; runId: string; parentStepKey: string; budget?: number }): Promise<unknown>;
+  runChild(options: { workflow: Workflow; input: unknown; runId: string; parentStepKey: string; budget?: number; grants?: GrantSpec[] }): Promise<unknown>;
   /** Resolved models of the model-backed agents. */
   models: ReadonlyMap<string, AgentModelBinding>;
   /** Set when a join returned partial results: the run then ends `partial`. */
@@ -99,8 +99,11 @@ export interface WorkflowContext {
   readonly signal: AbortSignal;
   /** Calls an agent as a durable step: validated input and output, timeout, retries. */
   call<I, O, In>(agent: Agent<I, O, In>, input: In, options?: CallOptions): Promise<O>;
-  /** Calls a child workflow: a run of its own, with a budget carved from this run (`budget`, else its perRun). */
-  call<I, O, In>(workflow: Workflow<I, O, In>, input: In, options?: { budget?: number }): Promise<O>;
+  /**
+   * Calls a child workflow: a run of its own, with a budget carved from this run (`budget`,
+   * else its perRun) and at most the `grants` given (no wider than this run's own ceiling).
+   */
+  call<I, O, In>(workflow: Workflow<I, O, In>, input: In, options?: { budget?: number; grants?: GrantSpec[] }): Promise<O>;
   /** Router: a classifier picks the route; the chosen agent handles the input. Audited as `route.decision`. */
   route<I, O>(classifier: Agent<any, Classification>, routes: Record<string, Agent<any, O>>, input: I, options?: RouteOptions): Promise<{ route: string; classification: Classification; output: O }>;
   /** Critic-refiner loop with a mandatory hard cap. */
@@ -176,7 +179,7 @@ export class DurableContext implements WorkflowContext {
   }
 
   call<I, O, In>(target: Agent<I, O, In> | Workflow<I, O, In>, input: In, options: CallOptions & { budget?: number } = {}): Promise<O> {
-    if (target.kind === "workflow") return this.#callWorkflow(target, input, options.budget);
+    if (target.kind === "workflow") return this.#callWorkflow(target, input, options.budget, options.grants);
     const agent = target;
     const state = this.#state;
     const { position, key } = this.#scope.next(agent.name);
@@ -239,7 +242,7 @@ export class DurableContext implements WorkflowContext {
     return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(agent, item)), options ?? {});
   }
 
-  #callWorkflow<I, O, In>(workflow: Workflow<I, O, In>, input: In, budget: number | undefined): Promise<O> {
+  #callWorkflow<I, O, In>(workflow: Workflow<I, O, In>, input: In, budget: number | undefined, grants: GrantSpec[] | undefined): Promise<O> {
     const state = this.#state;
     const { position, key } = this.#scope.next(`workflow:${workflow.name}`);
     // The child's run id derives from this step, so a resumed parent finds (and resumes) the same child.
@@ -249,8 +252,9 @@ export class DurableContext implements WorkflowContext {
       key,
       name: workflow.name,
       type: "workflow",
-      input: { runId, input, budget: budget ?? null },
-      execute: async () => (await state.runChild({ workflow, input, runId, parentStepKey: key, budget })) as O,
+      input: { runId, input, budget: budget ?? null, grants: grants ?? null },
+      hooks: state.gateway.stepHooks(`workflow:${workflow.name}`, key),
+      execute: async () => (await state.runChild({ workflow, input, runId, parentStepKey: key, budget, grants })) as O,
     });
   }
 

@@ -4,7 +4,7 @@ import { RunLeasedError, RunNotResumableError, UnknownRunError } from "../engine
 import { EventBus, type RuntimeEventName, type RuntimeEvents } from "../engine/events.ts";
 import { generateId } from "../engine/ids.ts";
 import { Journal, type JournalEntry } from "../engine/journal.ts";
-import { acquireLease, finishRun, getRunRecord, insertRun, listRunRecords, renewLease, type RunFilter, type RunRecord } from "../engine/run-records.ts";
+import { acquireLease, finishRun, getRunRecord, insertRun, listRunRecords, renewLease, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
 import { Scope } from "../engine/scope.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
@@ -20,6 +20,8 @@ import { DurableContext, type RunState } from "./context.ts";
 import type { Workflow } from "./define-workflow.ts";
 import { createLogger } from "./logger.ts";
 import { UnknownWorkflowError } from "./runtime-errors.ts";
+import { grantCovers, type GrantSpec } from "../governance/grants.ts";
+import { PermissionDeniedError } from "../governance/governance-errors.ts";
 import { RunSuspended } from "./patterns/suspension.ts";
 import { appendEvent, runsWaitingFor } from "./events.ts";
 import { bindModels, type AgentModelBinding } from "./model-bindings.ts";
@@ -46,6 +48,8 @@ export interface RuntimeOptions {
 export interface StartOptions {
   /** Set when a workflow starts a child workflow: the child's budget is carved from this run. */
   parent?: { runId: string; stepKey: string };
+  /** The most the run may use, whatever its agents hold: set for child runs. */
+  grantCeiling?: GrantCeiling | null;
   /** Micro-units moved from the workflow's account to this run (default: the workflow's budget.perRun, else 0). */
   budget?: number;
   goal?: string;
@@ -142,7 +146,7 @@ export class Runtime {
     const parent = options.parent ?? null;
     try {
       await this.store.transaction(async (tx) => {
-        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, createdAt: now, leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs });
+        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs });
         await openRunAccount(tx, { runId, workflow: workflow.name, perRun: budget, now, parentRunId: parent?.runId });
         await appendAudit(tx, this.store.dialect, [{ kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal } }]);
       });
@@ -232,12 +236,19 @@ export class Runtime {
   }
 
   /** Starts (or, on a resumed parent, resumes) a child run and waits for it; its waiting parks the parent too. */
-  async #runChild(parent: RunRecord, child: { workflow: Workflow; input: unknown; runId: string; parentStepKey: string; budget?: number }): Promise<unknown> {
+  async #runChild(parent: RunRecord, child: { workflow: Workflow; input: unknown; runId: string; parentStepKey: string; budget?: number; grants?: GrantSpec[] }): Promise<unknown> {
     const existing = await getRunRecord(this.store.db, child.runId);
     const workflow = this.#registered(child.workflow);
+    // A child inherits its parent's ceiling, and may be given a narrower one, never a wider one.
+    for (const grant of child.grants ?? []) {
+      if (parent.grantCeiling && !parent.grantCeiling.some((allowed) => grantCovers(allowed, grant))) {
+        throw new PermissionDeniedError({ agent: `workflow:${workflow.name}`, scope: grant.scope, resource: grant.resource ?? "*", reason: "a child run cannot be given grants its parent run does not have", runId: parent.id, stepKey: child.parentStepKey });
+      }
+    }
+    const grantCeiling = child.grants ?? parent.grantCeiling;
     const handle = existing
       ? await this.resume(child.runId, { force: true })
-      : await this.start(workflow, child.input, { runId: child.runId, parent: { runId: parent.id, stepKey: child.parentStepKey }, budget: child.budget, principal: parent.principal, goal: parent.goal ?? undefined });
+      : await this.start(workflow, child.input, { runId: child.runId, parent: { runId: parent.id, stepKey: child.parentStepKey }, budget: child.budget, principal: parent.principal, goal: parent.goal ?? undefined, grantCeiling });
     const result = await handle.result();
     if (result.status === "completed" || result.status === "partial") return result.output;
     if (result.status === "waiting") throw new RunSuspended(child.parentStepKey, `child run ${child.runId} is waiting`);
@@ -281,7 +292,7 @@ export class Runtime {
       models: this.#models,
       runChild: (child) => this.#runChild(run, child),
       store: this.store,
-      gateway: new Gateway({ store: this.store, dialect: this.store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now: this.now, logger, blockOverdueReviews: this.#blockOverdueReviews }),
+      gateway: new Gateway({ ceiling: run.grantCeiling, store: this.store, dialect: this.store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now: this.now, logger, blockOverdueReviews: this.#blockOverdueReviews }),
       partial: false,
     };
     let result: RunResult;

@@ -249,6 +249,42 @@ describe.each(await dialects())("coordination patterns on %s", (dialect) => {
     expect(Number(workflowAccount.balance)).toBe(usd(10) - usd(0.3));
   });
 
+  it("a child workflow never uses grants wider than its parent gave it, even if its agents hold them", async () => {
+    const read = defineTool({ name: "read-ledger", description: "read", input: z.object({}), output: z.string(), run: () => "rows" });
+    const write = defineTool({ name: "write-ledger", description: "write", input: z.object({}), output: z.string(), run: () => "written" });
+    const clerk = defineAgent({
+      name: "clerk",
+      owner: "t",
+      purpose: "reads and writes the ledger",
+      tools: [read, write],
+      grants: [{ scope: "tool:read-ledger" }, { scope: "tool:write-ledger" }],
+      input: z.object({}),
+      output: z.array(z.string()),
+      run: async (_input, context) => Promise.all([read, write].map((tool) => context.tools.call(tool, {}).then(String, (error: { code: string }) => error.code))),
+    });
+    const child = defineWorkflow({ name: "bookkeeping", input: z.object({}), output: z.any(), run: (input, ctx) => ctx.call(clerk, input) });
+    const grandchild = defineWorkflow({ name: "nested", input: z.object({}), output: z.any(), run: (input, ctx) => ctx.call(child, input, { grants: [{ scope: "tool:*" }] }) });
+    const parent = defineWorkflow({
+      name: "audit-parent",
+      input: z.object({}),
+      output: z.any(),
+      run: async (_input, ctx) => ({
+        unrestricted: await ctx.call(child, {}),
+        readOnly: await ctx.call(child, {}, { grants: [{ scope: "tool:read-ledger" }] }),
+        widening: await ctx.call(grandchild, {}, { grants: [{ scope: "tool:read-ledger" }] }).then(String, (error: { code: string; message: string }) => `${error.code}: ${error.message}`),
+      }),
+    });
+    const rt = await open([clerk], [parent, child, grandchild]);
+    const result = await (await rt.start(parent, {})).result();
+    const output = result.output as { unrestricted: string[]; readOnly: string[]; widening: string };
+    expect(output.unrestricted).toEqual(["rows", "written"]);
+    expect(output.readOnly).toEqual(["rows", "PERMISSION_DENIED"]);
+    expect(output.widening).toContain("PERMISSION_DENIED");
+    expect(output.widening).toContain("cannot be given grants its parent run does not have");
+    const denial = (await auditKinds(rt.store)).find((record) => record.kind === "gateway.deny" && String(record.data.reason).includes("given by its parent run"));
+    expect(denial).toMatchObject({ agent: "clerk", data: { scope: "tool:write-ledger" } });
+  });
+
   it("pub/sub: a run waiting for an event parks, survives a restart, and resumes when the event is published", async () => {
     const waiter = defineWorkflow({
       name: "waiter",
