@@ -5,7 +5,7 @@
  * parallel stage against the sum of its workers, and the run id to inspect.
  */
 import { parseArgs } from "node:util";
-import { Runtime, formatUsd, readBreakerStates, spendReport, verifyAuditChain, type JournalEntry } from "cadre";
+import { Runtime, formatUsd, fundBudget, listAccounts, readBreakerStates, spendReport, usd, verifyAuditChain, type JournalEntry } from "cadre";
 import { creditAgents } from "./agents.ts";
 import { startBureauServer } from "./bureau-server.ts";
 import { creditDecision } from "./workflow.ts";
@@ -29,6 +29,12 @@ let failed = 0;
 
 try {
   console.log(`Cadre credit-risk demo${values.chaos ? " (chaos: flaky bureau)" : ""} · store ${runtime.store.location} · bureau ${bureau.url}\n`);
+  // The demo pays with play money: when its workflow's budget runs low it deposits more, openly (audited).
+  const account = (await listAccounts(runtime.store.db)).find((row) => row.id === "workflow:credit-decision");
+  if ((account?.balanceMicros ?? 0) < usd(5)) {
+    await fundBudget({ store: runtime.store, principal: "credit-risk demo" }, { amount: usd(25), workflow: "credit-decision", note: "demo play money" });
+    console.log(`deposited ${formatUsd(usd(25))} of play money into the credit-decision budget (cadre budget shows it)\n`);
+  }
   if (values.chaos) {
     await chaosRun();
     applicants.length = 0;
