@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Store } from "../store/store.ts";
 
 /** A timeout derived from the agent's own journaled latencies (seed 003: cascade timeouts). */
@@ -73,7 +74,7 @@ export class AdaptiveTimeouts {
       .select("duration_ms")
       .where("agent", "=", agent)
       .where("status", "=", "completed")
-      .where("type", "=", "agent")
+      .where("type", "=", sql.lit("agent")) // a literal, so SQLite can use the partial index on agent steps
       .orderBy("ended_at", "desc")
       .limit(sampleSize)
       .execute();

@@ -4,7 +4,7 @@ import type { Db, Store, StoreDialect } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
 import { authorize, grantCovers, holdsGrant, insertGrant, revokeStepGrants, type GrantSpec } from "./grants.ts";
 import { AgentRevokedError, PermissionDeniedError, ReviewOverdueError } from "./governance-errors.ts";
-import { callAccount, capAccount, ensureAccount, getAccount, reserve, runAccount, settle, sweep, transfer, type HoldLevel } from "./ledger.ts";
+import { callAccount, capAccount, ensureAccount, getAccount, reserve, type Reservation, runAccount, settle, sweep, transfer, type HoldLevel } from "./ledger.ts";
 import { priceOf, resourceOf, type Tool } from "./define-tool.ts";
 
 /** Per-agent money limits, all in micro-units. */
@@ -153,7 +153,7 @@ export class Gateway {
   }): StepHooks {
     const { agent, stepKey, subject } = options;
     const { runId, now } = this.#options;
-    const reservations = new Map<number, { id: string; worst: number }>();
+    const reservations = new Map<number, { reservation: Reservation; worst: number }>();
     const moneyAccount = agent.budget?.perCall !== undefined ? callAccount(runId, options.agentStepKey) : runAccount(runId);
     return {
       started: async (tx, attempt) => {
@@ -168,17 +168,17 @@ export class Gateway {
         }
         const worst = options.worstCase();
         const levels = await this.#levels(tx, agent, moneyAccount);
-        const id = await reserve(tx, { levels, amount: worst, now: now(), runId, stepKey, agent: agent.name });
-        reservations.set(attempt.attempt, { id, worst });
+        const reservation = await reserve(tx, { levels, amount: worst, now: now(), runId, stepKey, agent: agent.name });
+        reservations.set(attempt.attempt, { reservation, worst });
         await this.#audit(tx, [{ kind: "gateway.allow", stepKey, agent: agent.name, data: { subject, ...options.permission, grant, reservedMicros: worst, attempt: attempt.attempt } }]);
       },
       ended: async (tx, attempt, outcome) => {
-        const reservation = reservations.get(attempt.attempt);
-        if (!reservation) return;
+        const held = reservations.get(attempt.attempt);
+        if (!held) return;
         const settled = outcome.ok ? options.actual(outcome.output) : { costMicros: 0, units: {} };
         const charged = await settle(tx, {
-          reservationId: reservation.id,
-          actual: Math.min(settled.costMicros, reservation.worst),
+          reservation: held.reservation,
+          actual: Math.min(settled.costMicros, held.worst),
           now: now(),
           attribution: { runId, stepKey, agent: agent.name, subject, units: settled.units },
         });
@@ -187,7 +187,7 @@ export class Gateway {
             kind: outcome.ok ? "gateway.settle" : "gateway.release",
             stepKey,
             agent: agent.name,
-            data: { subject, chargedMicros: charged, releasedMicros: reservation.worst - charged, units: settled.units, attempt: attempt.attempt, ...(settled.costMicros > reservation.worst ? { overrunMicros: settled.costMicros - reservation.worst } : {}), ...(outcome.error ? { error: outcome.error.code } : {}) },
+            data: { subject, chargedMicros: charged, releasedMicros: held.worst - charged, units: settled.units, attempt: attempt.attempt, ...(settled.costMicros > held.worst ? { overrunMicros: settled.costMicros - held.worst } : {}), ...(outcome.error ? { error: outcome.error.code } : {}) },
           },
         ]);
         if (charged > 0) await this.#warnNearCaps(tx, agent, charged);

@@ -22,6 +22,7 @@ export interface GrantRecord {
   kind: GrantsTable["kind"];
   expiresAt: number | null;
   maxUses: number | null;
+  /** Calls made under the grant; counted only when `maxUses` limits it. */
   uses: number;
   runId: string | null;
   stepKey: string | null;
@@ -112,6 +113,9 @@ export async function authorize(
   if (inScope.length === 0) return { allowed: false, reason: "its just-in-time grant belongs to another step" };
   const live = inScope.filter((grant) => grant.expiresAt === null || grant.expiresAt > options.now);
   if (live.length === 0) return { allowed: false, reason: `the grant expired at ${new Date(Math.max(...inScope.map((grant) => grant.expiresAt ?? 0))).toISOString()}` };
+  // An unlimited grant allows at once: counting its uses would cost a write on every call.
+  const unlimited = live.find((grant) => grant.maxUses === null);
+  if (unlimited) return { allowed: true, grantId: unlimited.id };
   for (const grant of live) {
     // Consuming a use is a conditional update, so concurrent calls cannot overuse a grant.
     const used = await tx

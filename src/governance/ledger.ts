@@ -130,9 +130,9 @@ export interface HoldLevel {
 export async function reserve(
   tx: Db,
   options: { levels: HoldLevel[]; amount: number; now: number; runId: string | null; stepKey: string | null; agent: string | null },
-): Promise<string> {
+): Promise<Reservation> {
   assertAmount(options.amount);
-  const reservationId = randomUUID();
+  const reservation: Reservation = { id: randomUUID(), holds: [] };
   for (const { account, level } of options.levels) {
     if (options.amount > 0) {
       const held = await tx
@@ -143,39 +143,49 @@ export async function reserve(
         .executeTakeFirst();
       if (Number(held.numUpdatedRows) !== 1) throw await insufficient(tx, account, level, options.amount, options);
     }
+    const hold = { id: randomUUID(), account, amount: options.amount };
     await tx
       .insertInto("holds")
-      .values({ id: randomUUID(), reservation_id: reservationId, account_id: account, amount: options.amount, status: "open", run_id: options.runId, step_key: options.stepKey, created_at: options.now, closed_at: null })
+      .values({ id: hold.id, reservation_id: reservation.id, account_id: account, amount: hold.amount, status: "open", run_id: options.runId, step_key: options.stepKey, created_at: options.now, closed_at: null })
       .execute();
+    reservation.holds.push(hold);
   }
-  return reservationId;
+  return reservation;
+}
+
+/** A reservation as `reserve` made it: one hold per level, the money account's first. */
+export interface Reservation {
+  id: string;
+  holds: Array<{ id: string; account: string; amount: number }>;
 }
 
 /**
  * Settles a reservation: charges `actual` (at most what was held) on every level and
- * releases the rest. Idempotent: a reservation already closed is left alone. Returns the
- * amount charged. With `actual` 0 this is a plain release.
+ * releases the rest. Idempotent per hold: closing a hold is a conditional update, and only
+ * a hold this call closed moves money. Returns the amount charged (0: a plain release).
+ * Given the reservation `reserve` returned, it needs no lookup; given only its id (a crash
+ * left it open), it reads the open holds.
  */
 export async function settle(
   tx: Db,
-  options: { reservationId: string; actual: number; now: number; attribution?: { runId: string | null; stepKey: string | null; agent: string | null; subject: string; units?: Record<string, unknown> } },
+  options: { reservation: Reservation | string; actual: number; now: number; attribution?: { runId: string | null; stepKey: string | null; agent: string | null; subject: string; units?: Record<string, unknown> } },
 ): Promise<number> {
-  const holds = await tx.selectFrom("holds").select(["id", "account_id", "amount"]).where("reservation_id", "=", options.reservationId).where("status", "=", "open").execute();
-  if (holds.length === 0) return 0;
+  const holds = typeof options.reservation === "string" ? await openHolds(tx, options.reservation) : options.reservation.holds;
   let charged = 0;
+  let moneyAccount: string | undefined;
   for (const hold of holds) {
-    const amount = Number(hold.amount);
-    const charge = Math.max(0, Math.min(options.actual, amount));
-    charged = charge;
+    const charge = Math.max(0, Math.min(options.actual, hold.amount));
+    const closed = await tx.updateTable("holds").set({ status: charge > 0 ? "settled" : "released", closed_at: options.now }).where("id", "=", hold.id).where("status", "=", "open").executeTakeFirst();
+    if (Number(closed.numUpdatedRows) !== 1) continue;
     await tx
       .updateTable("accounts")
-      .set({ reserved: sql`reserved - ${amount}`, balance: sql`balance - ${charge}`, spent: sql`spent + ${charge}` })
-      .where("id", "=", hold.account_id)
+      .set({ reserved: sql`reserved - ${hold.amount}`, balance: sql`balance - ${charge}`, spent: sql`spent + ${charge}` })
+      .where("id", "=", hold.account)
       .execute();
-    await tx.updateTable("holds").set({ status: charge > 0 ? "settled" : "released", closed_at: options.now }).where("id", "=", hold.id).execute();
+    charged = charge;
+    moneyAccount ??= hold.account;
   }
-  if (charged > 0 && options.attribution) {
-    const moneyAccount = holds[0]!.account_id;
+  if (charged > 0 && moneyAccount && options.attribution) {
     await tx
       .insertInto("ledger_entries")
       .values({
@@ -196,10 +206,18 @@ export async function settle(
   return charged;
 }
 
+/** The open holds of a reservation, the money account's first (cap accounts hold no money). */
+async function openHolds(tx: Db, reservationId: string): Promise<Reservation["holds"]> {
+  const rows = await tx.selectFrom("holds").select(["id", "account_id", "amount"]).where("reservation_id", "=", reservationId).where("status", "=", "open").execute();
+  return rows
+    .map((row) => ({ id: row.id, account: row.account_id, amount: Number(row.amount) }))
+    .sort((left, right) => Number(left.account.startsWith("cap:")) - Number(right.account.startsWith("cap:")));
+}
+
 /** Releases every open hold of a run: holds left by a crashed process. Returns how many. */
 export async function releaseRunHolds(tx: Db, options: { runId: string; now: number }): Promise<number> {
   const reservations = await tx.selectFrom("holds").select("reservation_id").distinct().where("run_id", "=", options.runId).where("status", "=", "open").execute();
-  for (const { reservation_id } of reservations) await settle(tx, { reservationId: reservation_id, actual: 0, now: options.now });
+  for (const { reservation_id } of reservations) await settle(tx, { reservation: reservation_id, actual: 0, now: options.now });
   return reservations.length;
 }
 

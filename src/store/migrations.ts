@@ -54,7 +54,8 @@ export const migrations: readonly Migration[] = [
         .addColumn("duration_ms", "integer")
         .addPrimaryKeyConstraint("steps_pk", ["run_id", "key", "attempt"])
         .execute();
-      await db.schema.createIndex("steps_by_agent").on("steps").columns(["agent", "status", "ended_at"]).execute();
+      // Only agent steps feed adaptive timeouts: tool and model steps need not maintain this index.
+      await db.schema.createIndex("steps_by_agent").on("steps").columns(["agent", "status", "ended_at"]).where(sql.ref("type"), "=", "agent").execute();
 
       await db.schema
         .createTable("agents")

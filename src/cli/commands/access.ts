@@ -75,7 +75,7 @@ export function registerAccessCommands(program: Command): void {
               grant.scope,
               grant.resource,
               grant.kind === "jit" ? `jit ${grant.runId ?? ""}` : grant.kind,
-              grant.maxUses === null ? String(grant.uses) : `${grant.uses}/${grant.maxUses}`,
+              grant.maxUses === null ? "unlimited" : `${grant.uses}/${grant.maxUses}`,
               formatTime(grant.expiresAt),
               grant.revokedAt ? "revoked" : grant.expiresAt !== null && grant.expiresAt < now ? "expired" : grant.maxUses !== null && grant.uses >= grant.maxUses ? "used up" : style.green("live"),
             ]),
