@@ -75,7 +75,12 @@ export async function appendAudit(tx: Db, dialect: StoreDialect, entries: AuditE
 
 async function writeChained(tx: Db, dialect: StoreDialect, entries: AuditEntry[]): Promise<void> {
   if (dialect === "postgres") await sql`select pg_advisory_xact_lock(hashtext('cadre-audit-chain'))`.execute(tx);
-  const head = await tx.selectFrom("audit_log").select(["seq", "hash"]).orderBy("seq", "desc").limit(1).executeTakeFirst();
+  // max() finds the head from the index directly; "order by seq desc limit 1" scanned in SQLite.
+  const head = await tx
+    .selectFrom("audit_log")
+    .select(["seq", "hash"])
+    .where("seq", "=", (eb) => eb.selectFrom("audit_log").select((inner) => inner.fn.max("seq").as("last")))
+    .executeTakeFirst();
   let seq = head ? Number(head.seq) : 0;
   let prevHash = head?.hash ?? genesisHash;
   const rows = entries.map((entry) => {
