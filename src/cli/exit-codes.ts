@@ -7,4 +7,6 @@ export const ExitCode = {
   usage: 2,
   /** The run is waiting for a human approval. */
   waiting: 3,
+  /** Stopped by Ctrl-C or SIGTERM; the run can be resumed. */
+  interrupted: 130,
 } as const;

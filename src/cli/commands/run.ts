@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { RunResult } from "../../workflow/runtime.ts";
+import type { Runtime, RunResult } from "../../workflow/runtime.ts";
 import { globalOptions, withRuntime } from "../cli-context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { printJson, readJsonInput, style } from "../io.ts";
@@ -19,7 +19,7 @@ export function registerRunCommands(program: Command): void {
         const detach = options.quiet || global.json ? () => {} : attachProgress(runtime);
         const handle = await runtime.start(workflow, input, { goal: options.goal });
         if (!global.json) process.stderr.write(`${style.dim(`run ${handle.runId}`)}\n`);
-        const result = await handle.result();
+        const result = await untilInterrupted(runtime, handle.runId, handle.result());
         detach();
         report(result, Boolean(global.json));
       });
@@ -35,11 +35,31 @@ export function registerRunCommands(program: Command): void {
       await withRuntime(global, async (runtime) => {
         const detach = options.quiet || global.json ? () => {} : attachProgress(runtime);
         const handle = await runtime.resume(runId, { force: options.force });
-        const result = await handle.result();
+        const result = await untilInterrupted(runtime, runId, handle.result());
         detach();
         report(result, Boolean(global.json));
       });
     });
+}
+
+/**
+ * Ctrl-C stops the run cleanly: in-flight steps are aborted (their holds released), the lease
+ * is given up, and the run can be resumed at once with `cadre resume`.
+ */
+async function untilInterrupted(runtime: Runtime, runId: string, result: Promise<RunResult>): Promise<RunResult> {
+  const onSignal = () => {
+    process.stderr.write(`\n${style.yellow("interrupted")}: stopping run ${runId}; continue it with: cadre resume ${runId}\n`);
+    process.exitCode = ExitCode.interrupted;
+    void runtime.close();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    return await result;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }
 
 /** Prints the output on stdout and sets the exit code: 0 completed/partial, 1 failed, 3 waiting. */
@@ -51,5 +71,6 @@ export function report(result: RunResult, json: boolean): void {
     process.stderr.write(`${status} ${style.dim(result.runId)}  inspect: cadre show ${result.runId}\n`);
     if (result.error) process.stderr.write(`${style.red(`error [${result.error.code}]`)}: ${result.error.message}\n`);
   }
+  if (process.exitCode === ExitCode.interrupted) return;
   process.exitCode = result.status === "failed" ? ExitCode.failed : result.status === "waiting" ? ExitCode.waiting : ExitCode.ok;
 }
