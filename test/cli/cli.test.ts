@@ -81,9 +81,15 @@ describe("cadre CLI", () => {
     expect(result.stderr).toContain(store);
   });
 
-  it("exits 2 on an unknown run id and on unknown commands", () => {
+  it("exits 2 on an unknown run id, unknown commands and bad options", () => {
     expect(run(["show", "run_missing"]).status).toBe(2);
     expect(run(["frobnicate"]).status).toBe(2);
+    const status = run(["runs", "--status", "done"]);
+    expect(status.status).toBe(2);
+    expect(status.stderr).toContain("--status must be one of");
+    expect(run(["runs", "--limit", "lots"]).status).toBe(2);
+    expect(run(["spend", "--by", "weather"]).status).toBe(2);
+    expect(run(["budget", "fund", "-5"]).status).toBe(2);
   });
 
   it("prints machine-readable errors with --json", () => {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { UnknownRunError } from "../../engine/engine-errors.ts";
+import { InputValidationError } from "../../errors.ts";
 import { Journal } from "../../engine/journal.ts";
 import { getRunRecord, listRunRecords } from "../../engine/run-records.ts";
 import type { RunStatus } from "../../store/schema.ts";
@@ -7,6 +8,8 @@ import { globalOptions, withStore } from "../cli-context.ts";
 import { printJson, style } from "../io.ts";
 import { compareKeys } from "../step-order.ts";
 import { formatDuration, formatTime, renderTable } from "../table.ts";
+
+const runStatuses: RunStatus[] = ["pending", "running", "waiting", "completed", "partial", "failed", "cancelled"];
 
 export function registerRunsCommands(program: Command): void {
   program
@@ -17,8 +20,11 @@ export function registerRunsCommands(program: Command): void {
     .option("--limit <n>", "how many", "20")
     .action(async (options: { status?: RunStatus; workflow?: string; limit: string }, command: Command) => {
       const global = globalOptions(command);
+      if (options.status && !runStatuses.includes(options.status)) throw new InputValidationError(`--status must be one of ${runStatuses.join(", ")}; got "${options.status}".`);
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new InputValidationError(`--limit must be a positive integer; got "${options.limit}".`);
       await withStore(global, async (store) => {
-        const runs = await listRunRecords(store.db, { status: options.status, workflow: options.workflow, limit: Number(options.limit) });
+        const runs = await listRunRecords(store.db, { status: options.status, workflow: options.workflow, limit });
         if (global.json) return printJson(runs.map(({ id, workflow, status, createdAt, endedAt, parentRunId, error }) => ({ id, workflow, status, createdAt, endedAt, parentRunId, error })));
         if (runs.length === 0) return void process.stdout.write("No runs yet. Start one with: cadre run <workflow> --input '{...}'\n");
         process.stdout.write(
