@@ -5,7 +5,9 @@ export class UnknownWorkflowError extends CadreError {
     super(
       "UNKNOWN_WORKFLOW",
       "input",
-      `No workflow named "${name}". Known workflows: ${known.length ? known.join(", ") : "(none registered)"}.`,
+      known.length
+        ? `No workflow named "${name}". Known workflows: ${known.join(", ")}.`
+        : `No workflow named "${name}": no workflows are registered. Define them in cadre.config.ts (or pass --config <file>), or to Runtime.open({ workflows }).`,
       { details: { workflow: name, known } },
     );
   }
