@@ -1,8 +1,21 @@
 import { CadreError } from "../errors.ts";
 
+/**
+ * Why a model cannot be used as configured. Stable: match on `details.reason`, never on the
+ * message, which names the exact environment variable or configuration field to fix.
+ */
+export type ModelConfigurationReason =
+  | "invalid-model-spec"
+  | "unknown-provider"
+  | "invalid-provider"
+  | "missing-api-key"
+  | "unknown-tier"
+  | "unknown-price"
+  | "invalid-price";
+
 /** The model cannot be used as configured: unknown provider or tier, missing key, no price. */
 export class ModelConfigurationError extends CadreError {
-  constructor(message: string, details: Record<string, unknown>) {
+  constructor(message: string, details: Record<string, unknown> & { reason?: ModelConfigurationReason }) {
     super("CONFIGURATION", "configuration", message, { details });
   }
 }

@@ -5,6 +5,7 @@ import type { ModelPrice } from "./prices.ts";
 /** A provider reached by base URL: Ollama, vLLM, llama.cpp, LM Studio, a gateway. */
 export interface OpenAICompatibleProvider {
   kind: "openai-compatible";
+  /** The URL the `/chat/completions` path is appended to, e.g. `http://127.0.0.1:11434/v1`. */
   baseURL: string;
   /** Environment variable holding the key, if the server wants one. */
   apiKeyEnv?: string;
@@ -12,14 +13,17 @@ export interface OpenAICompatibleProvider {
 
 /** The `models` section of the configuration. */
 export interface ModelConfig {
+  /** OpenAI-compatible servers by provider name: `local: { kind: "openai-compatible", baseURL }` serves `"local:<model>"`. */
   providers?: Record<string, OpenAICompatibleProvider>;
-  /** `fast` / `balanced` / `strong` (or any name) → `provider:model`. */
+  /** `fast` / `balanced` / `strong` (or any name) → `provider:model-id`. */
   tiers?: Record<string, string>;
+  /** Prices by `provider:model-id`, in micro-USD per million tokens; they win over the shipped table. */
   prices?: Record<string, ModelPrice>;
   /** Ready-made AI SDK models by `provider:model-id`: custom providers, or scripted models in tests. */
   instances?: Record<string, LanguageModel>;
 }
 
+/** `"provider:model-id"` or a configured tier. */
 export type ModelSpec = string | { tier: string };
 
 export interface ResolvedModel {
@@ -30,22 +34,33 @@ export interface ResolvedModel {
   model: LanguageModel;
 }
 
-const keyVariables: Record<string, string> = {
+/** The hosted providers Cadre knows, and the environment variable each one's API key is read from. */
+export const providerApiKeyVariables: Readonly<Record<string, string>> = {
   openai: "OPENAI_API_KEY",
   anthropic: "ANTHROPIC_API_KEY",
   google: "GOOGLE_GENERATIVE_AI_API_KEY",
 };
 
+/** Points `openai:` models at any OpenAI-compatible chat-completions server instead of api.openai.com. */
+export const openAIBaseURLVariable = "CADRE_OPENAI_BASE_URL";
+
 /**
- * Turns `"openai:gpt-4o-mini"` or `{ tier: "fast" }` into an AI SDK model, or says exactly
- * what to configure. Provider SDKs load on first use: a runtime without model agents never
- * pays their ~40 MB.
+ * Turns `"openai:gpt-4o-mini"` or `{ tier: "fast" }` into an AI SDK model, or throws a
+ * `ModelConfigurationError` naming exactly what to set. Asynchronous because provider SDKs
+ * load on first use: a runtime without model agents never pays for them.
+ * `environment` defaults to `process.env`; tests pass their own.
  */
 export async function resolveModel(spec: ModelSpec, config: ModelConfig = {}, environment: NodeJS.ProcessEnv = process.env): Promise<ResolvedModel> {
-  const name = typeof spec === "string" ? spec : resolveTier(spec.tier, config);
+  const tier = typeof spec === "string" ? undefined : spec.tier;
+  const name = tier === undefined ? (spec as string) : resolveTier(tier, config);
   const colon = name.indexOf(":");
   if (colon <= 0 || colon === name.length - 1) {
-    throw new ModelConfigurationError(`Model "${name}" must be written "provider:model-id", e.g. "openai:gpt-4o-mini", or { tier: "fast" }.`, { model: name });
+    const from = tier === undefined ? "" : ` (tier "${tier}", set at models.tiers.${tier})`;
+    throw new ModelConfigurationError(`Model "${name}"${from} must be written "provider:model-id", e.g. "openai:gpt-4o-mini", or given as { tier: "fast" }.`, {
+      reason: "invalid-model-spec",
+      model: name,
+      ...(tier === undefined ? {} : { tier, field: `models.tiers.${tier}` }),
+    });
   }
   const provider = name.slice(0, colon);
   const modelId = name.slice(colon + 1);
@@ -54,56 +69,84 @@ export async function resolveModel(spec: ModelSpec, config: ModelConfig = {}, en
 }
 
 function resolveTier(tier: string, config: ModelConfig): string {
-  const model = config.tiers?.[tier];
+  const model = config.tiers && Object.hasOwn(config.tiers, tier) ? config.tiers[tier] : undefined;
   if (!model) {
-    const known = Object.keys(config.tiers ?? {});
-    throw new ModelConfigurationError(`Tier "${tier}" is not configured (configured tiers: ${known.length ? known.join(", ") : "none"}). Map it in your config: models: { tiers: { ${tier}: "openai:gpt-4o-mini" } }.`, {
-      tier,
-      field: `models.tiers.${tier}`,
-    });
+    const configured = Object.keys(config.tiers ?? {});
+    throw new ModelConfigurationError(
+      `Tier "${tier}" is not configured (configured tiers: ${configured.length ? configured.join(", ") : "none"}). Map it in your config: models: { tiers: { ${tier}: "openai:gpt-4o-mini" } }.`,
+      { reason: "unknown-tier", tier, configured, field: `models.tiers.${tier}` },
+    );
   }
   return model;
 }
 
-function requireKey(provider: string, environment: NodeJS.ProcessEnv): string {
-  const variable = keyVariables[provider]!;
-  const key = environment[variable];
-  if (!key) throw new ModelConfigurationError(`Provider "${provider}" needs an API key: set the environment variable ${variable}.`, { provider, environmentVariable: variable });
+function requireKey(provider: string, variable: string, environment: NodeJS.ProcessEnv): string {
+  const key = environment[variable]?.trim();
+  if (!key) {
+    throw new ModelConfigurationError(`Provider "${provider}" needs an API key: set the environment variable ${variable}.`, {
+      reason: "missing-api-key",
+      provider,
+      environmentVariable: variable,
+    });
+  }
   return key;
 }
 
+function checkBaseURL(provider: string, baseURL: unknown, field: string): string {
+  if (typeof baseURL === "string" && URL.canParse(baseURL) && /^https?:$/.test(new URL(baseURL).protocol)) return baseURL.replace(/\/+$/, "");
+  throw new ModelConfigurationError(`Provider "${provider}" needs an http(s) base URL such as "http://127.0.0.1:11434/v1" at ${field}; got ${JSON.stringify(baseURL)}.`, {
+    reason: "invalid-provider",
+    provider,
+    field,
+  });
+}
+
+async function openAICompatibleModel(options: { provider: string; modelId: string; baseURL: string; apiKey: string | undefined }): Promise<LanguageModel> {
+  const { createOpenAICompatible } = await import("@ai-sdk/openai-compatible");
+  // includeUsage: without it streamed responses carry no token counts, and calls could not be charged.
+  return createOpenAICompatible({ name: options.provider, baseURL: options.baseURL, apiKey: options.apiKey, includeUsage: true }).chatModel(options.modelId);
+}
+
 async function createModel(provider: string, modelId: string, config: ModelConfig, environment: NodeJS.ProcessEnv): Promise<LanguageModel> {
-  const custom = config.providers?.[provider];
+  const custom = config.providers && Object.hasOwn(config.providers, provider) ? config.providers[provider] : undefined;
   if (custom) {
-    const apiKey = custom.apiKeyEnv ? environment[custom.apiKeyEnv] : undefined;
-    if (custom.apiKeyEnv && !apiKey) throw new ModelConfigurationError(`Provider "${provider}" needs an API key: set the environment variable ${custom.apiKeyEnv}.`, { provider, environmentVariable: custom.apiKeyEnv });
-    const { createOpenAICompatible } = await import("@ai-sdk/openai-compatible");
-    return createOpenAICompatible({ name: provider, baseURL: custom.baseURL, apiKey, includeUsage: true }).chatModel(modelId);
+    const field = `models.providers.${provider}`;
+    if (custom.kind !== "openai-compatible") {
+      throw new ModelConfigurationError(`Provider "${provider}" has kind ${JSON.stringify(custom.kind)} at ${field}.kind; the only supported kind is "openai-compatible".`, {
+        reason: "invalid-provider",
+        provider,
+        field: `${field}.kind`,
+      });
+    }
+    const baseURL = checkBaseURL(provider, custom.baseURL, `${field}.baseURL`);
+    const apiKey = custom.apiKeyEnv ? requireKey(provider, custom.apiKeyEnv, environment) : undefined;
+    return openAICompatibleModel({ provider, modelId, baseURL, apiKey });
   }
   switch (provider) {
     case "openai": {
-      // Any OpenAI-compatible chat-completions server stands in for OpenAI when CADRE_OPENAI_BASE_URL is set.
-      const baseURL = environment.CADRE_OPENAI_BASE_URL;
+      const baseURL = environment[openAIBaseURLVariable]?.trim();
       if (baseURL) {
-        const { createOpenAICompatible } = await import("@ai-sdk/openai-compatible");
-        return createOpenAICompatible({ name: "openai", baseURL, apiKey: environment.OPENAI_API_KEY, includeUsage: true }).chatModel(modelId);
+        const apiKey = environment.OPENAI_API_KEY?.trim() || undefined;
+        return openAICompatibleModel({ provider, modelId, baseURL: checkBaseURL(provider, baseURL, `the environment variable ${openAIBaseURLVariable}`), apiKey });
       }
-      const apiKey = requireKey(provider, environment);
-      return (await import("@ai-sdk/openai")).createOpenAI({ apiKey })(modelId);
+      const apiKey = requireKey(provider, providerApiKeyVariables.openai!, environment);
+      // Chat Completions, not the Responses API: the full conversation goes in every request,
+      // so a journaled run can resume later without OpenAI-side stored items (`store`).
+      return (await import("@ai-sdk/openai")).createOpenAI({ apiKey }).chat(modelId);
     }
     case "anthropic": {
-      const apiKey = requireKey(provider, environment);
+      const apiKey = requireKey(provider, providerApiKeyVariables.anthropic!, environment);
       return (await import("@ai-sdk/anthropic")).createAnthropic({ apiKey })(modelId);
     }
     case "google": {
-      const apiKey = requireKey(provider, environment);
-      return (await import("@ai-sdk/google")).createGoogleGenerativeAI({ apiKey })(modelId);
+      const apiKey = requireKey(provider, providerApiKeyVariables.google!, environment);
+      return (await import("@ai-sdk/google")).createGoogle({ apiKey })(modelId);
     }
     default: {
-      const known = ["openai", "anthropic", "google", ...Object.keys(config.providers ?? {})];
+      const known = [...Object.keys(providerApiKeyVariables), ...Object.keys(config.providers ?? {})];
       throw new ModelConfigurationError(
         `Unknown model provider "${provider}". Known providers: ${known.join(", ")}. Add an OpenAI-compatible server in your config: models: { providers: { ${provider}: { kind: "openai-compatible", baseURL: "http://127.0.0.1:11434/v1" } } }.`,
-        { provider, known, field: `models.providers.${provider}` },
+        { reason: "unknown-provider", provider, known, field: `models.providers.${provider}` },
       );
     }
   }

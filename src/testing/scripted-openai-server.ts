@@ -1,86 +1,86 @@
+import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import { ScriptExhaustedError, nextScriptedResponse, scriptedDelay, toScriptedOutcome, type Script, type ScriptedOutcome, type ScriptedResponse } from "./scripted-response.ts";
 
-/** One scripted reply of the local OpenAI-compatible server. */
-export type ScriptedReply =
-  | { text: string; usage?: ScriptedUsage; delayMs?: number }
-  | { toolCalls: Array<{ name: string; arguments: unknown }>; usage?: ScriptedUsage; delayMs?: number }
-  | { error: { status: number; message: string }; delayMs?: number };
-
-export interface ScriptedUsage {
-  promptTokens: number;
-  completionTokens: number;
-}
-
-/** The chat-completions request body as the server received it. */
-export interface ChatRequest {
+/** A chat-completions request body as the server received it. */
+export interface ChatCompletionRequest {
   model: string;
   messages: Array<{ role: string; content?: unknown; tool_calls?: unknown[]; tool_call_id?: string }>;
   tools?: Array<{ type: "function"; function: { name: string; description?: string; parameters?: unknown } }>;
   stream?: boolean;
+  stream_options?: { include_usage?: boolean };
   max_tokens?: number;
   max_completion_tokens?: number;
   [field: string]: unknown;
 }
 
-export type Script = ScriptedReply[] | ((request: ChatRequest, index: number) => ScriptedReply | Promise<ScriptedReply>);
+export interface ScriptedOpenAIServerOptions {
+  script: Script<ChatCompletionRequest>;
+  /** Defaults to a free port. The server listens on 127.0.0.1 only. */
+  port?: number;
+  /** Model ids `GET /v1/models` lists. Defaults to `["scripted"]`; any model id is answered. */
+  models?: string[];
+}
 
 export interface ScriptedOpenAIServer {
   /** Base URL to give the provider: `http://127.0.0.1:<port>/v1`. */
-  baseURL: string;
-  port: number;
-  requests: ChatRequest[];
+  readonly baseURL: string;
+  readonly port: number;
+  /** Every chat-completions request body received, in order, including those answered with an error. */
+  readonly requests: ChatCompletionRequest[];
   readonly requestCount: number;
   close(): Promise<void>;
 }
 
-const estimate = (text: string) => Math.max(1, Math.ceil(text.length / 4));
-
 /**
- * A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions protocol
- * (JSON and SSE streaming, tool calls, usage) from a script: the offline stand-in for a
- * hosted model in tests and examples. It records every request it receives.
+ * A real HTTP server on 127.0.0.1 speaking OpenAI's chat-completions protocol from a
+ * script: `POST /v1/chat/completions` (JSON, or SSE with `stream: true`, usage sent when
+ * `stream_options.include_usage` asks) and `GET /v1/models`. The offline stand-in for a
+ * hosted model in tests and examples; it records every request it receives.
  */
-export async function startScriptedOpenAIServer(options: { script: Script; port?: number }): Promise<ScriptedOpenAIServer> {
-  const requests: ChatRequest[] = [];
-  let counter = 0;
+export async function startScriptedOpenAIServer(options: ScriptedOpenAIServerOptions): Promise<ScriptedOpenAIServer> {
+  const requests: ChatCompletionRequest[] = [];
+  const models = options.models ?? ["scripted"];
 
-  const reply = async (request: ChatRequest, response: ServerResponse) => {
+  const answer = async (request: ChatCompletionRequest, response: ServerResponse, signal: AbortSignal) => {
     const index = requests.length;
     requests.push(request);
-    const script = options.script;
-    const scripted = typeof script === "function" ? await script(request, index) : script[index];
-    if (!scripted) return json(response, 500, { error: { message: `script has no reply for request ${index + 1}`, type: "server_error" } });
-    if (scripted.delayMs) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs));
-    if ("error" in scripted) return json(response, scripted.error.status, { error: { message: scripted.error.message, type: "scripted_error" } });
-    const id = `chatcmpl-${++counter}`;
+    let scripted: ScriptedResponse;
+    try {
+      scripted = await nextScriptedResponse(options.script, request, index);
+    } catch (error) {
+      const status = error instanceof ScriptExhaustedError ? error.status : 500;
+      return sendError(response, { status, message: error instanceof Error ? error.message : String(error), type: "scripted_server_error", code: null });
+    }
+    const outcome = toScriptedOutcome(scripted, { prompt: JSON.stringify(request.messages), callNumber: index + 1 });
+    if (!(await scriptedDelay(outcome.delayMs, signal))) return;
+    if (outcome.kind === "error") return sendError(response, outcome);
+    const id = `chatcmpl-scripted-${index + 1}`;
     const created = Math.floor(Date.now() / 1000);
-    const promptText = JSON.stringify(request.messages);
-    const toolCalls = "toolCalls" in scripted ? scripted.toolCalls.map((call, position) => ({ id: `call_${counter}_${position}`, type: "function" as const, function: { name: call.name, arguments: JSON.stringify(call.arguments) } })) : undefined;
-    const text = "text" in scripted ? scripted.text : null;
-    const usage = {
-      prompt_tokens: scripted.usage?.promptTokens ?? estimate(promptText),
-      completion_tokens: scripted.usage?.completionTokens ?? estimate(text ?? JSON.stringify(toolCalls)),
-    };
-    const finishReason = toolCalls ? "tool_calls" : "stop";
+    const usage = wireUsage(outcome.usage);
     if (!request.stream) {
-      return json(response, 200, {
-        id,
-        object: "chat.completion",
-        created,
-        model: request.model,
-        choices: [{ index: 0, message: { role: "assistant", content: text, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, finish_reason: finishReason }],
-        usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
-      });
+      const message = {
+        role: "assistant",
+        content: outcome.text ?? null,
+        ...(outcome.toolCalls.length > 0 ? { tool_calls: outcome.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } })) } : {}),
+      };
+      return sendJson(response, 200, { id, object: "chat.completion", created, model: request.model, choices: [{ index: 0, message, finish_reason: outcome.finishReason }], usage });
     }
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-    const chunk = (delta: unknown, finish: string | null = null, extra: Record<string, unknown> = {}) =>
-      response.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: request.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`);
-    chunk({ role: "assistant", content: "" });
-    if (text) for (const piece of text.match(/.{1,16}/gs) ?? []) chunk({ content: piece });
-    toolCalls?.forEach((call, position) => chunk({ tool_calls: [{ index: position, ...call }] }));
-    chunk({}, finishReason);
-    response.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: request.model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`);
+    const send = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+      response.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: request.model, choices, ...extra })}\n\n`);
+    const delta = (content: unknown, finishReason: string | null = null) => send([{ index: 0, delta: content, finish_reason: finishReason }]);
+    delta({ role: "assistant", content: "" });
+    for (const piece of pieces(outcome.text ?? "")) delta({ content: piece });
+    // Like OpenAI: the id and name first, then the arguments in fragments.
+    outcome.toolCalls.forEach((call, position) => {
+      delta({ tool_calls: [{ index: position, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] });
+      for (const piece of pieces(call.arguments)) delta({ tool_calls: [{ index: position, function: { arguments: piece } }] });
+    });
+    delta({}, outcome.finishReason);
+    if (request.stream_options?.include_usage) send([], { usage });
     response.end("data: [DONE]\n\n");
   };
 
@@ -88,18 +88,36 @@ export async function startScriptedOpenAIServer(options: { script: Script; port?
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      if (request.method === "GET" && request.url?.endsWith("/models")) return json(response, 200, { object: "list", data: [{ id: "scripted", object: "model" }] });
-      if (request.method !== "POST" || !request.url?.endsWith("/chat/completions")) return json(response, 404, { error: { message: "not found" } });
-      let body: ChatRequest;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatRequest;
-      } catch {
-        return json(response, 400, { error: { message: "request body is not JSON" } });
+      const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname.replace(/\/+$/, "");
+      if (request.method === "GET" && (path === "/v1/models" || path === "/models")) {
+        return sendJson(response, 200, { object: "list", data: models.map((id) => ({ id, object: "model", created: 0, owned_by: "cadre-scripted" })) });
       }
-      reply(body, response).catch((error: unknown) => json(response, 500, { error: { message: String(error) } }));
+      if (path !== "/v1/chat/completions" && path !== "/chat/completions") return sendError(response, { status: 404, message: `No route ${request.method} ${path}.`, type: "not_found_error", code: null });
+      if (request.method !== "POST") return sendError(response, { status: 405, message: `Use POST ${path}.`, type: "invalid_request_error", code: null });
+      let body: ChatCompletionRequest;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatCompletionRequest;
+      } catch {
+        return sendError(response, { status: 400, message: "The request body is not JSON.", type: "invalid_request_error", code: null });
+      }
+      if (typeof body?.model !== "string" || !Array.isArray(body.messages)) {
+        return sendError(response, { status: 400, message: "A chat completion needs `model` (a string) and `messages` (an array).", type: "invalid_request_error", code: null });
+      }
+      // The client hanging up (an aborted call) ends a scripted delay early.
+      const disconnected = new AbortController();
+      response.on("close", () => disconnected.abort());
+      answer(body, response, disconnected.signal).catch((error: unknown) =>
+        sendError(response, { status: 500, message: `Scripted server failed: ${error instanceof Error ? error.message : String(error)}`, type: "server_error", code: null }),
+      );
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
@@ -116,8 +134,59 @@ export async function startScriptedOpenAIServer(options: { script: Script; port?
   };
 }
 
-function json(response: ServerResponse, status: number, body: unknown): void {
+function wireUsage(usage: Extract<ScriptedOutcome, { kind: "answer" }>["usage"]) {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+    prompt_tokens_details: { cached_tokens: usage.cachedTokens },
+    completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
+  };
+}
+
+function pieces(text: string): string[] {
+  return text.match(/[\s\S]{1,16}/g) ?? [];
+}
+
+function sendError(response: ServerResponse, error: { status: number; message: string; type: string; code: string | null }): void {
+  sendJson(response, error.status, { error: { message: error.message, type: error.type, param: null, code: error.code } });
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  if (response.destroyed) return;
   if (response.headersSent) return void response.end();
   response.writeHead(status, { "content-type": "application/json" });
   response.end(JSON.stringify(body));
+}
+
+const cliUsage = `Usage: node scripted-openai-server.ts --script responses.json [--port 11434] [--repeat]
+
+Serves an OpenAI-compatible chat-completions API on 127.0.0.1 from a JSON array of scripted
+responses ({ "text" }, { "toolCalls" }, { "json" }, { "error" }, ...), in order; --repeat
+starts over at the end. Point a client at the printed base URL, e.g. CADRE_OPENAI_BASE_URL.`;
+
+/** `node src/testing/scripted-openai-server.ts --port 11434 --script responses.json [--repeat]` */
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { script: { type: "string" }, port: { type: "string" }, repeat: { type: "boolean" }, help: { type: "boolean" } } });
+  if (values.help || !values.script) {
+    console.log(cliUsage);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  const responses = JSON.parse(await readFile(values.script, "utf8")) as unknown;
+  if (!Array.isArray(responses) || responses.length === 0) throw new Error(`${values.script} must hold a non-empty JSON array of scripted responses.`);
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be a port number; got ${values.port}.`);
+  const script = values.repeat ? (_request: ChatCompletionRequest, index: number) => responses[index % responses.length] as ScriptedResponse : (responses as ScriptedResponse[]);
+  const server = await startScriptedOpenAIServer({ script, port });
+  console.log(`Scripted OpenAI-compatible server: ${server.baseURL} (${responses.length} responses${values.repeat ? ", repeating" : ""}). Ctrl-C stops it.`);
+  process.once("SIGINT", () => void server.close());
+  process.once("SIGTERM", () => void server.close());
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
 }

@@ -2,7 +2,7 @@ import { MockLanguageModelV4 } from "ai/test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Runtime, defineAgent, defineTool, defineWorkflow, spendReport, usd, type Agent } from "../../src/index.ts";
-import { startScriptedOpenAIServer, type ScriptedOpenAIServer, type ScriptedReply } from "../../src/testing/index.ts";
+import { startScriptedOpenAIServer, type ScriptedOpenAIServer, type ScriptedResponse } from "../../src/testing/index.ts";
 import { ledgerTotals } from "../governance/fixtures.ts";
 
 const notes = defineTool({
@@ -44,7 +44,7 @@ describe("model-backed agents through the real OpenAI-compatible provider", () =
     delete process.env.CADRE_OPENAI_BASE_URL;
   });
 
-  async function run(script: ScriptedReply[], agent: Agent = researcher(), budget = usd(1)) {
+  async function run(script: ScriptedResponse[], agent: Agent = researcher(), budget = usd(1)) {
     server = await startScriptedOpenAIServer({ script });
     process.env.CADRE_OPENAI_BASE_URL = server.baseURL;
     const workflow = defineWorkflow({

@@ -44,8 +44,9 @@ describe("model pricing", () => {
 
   it("reserves the worst case: estimated input plus the whole output allowance", () => {
     const price = priceFor("openai:gpt-4o");
+    // 4 + ⌈13/4⌉ for the system prompt, 4 + ⌈328/4⌉ for the message as JSON.
     const estimated = estimateTokens(["system prompt", { role: "user", content: "x".repeat(300) }]);
-    expect(estimated).toBeGreaterThan(100);
+    expect(estimated).toBe(4 + 4 + 4 + 82);
     expect(worstCaseCost(price, { estimatedInputTokens: 1000, maxOutputTokens: 1000 })).toBe(2_500 + 10_000);
   });
 
