@@ -5,6 +5,7 @@ import { AbortedError, NonDeterminismError, StepTimeoutError } from "./engine-er
 import type { EventBus } from "./events.ts";
 import { idempotencyKeyFor } from "./ids.ts";
 import type { Journal } from "./journal.ts";
+import { RunSuspended } from "./run-suspended.ts";
 import { withRetry, withTimeout, type RetryOptions } from "./resilience.ts";
 
 /** What every attempt of a step receives. */
@@ -33,6 +34,11 @@ export interface StepEnvironment {
   events: EventBus;
   signal: AbortSignal;
   now(): number;
+  /**
+   * Set while the run is parking (a wait suspended it): no new step starts, it throws the
+   * suspension again. A workflow that caught the suspension cannot go down another path.
+   */
+  parked?(): Error | undefined;
 }
 
 export interface StepSpec<T> {
@@ -77,6 +83,8 @@ export async function runStep<T>(environment: StepEnvironment, spec: StepSpec<T>
       return previous.output as T;
     }
   }
+  const parked = environment.parked?.();
+  if (parked) throw parked;
   const firstAttempt = (previous?.attempt ?? 0) + 1;
   const idempotencyKey = previous?.idempotencyKey ?? idempotencyKeyFor(runId, spec.key);
 
@@ -87,6 +95,7 @@ export async function runStep<T>(environment: StepEnvironment, spec: StepSpec<T>
       return runAttempt(environment, spec, { attempt, idempotencyKey, stepKey: spec.key, signal: environment.signal });
     });
   } catch (error) {
+    if (RunSuspended.is(error)) throw error;
     throw located(error, runId, spec);
   }
 }
@@ -131,9 +140,16 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
     };
     output = await (spec.guard ? spec.guard(timed, { signal: base.signal, timeoutMs: spec.timeoutMs, effect: () => effect }) : timed());
   } catch (thrown) {
+    const endedAt = environment.now();
+    if (RunSuspended.is(thrown)) {
+      // The effect waits for the outside world (a child run waiting for a person or an event):
+      // not a failure. A resume runs the step again and finds the answer.
+      journal.ended(spec.key, { status: "waiting", endedAt }, spec.hooks?.ended ? (tx) => spec.hooks!.ended!(tx, base, { ok: false }) : undefined);
+      events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "waiting", durationMs: endedAt - startedAt, replayed: false });
+      throw thrown;
+    }
     // Located before it is journaled, so the journal holds the same error the caller sees.
     const error = located(thrown, runId, spec);
-    const endedAt = environment.now();
     journal.ended(
       spec.key,
       { status: "failed", error: error.toJSON(), endedAt },

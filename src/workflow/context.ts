@@ -12,7 +12,7 @@ import type { GuardRegistry } from "../engine/guards.ts";
 import type { AgentModelBinding } from "./model-bindings.ts";
 import type { Store } from "../store/store.ts";
 import type { ApprovalDecision } from "./approvals.ts";
-import { appendEvent, firstEventSince } from "./events.ts";
+import { appendEvent, firstEventAfter, latestEventSeq, type PublishedEvent } from "./events.ts";
 import { ApprovalRejectedError, RunSuspended } from "./patterns/suspension.ts";
 import { waitDurably } from "./patterns/waiting.ts";
 import { compareAndSet, readEntries, runBlackboard, type Board, type BoardEntry, type Contributor } from "./patterns/blackboard.ts";
@@ -84,10 +84,14 @@ export interface RunState {
   store: Store;
   /** Runs a child workflow as a run of its own (resuming it if it exists) and returns its output. */
   runChild(options: { workflow: Workflow; input: unknown; runId: string; parentStepKey: string; budget?: number; grants?: GrantSpec[] }): Promise<unknown>;
+  /** Delivers an event this run emitted: runs waiting for its topic resume, subscribers start (idempotent). */
+  dispatchEvent(event: PublishedEvent): Promise<void>;
   /** Resolved models of the model-backed agents. */
   models: ReadonlyMap<string, AgentModelBinding>;
   /** Set when a join returned partial results: the run then ends `partial`. */
   partial: boolean;
+  /** Set when a wait parked the run: it ends `waiting` whatever the workflow did with the suspension. */
+  suspended?: RunSuspended;
 }
 
 /** What a workflow's `run` receives: every effect goes through it so it is journaled. */
@@ -153,12 +157,15 @@ export interface WorkflowContext {
 export class DurableContext implements WorkflowContext {
   readonly #state: RunState;
   readonly #scope: Scope;
+  readonly #withinAgent: boolean;
   readonly signal: AbortSignal;
 
-  constructor(state: RunState, scope: Scope, signal: AbortSignal) {
+  /** `withinAgent`: the context of an agent's own delegations, which finish even while the run parks. */
+  constructor(state: RunState, scope: Scope, signal: AbortSignal, options: { withinAgent?: boolean } = {}) {
     this.#state = state;
     this.#scope = scope;
     this.signal = signal;
+    this.#withinAgent = options.withinAgent ?? false;
   }
 
   get runId(): string {
@@ -175,7 +182,15 @@ export class DurableContext implements WorkflowContext {
 
   #environment(): StepEnvironment {
     const state = this.#state;
-    return { runId: state.runId, journal: state.journal, events: state.events, signal: this.signal, now: state.now };
+    return { runId: state.runId, journal: state.journal, events: state.events, signal: this.signal, now: state.now, parked: this.#withinAgent ? undefined : () => state.suspended };
+  }
+
+  /** Records that the run parks here, so it ends `waiting` even if the workflow catches the suspension. */
+  #parking<T>(promise: Promise<T>): Promise<T> {
+    return promise.catch((error: unknown) => {
+      if (RunSuspended.is(error)) this.#state.suspended ??= error;
+      throw error;
+    });
   }
 
   call<I, O, In>(target: Agent<I, O, In> | Workflow<I, O, In>, input: In, options: CallOptions & { budget?: number } = {}): Promise<O> {
@@ -218,7 +233,7 @@ export class DurableContext implements WorkflowContext {
           tools: agentTools(state, agent, key, effects, attempt.signal),
           model: agentModel(state, agent, key, effects, attempt.signal),
           call: (subAgent, subInput, subOptions) =>
-            new DurableContext(state, effects, attempt.signal).call(subAgent, subInput, { grants: subOptions?.grants, delegatedBy: { agent: agent.name, stepKey: key } }),
+            new DurableContext(state, effects, attempt.signal, { withinAgent: true }).call(subAgent, subInput, { grants: subOptions?.grants, delegatedBy: { agent: agent.name, stepKey: key } }),
         };
         const output = parseOutput(agent.output, await agent.run(parsed, agentContext), `agent "${agent.name}"`);
         flagLowConfidence(state, agent, key, output);
@@ -247,7 +262,7 @@ export class DurableContext implements WorkflowContext {
     const { position, key } = this.#scope.next(`workflow:${workflow.name}`);
     // The child's run id derives from this step, so a resumed parent finds (and resumes) the same child.
     const runId = `run_${idempotencyKeyFor(state.runId, key).slice(0, 24)}`;
-    return runStep(this.#environment(), {
+    return this.#parking(runStep(this.#environment(), {
       position,
       key,
       name: workflow.name,
@@ -255,7 +270,7 @@ export class DurableContext implements WorkflowContext {
       input: { runId, input, budget: budget ?? null, grants: grants ?? null },
       hooks: state.gateway.stepHooks(`workflow:${workflow.name}`, key),
       execute: async () => (await state.runChild({ workflow, input, runId, parentStepKey: key, budget, grants })) as O,
-    });
+    }));
   }
 
   route<I, O>(classifier: Agent<any, Classification>, routes: Record<string, Agent<any, O>>, input: I, options?: RouteOptions): Promise<{ route: string; classification: Classification; output: O }> {
@@ -287,7 +302,9 @@ export class DurableContext implements WorkflowContext {
     return {
       read: <T>(key: string) => this.step(`board:read:${key}`, async () => ((await readEntries(state.store, state.runId))[key] as BoardEntry<T> | undefined) ?? null).then((entry) => entry ?? undefined),
       write: (key: string, value: unknown, options: { expectedVersion: number; writer?: string }) =>
-        this.step(`board:write:${key}`, () => compareAndSet(state.store, { runId: state.runId, key, value, expectedVersion: options.expectedVersion, writer: options.writer ?? state.workflow, now: state.now() })),
+        this.step(`board:write:${key}`, (attempt) =>
+          compareAndSet(state.store, { runId: state.runId, key, value, expectedVersion: options.expectedVersion, writer: options.writer ?? state.workflow, now: state.now(), retry: attempt.attempt > 1 }),
+        ),
       entries: () => this.step("board:entries", () => readEntries(state.store, state.runId)),
     };
   }
@@ -334,34 +351,51 @@ export class DurableContext implements WorkflowContext {
   async approval(name: string, options: { request?: unknown; timeout?: number } = {}): Promise<ApprovalDecision> {
     const state = this.#state;
     const { position, key } = this.#scope.next(`approval:${name}`);
-    const decision = await waitDurably<ApprovalDecision>(
+    const decision = await this.#parking(waitDurably<ApprovalDecision>(
       { runId: state.runId, journal: state.journal, now: state.now },
       { position, key, name: `approval:${name}`, type: "approval", request: { request: options.request ?? null }, timeoutMs: options.timeout, describe: `approval "${name}"` },
-    );
+    ));
     if (!decision.approved) throw new ApprovalRejectedError({ name, stepKey: key, by: decision.by, note: decision.note });
     return decision;
   }
 
-  emit(topic: string, data: unknown): Promise<void> {
+  async emit(topic: string, data: unknown): Promise<void> {
     const state = this.#state;
     const { position, key } = this.#scope.next(`emit:${topic}`);
-    return runStep(this.#environment(), {
+    const appended = await runStep(this.#environment(), {
       position,
       key,
       name: `emit:${topic}`,
       type: "event",
       input: data,
-      execute: () => state.store.write((tx) => appendEvent(tx, { topic, data, sourceRunId: state.runId, now: state.now() })),
+      execute: async () => {
+        let seq = 0;
+        await state.store.write(async (tx) => void (seq = await appendEvent(tx, { topic, data, sourceRunId: state.runId, now: state.now() })));
+        return { seq };
+      },
     });
+    // Delivered again on replay: a crash between the append and the delivery loses nothing, and delivery is idempotent.
+    if (appended?.seq) await state.dispatchEvent({ topic, data, seq: appended.seq });
   }
 
   async waitFor<T = unknown>(topic: string, options: { timeout?: number } = {}): Promise<T> {
     const state = this.#state;
     const { position, key } = this.#scope.next(`wait:${topic}`);
-    const event = await waitDurably<{ data: unknown }>(
+    const event = await this.#parking(waitDurably<{ data: unknown }>(
       { runId: state.runId, journal: state.journal, now: state.now },
-      { position, key, name: `wait:${topic}`, type: "event", request: { topic }, timeoutMs: options.timeout, describe: `event "${topic}"`, lookup: (since) => firstEventSince(state.store.db, topic, since) },
-    );
+      {
+        position,
+        key,
+        name: `wait:${topic}`,
+        type: "event",
+        request: { topic },
+        timeoutMs: options.timeout,
+        describe: `event "${topic}"`,
+        // Events published from the moment the wait begins count; earlier ones (even an identical one a previous wait consumed) do not.
+        prepare: async () => ({ afterSeq: await latestEventSeq(state.store.db) }),
+        lookup: (request) => firstEventAfter(state.store.db, topic, Number(request.afterSeq ?? 0)),
+      },
+    ));
     return event.data as T;
   }
 

@@ -8,7 +8,7 @@ import { acquireLease, finishRun, getRunRecord, insertRun, listRunRecords, renew
 import { Scope } from "../engine/scope.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
-import { ConfigurationError, fromSerializedError, toCadreError, type SerializedError } from "../errors.ts";
+import { CadreError, ConfigurationError, fromSerializedError, toCadreError, type SerializedError } from "../errors.ts";
 import { Gateway } from "../governance/gateway.ts";
 import { upsertInventory } from "../governance/inventory.ts";
 import { appendAudit } from "../governance/audit-log.ts";
@@ -23,7 +23,8 @@ import { UnknownWorkflowError } from "./runtime-errors.ts";
 import { grantCovers, type GrantSpec } from "../governance/grants.ts";
 import { PermissionDeniedError } from "../governance/governance-errors.ts";
 import { RunSuspended } from "./patterns/suspension.ts";
-import { appendEvent, runsWaitingFor } from "./events.ts";
+import { appendEvent, runsWaitingFor, subscriberRunId, type PublishedEvent } from "./events.ts";
+import { answeredWhileParked, earliestDeadline, waitingRoot } from "./wake.ts";
 import { bindModels, type AgentModelBinding } from "./model-bindings.ts";
 import type { ModelConfig } from "../models/model-registry.ts";
 import { parseInput, parseOutput } from "./validate.ts";
@@ -88,6 +89,11 @@ export class Runtime {
   readonly #subscriptions = new Map<string, Set<Workflow>>();
   readonly #owner = `${hostname()}:${process.pid}:${generateId("rt").slice(-8)}`;
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunResult> }>();
+  /** Runs that were woken while this runtime was still executing them: resumed again once they park. */
+  readonly #wakeRequested = new Set<string>();
+  /** Parked runs with a deadline: woken when it passes, while this runtime is open. */
+  readonly #deadlineTimers = new Map<string, NodeJS.Timeout>();
+  #closing = false;
   /** Circuit breakers and bulkheads, shared by every run of this runtime. */
   readonly guards: GuardRegistry;
   /** Adaptive timeouts from the journaled p95 of each agent. */
@@ -197,13 +203,48 @@ export class Runtime {
    * Returns the handles of the runs it resumed or started.
    */
   async publish(topic: string, data: unknown): Promise<RunHandle[]> {
-    await this.store.write((tx) => appendEvent(tx, { topic, data, now: this.now() }));
-    const handles: RunHandle[] = [];
-    for (const runId of await runsWaitingFor(this.store.db, topic)) {
-      const run = await getRunRecord(this.store.db, runId);
-      if (run && this.workflows.has(run.workflow)) handles.push(await this.resume(runId));
+    let seq = 0;
+    await this.store.write(async (tx) => void (seq = await appendEvent(tx, { topic, data, now: this.now() })));
+    return this.#dispatch({ topic, data, seq });
+  }
+
+  /**
+   * Resumes a run that waits for something (or the outermost run waiting on it: a child's
+   * wait parks its parents). Use it after recording a decision with `decideApproval`.
+   * Returns undefined when the run is being executed elsewhere: it then picks the answer up itself.
+   */
+  async wake(runId: string): Promise<RunHandle | undefined> {
+    const target = await waitingRoot(this.store.db, runId);
+    const active = this.#active.get(target);
+    if (active) {
+      this.#wakeRequested.add(target);
+      return { runId: target, result: () => active.done };
     }
-    for (const workflow of this.#subscriptions.get(topic) ?? []) handles.push(await this.start(workflow, data));
+    try {
+      return await this.resume(target);
+    } catch (error) {
+      // Another process holds the run: it checks for answers when it parks.
+      if (CadreError.is(error) && error.code === "RUN_LEASED") return undefined;
+      throw error;
+    }
+  }
+
+  /** Waiting runs resume; each subscribed workflow starts once per event (its run id derives from the event). */
+  async #dispatch(event: PublishedEvent): Promise<RunHandle[]> {
+    const handles: RunHandle[] = [];
+    const woken = new Set<string>();
+    for (const runId of await runsWaitingFor(this.store.db, event.topic)) {
+      const run = await getRunRecord(this.store.db, runId);
+      if (!run || !this.workflows.has(run.workflow)) continue;
+      const handle = await this.wake(runId);
+      if (handle && !woken.has(handle.runId)) handles.push(handle);
+      if (handle) woken.add(handle.runId);
+    }
+    for (const workflow of this.#subscriptions.get(event.topic) ?? []) {
+      const runId = subscriberRunId(event.seq, workflow.name);
+      if (await getRunRecord(this.store.db, runId)) continue;
+      handles.push(await this.start(workflow, event.data, { runId }));
+    }
     return handles;
   }
 
@@ -230,6 +271,8 @@ export class Runtime {
 
   /** Cancels the runs this runtime is executing, waits for them to settle and closes the store it opened. */
   async close(): Promise<void> {
+    this.#closing = true;
+    for (const timer of this.#deadlineTimers.values()) clearTimeout(timer);
     for (const { controller } of this.#active.values()) controller.abort();
     await Promise.allSettled([...this.#active.values()].map(({ done }) => done));
     if (this.#ownsStore) await this.store.close();
@@ -263,9 +306,47 @@ export class Runtime {
 
   #launch(run: RunRecord, workflow: Workflow, journal: Journal, resumed: boolean): RunHandle {
     const controller = new AbortController();
-    const done = this.#execute(run, workflow, journal, resumed, controller.signal).finally(() => this.#active.delete(run.id));
+    const done = this.#execute(run, workflow, journal, resumed, controller.signal)
+      .finally(() => this.#active.delete(run.id))
+      .then((result) => this.#afterRun(run, journal, result));
     this.#active.set(run.id, { controller, done });
     return { runId: run.id, result: () => done };
+  }
+
+  /**
+   * A run that parked although its answer already arrived (published or decided while it
+   * was parking) resumes at once; a child run that finished wakes the parent waiting on it.
+   */
+  async #afterRun(run: RunRecord, journal: Journal, result: RunResult): Promise<RunResult> {
+    const requested = this.#wakeRequested.delete(run.id);
+    if (this.#closing) return result;
+    try {
+      if (result.status === "waiting") {
+        if (requested || (await answeredWhileParked(this.store.db, journal))) return await (await this.resume(run.id)).result();
+        this.#wakeAtDeadline(run, journal);
+        return result;
+      }
+      if (run.parentRunId && (await getRunRecord(this.store.db, run.parentRunId))?.status === "waiting") await this.wake(run.parentRunId);
+    } catch (error) {
+      // The run and its parent stay resumable; only the automatic wake-up was lost.
+      createLogger({ runId: run.id, workflow: run.workflow }).warn(`waking the run after it ended failed: ${toCadreError(error).message}`);
+    }
+    return result;
+  }
+
+  /** A wait with a timeout fails at its deadline: resume the run then, if this runtime is still open. */
+  #wakeAtDeadline(run: RunRecord, journal: Journal): void {
+    const deadline = earliestDeadline(journal);
+    if (deadline === undefined) return;
+    clearTimeout(this.#deadlineTimers.get(run.id));
+    const timer = setTimeout(() => {
+      this.#deadlineTimers.delete(run.id);
+      getRunRecord(this.store.db, run.id)
+        .then((current) => (current?.status === "waiting" ? this.wake(run.id) : undefined))
+        .catch((error: unknown) => createLogger({ runId: run.id, workflow: run.workflow }).warn(`waking the run at its deadline failed: ${toCadreError(error).message}`));
+    }, Math.max(0, deadline - this.now()) + 1);
+    timer.unref();
+    this.#deadlineTimers.set(run.id, timer);
   }
 
   async #execute(run: RunRecord, workflow: Workflow, journal: Journal, resumed: boolean, signal: AbortSignal): Promise<RunResult> {
@@ -291,6 +372,14 @@ export class Runtime {
       timeouts: this.timeouts,
       models: this.#models,
       runChild: (child) => this.#runChild(run, child),
+      dispatchEvent: async (event) => {
+        try {
+          await this.#dispatch(event);
+        } catch (error) {
+          // The event is durable; a waiter finds it when it is next resumed.
+          logger.warn(`delivering event "${event.topic}" failed: ${toCadreError(error).message}`, { seq: event.seq });
+        }
+      },
       store: this.store,
       gateway: new Gateway({ ceiling: run.grantCeiling, store: this.store, dialect: this.store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now: this.now, logger, blockOverdueReviews: this.#blockOverdueReviews }),
       partial: false,
@@ -299,9 +388,10 @@ export class Runtime {
     try {
       const context = new DurableContext(state, new Scope(), signal);
       const output = parseOutput(workflow.output, await workflow.run(run.input, context), `workflow "${workflow.name}"`);
-      result = { runId: run.id, status: state.partial ? "partial" : "completed", output };
+      // A workflow that caught its suspension still parks: what it returned came from a path the resume will not take.
+      result = state.suspended ? { runId: run.id, status: "waiting" } : { runId: run.id, status: state.partial ? "partial" : "completed", output };
     } catch (thrown) {
-      result = RunSuspended.is(thrown) ? { runId: run.id, status: "waiting" } : { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
+      result = state.suspended || RunSuspended.is(thrown) ? { runId: run.id, status: "waiting" } : { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
     } finally {
       clearInterval(heartbeat);
     }

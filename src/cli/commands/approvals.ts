@@ -35,7 +35,13 @@ export function registerApprovalCommands(program: Command): void {
         const by = principal();
         await withStore(global, (store) => decideApproval(store, { runId, name: approval, approved, by, note: options.note }));
         if (!global.json) process.stderr.write(`${approved ? style.green("approved") : style.red("rejected")} "${approval}" for ${runId} as ${by}; resuming\n`);
-        await withRuntime(global, async (runtime) => report(await (await runtime.resume(runId)).result(), Boolean(global.json)));
+        await withRuntime(global, async (runtime) => {
+          // A child run's approval resumes the outermost run waiting on it, which resumes the child.
+          const handle = await runtime.wake(runId);
+          if (!handle) return void process.stderr.write(`${runId} is being executed by another process; it picks the decision up itself.\n`);
+          if (handle.runId !== runId && !global.json) process.stderr.write(`resuming ${handle.runId}, which waits on ${runId}\n`);
+          report(await handle.result(), Boolean(global.json));
+        });
       });
   }
 

@@ -1,28 +1,6 @@
 import { CadreError } from "../../errors.ts";
 
-const marker = Symbol.for("cadre.suspension");
-
-/**
- * Thrown through the workflow when a step must wait for the outside world (a human
- * decision, an event). It is not a failure: the run is parked as `waiting` and resumes when
- * the decision or event arrives. Parallel joins let it pass through untouched.
- */
-export class RunSuspended extends Error {
-  readonly [marker] = true;
-  readonly stepKey: string;
-  readonly reason: string;
-
-  constructor(stepKey: string, reason: string) {
-    super(`waiting at ${stepKey}: ${reason}`);
-    this.name = "RunSuspended";
-    this.stepKey = stepKey;
-    this.reason = reason;
-  }
-
-  static is(value: unknown): value is RunSuspended {
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[marker] === true;
-  }
-}
+export { RunSuspended } from "../../engine/run-suspended.ts";
 
 /** A person rejected the approval the workflow asked for. Catch it to take another path. */
 export class ApprovalRejectedError extends CadreError {

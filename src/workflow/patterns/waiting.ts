@@ -19,8 +19,10 @@ export interface WaitSpec<T> {
   /** What is being waited for, journaled as the step's input (and shown by `cadre approvals`). */
   request: Record<string, unknown>;
   timeoutMs?: number;
-  /** Looks for the answer outside the journal (e.g. a published event); undefined while none. */
-  lookup?: (since: number) => Promise<T | undefined>;
+  /** Adds to the request what must be fixed when the wait begins (e.g. the event log's cursor). */
+  prepare?: () => Promise<Record<string, unknown>>;
+  /** Looks for the answer outside the journal (e.g. a published event) from the journaled request; undefined while none. */
+  lookup?: (request: Record<string, unknown>) => Promise<T | undefined>;
   describe: string;
 }
 
@@ -41,11 +43,11 @@ export async function waitDurably<T>(environment: WaitEnvironment, spec: WaitSpe
   let request = previous?.input as (Record<string, unknown> & { deadline: number | null; since: number }) | undefined;
   if (!previous) {
     const startedAt = environment.now();
-    request = { ...spec.request, deadline: spec.timeoutMs ? startedAt + spec.timeoutMs : null, since: startedAt };
+    request = { ...spec.request, ...(await spec.prepare?.()), deadline: spec.timeoutMs ? startedAt + spec.timeoutMs : null, since: startedAt };
     await journal.started({ key: spec.key, attempt: 1, name: spec.name, type: spec.type, agent: null, input: request, idempotencyKey: idempotencyKeyFor(environment.runId, spec.key), startedAt });
     journal.ended(spec.key, { status: "waiting", endedAt: startedAt });
   }
-  const answer = await spec.lookup?.(request!.since);
+  const answer = await spec.lookup?.(request!);
   if (answer !== undefined) {
     journal.ended(spec.key, { status: "completed", output: answer, endedAt: environment.now() });
     return answer;

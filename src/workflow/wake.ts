@@ -1,0 +1,51 @@
+import type { Journal } from "../engine/journal.ts";
+import { getRunRecord } from "../engine/run-records.ts";
+import type { Db } from "../store/store.ts";
+import { firstEventAfter } from "./events.ts";
+
+/**
+ * The outermost run waiting on `runId`: a child's wait parks its parent (and the parent's
+ * parent...), so a decision or event for the child must resume the top of that chain, which
+ * resumes the child through its waiting step.
+ */
+export async function waitingRoot(db: Db, runId: string): Promise<string> {
+  let current = await getRunRecord(db, runId);
+  while (current?.parentRunId) {
+    const parent = await getRunRecord(db, current.parentRunId);
+    if (parent?.status !== "waiting") break;
+    current = parent;
+  }
+  return current?.id ?? runId;
+}
+
+/**
+ * Whether a run that just parked already has an answer: an event published, a decision
+ * recorded or a child run finished while it was parking. Publishers only wake runs that are
+ * parked, so without this check an answer arriving during the parking would be missed.
+ */
+export async function answeredWhileParked(db: Db, journal: Journal): Promise<boolean> {
+  for (const entry of journal.entries()) {
+    if (entry.status !== "waiting") continue;
+    const input = (entry.input ?? {}) as { topic?: string; afterSeq?: number; runId?: string };
+    if (entry.type === "event" && input.topic !== undefined) {
+      if (await firstEventAfter(db, input.topic, input.afterSeq ?? 0)) return true;
+    } else if (entry.type === "workflow" && input.runId) {
+      const child = await getRunRecord(db, input.runId);
+      if (child && child.status !== "waiting" && child.status !== "running") return true;
+    } else {
+      const row = await db.selectFrom("steps").select("status").where("run_id", "=", journal.runId).where("key", "=", entry.key).where("attempt", "=", entry.attempt).executeTakeFirst();
+      if (row && row.status !== "waiting") return true;
+    }
+  }
+  return false;
+}
+
+/** The earliest deadline among a parked run's waits (epoch ms), if any has one. */
+export function earliestDeadline(journal: Journal): number | undefined {
+  let earliest: number | undefined;
+  for (const entry of journal.entries()) {
+    const deadline = entry.status === "waiting" ? (entry.input as { deadline?: number | null } | undefined)?.deadline : undefined;
+    if (typeof deadline === "number" && (earliest === undefined || deadline < earliest)) earliest = deadline;
+  }
+  return earliest;
+}
