@@ -23,8 +23,12 @@ export async function readEntries(store: Store, runId: string): Promise<Record<s
   return Object.fromEntries(rows.map((row) => [row.key, { value: decodeJson(row.value), version: Number(row.version), writer: row.writer }]));
 }
 
-/** The compare-and-set itself: a conditional insert or update, so concurrent writers can never both win. */
-export async function compareAndSet(store: Store, options: { runId: string; key: string; value: unknown; expectedVersion: number; writer: string; now: number }): Promise<{ version: number }> {
+/**
+ * The compare-and-set itself: a conditional insert or update, so concurrent writers can never
+ * both win. `retry` is set when the step runs again after a crash: finding its own write
+ * (same version, writer and value) is then success, not a conflict with itself.
+ */
+export async function compareAndSet(store: Store, options: { runId: string; key: string; value: unknown; expectedVersion: number; writer: string; now: number; retry?: boolean }): Promise<{ version: number }> {
   const version = options.expectedVersion + 1;
   const row = { run_id: options.runId, key: options.key, version, value: encodeJson(options.value) ?? "null", writer: options.writer, written_at: options.now };
   const written =
@@ -39,7 +43,8 @@ export async function compareAndSet(store: Store, options: { runId: string; key:
           .executeTakeFirst();
   const changed = "numInsertedOrUpdatedRows" in written ? Number(written.numInsertedOrUpdatedRows ?? 0) : Number((written as { numUpdatedRows: bigint }).numUpdatedRows);
   if (changed !== 1) {
-    const current = await store.db.selectFrom("board_entries").select(["version"]).where("run_id", "=", options.runId).where("key", "=", options.key).executeTakeFirst();
+    const current = await store.db.selectFrom("board_entries").select(["version", "writer", "value"]).where("run_id", "=", options.runId).where("key", "=", options.key).executeTakeFirst();
+    if (options.retry && current && Number(current.version) === version && current.writer === options.writer && current.value === row.value) return { version };
     throw new BoardConflictError({ key: options.key, expectedVersion: options.expectedVersion, actualVersion: Number(current?.version ?? 0), writer: options.writer });
   }
   return { version };
