@@ -1,95 +1,163 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { creditReportFor } from "./credit-report.ts";
 import { hashString, seededRandom } from "./random.ts";
+import { listApplicantIds, openTransactionsDataset } from "./transactions.ts";
 
-/** What the demo credit bureau returns for an applicant. */
-export interface CreditReport {
-  applicantId: string;
-  score: number;
-  delinquencies: number;
-  openAccounts: number;
-  utilization: number;
-  inquiries6m: number;
-  bureau: "cadre-demo-bureau";
+export type { CreditReport } from "./credit-report.ts";
+
+/** Makes the bureau misbehave, as a real dependency sometimes does. */
+export interface BureauChaos {
+  /** Share of report requests answered with HTTP 503, 0..1. */
+  failureRate: number;
+  /** Share of report requests delayed by a further `slowMs`, 0..1. */
+  slowRate?: number;
+  slowMs?: number;
 }
 
 export interface BureauServerOptions {
+  /** 0 (the default) picks a free port. */
   port?: number;
   /** Response latency range in ms (default 150–350, like a real bureau API). */
   latencyMs?: [number, number];
-  /** Fails this share of requests with HTTP 503 (seeded, so runs are reproducible). */
-  chaos?: { failureRate: number; seed?: number };
-  /** Which applicant ids exist; others get 404. */
-  knownApplicant?: (applicantId: string) => boolean;
+  chaos?: BureauChaos;
+  /** Seeds latency and chaos, so the same requests in the same order get the same outcomes. */
+  seed?: number;
+  /** Which applicant ids the bureau has a file on (others get 404); by default those in the shipped dataset. */
+  applicants?: Iterable<string> | ((applicantId: string) => boolean);
   /** Do not keep the process alive for the server (for a bureau started on demand). */
   unref?: boolean;
 }
 
-export interface BureauServer {
-  url: string;
-  close(): Promise<void>;
-  stats(): { requests: number; failures: number; billable: number };
+/** Counters since the server started. */
+export interface BureauStats {
+  requests: number;
+  /** Requests answered 503 by chaos. */
+  failures: number;
+  /** Reports produced and charged for; an idempotent replay is not charged again. */
+  billable: number;
+  /** Requests answered from the idempotency cache. */
+  replayed: number;
 }
 
-/** Derives a stable report from the applicant id: the same applicant always gets the same report. */
-export function reportFor(applicantId: string): CreditReport {
-  const random = seededRandom(hashString(applicantId));
-  const risk = random();
-  return {
-    applicantId,
-    score: Math.round(850 - risk * 420 - random() * 60),
-    delinquencies: risk > 0.7 ? 1 + Math.floor(random() * 4) : risk > 0.5 ? Math.floor(random() * 2) : 0,
-    openAccounts: 1 + Math.floor(random() * 8),
-    utilization: Number(Math.min(0.98, risk * 0.8 + random() * 0.2).toFixed(2)),
-    inquiries6m: Math.floor(risk * 6 * random()),
-    bureau: "cadre-demo-bureau",
-  };
+export interface BureauServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  stats(): BureauStats;
 }
+
+const defaultLatencyMs: [number, number] = [150, 350];
+const defaultSlowMs = 2_000;
+const defaultSeed = 1;
+const reportPath = /^\/v1\/reports\/([^/?#]+)$/;
 
 /**
  * A local credit bureau over real HTTP on 127.0.0.1: `GET /v1/reports/:applicantId`.
- * An `Idempotency-Key` header makes a retried request return the cached report without
- * billing it again, as a real paid API would.
+ * An `Idempotency-Key` header makes a retried request get the first response's body back
+ * without a new charge, as a real paid API does; reusing a key for another applicant is a 422.
  */
 export async function startBureauServer(options: BureauServerOptions = {}): Promise<BureauServer> {
-  const [minLatency, maxLatency] = options.latencyMs ?? [150, 350];
-  const chaos = options.chaos ? seededRandom(options.chaos.seed ?? 7) : undefined;
-  const jitter = seededRandom(11);
-  const cache = new Map<string, string>();
-  const counters = { requests: 0, failures: 0, billable: 0 };
+  const [minimumLatency, maximumLatency] = options.latencyMs ?? defaultLatencyMs;
+  if (!(minimumLatency >= 0 && maximumLatency >= minimumLatency)) throw new Error(`latencyMs must be [min, max] with 0 <= min <= max, got [${minimumLatency}, ${maximumLatency}]`);
+  const seed = options.seed ?? defaultSeed;
+  // Separate streams: switching chaos on must not change the latencies, nor the reverse.
+  const chaosRandom = seededRandom(seed);
+  const latencyRandom = seededRandom(hashString(`latency:${seed}`));
+  const isKnown = knownApplicants(options.applicants);
+  const idempotentResponses = new Map<string, { applicantId: string; body: string }>();
+  const counters: BureauStats = { requests: 0, failures: 0, billable: 0, replayed: 0 };
+  const pending = new Set<NodeJS.Timeout>();
 
-  const send = (response: ServerResponse, status: number, body: unknown) => {
-    response.writeHead(status, { "content-type": "application/json" });
+  const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    if (response.destroyed) return;
+    response.writeHead(status, { "content-type": "application/json", ...headers });
     response.end(typeof body === "string" ? body : JSON.stringify(body));
   };
 
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    counters.requests += 1;
-    const match = /^\/v1\/reports\/([A-Za-z0-9-]+)$/.exec(request.url ?? "");
-    if (request.method !== "GET" || !match) return send(response, 404, { error: "not_found" });
-    const applicantId = match[1]!;
-    const latency = minLatency + jitter() * (maxLatency - minLatency);
-    setTimeout(() => {
-      if (chaos && chaos() < options.chaos!.failureRate) {
-        counters.failures += 1;
-        return send(response, 503, { error: "bureau_unavailable" });
+  const answer = (request: IncomingMessage, response: ServerResponse, applicantId: string, failed: boolean) => {
+    if (failed) {
+      counters.failures += 1;
+      return send(response, 503, { error: "bureau_unavailable", message: "The bureau is temporarily unavailable; retry later." }, { "retry-after": "1" });
+    }
+    if (!isKnown(applicantId)) return send(response, 404, { error: "unknown_applicant", applicantId });
+    const key = request.headers["idempotency-key"];
+    if (typeof key === "string" && key !== "") {
+      const previous = idempotentResponses.get(key);
+      if (previous && previous.applicantId !== applicantId) {
+        return send(response, 422, { error: "idempotency_key_reused", message: `Idempotency-Key already used for ${previous.applicantId}.` });
       }
-      if (options.knownApplicant && !options.knownApplicant(applicantId)) return send(response, 404, { error: "unknown_applicant", applicantId });
-      const key = request.headers["idempotency-key"];
-      const cached = typeof key === "string" ? cache.get(key) : undefined;
-      if (cached) return send(response, 200, cached);
-      const body = JSON.stringify(reportFor(applicantId));
-      counters.billable += 1;
-      if (typeof key === "string") cache.set(key, body);
-      send(response, 200, body);
+      if (previous) {
+        counters.replayed += 1;
+        return send(response, 200, previous.body, { "idempotent-replayed": "true" });
+      }
+    }
+    const body = JSON.stringify(creditReportFor(applicantId));
+    counters.billable += 1;
+    if (typeof key === "string" && key !== "") idempotentResponses.set(key, { applicantId, body });
+    send(response, 200, body);
+  };
+
+  const server = createServer((request, response) => {
+    counters.requests += 1;
+    const match = reportPath.exec(request.url ?? "");
+    if (!match) return send(response, 404, { error: "not_found", message: "Try GET /v1/reports/:applicantId." });
+    if (request.method !== "GET") return send(response, 405, { error: "method_not_allowed" }, { allow: "GET" });
+    let applicantId: string;
+    try {
+      applicantId = decodeURIComponent(match[1]!);
+    } catch {
+      return send(response, 400, { error: "bad_applicant_id" });
+    }
+    // Outcomes are drawn on arrival, so they follow request order, not timer order.
+    const failed = options.chaos ? chaosRandom() < options.chaos.failureRate : false;
+    const slow = options.chaos?.slowRate ? chaosRandom() < options.chaos.slowRate : false;
+    const latency = minimumLatency + latencyRandom() * (maximumLatency - minimumLatency) + (slow ? (options.chaos?.slowMs ?? defaultSlowMs) : 0);
+    const timer = setTimeout(() => {
+      pending.delete(timer);
+      answer(request, response, applicantId, failed);
     }, latency);
+    pending.add(timer);
+    // A caller that gave up (timeout, abort) gets nothing and is not billed.
+    response.on("close", () => {
+      clearTimeout(timer);
+      pending.delete(timer);
+    });
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   if (options.unref) server.unref();
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    port,
     stats: () => ({ ...counters }),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const timer of pending) clearTimeout(timer);
+        pending.clear();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
   };
+}
+
+function knownApplicants(applicants: BureauServerOptions["applicants"]): (applicantId: string) => boolean {
+  if (typeof applicants === "function") return applicants;
+  if (applicants) {
+    const ids = new Set(applicants);
+    return (applicantId) => ids.has(applicantId);
+  }
+  const dataset = openTransactionsDataset();
+  try {
+    const ids = new Set(listApplicantIds(dataset));
+    return (applicantId) => ids.has(applicantId);
+  } finally {
+    dataset.close();
+  }
 }

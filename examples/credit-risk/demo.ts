@@ -21,7 +21,7 @@ const applicants = values.applicant ?? (values.chaos ? ["A-1001", "A-1004", "A-1
 
 // --chaos: the bureau fails 70% of requests. The bureau agent's circuit breaker opens after
 // three failures in a row, later calls fail fast, and decisions degrade instead of failing.
-const bureau = await startBureauServer(values.chaos ? { chaos: { failureRate: 0.7, seed: 5 }, latencyMs: [80, 160] } : {});
+const bureau = await startBureauServer(values.chaos ? { chaos: { failureRate: 0.7 }, seed: 5, latencyMs: [80, 160] } : {});
 process.env.CADRE_BUREAU_URL = bureau.url;
 const runtime = await Runtime.open({ store: values.store, agents: creditAgents, workflows: [creditDecision] });
 const ms = (value: number) => `${Math.round(value)} ms`.padStart(7);

@@ -1,8 +1,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { nameSimilarity } from "./name-matching.ts";
 
+/** The shipped fictional sanctions list. */
 export const defaultSanctionsPath = join(import.meta.dirname, "data/sanctions.csv");
 
+/** A matching name at or above this similarity is a hit (the default of `screenName`). */
+export const defaultHitThreshold = 0.9;
+/** Near misses from this similarity up are still reported, so a reviewer sees them. */
+export const reportingFloor = 0.85;
+/** A listed name in the subject's own country is a little more likely the same person. */
+const sameCountryBonus = 0.02;
+const maximumMatches = 5;
+
+/** One listed person: the listed name, known aliases and the sanctions program. */
 export interface SanctionsEntry {
   name: string;
   aliases: string[];
@@ -11,6 +22,7 @@ export interface SanctionsEntry {
   listedOn: string;
 }
 
+/** A listed person resembling the subject; `matchedAlias` is the spelling that matched best. */
 export interface SanctionsMatch {
   listedName: string;
   matchedAlias: string;
@@ -18,87 +30,43 @@ export interface SanctionsMatch {
   program: string;
 }
 
+/** The outcome of screening one name: top matches, best first. */
 export interface ScreeningResult {
   hit: boolean;
   matches: SanctionsMatch[];
 }
 
+/** Who is screened. The shipped list carries no dates of birth, so `dateOfBirth` is not compared. */
+export interface ScreeningSubject {
+  name: string;
+  country?: string;
+  dateOfBirth?: string;
+}
+
+/** Reads a sanctions CSV: `name,aliases,country,program,listed_on`, aliases separated by `;`. */
 export function loadSanctionsList(path = defaultSanctionsPath): SanctionsEntry[] {
-  const [, ...lines] = readFileSync(path, "utf8").trim().split("\n");
-  return lines.map((line) => {
-    const [name = "", aliases = "", country = "", program = "", listedOn = ""] = line.split(",");
-    return { name, aliases: aliases ? aliases.split(";") : [], country, program, listedOn };
-  });
-}
-
-/** Lowercase, strip diacritics and punctuation, collapse spaces. */
-export function normalizeName(name: string): string {
-  return name
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9 ]+/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
-/** Jaro-Winkler similarity, 0..1. */
-export function jaroWinkler(left: string, right: string): number {
-  if (left === right) return 1;
-  if (!left.length || !right.length) return 0;
-  const window = Math.max(0, Math.floor(Math.max(left.length, right.length) / 2) - 1);
-  const leftMatched = new Array<boolean>(left.length).fill(false);
-  const rightMatched = new Array<boolean>(right.length).fill(false);
-  let matches = 0;
-  for (let i = 0; i < left.length; i += 1) {
-    for (let j = Math.max(0, i - window); j < Math.min(right.length, i + window + 1); j += 1) {
-      if (rightMatched[j] || left[i] !== right[j]) continue;
-      leftMatched[i] = rightMatched[j] = true;
-      matches += 1;
-      break;
-    }
-  }
-  if (matches === 0) return 0;
-  let transpositions = 0;
-  for (let i = 0, j = 0; i < left.length; i += 1) {
-    if (!leftMatched[i]) continue;
-    while (!rightMatched[j]) j += 1;
-    if (left[i] !== right[j]) transpositions += 1;
-    j += 1;
-  }
-  const jaro = (matches / left.length + matches / right.length + (matches - transpositions / 2) / matches) / 3;
-  let prefix = 0;
-  while (prefix < 4 && left[prefix] === right[prefix]) prefix += 1;
-  return jaro + prefix * 0.1 * (1 - jaro);
-}
-
-/** Similarity of two name tokens; an initial ("M.") is weak evidence and never a match on its own. */
-function tokenSimilarity(left: string, right: string): number {
-  if (left.length === 1 || right.length === 1) return left[0] === right[0] ? 0.75 : 0;
-  return jaroWinkler(left, right);
+  const [header, ...rows] = parseCsv(readFileSync(path, "utf8"));
+  const column = (name: string) => {
+    const index = header?.indexOf(name) ?? -1;
+    if (index < 0) throw new Error(`${path}: no "${name}" column`);
+    return index;
+  };
+  const [name, aliases, country, program, listedOn] = ["name", "aliases", "country", "program", "listed_on"].map(column) as [number, number, number, number, number];
+  return rows.map((row) => ({
+    name: row[name] ?? "",
+    aliases: (row[aliases] ?? "").split(";").map((alias) => alias.trim()).filter(Boolean),
+    country: row[country] ?? "",
+    program: row[program] ?? "",
+    listedOn: row[listedOn] ?? "",
+  }));
 }
 
 /**
- * Similarity of two names robust to token order, transliteration and small spelling
- * differences: each token is paired with its most similar counterpart and the scores are
- * averaged. Every token must resemble its counterpart closely, so sharing a family name
- * alone ("Elena Moreau" vs "Nadia Moreau") is not a match.
+ * Screens a name against every listed name and alias. A hit is any match scoring at or
+ * above `threshold`; near misses down to `reportingFloor` are returned too (top 5).
  */
-export function nameSimilarity(left: string, right: string): number {
-  const leftTokens = normalizeName(left).split(" ").filter(Boolean);
-  const rightTokens = normalizeName(right).split(" ").filter(Boolean);
-  if (leftTokens.length === 0 || rightTokens.length === 0) return 0;
-  const best = leftTokens.map((token) => Math.max(...rightTokens.map((other) => tokenSimilarity(token, other))));
-  if (Math.min(...best) < minimumTokenSimilarity) return 0;
-  const coverage = Math.min(leftTokens.length, rightTokens.length) / Math.max(leftTokens.length, rightTokens.length);
-  return Number(((best.reduce((sum, score) => sum + score, 0) / best.length) * (0.9 + 0.1 * coverage)).toFixed(4));
-}
-
-const minimumTokenSimilarity = 0.85;
-
-/** Screens a name against the list (names and aliases); a hit is any match at or above `threshold`. */
-export function screenName(list: SanctionsEntry[], subject: { name: string }, options: { threshold?: number } = {}): ScreeningResult {
-  const threshold = options.threshold ?? 0.9;
+export function screenName(list: SanctionsEntry[], subject: ScreeningSubject, options: { threshold?: number } = {}): ScreeningResult {
+  const threshold = options.threshold ?? defaultHitThreshold;
   const matches: SanctionsMatch[] = [];
   for (const entry of list) {
     let best: SanctionsMatch | undefined;
@@ -106,8 +74,41 @@ export function screenName(list: SanctionsEntry[], subject: { name: string }, op
       const score = nameSimilarity(subject.name, candidate);
       if (!best || score > best.score) best = { listedName: entry.name, matchedAlias: candidate, score, program: entry.program };
     }
-    if (best && best.score >= 0.8) matches.push(best);
+    if (!best || best.score < reportingFloor) continue;
+    if (subject.country && subject.country.toUpperCase() === entry.country.toUpperCase()) best.score = Number(Math.min(1, best.score + sameCountryBonus).toFixed(4));
+    matches.push(best);
   }
-  matches.sort((left, right) => right.score - left.score);
-  return { hit: matches.some((match) => match.score >= threshold), matches: matches.slice(0, 5) };
+  matches.sort((left, right) => right.score - left.score || left.listedName.localeCompare(right.listedName));
+  return { hit: matches.some((match) => match.score >= threshold), matches: matches.slice(0, maximumMatches) };
+}
+
+/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const character = text[index]!;
+    if (quoted) {
+      if (character === '"' && text[index + 1] === '"') {
+        field += '"';
+        index += 1;
+      } else if (character === '"') quoted = false;
+      else field += character;
+    } else if (character === '"') quoted = true;
+    else if (character === ",") {
+      row.push(field);
+      field = "";
+    } else if (character === "\n" || character === "\r") {
+      if (character === "\r" && text[index + 1] === "\n") index += 1;
+      row.push(field);
+      if (row.some((value) => value !== "")) rows.push(row);
+      row = [];
+      field = "";
+    } else field += character;
+  }
+  row.push(field);
+  if (row.some((value) => value !== "")) rows.push(row);
+  return rows;
 }
