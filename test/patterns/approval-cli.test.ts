@@ -43,4 +43,43 @@ describe("human approval through the CLI, across processes", () => {
     expect(run(["audit", "verify"]).status).toBe(0);
     expect(run(["approve", runId, "payout"]).status).toBe(2);
   });
+
+  it("approving a child run's request resumes its parent through the real CLI", () => {
+    const directory = mkdtempSync(join(tmpdir(), "cadre-approval-"));
+    const store = join(directory, "cadre.db");
+    const log = join(directory, "payouts.log");
+    const run = (args: string[]) => cadre(["--store", store, "--config", config, ...args], { env: { PAYOUT_LOG: log, CADRE_PRINCIPAL: "bob" } });
+
+    const started = run(["run", "payout-batch", "--input", '{"amount":300}']);
+    expect(started.status).toBe(3);
+    const parentId = /run_[0-9a-z]+/.exec(started.stderr)![0];
+    const [pending] = JSON.parse(run(["--json", "approvals"]).stdout) as Array<{ runId: string; workflow: string }>;
+    expect(pending).toMatchObject({ workflow: "payout" });
+    expect(pending!.runId).not.toBe(parentId);
+    const shown = JSON.parse(run(["--json", "show", parentId]).stdout);
+    expect(shown).toMatchObject({ run: { status: "waiting" }, steps: [{ type: "workflow", status: "waiting" }], children: [{ id: pending!.runId, status: "waiting" }] });
+
+    const approved = run(["approve", pending!.runId, "payout"]);
+    expect(approved.status).toBe(0);
+    expect(approved.stderr).toContain(`resuming ${parentId}`);
+    expect(JSON.parse(approved.stdout)).toEqual({ batch: { paid: 300, approvedBy: "bob" } });
+    expect(readFileSync(log, "utf8")).toBe("300\n");
+    expect(JSON.parse(run(["--json", "show", parentId]).stdout).run.status).toBe("completed");
+  });
+
+  it("`cadre emit` resumes a run that waits for the topic, in another process", () => {
+    const directory = mkdtempSync(join(tmpdir(), "cadre-emit-"));
+    const store = join(directory, "cadre.db");
+    const run = (args: string[]) => cadre(["--store", store, "--config", config, ...args]);
+
+    const started = run(["run", "await-payment", "--input", '{"order":7}']);
+    expect(started.status).toBe(3);
+    const runId = /run_[0-9a-z]+/.exec(started.stderr)![0];
+    const other = JSON.parse(run(["--json", "emit", "payment.other", "--data", '{"amount":1}']).stdout);
+    expect(other).toEqual({ topic: "payment.other", runs: [] });
+
+    const emitted = JSON.parse(run(["--json", "emit", "payment.received", "--data", '{"amount":42}']).stdout);
+    expect(emitted).toEqual({ topic: "payment.received", runs: [{ runId, status: "completed", output: { order: 7, amount: 42 } }] });
+    expect(run(["--json", "emit", "payment.received", "--data", '{"amount":43}']).stdout).toContain('"runs": []');
+  });
 });
