@@ -16,7 +16,7 @@ try {
   const parked = await (await runtime.start(payout, { amount: 1200 })).result();
   // What `cadre approve <run> payout` does: record the decision (audited), then resume.
   await decideApproval(runtime.store, { runId: parked.runId, name: "payout", approved: true, by: "alice", note: "invoice checked" });
-  const done = await (await runtime.resume(parked.runId)).result();
+  const done = await (await runtime.wake(parked.runId))!.result();
   if (done.status !== "completed") throw new Error(`run ${done.status}`);
   console.log(`${"approval".padEnd(20)} run ${parked.status} → ${done.status}: "${done.output}"`);
 } finally {
