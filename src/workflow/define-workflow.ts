@@ -10,6 +10,12 @@ export interface WorkflowDefinition<I = any, O = any, In = I> {
   budget?: WorkflowBudget;
   /** The run's original goal, derived from its input; re-injected into every agent call. */
   goal?: (input: I) => string;
+  /**
+   * Topics this workflow subscribes to: every event published on one of them (`ctx.emit`,
+   * `runtime.publish`, `cadre emit`) starts a run with the event's data as input, once per
+   * event, in any runtime that registers the workflow.
+   */
+  subscribe?: string[];
   run(input: I, context: WorkflowContext): Promise<O>;
 }
 

@@ -112,6 +112,7 @@ export class Runtime {
     this.now = options.now ?? Date.now;
     this.guards = new GuardRegistry({ store, owner: this.#owner, now: this.now });
     this.timeouts = new AdaptiveTimeouts(store, this.now);
+    for (const workflow of this.workflows.values()) for (const topic of workflow.subscribe ?? []) this.subscribe(topic, workflow);
   }
 
   static async open(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -243,7 +244,13 @@ export class Runtime {
     for (const workflow of this.#subscriptions.get(event.topic) ?? []) {
       const runId = subscriberRunId(event.seq, workflow.name);
       if (await getRunRecord(this.store.db, runId)) continue;
-      handles.push(await this.start(workflow, event.data, { runId }));
+      try {
+        handles.push(await this.start(workflow, event.data, { runId }));
+      } catch (thrown) {
+        // One subscriber refusing the event (its input schema, its budget) does not stop the others.
+        const error = toCadreError(thrown).toJSON();
+        handles.push({ runId, result: async () => ({ runId, status: "failed", error }) });
+      }
     }
     return handles;
   }

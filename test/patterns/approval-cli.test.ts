@@ -67,7 +67,7 @@ describe("human approval through the CLI, across processes", () => {
     expect(JSON.parse(run(["--json", "show", parentId]).stdout).run.status).toBe("completed");
   });
 
-  it("`cadre emit` resumes a run that waits for the topic, in another process", () => {
+  it("`cadre emit` resumes a run that waits for the topic, in another process, and starts the workflows subscribed to it", () => {
     const directory = mkdtempSync(join(tmpdir(), "cadre-emit-"));
     const store = join(directory, "cadre.db");
     const run = (args: string[]) => cadre(["--store", store, "--config", config, ...args]);
@@ -79,7 +79,15 @@ describe("human approval through the CLI, across processes", () => {
     expect(other).toEqual({ topic: "payment.other", runs: [] });
 
     const emitted = JSON.parse(run(["--json", "emit", "payment.received", "--data", '{"amount":42}']).stdout);
-    expect(emitted).toEqual({ topic: "payment.received", runs: [{ runId, status: "completed", output: { order: 7, amount: 42 } }] });
-    expect(run(["--json", "emit", "payment.received", "--data", '{"amount":43}']).stdout).toContain('"runs": []');
+    expect(emitted.runs).toEqual([
+      { runId, status: "completed", output: { order: 7, amount: 42 } },
+      { runId: expect.stringMatching(/^run_/), status: "completed", output: "receipt for 42" },
+    ]);
+    // The waiting run is done; the subscriber starts again for the next event.
+    const next = JSON.parse(run(["--json", "emit", "payment.received", "--data", '{"amount":43}']).stdout);
+    expect(next.runs).toEqual([{ runId: expect.stringMatching(/^run_/), status: "completed", output: "receipt for 43" }]);
+    expect(next.runs[0].runId).not.toBe(emitted.runs[1].runId);
+    const receipts = JSON.parse(run(["--json", "runs", "--workflow", "payment-receipt"]).stdout);
+    expect(receipts).toHaveLength(2);
   });
 });

@@ -212,6 +212,19 @@ describe.each(await dialects())("waiting runs on %s", (dialect) => {
     expect((await rt.getRun(parked.runId))?.output).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 
+  it("a workflow declared with `subscribe` starts once per event; one that refuses the event's data does not stop the others", async () => {
+    const ledger = defineWorkflow({ name: "ledger", subscribe: ["order.placed"], input: z.object({ id: z.number() }), output: z.any(), run: async ({ id }) => ({ booked: id }) });
+    const strict = defineWorkflow({ name: "strict", subscribe: ["order.placed"], input: z.object({ id: z.string() }), output: z.any(), run: async (input) => input });
+    const rt = await open({ workflows: [ledger, strict] });
+    const results = await Promise.all((await rt.publish("order.placed", { id: 7 })).map((handle) => handle.result()));
+    expect(results).toEqual([
+      expect.objectContaining({ status: "completed", output: { booked: 7 } }),
+      expect.objectContaining({ status: "failed", error: expect.objectContaining({ code: "INVALID_INPUT" }) }),
+    ]);
+    expect(await rt.listRuns({ workflow: "ledger" })).toHaveLength(1);
+    expect(await rt.publish("invoice.sent", {})).toEqual([]);
+  });
+
   it("an event published before the wait began does not satisfy it", async () => {
     const late = defineWorkflow({ name: "late", input: z.object({}), output: z.any(), run: (_input, ctx) => ctx.waitFor("ready") });
     const rt = await open({ workflows: [late] });
