@@ -31,10 +31,11 @@ export async function firstEventAfter(db: Db, topic: string, afterSeq: number): 
   return row ? { data: decodeJson(row.data), seq: Number(row.seq) } : undefined;
 }
 
-/** Runs parked waiting for an event on `topic`. */
-export async function runsWaitingFor(db: Db, topic: string): Promise<string[]> {
-  const rows = await db.selectFrom("steps").select("run_id").distinct().where("type", "=", "event").where("name", "=", `wait:${topic}`).where("status", "=", "waiting").execute();
-  return rows.map((row) => row.run_id);
+/** Runs parked waiting for an event on `topic` that the event `seq` answers (their wait began before it). */
+export async function runsWaitingFor(db: Db, topic: string, seq: number): Promise<string[]> {
+  const rows = await db.selectFrom("steps").select(["run_id", "input"]).where("type", "=", "event").where("name", "=", `wait:${topic}`).where("status", "=", "waiting").execute();
+  const answered = rows.filter((row) => Number(decodeJson<{ afterSeq?: number }>(row.input)?.afterSeq ?? 0) < seq);
+  return [...new Set(answered.map((row) => row.run_id))];
 }
 
 /**

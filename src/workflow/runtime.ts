@@ -234,10 +234,14 @@ export class Runtime {
   async #dispatch(event: PublishedEvent): Promise<RunHandle[]> {
     const handles: RunHandle[] = [];
     const woken = new Set<string>();
-    for (const runId of await runsWaitingFor(this.store.db, event.topic)) {
+    for (const runId of await runsWaitingFor(this.store.db, event.topic, event.seq)) {
       const run = await getRunRecord(this.store.db, runId);
       if (!run || !this.workflows.has(run.workflow)) continue;
-      const handle = await this.wake(runId);
+      // A run (or the parent waiting on it) whose workflow this runtime lacks stays parked for one that has it.
+      const handle = await this.wake(runId).catch((error: unknown) => {
+        if (CadreError.is(error) && error.code === "UNKNOWN_WORKFLOW") return undefined;
+        throw error;
+      });
       if (handle && !woken.has(handle.runId)) handles.push(handle);
       if (handle) woken.add(handle.runId);
     }
