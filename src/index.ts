@@ -69,7 +69,7 @@ export { PlanError, LoopLimitError, BoardConflictError } from "./workflow/patter
 export { validatePlan } from "./workflow/patterns/plan.ts";
 export type { PlanTask } from "./workflow/patterns/plan.ts";
 export type { Classification, RouteOptions } from "./workflow/patterns/route.ts";
-export type { Critique, RefineOptions, RefineResult } from "./workflow/patterns/refine.ts";
+export type { Critique, RefineCriticInput, RefineOptions, RefineProducerInput, RefineResult } from "./workflow/patterns/refine.ts";
 export type { HandoffDecision, ChatMessage } from "./workflow/patterns/conversation.ts";
 export type { Board, BoardEntry, Contributor } from "./workflow/patterns/blackboard.ts";
 export type { Candidate, ResolutionRule, Resolution } from "./workflow/patterns/resolve.ts";

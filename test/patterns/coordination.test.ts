@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Runtime, decideApproval, defineAgent, defineWorkflow, type Agent, type HandoffDecision, type Workflow } from "../../src/index.ts";
+import { createScriptedModel } from "../../src/testing/index.ts";
 import { auditKinds } from "../governance/fixtures.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 
@@ -168,5 +169,39 @@ describe.each(await dialects())("coordination patterns, edges and replay, on %s"
     await runtime.store.db.updateTable("runs").set({ status: "running", output: null }).where("id", "=", first.runId).execute();
     const resumed = await (await runtime.resume(first.runId)).result();
     expect(resumed.output).toMatchObject({ code: "CONFLICT", details: { key: "plan", expectedVersion: 0, actualVersion: 1, writer: "planner" } });
+  });
+
+  it("refine with a model-backed critic: the critic's verdicts are journaled model calls, not repeated when the run resumes", async () => {
+    const model = createScriptedModel({ provider: "test", modelId: "critic", script: [{ json: { score: 55, feedback: "cite a source" } }, { json: { score: 92, feedback: "good" } }] });
+    const critic = defineAgent({
+      name: "model-critic",
+      owner: "tests",
+      purpose: "scores drafts",
+      model: "test:critic",
+      instructions: "Score the draft from 0 to 100 and say what to fix.",
+      // What refine() sends a critic: the task, the draft and the round.
+      input: z.object({ task: z.string(), draft: z.string(), round: z.number() }),
+      output: z.object({ score: z.number(), feedback: z.string() }),
+    });
+    const producer = agent("writer", ({ feedback }) => (feedback ? "draft citing the 2024 survey" : "first draft"));
+    const workflow = defineWorkflow({
+      name: "memo",
+      input: z.object({}),
+      output: z.any(),
+      run: async (_input, ctx) => {
+        const refined = await ctx.refine({ producer, critic, accept: (critique) => critique.score >= 90, maxRounds: 3, input: "memo" });
+        await ctx.approval("publish");
+        return refined;
+      },
+    });
+    location = await freshStoreLocation(dialect);
+    runtime = await Runtime.open({ store: location.location, agents: [producer, critic], workflows: [workflow], models: { instances: { "test:critic": model }, prices: { "test:critic": { inputPerMillion: 0, outputPerMillion: 0 } } } });
+    const parked = await (await runtime.start(workflow, {})).result();
+    expect(parked.status).toBe("waiting");
+    await decideApproval(runtime.store, { runId: parked.runId, name: "publish", approved: true, by: "joy" });
+    // The script holds two answers only: a third model call would fail the run.
+    const done = await (await runtime.resume(parked.runId)).result();
+    expect(done).toMatchObject({ status: "completed", output: { accepted: true, rounds: 2, output: "draft citing the 2024 survey", critique: { score: 92 } } });
+    expect((await runtime.getSteps(parked.runId)).filter((step) => step.type === "model")).toHaveLength(2);
   });
 });

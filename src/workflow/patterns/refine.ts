@@ -7,9 +7,24 @@ export interface Critique {
   feedback: string;
 }
 
+/** What the producer receives each round: the task and the critic's last feedback (null in round 1). */
+export interface RefineProducerInput<I> {
+  task: I;
+  feedback: string | null;
+  round: number;
+}
+
+/** What the critic receives each round. */
+export interface RefineCriticInput<I, D> {
+  task: I;
+  draft: D;
+  round: number;
+}
+
 export interface RefineOptions<I, D> {
-  /** Produces a draft from the task and the last feedback (none in the first round). */
+  /** Produces a draft (`RefineProducerInput`): any agent, code or model-backed. */
   producer: Agent<any, D>;
+  /** Scores a draft (`RefineCriticInput`) as `{ score, feedback }`: any agent, code or model-backed. */
   critic: Agent<any, Critique>;
   /** When the critique is good enough. */
   accept: (critique: Critique, round: number) => boolean;
@@ -35,8 +50,8 @@ export async function refine<I, D>(ctx: WorkflowContext, options: RefineOptions<
   let feedback: string | null = null;
   let last: RefineResult<D> | undefined;
   for (let round = 1; round <= options.maxRounds; round += 1) {
-    const output: D = await ctx.call(options.producer, { task: options.input, feedback, round });
-    const critique: Critique = await ctx.call(options.critic, { task: options.input, draft: output, round });
+    const output: D = await ctx.call(options.producer, { task: options.input, feedback, round } satisfies RefineProducerInput<I>);
+    const critique: Critique = await ctx.call(options.critic, { task: options.input, draft: output, round } satisfies RefineCriticInput<I, D>);
     last = { accepted: options.accept(critique, round), rounds: round, output, critique };
     if (last.accepted) break;
     feedback = critique.feedback;
