@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { sql } from "kysely";
+import { compiledQuery } from "../store/compiled-query.ts";
 import { beforeCommit, type Db, type StoreDialect } from "../store/store.ts";
 import { canonicalJson } from "./canonical-json.ts";
 
@@ -55,8 +55,7 @@ const pendingByTransaction = new WeakMap<object, AuditEntry[]>();
  * Appends records to the hash chain as part of the caller's transaction, so each record
  * commits with the decision it describes. The records of one transaction are chained and
  * written together just before it commits: one read of the chain head, one insert, one
- * anchor update, however many decisions the transaction holds. On PostgreSQL an advisory
- * lock serializes appenders until commit; SQLite write transactions are already serial.
+ * head update, however many decisions the transaction holds.
  */
 export async function appendAudit(tx: Db, dialect: StoreDialect, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
@@ -73,16 +72,35 @@ export async function appendAudit(tx: Db, dialect: StoreDialect, entries: AuditE
   });
 }
 
+const auditHeadKey = "audit_head";
+
+/**
+ * Reads the chain head (`seq:hash`, kept in cadre_meta apart from the log) and locks it until
+ * the transaction ends. On PostgreSQL `for update` serializes appenders of this store (not of
+ * other schemas in the database) and, under READ COMMITTED, returns the head as the previous
+ * appender committed it; SQLite write transactions are already serial. Chaining from the
+ * kept head rather than from the last row means records cut off the end stay detectable
+ * after later appends.
+ */
+async function lockHead(tx: Db, dialect: StoreDialect): Promise<{ seq: number; hash: string }> {
+  const read = async () => (await (dialect === "postgres" ? selectHeadForUpdate : selectHead)(tx, {})).rows[0];
+  let row = await read();
+  if (!row) {
+    // The first append to this store: create the head, then lock it like everyone else.
+    await tx.insertInto("cadre_meta").values({ key: auditHeadKey, value: `0:${genesisHash}` }).onConflict((conflict) => conflict.column("key").doNothing()).execute();
+    row = await read();
+  }
+  const [seq, hash] = row!.value.split(":");
+  return { seq: Number(seq), hash: hash! };
+}
+const selectHead = compiledQuery((db) => db.selectFrom("cadre_meta").select("value").where("key", "=", auditHeadKey));
+const selectHeadForUpdate = compiledQuery((db) => db.selectFrom("cadre_meta").select("value").where("key", "=", auditHeadKey).forUpdate());
+const updateHead = compiledQuery((db, head: { value: string }) => db.updateTable("cadre_meta").set({ value: head.value }).where("key", "=", auditHeadKey));
+
 async function writeChained(tx: Db, dialect: StoreDialect, entries: AuditEntry[]): Promise<void> {
-  if (dialect === "postgres") await sql`select pg_advisory_xact_lock(hashtext('cadre-audit-chain'))`.execute(tx);
-  // max() finds the head from the index directly; "order by seq desc limit 1" scanned in SQLite.
-  const head = await tx
-    .selectFrom("audit_log")
-    .select(["seq", "hash"])
-    .where("seq", "=", (eb) => eb.selectFrom("audit_log").select((inner) => inner.fn.max("seq").as("last")))
-    .executeTakeFirst();
-  let seq = head ? Number(head.seq) : 0;
-  let prevHash = head?.hash ?? genesisHash;
+  const head = await lockHead(tx, dialect);
+  let seq = head.seq;
+  let prevHash = head.hash;
   const rows = entries.map((entry) => {
     seq += 1;
     const record = {
@@ -115,16 +133,8 @@ async function writeChained(tx: Db, dialect: StoreDialect, entries: AuditEntry[]
   });
   // Chunked to stay under the drivers' limits on bound parameters.
   for (let index = 0; index < rows.length; index += 500) await tx.insertInto("audit_log").values(rows.slice(index, index + 500)).execute();
-  // The head is also kept apart from the log, so cutting records off the end is detected.
-  const anchor = `${seq}:${prevHash}`;
-  await tx
-    .insertInto("cadre_meta")
-    .values({ key: auditHeadKey, value: anchor })
-    .onConflict((conflict) => conflict.column("key").doUpdateSet({ value: anchor }))
-    .execute();
+  await updateHead(tx, { value: `${seq}:${prevHash}` });
 }
-
-const auditHeadKey = "audit_head";
 
 export function toAuditRecord(row: { seq: number; at: number; kind: string; run_id: string | null; step_key: string | null; workflow: string | null; agent: string | null; principal: string | null; data: string; prev_hash: string; hash: string }): AuditRecord {
   return {
@@ -142,6 +152,25 @@ export function toAuditRecord(row: { seq: number; at: number; kind: string; run_
   };
 }
 
+type AuditRow = Parameters<typeof toAuditRecord>[0];
+
+/**
+ * The raw rows of the log in sequence order, read a page at a time so a long log never sits
+ * in memory at once. `runId` keeps only one run's records.
+ */
+export async function* readAuditRows(db: Db, options: { runId?: string; pageSize?: number } = {}): AsyncGenerator<AuditRow> {
+  const pageSize = options.pageSize ?? 1000;
+  let after = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    let query = db.selectFrom("audit_log").selectAll().where("seq", ">", after).orderBy("seq").limit(pageSize);
+    if (options.runId) query = query.where("run_id", "=", options.runId);
+    const page = await query.execute();
+    yield* page;
+    if (page.length < pageSize) return;
+    after = Number(page[page.length - 1]!.seq);
+  }
+}
+
 export type AuditVerification =
   | { ok: true; records: number; head: string }
   | { ok: false; records: number; brokenAt: number; reason: string };
@@ -149,35 +178,39 @@ export type AuditVerification =
 /**
  * Walks the chain from the first record and names the first one that does not verify:
  * a changed record (hash mismatch), a deleted or reordered one (sequence gap or a
- * prev_hash that is not its predecessor's hash), or a truncated tail (fewer records than
- * the head anchor kept in cadre_meta, or than an anchor the caller kept).
+ * prev_hash that is not its predecessor's hash), or a truncated tail (the log ends before
+ * the head kept in cadre_meta, or does not contain a head hash the caller kept elsewhere).
+ * Someone able to rewrite both the log and the kept head can only be caught by a head kept
+ * outside the store: pass it as `expectedHead` (and `expectedRecords`).
  */
-export async function verifyAuditChain(db: Db, options: { expectedRecords?: number; expectedHead?: string } = {}): Promise<AuditVerification> {
-  const rows = await db.selectFrom("audit_log").selectAll().orderBy("seq").execute();
+export async function verifyAuditChain(db: Db, options: { expectedRecords?: number; expectedHead?: string; pageSize?: number } = {}): Promise<AuditVerification> {
   const anchor = await db.selectFrom("cadre_meta").select("value").where("key", "=", auditHeadKey).executeTakeFirst();
-  const [anchoredRecords, anchoredHead] = anchor ? [Number(anchor.value.split(":")[0]), anchor.value.split(":")[1]] : [0, undefined];
-  options = { expectedRecords: Math.max(options.expectedRecords ?? 0, anchoredRecords), expectedHead: options.expectedHead ?? anchoredHead };
+  const [anchoredSeq, anchoredHash] = anchor ? [Number(anchor.value.split(":")[0]), anchor.value.split(":")[1]!] : [0, genesisHash];
+  const counted = await db.selectFrom("audit_log").select((eb) => eb.fn.countAll<number>().as("count")).executeTakeFirst();
+  const records = Number(counted?.count ?? 0);
+  const broken = (brokenAt: number, reason: string): AuditVerification => ({ ok: false, records, brokenAt, reason });
   let prevHash = genesisHash;
   let expectedSeq = 1;
-  for (const row of rows) {
+  let sawExpectedHead = options.expectedHead === undefined;
+  for await (const row of readAuditRows(db, { pageSize: options.pageSize })) {
     const seq = Number(row.seq);
-    if (seq !== expectedSeq) return { ok: false, records: rows.length, brokenAt: expectedSeq, reason: `record ${expectedSeq} is missing (next record is ${seq})` };
-    if (row.prev_hash !== prevHash) return { ok: false, records: rows.length, brokenAt: seq, reason: `record ${seq} does not follow record ${seq - 1} (prev_hash mismatch: deleted, reordered or replaced records)` };
+    if (seq !== expectedSeq) return broken(expectedSeq, `record ${expectedSeq} is missing (next record is ${seq})`);
+    if (row.prev_hash !== prevHash) return broken(seq, `record ${seq} does not follow record ${seq - 1} (prev_hash mismatch: deleted, reordered or replaced records)`);
     let record: AuditRecord;
     try {
       record = toAuditRecord(row);
     } catch {
-      return { ok: false, records: rows.length, brokenAt: seq, reason: `record ${seq} is not readable (data is not JSON)` };
+      return broken(seq, `record ${seq} is not readable (data is not JSON)`);
     }
-    if (hashRecord(prevHash, record) !== row.hash) return { ok: false, records: rows.length, brokenAt: seq, reason: `record ${seq} was changed after it was written (hash mismatch)` };
+    if (hashRecord(prevHash, record) !== row.hash) return broken(seq, `record ${seq} was changed after it was written (hash mismatch)`);
+    if (seq === anchoredSeq && row.hash !== anchoredHash) return broken(seq, `record ${seq} is not the head kept in cadre_meta: the tail was rewritten`);
+    if (row.hash === options.expectedHead) sawExpectedHead = true;
     prevHash = row.hash;
     expectedSeq += 1;
   }
-  if (options.expectedRecords !== undefined && rows.length < options.expectedRecords) {
-    return { ok: false, records: rows.length, brokenAt: rows.length + 1, reason: `the log ends at record ${rows.length} but ${options.expectedRecords} were anchored: the tail was truncated` };
-  }
-  if (options.expectedHead && !rows.some((row) => row.hash === options.expectedHead)) {
-    return { ok: false, records: rows.length, brokenAt: rows.length + 1, reason: "the anchored head hash is not in the log: the tail was truncated or rewritten" };
-  }
-  return { ok: true, records: rows.length, head: prevHash };
+  const last = expectedSeq - 1;
+  const expectedRecords = Math.max(options.expectedRecords ?? 0, anchoredSeq);
+  if (last < expectedRecords) return broken(last + 1, `the log ends at record ${last} but ${expectedRecords} were anchored: the tail was truncated`);
+  if (!sawExpectedHead) return broken(last + 1, "the anchored head hash is not in the log: the tail was truncated or rewritten");
+  return { ok: true, records, head: prevHash };
 }

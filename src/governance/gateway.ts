@@ -1,10 +1,12 @@
 import type { Logger } from "../agent/define-agent.ts";
 import type { StepHooks } from "../engine/run-step.ts";
+import { compiledQuery } from "../store/compiled-query.ts";
 import type { Db, Store, StoreDialect } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
 import { authorize, grantCovers, holdsGrant, insertGrant, revokeStepGrants, type GrantSpec } from "./grants.ts";
 import { AgentRevokedError, PermissionDeniedError, ReviewOverdueError } from "./governance-errors.ts";
-import { callAccount, capAccount, ensureAccount, getAccount, reserve, type Reservation, runAccount, settle, sweep, transfer, type HoldLevel } from "./ledger.ts";
+import { reserve, settle, type HoldLevel, type Reservation } from "./holds.ts";
+import { callAccount, capAccount, ensureAccount, getAccount, runAccount, sweep, transfer } from "./ledger.ts";
 import { priceOf, resourceOf, type Tool } from "./define-tool.ts";
 
 /** Per-agent money limits, all in micro-units. */
@@ -42,6 +44,10 @@ export interface GatewayOptions {
 
 const dayMs = 86_400_000;
 
+const selectAgentStatus = compiledQuery((db, agents: { agent: string }) =>
+  db.selectFrom("agents").select(["status", "status_reason", "status_changed_at", "risk", "review_every_days", "last_reviewed_at", "created_at"]).where("name", "=", agents.agent),
+);
+
 /**
  * The single path every effect takes: authenticate → authorize → reserve → (execute) →
  * settle → audit. It produces the StepHooks that commit each decision in the same
@@ -75,7 +81,7 @@ export class Gateway {
 
   /** The agent exists in the inventory, is active, and is not overdue for review if that blocks. */
   async #authenticate(tx: Db, agent: string): Promise<void> {
-    const row = await tx.selectFrom("agents").select(["status", "status_reason", "status_changed_at", "risk", "review_every_days", "last_reviewed_at", "created_at"]).where("name", "=", agent).executeTakeFirst();
+    const [row] = (await selectAgentStatus(tx, { agent })).rows;
     if (!row) throw new AgentRevokedError({ agent, reason: "not in the inventory", revokedAt: null });
     if (row.status === "revoked") throw new AgentRevokedError({ agent, reason: row.status_reason, revokedAt: row.status_changed_at === null ? null : Number(row.status_changed_at) });
     if (this.#options.blockOverdueReviews && row.risk === "high" && row.review_every_days) {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import type { GrantsTable } from "../store/schema.ts";
+import { compiledQuery } from "../store/compiled-query.ts";
 import type { Db } from "../store/store.ts";
 
 /** A permission: a scope (`tool:credit-bureau`, `fs:write`, `mcp:github:*`) on resources matching a pattern. */
@@ -30,10 +31,19 @@ export interface GrantRecord {
   revokedAt: number | null;
 }
 
+/** Compiled glob patterns: grants are matched on every governed call. */
+const globExpressions = new Map<string, RegExp>();
+
 /** Matches `*` as "anything"; every other character literally. */
 export function globMatches(pattern: string, value: string): boolean {
   if (pattern === "*") return true;
-  const expression = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  if (!pattern.includes("*")) return pattern === value;
+  let expression = globExpressions.get(pattern);
+  if (!expression) {
+    if (globExpressions.size >= 1000) globExpressions.clear();
+    expression = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "s");
+    globExpressions.set(pattern, expression);
+  }
   return expression.test(value);
 }
 
@@ -95,6 +105,12 @@ export async function insertGrant(tx: Db, options: { agent: string; grant: Grant
   return id;
 }
 
+/** The agent's grants that are not revoked (expired and used-up ones included: `authorize` says why they do not count). */
+export async function liveGrants(db: Db, agent: string): Promise<GrantRecord[]> {
+  return (await selectLiveGrants(db, { agent })).rows.map(toGrantRecord);
+}
+const selectLiveGrants = compiledQuery((db, grants: { agent: string }) => db.selectFrom("grants").selectAll().where("agent", "=", grants.agent).where("revoked_at", "is", null));
+
 export type AuthorizationResult = { allowed: true; grantId: string } | { allowed: false; reason: string };
 
 /**
@@ -106,8 +122,8 @@ export async function authorize(
   tx: Db,
   options: { agent: string; scope: string; resource: string; now: number; runId: string; stepKey: string },
 ): Promise<AuthorizationResult> {
-  const rows = await tx.selectFrom("grants").selectAll().where("agent", "=", options.agent).where("revoked_at", "is", null).execute();
-  const candidates = rows.map(toGrantRecord).filter((grant) => globMatches(grant.scope, options.scope) && globMatches(grant.resource, options.resource));
+  const rows = await liveGrants(tx, options.agent);
+  const candidates = rows.filter((grant) => globMatches(grant.scope, options.scope) && globMatches(grant.resource, options.resource));
   if (candidates.length === 0) return { allowed: false, reason: `no grant covers it (the agent holds ${rows.length === 0 ? "no grants" : rows.map((row) => `${row.scope}:${row.resource}`).join(", ")})` };
   const inScope = candidates.filter((grant) => grant.kind !== "jit" || (grant.runId === options.runId && options.stepKey.startsWith(grant.stepKey ?? "\u0000")));
   if (inScope.length === 0) return { allowed: false, reason: "its just-in-time grant belongs to another step" };
@@ -131,16 +147,13 @@ export async function authorize(
 
 /** Whether `agent` holds a live grant covering all of `wanted` right now (uses are not consumed). */
 export async function holdsGrant(tx: Db, options: { agent: string; wanted: GrantSpec; now: number; runId: string; stepKey: string }): Promise<boolean> {
-  const rows = await tx.selectFrom("grants").selectAll().where("agent", "=", options.agent).where("revoked_at", "is", null).execute();
-  return rows
-    .map(toGrantRecord)
-    .some(
-      (grant) =>
-        grantCovers({ scope: grant.scope, resource: grant.resource }, options.wanted) &&
-        (grant.expiresAt === null || grant.expiresAt > options.now) &&
-        (grant.maxUses === null || grant.uses < grant.maxUses) &&
-        (grant.kind !== "jit" || (grant.runId === options.runId && options.stepKey.startsWith(grant.stepKey ?? "\u0000"))),
-    );
+  return (await liveGrants(tx, options.agent)).some(
+    (grant) =>
+      grantCovers({ scope: grant.scope, resource: grant.resource }, options.wanted) &&
+      (grant.expiresAt === null || grant.expiresAt > options.now) &&
+      (grant.maxUses === null || grant.uses < grant.maxUses) &&
+      (grant.kind !== "jit" || (grant.runId === options.runId && options.stepKey.startsWith(grant.stepKey ?? "\u0000"))),
+  );
 }
 
 /** Revokes the just-in-time grants issued for one step, when the step ends. */

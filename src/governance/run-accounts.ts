@@ -1,6 +1,7 @@
 import type { Db, Store } from "../store/store.ts";
 import { appendAudit } from "./audit-log.ts";
-import { ensureAccount, fund, getAccount, releaseRunHolds, runAccount, sweep, transfer, treasuryAccount, workflowAccount } from "./ledger.ts";
+import { releaseRunHolds } from "./holds.ts";
+import { ensureAccount, fund, getAccount, runAccount, sweep, transfer, treasuryAccount, workflowAccount } from "./ledger.ts";
 
 /**
  * Creates the run's account and moves its budget into it (all or nothing): from the

@@ -1,5 +1,6 @@
+import { once } from "node:events";
 import type { Command } from "commander";
-import { toAuditRecord, verifyAuditChain } from "../../governance/audit-log.ts";
+import { readAuditRows, toAuditRecord, verifyAuditChain } from "../../governance/audit-log.ts";
 import { globalOptions, withStore } from "../cli-context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { printJson, style } from "../io.ts";
@@ -26,9 +27,10 @@ export function registerAuditCommands(program: Command): void {
     .option("--run <runId>", "only the records of one run")
     .action(async (options: { run?: string }, command: Command) => {
       await withStore(globalOptions(command), async (store) => {
-        let query = store.db.selectFrom("audit_log").selectAll().orderBy("seq");
-        if (options.run) query = query.where("run_id", "=", options.run);
-        for (const row of await query.execute()) process.stdout.write(`${JSON.stringify(toAuditRecord(row))}\n`);
+        for await (const row of readAuditRows(store.db, { runId: options.run })) {
+          // Waits for a slow reader (a pipe) instead of buffering the whole log.
+          if (!process.stdout.write(`${JSON.stringify(toAuditRecord(row))}\n`)) await once(process.stdout, "drain");
+        }
       });
     });
 }

@@ -1,0 +1,144 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import { compiledQuery } from "../store/compiled-query.ts";
+import type { Db } from "../store/store.ts";
+import type { BudgetLevel } from "./governance-errors.ts";
+import { assertAmount, insufficientFunds } from "./ledger.ts";
+
+/**
+ * Holds: money set aside on every budget level before an effect runs, then settled at its
+ * actual cost or released. A hold moves an account's `reserved`, never its balance; only
+ * settling charges. The statements of every governed call are compiled once.
+ */
+export interface HoldLevel {
+  account: string;
+  level: BudgetLevel;
+}
+
+/** A reservation as `reserve` made it: `amount` held on each of `accounts`, the money account first. */
+export interface Reservation {
+  id: string;
+  amount: number;
+  accounts: string[];
+}
+
+export interface ChargeAttribution {
+  runId: string | null;
+  stepKey: string | null;
+  agent: string | null;
+  /** What was paid for: `tool:name`, `model:provider:id`. */
+  subject: string;
+  units?: Record<string, unknown>;
+}
+
+const insertHold = compiledQuery((db, hold: { id: string; reservationId: string; account: string; amount: number; runId: string | null; stepKey: string | null; now: number }) =>
+  db.insertInto("holds").values({
+    id: hold.id,
+    reservation_id: hold.reservationId,
+    account_id: hold.account,
+    amount: hold.amount,
+    status: "open",
+    run_id: hold.runId,
+    step_key: hold.stepKey,
+    created_at: hold.now,
+    closed_at: null,
+  }),
+);
+
+// The condition is evaluated under the row lock (PostgreSQL re-checks it on the row's newest
+// version after waiting), so concurrent reservations can never take an account below zero.
+const holdOnAccount = compiledQuery((db, hold: { account: string; amount: number }) =>
+  db
+    .updateTable("accounts")
+    .set({ reserved: sql`reserved + ${hold.amount}` })
+    .where("id", "=", hold.account)
+    .where(sql<boolean>`balance - reserved >= ${hold.amount}`),
+);
+
+const closeHolds = compiledQuery((db, close: { reservationId: string; status: "settled" | "released"; now: number }) =>
+  db.updateTable("holds").set({ status: close.status, closed_at: close.now }).where("reservation_id", "=", close.reservationId).where("status", "=", "open"),
+);
+
+const chargeAccount = compiledQuery((db, charge: { account: string; held: number; charged: number }) =>
+  db
+    .updateTable("accounts")
+    .set({ reserved: sql`reserved - ${charge.held}`, balance: sql`balance - ${charge.charged}`, spent: sql`spent + ${charge.charged}` })
+    .where("id", "=", charge.account),
+);
+
+const insertCharge = compiledQuery((db, charge: { id: string; account: string; amount: number; runId: string | null; stepKey: string | null; agent: string | null; subject: string; units: string | null; now: number }) =>
+  db.insertInto("ledger_entries").values({
+    id: charge.id,
+    kind: "charge",
+    from_account: charge.account,
+    to_account: null,
+    amount: charge.amount,
+    run_id: charge.runId,
+    step_key: charge.stepKey,
+    agent: charge.agent,
+    subject: charge.subject,
+    units: charge.units,
+    created_at: charge.now,
+  }),
+);
+
+/**
+ * Reserves `amount` on every level at once, all or nothing: each level's account is a
+ * conditional update, the first that cannot cover the amount throws (BudgetExceededError
+ * naming the level) and the caller's transaction rolls back the holds before it. A zero
+ * amount holds nothing.
+ */
+export async function reserve(
+  tx: Db,
+  options: { levels: HoldLevel[]; amount: number; now: number; runId: string | null; stepKey: string | null; agent: string | null },
+): Promise<Reservation> {
+  assertAmount(options.amount);
+  const reservation: Reservation = { id: randomUUID(), amount: options.amount, accounts: options.levels.map((level) => level.account) };
+  if (options.amount === 0) return { ...reservation, accounts: [] };
+  for (const account of reservation.accounts) {
+    await insertHold(tx, { id: randomUUID(), reservationId: reservation.id, account, amount: options.amount, runId: options.runId, stepKey: options.stepKey, now: options.now });
+  }
+  // Last, so the busiest row (the run's account) stays locked for as short a time as possible.
+  for (const { account, level } of options.levels) {
+    const held = await holdOnAccount(tx, { account, amount: options.amount });
+    if (Number(held.numAffectedRows) !== 1) throw await insufficientFunds(tx, { ...options, account, level, askedMicros: options.amount });
+  }
+  return reservation;
+}
+
+/**
+ * Settles a reservation: charges `actual` (at most what was held) on every level and
+ * releases the rest. Idempotent: the holds of a reservation are closed together by one
+ * conditional update, and only the call that closed them moves money, so settling twice (or
+ * a sweeper racing the gateway) charges once. Returns the amount charged (0: a plain
+ * release). Given only the reservation's id (a crashed process left it open), it reads the
+ * open holds first.
+ */
+export async function settle(tx: Db, options: { reservation: Reservation | string; actual: number; now: number; attribution?: ChargeAttribution }): Promise<number> {
+  const reservation = typeof options.reservation === "string" ? await openReservation(tx, options.reservation) : options.reservation;
+  if (reservation.accounts.length === 0) return 0;
+  const charged = Math.max(0, Math.min(options.actual, reservation.amount));
+  const closed = await closeHolds(tx, { reservationId: reservation.id, status: charged > 0 ? "settled" : "released", now: options.now });
+  if (Number(closed.numAffectedRows) === 0) return 0;
+  const attribution = options.attribution;
+  if (charged > 0 && attribution) {
+    const units = attribution.units ? JSON.stringify(attribution.units) : null;
+    await insertCharge(tx, { ...attribution, id: randomUUID(), account: reservation.accounts[0]!, amount: charged, units, now: options.now });
+  }
+  for (const account of reservation.accounts) await chargeAccount(tx, { account, held: reservation.amount, charged });
+  return charged;
+}
+
+/** An open reservation read back from its holds, the money account first (cap accounts hold no money). */
+async function openReservation(tx: Db, reservationId: string): Promise<Reservation> {
+  const rows = await tx.selectFrom("holds").select(["account_id", "amount"]).where("reservation_id", "=", reservationId).where("status", "=", "open").execute();
+  const accounts = rows.map((row) => row.account_id).sort((left, right) => Number(left.startsWith("cap:")) - Number(right.startsWith("cap:")));
+  return { id: reservationId, amount: Number(rows[0]?.amount ?? 0), accounts };
+}
+
+/** Releases every open hold of a run: holds left by a crashed process. Returns how many reservations. */
+export async function releaseRunHolds(tx: Db, options: { runId: string; now: number }): Promise<number> {
+  const reservations = await tx.selectFrom("holds").select("reservation_id").distinct().where("run_id", "=", options.runId).where("status", "=", "open").execute();
+  for (const { reservation_id } of reservations) await settle(tx, { reservation: reservation_id, actual: 0, now: options.now });
+  return reservations.length;
+}
