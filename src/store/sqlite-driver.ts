@@ -37,7 +37,10 @@ class CachingSqliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("begin"));
+    // IMMEDIATE takes the write lock up front (waiting up to busy_timeout for another process).
+    // A deferred transaction that reads first fails with SQLITE_BUSY_SNAPSHOT, without
+    // waiting, when another process commits between its first read and its first write.
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
