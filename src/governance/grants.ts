@@ -69,18 +69,31 @@ export function toGrantRecord(row: GrantsTable): GrantRecord {
   };
 }
 
-/** Makes the stored declared grants of an agent equal its definition (kept grants keep their use counts). */
-export async function syncDeclaredGrants(tx: Db, agent: string, grants: GrantSpec[], now: number): Promise<void> {
-  const existing = await tx.selectFrom("grants").selectAll().where("agent", "=", agent).where("kind", "=", "declared").where("revoked_at", "is", null).execute();
+/**
+ * Makes the stored declared grants of an agent equal its definition (kept grants keep their
+ * use counts). Returns what it issued and revoked, for the audit log.
+ */
+export async function syncDeclaredGrants(tx: Db, options: { agent: string; grants: GrantSpec[]; now: number }): Promise<{ issued: Array<GrantSpec & { id: string }>; revoked: string[] }> {
+  const existing = await tx.selectFrom("grants").selectAll().where("agent", "=", options.agent).where("kind", "=", "declared").where("revoked_at", "is", null).execute();
   const key = (grant: { scope: string; resource?: string | null; expiresAt?: number | null; maxUses?: number | null }) =>
     `${grant.scope}|${grant.resource ?? "*"}|${grant.expiresAt ?? ""}|${grant.maxUses ?? ""}`;
-  const wanted = new Map(grants.map((grant) => [key(grant), grant]));
+  const wanted = new Map(options.grants.map((grant) => [key(grant), grant]));
+  const revoked: string[] = [];
   for (const row of existing) {
     const rowKey = key({ scope: row.scope, resource: row.resource, expiresAt: row.expires_at === null ? null : Number(row.expires_at), maxUses: row.max_uses });
-    if (wanted.has(rowKey)) wanted.delete(rowKey);
-    else await tx.updateTable("grants").set({ revoked_at: now }).where("id", "=", row.id).execute();
+    if (wanted.delete(rowKey)) continue;
+    await tx.updateTable("grants").set({ revoked_at: options.now }).where("id", "=", row.id).execute();
+    revoked.push(row.id);
   }
-  for (const grant of wanted.values()) await insertGrant(tx, { agent, grant, kind: "declared", now });
+  const issued: Array<GrantSpec & { id: string }> = [];
+  for (const grant of wanted.values()) issued.push({ ...grant, id: await insertGrant(tx, { agent: options.agent, grant, kind: "declared", now: options.now }) });
+  return { issued, revoked };
+}
+
+/** Revokes the just-in-time grants of a run still live after a crash: the steps that re-run get their own again. */
+export async function revokeRunGrants(tx: Db, options: { runId: string; now: number }): Promise<number> {
+  const result = await tx.updateTable("grants").set({ revoked_at: options.now }).where("kind", "=", "jit").where("run_id", "=", options.runId).where("revoked_at", "is", null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export async function insertGrant(tx: Db, options: { agent: string; grant: GrantSpec; kind: GrantsTable["kind"]; now: number; runId?: string; stepKey?: string }): Promise<string> {

@@ -1,5 +1,6 @@
 import type { Db, Store } from "../store/store.ts";
 import { appendAudit } from "./audit-log.ts";
+import { revokeRunGrants } from "./grants.ts";
 import { releaseRunHolds } from "./holds.ts";
 import { ensureAccount, fund, getAccount, runAccount, sweep, transfer, treasuryAccount, workflowAccount } from "./ledger.ts";
 
@@ -31,15 +32,16 @@ export async function runSpend(db: Db, runId: string): Promise<number> {
 
 /**
  * Cleans up after a crash before a run resumes: releases the holds its dead process left
- * open and returns the call sub-accounts' funds to the run (the interrupted calls fund
- * themselves again when they re-run).
+ * open, returns the call sub-accounts' funds to the run and revokes the just-in-time grants
+ * still live (the interrupted calls fund themselves and get their grants again when they re-run).
  */
-export async function recoverRunMoney(tx: Db, options: { runId: string; now: number }): Promise<{ releasedHolds: number; returnedMicros: number }> {
+export async function recoverRun(tx: Db, options: { runId: string; now: number }): Promise<{ releasedHolds: number; returnedMicros: number; revokedGrants: number }> {
   const releasedHolds = await releaseRunHolds(tx, options);
   const calls = await tx.selectFrom("accounts").select(["id", "agent"]).where("run_id", "=", options.runId).where("kind", "=", "agent-run").execute();
   let returnedMicros = 0;
   for (const call of calls) returnedMicros += await sweep(tx, { from: call.id, to: runAccount(options.runId), now: options.now, runId: options.runId, agent: call.agent });
-  return { releasedHolds, returnedMicros };
+  const revokedGrants = await revokeRunGrants(tx, options);
+  return { releasedHolds, returnedMicros, revokedGrants };
 }
 
 /**

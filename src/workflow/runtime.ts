@@ -12,7 +12,7 @@ import { CadreError, ConfigurationError, fromSerializedError, toCadreError, type
 import { Gateway } from "../governance/gateway.ts";
 import { upsertInventory } from "../governance/inventory.ts";
 import { appendAudit } from "../governance/audit-log.ts";
-import { closeRunAccount, openRunAccount, provisionWorkflowBudgets, recoverRunMoney } from "../governance/run-accounts.ts";
+import { closeRunAccount, openRunAccount, provisionWorkflowBudgets, recoverRun } from "../governance/run-accounts.ts";
 import { openStore } from "../store/open-store.ts";
 import type { RunStatus } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
@@ -122,7 +122,7 @@ export class Runtime {
     const store = typeof options.store === "object" ? options.store : await openStore(options.store);
     const runtime = new Runtime(store, ownsStore, options, models);
     try {
-      await upsertInventory(store, [...runtime.agents.values()], runtime.now());
+      await upsertInventory(store, { agents: [...runtime.agents.values()], now: runtime.now(), principal: runtime.principal });
       await provisionWorkflowBudgets(store, [...runtime.workflows.values()], { now: runtime.now(), principal: runtime.principal });
     } catch (error) {
       if (ownsStore) await store.close();
@@ -191,7 +191,7 @@ export class Runtime {
       throw new RunLeasedError({ runId, owner: current.leaseOwner ?? "unknown", expiresAt: current.leaseExpiresAt ?? 0 });
     }
     await this.store.transaction(async (tx) => {
-      const recovered = await recoverRunMoney(tx, { runId, now: this.now() });
+      const recovered = await recoverRun(tx, { runId, now: this.now() });
       await appendAudit(tx, this.store.dialect, [{ kind: "run.resume", at: this.now(), runId, workflow: run.workflow, principal: run.principal, data: { ...recovered, forced: Boolean(options.force) } }]);
     });
     const journal = await Journal.load(this.store, runId);

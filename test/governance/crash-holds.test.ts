@@ -14,7 +14,7 @@ describe.each(await dialects())("crash with budget holds open on %s", (dialect) 
   let location: TestStoreLocation;
   afterEach(async () => location?.cleanup());
 
-  it("after kill -9 and resume the stale holds are released, finished calls are not paid twice, and the ledger balances", async () => {
+  it("after kill -9 and resume the stale holds and grants are released, finished calls are not paid twice, and the ledger balances", async () => {
     location = await freshStoreLocation(dialect);
     const marker = join(mkdtempSync(join(tmpdir(), "cadre-holds-")), "marker");
     const child = spawn(process.execPath, [fixture, location.location, marker], { env: { ...process.env, CADRE_CRASH_HANG: "1" }, stdio: ["ignore", "pipe", "inherit"] });
@@ -36,6 +36,8 @@ describe.each(await dialects())("crash with budget holds open on %s", (dialect) 
       expect(crashed.held).toBe(usd(0.2));
       expect(crashed.openHolds).toBe(1);
       expect(crashed.conserved).toBe(crashed.funded);
+      const liveJitGrants = () => runtime.store.db.selectFrom("grants").select("id").where("kind", "=", "jit").where("run_id", "=", runId).where("revoked_at", "is", null).execute();
+      expect(await liveJitGrants()).toHaveLength(1);
 
       const result = await (await runtime.resume(runId, { force: true })).result();
       expect(result.error).toBeUndefined();
@@ -48,7 +50,10 @@ describe.each(await dialects())("crash with budget holds open on %s", (dialect) 
       const charges = await runtime.store.db.selectFrom("ledger_entries").select(["amount"]).where("run_id", "=", runId).where("kind", "=", "charge").execute();
       expect(charges.map((charge) => Number(charge.amount))).toEqual([usd(0.2), usd(0.2), usd(0.2)]);
       const resume = (await auditKinds(runtime.store, runId)).find((record) => record.kind === "run.resume");
-      expect(resume?.data).toMatchObject({ releasedHolds: 1, forced: true });
+      expect(resume?.data).toMatchObject({ releasedHolds: 1, revokedGrants: 1, forced: true });
+      // The re-run call got its grant again and gave it back when it ended.
+      expect(await liveJitGrants()).toHaveLength(0);
+      expect(await runtime.store.db.selectFrom("grants").select("id").where("run_id", "=", runId).execute()).toHaveLength(2);
       const workflowAccount = await runtime.store.db.selectFrom("accounts").select(["balance"]).where("id", "=", "workflow:pay-three").executeTakeFirstOrThrow();
       expect(Number(workflowAccount.balance)).toBe(usd(5) - usd(0.6));
     } finally {

@@ -200,18 +200,4 @@ describe.each(await dialects())("least privilege on %s", (dialect) => {
     expect(await rt.store.transaction((tx) => verifyCredential(tx, { secret: rotated.secret, now: Date.now() }))).toBeNull();
     expect(await rt.store.transaction((tx) => verifyCredential(tx, { secret: "cadre_00000000_forged", now: Date.now() }))).toBeNull();
   });
-
-  it("upserts the inventory: a changed definition gets a new version, status survives", async () => {
-    const tool = paidTool({ name: "noop", price: 0 });
-    const v1 = caller("versioned", tool, []);
-    location = await freshStoreLocation(dialect);
-    const first = await Runtime.open({ store: location.location, agents: [v1] });
-    await setAgentStatus({ store: first.store, principal: "ops" }, { agent: "versioned", status: "revoked" });
-    await first.close();
-    const again = await Runtime.open({ store: location.location, agents: [v1] });
-    await again.close();
-    runtime = await Runtime.open({ store: location.location, agents: [{ ...v1, purpose: "a new purpose" }] });
-    const row = await runtime.store.db.selectFrom("agents").selectAll().where("name", "=", "versioned").executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ version: 2, purpose: "a new purpose", status: "revoked" });
-  });
 });
