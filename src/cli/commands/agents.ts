@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { recordReview, setAgentStatus } from "../../governance/admin.ts";
 import { listInventory } from "../../governance/reports.ts";
+import type { Store } from "../../store/store.ts";
 import { globalOptions, withStore } from "../cli-context.ts";
 import { printJson, style } from "../io.ts";
 import { formatMoney, formatTime, renderTable } from "../table.ts";
@@ -42,16 +43,14 @@ export function registerAgentsCommands(program: Command): void {
     .description("revoke an agent: its next gateway call is refused, in every run")
     .option("--reason <text>", "why (recorded in the audit log)")
     .action(async (name: string, options: { reason?: string }, command: Command) => {
-      await withStore(globalOptions(command), (store) => setAgentStatus({ store, principal: principal() }, { agent: name, status: "revoked", reason: options.reason }));
-      process.stdout.write(`revoked ${name}\n`);
+      await changeAgent(command, name, `revoked ${name}`, (store) => setAgentStatus({ store, principal: principal() }, { agent: name, status: "revoked", reason: options.reason }));
     });
 
   agents
     .command("restore <name>")
     .description("restore a revoked agent")
     .action(async (name: string, _options: unknown, command: Command) => {
-      await withStore(globalOptions(command), (store) => setAgentStatus({ store, principal: principal() }, { agent: name, status: "active" }));
-      process.stdout.write(`restored ${name}\n`);
+      await changeAgent(command, name, `restored ${name}`, (store) => setAgentStatus({ store, principal: principal() }, { agent: name, status: "active" }));
     });
 
   agents
@@ -59,9 +58,18 @@ export function registerAgentsCommands(program: Command): void {
     .description("record a review of the agent; the next one falls due after its review cadence")
     .option("--note <text>", "what was reviewed")
     .action(async (name: string, options: { note?: string }, command: Command) => {
-      await withStore(globalOptions(command), (store) => recordReview({ store, principal: principal() }, { agent: name, note: options.note }));
-      process.stdout.write(`recorded a review of ${name}\n`);
+      await changeAgent(command, name, `recorded a review of ${name}`, (store) => recordReview({ store, principal: principal() }, { agent: name, note: options.note }));
     });
+}
+
+/** Runs an operator action on one agent, then reports it: a line of text, or with --json the agent's inventory row as it now is. */
+async function changeAgent(command: Command, agent: string, done: string, action: (store: Store) => Promise<void>): Promise<void> {
+  const global = globalOptions(command);
+  await withStore(global, async (store) => {
+    await action(store);
+    if (global.json) return printJson((await listInventory(store.db, Date.now())).find((row) => row.name === agent));
+    process.stdout.write(`${done}\n`);
+  });
 }
 
 export { principal };

@@ -55,8 +55,12 @@ export function registerMoneyCommands(program: Command): void {
     .option("--workflow <name>", "allocate the deposit to this workflow")
     .action(async (dollars: string, options: { workflow?: string }, command: Command) => {
       const amount = Number(dollars);
-      if (!Number.isFinite(amount) || amount <= 0) throw new InputValidationError(`The amount must be a positive number of dollars, like 25 or 0.50; got "${dollars}".`);
-      await withStore(globalOptions(command), (store) => fundBudget({ store, principal: principal() }, { amount: usd(amount), workflow: options.workflow }));
-      process.stdout.write(`funded ${formatMoney(usd(amount))}${options.workflow ? ` to ${options.workflow}` : " to the treasury"}\n`);
+      if (!Number.isFinite(amount) || usd(amount) <= 0) throw new InputValidationError(`The amount must be a positive number of dollars (at least $0.000001), like 25 or 0.50; got "${dollars}".`);
+      const global = globalOptions(command);
+      await withStore(global, async (store) => {
+        await fundBudget({ store, principal: principal() }, { amount: usd(amount), workflow: options.workflow });
+        if (global.json) return printJson({ fundedMicros: usd(amount), workflow: options.workflow ?? null, accounts: await listAccounts(store.db) });
+        process.stdout.write(`funded ${formatMoney(usd(amount))}${options.workflow ? ` to ${options.workflow}` : " to the treasury"}\n`);
+      });
     });
 }
