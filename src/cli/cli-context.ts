@@ -28,6 +28,7 @@ export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Run
     workflows: config.workflows,
     principal: config.principal,
     models: config.models,
+    blockOverdueReviews: config.blockOverdueReviews,
     ...extra,
   });
   try {

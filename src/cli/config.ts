@@ -15,6 +15,8 @@ export interface CadreConfig {
   principal?: string;
   /** Providers, tiers and prices for model-backed agents. */
   models?: ModelConfig;
+  /** Refuse calls to high-risk agents whose review is overdue (REVIEW_OVERDUE) instead of only listing them. */
+  blockOverdueReviews?: boolean;
   [extension: string]: unknown;
 }
 

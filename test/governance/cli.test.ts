@@ -1,5 +1,6 @@
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Runtime, usd, verifyCredential, type Store } from "../../src/index.ts";
+import { Runtime, openStore, usd, verifyCredential, type Store } from "../../src/index.ts";
 import { cadre } from "../helpers/cli.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 import { auditKinds, burstAgent, burstWorkflow, paidTool } from "./fixtures.ts";
@@ -120,5 +121,27 @@ describe.each(await dialects())("governance CLI on %s", (dialect) => {
     const result = run("audit", "verify");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("chain intact");
+  });
+});
+
+describe.each(await dialects())("blocking overdue reviews from cadre.config.ts on %s", (dialect) => {
+  const config = join(import.meta.dirname, "../fixtures/governance-cli/cadre.config.ts");
+  let location: TestStoreLocation;
+  const run = (...args: string[]) => cadre(["--store", location.location, "--config", config, ...args]);
+  afterAll(async () => location?.cleanup());
+
+  it("a high-risk agent past its review date is refused until someone reviews it", async () => {
+    location = await freshStoreLocation(dialect);
+    expect(run("--json", "run", "score", "--input", '{"applicant":"A-1"}')).toMatchObject({ status: 0 });
+    // Forty days pass without a review.
+    const store = await openStore(location.location);
+    await store.db.updateTable("agents").set({ created_at: Date.now() - 40 * 86_400_000 }).where("name", "=", "scorer").execute();
+    await store.close();
+    const refused = run("--json", "run", "score", "--input", '{"applicant":"A-2"}');
+    expect(refused.status).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ status: "failed", error: { code: "REVIEW_OVERDUE", details: { agent: "scorer" } } });
+    expect(JSON.parse(run("--json", "agents").stdout)).toMatchObject([{ name: "scorer", reviewOverdue: true, spentMicros: usd(0.5) }]);
+    expect(run("agents", "review", "scorer").status).toBe(0);
+    expect(JSON.parse(run("--json", "run", "score", "--input", '{"applicant":"A-3"}').stdout)).toMatchObject({ status: "completed", output: 710 });
   });
 });
