@@ -18,10 +18,16 @@ describe.each(await dialects())("budgets and holds on %s", (dialect) => {
     await location?.cleanup();
   });
 
-  it("spend race: 100 concurrent $0.01 calls against a $0.50 budget — exactly 50 succeed", async () => {
+  const races = [
+    { level: "run", agentBudget: undefined, perRun: usd(0.5) },
+    { level: "call", agentBudget: { perCall: usd(0.5) }, perRun: usd(5) },
+    { level: "agent-day", agentBudget: { perDay: usd(0.5) }, perRun: usd(5) },
+    { level: "agent-month", agentBudget: { perMonth: usd(0.5) }, perRun: usd(5) },
+  ] as const;
+  it.each(races)("spend race on the $level budget: 100 concurrent one-cent calls against fifty cents, exactly 50 succeed", async ({ level, agentBudget, perRun }) => {
     const tool = paidTool();
-    const agent = burstAgent(tool);
-    const workflow = burstWorkflow(agent, { perRun: usd(0.5) });
+    const agent = burstAgent(tool, { budget: agentBudget });
+    const workflow = burstWorkflow(agent, { perRun });
     const rt = await open([agent], [workflow]);
     const result = await (await rt.start(workflow, { count: 100 })).result();
     expect(result.status).toBe("completed");
@@ -37,7 +43,7 @@ describe.each(await dialects())("budgets and holds on %s", (dialect) => {
     expect(totals.conserved).toBe(totals.funded);
     const denials = (await auditKinds(rt.store, result.runId)).filter((record) => record.kind === "gateway.deny");
     expect(denials).toHaveLength(50);
-    expect(denials[0]!.data).toMatchObject({ code: "BUDGET_EXCEEDED", level: "run" });
+    expect(new Set(denials.map((denial) => denial.data.level))).toEqual(new Set([level]));
   });
 
   it("a per-call sub-account and a daily cap each refuse, naming their level, and unspent funds flow back", async () => {
