@@ -217,6 +217,22 @@ export const migrations: readonly Migration[] = [
       await db.schema.alterTable("runs").addColumn("grant_ceiling", "text").execute();
     },
   },
+  {
+    version: 5,
+    name: "fenced run ownership and signed audit checkpoints",
+    async up(db, dialect) {
+      // The fencing token: grows with every take-over; every write of a run checks it.
+      await db.schema.alterTable("runs").addColumn("lease_epoch", "integer", (column) => column.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable("audit_checkpoints")
+        .addColumn("seq", dialect === "sqlite" ? "integer" : "bigint", (column) => column.primaryKey())
+        .addColumn("hash", "text", (column) => column.notNull())
+        .addColumn("at", time, (column) => column.notNull())
+        .addColumn("key_id", "text", (column) => column.notNull())
+        .addColumn("signature", "text", (column) => column.notNull())
+        .execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -18,6 +18,17 @@ export interface Database {
   breakers: BreakersTable;
   board_entries: BoardEntriesTable;
   events: EventsTable;
+  audit_checkpoints: AuditCheckpointsTable;
+}
+
+/** Signed anchors of the audit chain: (seq, hash, at) signed with a key kept outside the store. */
+export interface AuditCheckpointsTable {
+  seq: number;
+  hash: string;
+  at: number;
+  /** Which public key verifies the signature (a fingerprint of it). */
+  key_id: string;
+  signature: string;
 }
 
 /** The run-scoped blackboard: versioned entries written with compare-and-set. */
@@ -72,6 +83,8 @@ export interface RunsTable {
   ended_at: number | null;
   lease_owner: string | null;
   lease_expires_at: number | null;
+  /** Fencing token: incremented by every acquisition of the lease. */
+  lease_epoch: ColumnType<number, number | undefined, number>;
 }
 
 export type StepStatus = "started" | "completed" | "failed" | "waiting";
