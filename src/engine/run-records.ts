@@ -78,6 +78,7 @@ export async function insertRun(
       ended_at: null,
       lease_owner: run.leaseOwner,
       lease_expires_at: run.leaseExpiresAt,
+      lease_epoch: 1,
     })
     .execute();
 }

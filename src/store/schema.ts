@@ -84,7 +84,7 @@ export interface RunsTable {
   lease_owner: string | null;
   lease_expires_at: number | null;
   /** Fencing token: incremented by every acquisition of the lease. */
-  lease_epoch: ColumnType<number, number | undefined, number>;
+  lease_epoch: number;
 }
 
 export type StepStatus = "started" | "completed" | "failed" | "waiting";
