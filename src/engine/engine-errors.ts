@@ -37,6 +37,21 @@ export class RunLeasedError extends CadreError {
   }
 }
 
+/**
+ * Another process took the run over (a forced resume, or this process's lease expired): this
+ * process stops at its next write, aborts its in-flight effects and writes nothing more.
+ */
+export class RunLeaseLostError extends CadreError {
+  constructor(details: { runId: string; epoch: number; currentEpoch: number | null }) {
+    super(
+      "RUN_LEASE_LOST",
+      "system",
+      `Run ${details.runId} was taken over by another process (this process held epoch ${details.epoch}, the run is now at ${details.currentEpoch ?? "no epoch: it was deleted"}); this process stopped and wrote nothing more. The new owner finishes the run: follow it with \`cadre show ${details.runId}\`.`,
+      { details },
+    );
+  }
+}
+
 export class RunNotResumableError extends CadreError {
   constructor(details: { runId: string; status: string }) {
     super("RUN_NOT_RESUMABLE", "input", `Run ${details.runId} is ${details.status} and cannot be resumed.`, { details });

@@ -3,6 +3,7 @@ import type { SerializedError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../store/json.ts";
 import type { Database, StepStatus, StepType } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
+import type { RunLease } from "./run-lease.ts";
 import { positionOf } from "./scope.ts";
 
 /** The latest attempt of one step as the journal holds it. */
@@ -38,17 +39,20 @@ export type InTransaction = (tx: Transaction<Database>) => Promise<void>;
 export class Journal {
   readonly runId: string;
   readonly #store: Store;
+  /** The fence of the process that owns the run: every write checks it in its own transaction. Absent for read-only use. */
+  readonly #lease: RunLease | undefined;
   readonly #byPosition: Map<string, JournalEntry>;
   readonly #writesBehind = new Set<Promise<void>>();
   #writeFailure: unknown;
 
-  private constructor(store: Store, runId: string, entries: JournalEntry[]) {
+  private constructor(store: Store, runId: string, entries: JournalEntry[], lease: RunLease | undefined) {
     this.#store = store;
+    this.#lease = lease;
     this.runId = runId;
     this.#byPosition = new Map(entries.map((entry) => [positionOf(entry.key), entry]));
   }
 
-  static async load(store: Store, runId: string): Promise<Journal> {
+  static async load(store: Store, runId: string, lease?: RunLease): Promise<Journal> {
     const rows = await store.db.selectFrom("steps").selectAll().where("run_id", "=", runId).orderBy("attempt").execute();
     // Rows come in attempt order, so the last one written per key is the latest attempt.
     const latest = new Map<string, JournalEntry>();
@@ -69,11 +73,16 @@ export class Journal {
         durationMs: row.duration_ms,
       });
     }
-    return new Journal(store, runId, [...latest.values()]);
+    return new Journal(store, runId, [...latest.values()], lease);
   }
 
-  static empty(store: Store, runId: string): Journal {
-    return new Journal(store, runId, []);
+  static empty(store: Store, runId: string, lease?: RunLease): Journal {
+    return new Journal(store, runId, [], lease);
+  }
+
+  /** Group-committed and, for an owned run, fenced: throws RUN_LEASE_LOST once another process owns the run. */
+  #write(work: (tx: Transaction<Database>) => Promise<void>): Promise<void> {
+    return this.#lease ? this.#lease.write(work) : this.#store.write(work);
   }
 
   at(position: string): JournalEntry | undefined {
@@ -86,7 +95,7 @@ export class Journal {
 
   async started(entry: NewAttempt, inTransaction?: InTransaction): Promise<void> {
     if (this.#writeFailure !== undefined) throw this.#writeFailure;
-    await this.#store.write(async (tx) => {
+    await this.#write(async (tx) => {
       if (inTransaction) await inTransaction(tx);
       await tx.insertInto("steps").values(this.#row(entry, { status: "started" })).execute();
     });
@@ -115,7 +124,7 @@ export class Journal {
 
   /** Records an attempt that was refused before its effect could run (failed, never started). */
   async refused(entry: NewAttempt, error: SerializedError, inTransaction?: InTransaction): Promise<void> {
-    await this.#store.write(async (tx) => {
+    await this.#write(async (tx) => {
       await tx.insertInto("steps").values(this.#row(entry, { status: "failed", error })).execute();
       if (inTransaction) await inTransaction(tx);
     });
@@ -131,7 +140,7 @@ export class Journal {
     const entry = this.#byPosition.get(positionOf(key));
     if (!entry || entry.key !== key) throw new Error(`journal: step ${key} was never started`);
     const durationMs = outcome.endedAt - entry.startedAt;
-    const write = this.#store.write(async (tx) => {
+    const write = this.#write(async (tx) => {
       await tx
         .updateTable("steps")
         .set({

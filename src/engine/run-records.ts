@@ -25,6 +25,8 @@ export interface RunRecord {
   endedAt: number | null;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
+  /** The fencing token of the current owner: grows with every take-over. */
+  leaseEpoch: number;
 }
 
 export interface RunFilter {
@@ -52,6 +54,7 @@ export function toRunRecord(row: RunsTable): RunRecord {
     endedAt: row.ended_at === null ? null : Number(row.ended_at),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
+    leaseEpoch: Number(row.lease_epoch),
   };
 }
 
@@ -121,32 +124,22 @@ export async function finishRun(
 }
 
 /**
- * Takes the run's lease if it is free, expired or already ours (or `force`). Returns false
- * when another live owner holds it. The conditional update makes this safe across processes.
+ * Takes the run's lease if it is free, expired or this runtime's own (or `force`: take it now,
+ * whoever holds it) and returns the new fencing epoch; undefined when another live owner
+ * holds it. Every acquisition increments the epoch, so the previous owner's next write fails.
  */
 export async function acquireLease(
   db: Db,
   runId: string,
   options: { owner: string; now: number; leaseMs: number; force?: boolean },
-): Promise<boolean> {
+): Promise<number | undefined> {
   let query = db
     .updateTable("runs")
-    .set({ lease_owner: options.owner, lease_expires_at: options.now + options.leaseMs, status: "running", updated_at: options.now })
+    .set((eb) => ({ lease_owner: options.owner, lease_expires_at: options.now + options.leaseMs, lease_epoch: eb("lease_epoch", "+", 1), status: "running", updated_at: options.now }))
     .where("id", "=", runId);
   if (!options.force) {
-    query = query.where((where) =>
-      where.or([where("lease_owner", "is", null), where("lease_owner", "=", options.owner), where("lease_expires_at", "<", options.now)]),
-    );
+    query = query.where((where) => where.or([where("lease_owner", "is", null), where("lease_owner", "=", options.owner), where("lease_expires_at", "<", options.now)]));
   }
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
-export async function renewLease(db: Db, runId: string, options: { owner: string; now: number; leaseMs: number }): Promise<void> {
-  await db
-    .updateTable("runs")
-    .set({ lease_expires_at: options.now + options.leaseMs })
-    .where("id", "=", runId)
-    .where("lease_owner", "=", options.owner)
-    .execute();
+  const row = await query.returning("lease_epoch").executeTakeFirst();
+  return row === undefined ? undefined : Number(row.lease_epoch);
 }

@@ -118,7 +118,8 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
     await journal.started(entry, spec.hooks?.started ? (tx) => spec.hooks!.started!(tx, base) : undefined);
   } catch (thrown) {
     const error = located(thrown, runId, spec);
-    if (!spec.hooks?.started) throw error;
+    // A process that lost the run writes nothing more, not even the refusal.
+    if (!spec.hooks?.started || error.code === "RUN_LEASE_LOST") throw error;
     await journal.refused(entry, error.toJSON(), spec.hooks.refused ? (tx) => spec.hooks!.refused!(tx, base, error) : undefined);
     events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "failed", durationMs: 0, error: error.toJSON(), replayed: false });
     throw error;

@@ -29,8 +29,8 @@ export interface GovernedAgent {
 
 export interface GatewayOptions {
   dialect: StoreDialect;
-  /** For records that are not part of a step's own transaction (flags, warnings). */
-  store: Store;
+  /** For records that are not part of a step's own transaction (flags, warnings): the run's fenced writer. */
+  store: Pick<Store, "write">;
   runId: string;
   workflow: string;
   principal: string;

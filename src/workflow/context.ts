@@ -2,6 +2,7 @@ import type { Agent, AgentContext, Logger } from "../agent/define-agent.ts";
 import { AbortedError } from "../engine/engine-errors.ts";
 import type { EventBus } from "../engine/events.ts";
 import type { Journal } from "../engine/journal.ts";
+import type { RunLease } from "../engine/run-lease.ts";
 import type { RetryOptions } from "../engine/resilience.ts";
 import { runStep, type AttemptContext, type StepEnvironment } from "../engine/run-step.ts";
 import { Scope } from "../engine/scope.ts";
@@ -82,6 +83,8 @@ export interface RunState {
   guards: GuardRegistry;
   timeouts: AdaptiveTimeouts;
   store: Store;
+  /** This process's fenced ownership of the run: writes of the run outside a step go through it. */
+  lease: RunLease;
   /** Runs a child workflow as a run of its own (resuming it if it exists) and returns its output. */
   runChild(options: { workflow: Workflow; input: unknown; runId: string; parentStepKey: string; budget?: number; grants?: GrantSpec[] }): Promise<unknown>;
   /** Delivers an event this run emitted: runs waiting for its topic resume, subscribers start (idempotent). */
@@ -370,7 +373,7 @@ export class DurableContext implements WorkflowContext {
       input: data,
       execute: async () => {
         let seq = 0;
-        await state.store.write(async (tx) => void (seq = await appendEvent(tx, { topic, data, sourceRunId: state.runId, now: state.now() })));
+        await state.lease.write(async (tx) => void (seq = await appendEvent(tx, { topic, data, sourceRunId: state.runId, now: state.now() })));
         return { seq };
       },
     });

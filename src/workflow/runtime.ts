@@ -4,7 +4,8 @@ import { RunLeasedError, RunNotResumableError, UnknownRunError } from "../engine
 import { EventBus, type RuntimeEventName, type RuntimeEvents } from "../engine/events.ts";
 import { generateId } from "../engine/ids.ts";
 import { Journal, type JournalEntry } from "../engine/journal.ts";
-import { acquireLease, finishRun, getRunRecord, insertRun, listRunRecords, renewLease, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
+import { RunLease } from "../engine/run-lease.ts";
+import { acquireLease, finishRun, getRunRecord, insertRun, listRunRecords, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
 import { Scope } from "../engine/scope.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
@@ -166,7 +167,8 @@ export class Runtime {
       throw error;
     }
     const run = (await getRunRecord(this.store.db, runId))!;
-    return this.#launch(run, workflow, Journal.empty(this.store, runId), false) as RunHandle<O>;
+    const lease = this.#lease(runId, run.leaseEpoch);
+    return this.#launch(run, workflow, Journal.empty(this.store, runId, lease), lease, false) as RunHandle<O>;
   }
 
   /**
@@ -185,17 +187,19 @@ export class Runtime {
     const active = this.#active.get(runId);
     if (active) return { runId, result: () => active.done };
     const workflow = this.workflow(run.workflow);
-    const acquired = await acquireLease(this.store.db, runId, { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force: options.force });
-    if (!acquired) {
+    const epoch = await acquireLease(this.store.db, runId, { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force: options.force });
+    if (epoch === undefined) {
       const current = (await getRunRecord(this.store.db, runId))!;
       throw new RunLeasedError({ runId, owner: current.leaseOwner ?? "unknown", expiresAt: current.leaseExpiresAt ?? 0 });
     }
-    await this.store.transaction(async (tx) => {
+    const lease = this.#lease(runId, epoch);
+    // Fenced too: of two processes forcing a take-over at once, only the later epoch recovers and runs.
+    await lease.transaction(async (tx) => {
       const recovered = await recoverRun(tx, { runId, now: this.now() });
-      await appendAudit(tx, this.store.dialect, [{ kind: "run.resume", at: this.now(), runId, workflow: run.workflow, principal: run.principal, data: { ...recovered, forced: Boolean(options.force) } }]);
+      await appendAudit(tx, this.store.dialect, [{ kind: "run.resume", at: this.now(), runId, workflow: run.workflow, principal: run.principal, data: { ...recovered, forced: Boolean(options.force), epoch, previousOwner: run.leaseOwner } }]);
     });
-    const journal = await Journal.load(this.store, runId);
-    return this.#launch({ ...run, status: "running" }, workflow, journal, true);
+    const journal = await Journal.load(this.store, runId, lease);
+    return this.#launch({ ...run, status: "running" }, workflow, journal, lease, true);
   }
 
   /**
@@ -315,9 +319,15 @@ export class Runtime {
     return registered;
   }
 
-  #launch(run: RunRecord, workflow: Workflow, journal: Journal, resumed: boolean): RunHandle {
+  #lease(runId: string, epoch: number): RunLease {
+    return new RunLease(this.store, { runId, epoch }, { leaseMs: this.#leaseMs, now: this.now });
+  }
+
+  #launch(run: RunRecord, workflow: Workflow, journal: Journal, lease: RunLease, resumed: boolean): RunHandle {
     const controller = new AbortController();
-    const done = this.#execute(run, workflow, journal, resumed, controller.signal)
+    // Another process took the run over: stop every in-flight effect of this one.
+    lease.onLost((error) => controller.abort(error));
+    const done = this.#execute(run, workflow, journal, lease, resumed, controller.signal)
       .finally(() => this.#active.delete(run.id))
       .then((result) => this.#afterRun(run, journal, result));
     this.#active.set(run.id, { controller, done });
@@ -330,7 +340,7 @@ export class Runtime {
    */
   async #afterRun(run: RunRecord, journal: Journal, result: RunResult): Promise<RunResult> {
     const requested = this.#wakeRequested.delete(run.id);
-    if (this.#closing) return result;
+    if (this.#closing || result.error?.code === "RUN_LEASE_LOST") return result;
     try {
       if (result.status === "waiting") {
         if (requested || (await answeredWhileParked(this.store.db, journal))) return await (await this.resume(run.id)).result();
@@ -360,13 +370,10 @@ export class Runtime {
     this.#deadlineTimers.set(run.id, timer);
   }
 
-  async #execute(run: RunRecord, workflow: Workflow, journal: Journal, resumed: boolean, signal: AbortSignal): Promise<RunResult> {
+  async #execute(run: RunRecord, workflow: Workflow, journal: Journal, lease: RunLease, resumed: boolean, signal: AbortSignal): Promise<RunResult> {
     const startedAt = this.now();
     this.#events.emit("run-start", { runId: run.id, workflow: workflow.name, resumed });
-    const heartbeat = setInterval(() => {
-      renewLease(this.store.db, run.id, { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs }).catch(() => {});
-    }, Math.max(100, this.#leaseMs / 3));
-    heartbeat.unref();
+    lease.startHeartbeat();
 
     const logger = createLogger({ runId: run.id, workflow: workflow.name });
     const state: RunState = {
@@ -392,7 +399,8 @@ export class Runtime {
         }
       },
       store: this.store,
-      gateway: new Gateway({ ceiling: run.grantCeiling, store: this.store, dialect: this.store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now: this.now, logger, blockOverdueReviews: this.#blockOverdueReviews }),
+      lease,
+      gateway: new Gateway({ ceiling: run.grantCeiling, store: lease, dialect: this.store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now: this.now, logger, blockOverdueReviews: this.#blockOverdueReviews }),
       partial: false,
     };
     let result: RunResult;
@@ -403,8 +411,6 @@ export class Runtime {
       result = state.suspended ? { runId: run.id, status: "waiting" } : { runId: run.id, status: state.partial ? "partial" : "completed", output };
     } catch (thrown) {
       result = state.suspended || RunSuspended.is(thrown) ? { runId: run.id, status: "waiting" } : { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
-    } finally {
-      clearInterval(heartbeat);
     }
     try {
       await journal.flush();
@@ -412,17 +418,22 @@ export class Runtime {
       // A journal write failed: the run must not claim success it cannot prove on resume.
       result = { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
     }
+    // Whatever the workflow made of it, a run taken over by another process ends here, writing nothing.
+    if (lease.lost) result = { runId: run.id, status: "failed", error: lease.lost.toJSON() };
     try {
       const outcome = { ...result, at: this.now() };
-      await this.store.write(async (tx) => {
+      if (lease.lost) throw lease.lost;
+      await lease.write(async (tx) => {
         await finishRun(tx, run.id, outcome);
         if (outcome.status === "waiting") return state.gateway.auditRun(tx, "run.waiting", {});
         const money = await closeRunAccount(tx, { runId: run.id, workflow: workflow.name, now: outcome.at, parentRunId: run.parentRunId });
         await state.gateway.auditRun(tx, "run.end", { status: outcome.status, spentMicros: money.spent, returnedMicros: money.returned, ...(outcome.error ? { error: outcome.error.code } : {}) });
       });
     } catch (thrown) {
-      // The store is gone (closed or unreachable): the run stays resumable from its journal.
+      // The store is gone (closed or unreachable) or the run was taken over: it stays resumable from its journal.
       result = { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
+    } finally {
+      lease.stopHeartbeat();
     }
     this.#events.emit("run-end", { runId: run.id, workflow: workflow.name, status: result.status, output: result.output, error: result.error, durationMs: this.now() - startedAt });
     return result;
