@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Agent } from "../agent/define-agent.ts";
+import { lockSection } from "../store/store-lock.ts";
 import type { Store } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
 import { syncDeclaredGrants } from "./grants.ts";
@@ -37,6 +38,8 @@ export async function upsertInventory(store: Store, options: { agents: Agent[]; 
   if (options.agents.length === 0) return;
   const { now, principal } = options;
   await store.transaction(async (tx) => {
+    // Runtimes opening at once would each find the agent missing and insert it.
+    await lockSection(tx, store.dialect, "inventory");
     const records: AuditEntry[] = [];
     for (const agent of options.agents) {
       const hash = definitionHash(agent);

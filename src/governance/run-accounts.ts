@@ -1,3 +1,4 @@
+import { lockSection } from "../store/store-lock.ts";
 import type { Db, Store } from "../store/store.ts";
 import { appendAudit } from "./audit-log.ts";
 import { revokeRunGrants } from "./grants.ts";
@@ -56,8 +57,11 @@ export async function provisionWorkflowBudgets(store: Store, workflows: Array<{ 
   }
   if (pending.length === 0) return;
   await store.transaction(async (tx) => {
+    // Runtimes opening at once all see the account missing above; only the first may deposit.
+    await lockSection(tx, store.dialect, "first-allocation");
     await ensureAccount(tx, { id: treasuryAccount, kind: "treasury", name: "treasury", now: options.now });
     for (const workflow of pending) {
+      if (await getAccount(tx, workflowAccount(workflow.name))) continue;
       await ensureAccount(tx, { id: workflowAccount(workflow.name), kind: "workflow", name: workflow.name, now: options.now });
       const allocation = workflow.budget?.allocation ?? 0;
       if (allocation === 0) continue;

@@ -6,6 +6,7 @@ import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { latestSchemaVersion, openStore } from "../../src/index.ts";
+import { openTogether } from "../fixtures/concurrent-open/open-together.ts";
 import { freshStoreLocation, postgresAvailable } from "../helpers/stores.ts";
 
 const digest = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
@@ -67,8 +68,12 @@ describe.runIf(await postgresAvailable())("opening a PostgreSQL store", () => {
   it("migrates a fresh schema once even when two processes race", async () => {
     const location = await freshStoreLocation("postgres");
     try {
-      const [first, second] = await Promise.all([openStore(location.location), openStore(location.location)]);
-      await Promise.all([first.close(), second.close()]);
+      const exits = await openTogether(location.location, { count: 2, storeOnly: true });
+      expect(exits.filter((exit) => exit.code !== 0)).toEqual([]);
+      const store = await openStore(location.location);
+      const meta = await store.db.selectFrom("cadre_meta").select("value").where("key", "=", "schema_version").execute();
+      await store.close();
+      expect(meta).toEqual([{ value: String(latestSchemaVersion) }]);
     } finally {
       await location.cleanup();
     }
