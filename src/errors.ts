@@ -118,13 +118,41 @@ export class InternalError extends CadreError {
   }
 }
 
-/** Turns anything thrown into a CadreError, keeping CadreErrors as they are. */
+/**
+ * Turns anything thrown into a CadreError, keeping CadreErrors as they are. The message
+ * carries the error's `cause` chain ("fetch failed: connect ECONNREFUSED 127.0.0.1:4100"):
+ * the journal keeps only the message, and the real reason is usually in the cause.
+ */
 export function toCadreError(error: unknown): CadreError {
   if (CadreError.is(error)) return error;
   if (error instanceof Error) {
-    return new CadreError("STEP_FAILED", "system", error.message, { cause: error, retryable: true, details: { errorName: error.name } });
+    const causes = causeChain(error.cause);
+    const message = [error.message, ...causes.map((cause) => cause.message)].filter((part, index, parts) => part !== "" && !parts.slice(0, index).some((earlier) => earlier.includes(part))).join(": ");
+    const details: Record<string, unknown> = { errorName: error.name };
+    if (causes.length > 0) details.causes = causes;
+    return new CadreError("STEP_FAILED", "system", message || error.name, { cause: error, retryable: true, details });
   }
   return new CadreError("STEP_FAILED", "system", String(error), { retryable: true });
+}
+
+/** A link of a cause chain, JSON-safe for the journal. */
+interface CauseLink {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+const maximumCauseDepth = 5;
+
+/** The causes below an error, outermost first; an AggregateError (one per address tried) contributes each of its errors. */
+function causeChain(cause: unknown, depth = 0): CauseLink[] {
+  if (cause === undefined || cause === null || depth >= maximumCauseDepth) return [];
+  if (!(cause instanceof Error)) return [{ name: typeof cause, message: String(cause) }];
+  const code = (cause as { code?: unknown }).code;
+  const inner = cause instanceof AggregateError ? cause.errors.flatMap((error) => causeChain(error, depth + 1)) : [];
+  const message = cause.message || inner.map((link) => link.message).join("; ") || (typeof code === "string" ? code : cause.name);
+  const link: CauseLink = typeof code === "string" ? { name: cause.name, message, code } : { name: cause.name, message };
+  return [link, ...causeChain(cause.cause, depth + 1)];
 }
 
 /** Rebuilds an error read back from the journal, so replay throws what the first run threw. */

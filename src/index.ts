@@ -75,4 +75,4 @@ export type { Board, BoardEntry, Contributor } from "./workflow/patterns/blackbo
 export type { Candidate, ResolutionRule, Resolution } from "./workflow/patterns/resolve.ts";
 export type { GateOptions } from "./workflow/patterns/gate.ts";
 export { listPendingApprovals, decideApproval } from "./workflow/approvals.ts";
-export type { PendingApproval, ApprovalDecision } from "./workflow/approvals.ts";
+export type { PendingApproval, ApprovalDecision, RecordedApprovalDecision } from "./workflow/approvals.ts";

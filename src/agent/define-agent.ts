@@ -9,8 +9,8 @@ import { z } from "zod";
 import { runModelLoop, type ModelAgentSettings } from "./model-agent.ts";
 import type { AgentModel } from "./model-turn.ts";
 
-/** What an agent's `run` receives besides its input. */
-export interface AgentContext {
+/** What an agent's `run` receives besides its input; `Tools` are the agent's declared tools. */
+export interface AgentContext<Tools extends readonly Tool[] = Tool[]> {
   /** Aborted on timeout or when the run is cancelled; pass it to fetch and friends. */
   signal: AbortSignal;
   /** The run's original goal, so every agent can check its work against it. */
@@ -22,7 +22,7 @@ export interface AgentContext {
   attempt: number;
   logger: Logger;
   /** The agent's governed tools: every call is a journaled step through the gateway. */
-  tools: AgentTools;
+  tools: AgentTools<Tools>;
   /** The agent's model, for model-backed agents: each call is a journaled, priced step. */
   model?: AgentModel;
   /**
@@ -32,11 +32,19 @@ export interface AgentContext {
   call<I, O, In>(agent: Agent<I, O, In>, input: In, options?: { grants?: GrantSpec[] }): Promise<O>;
 }
 
-/** How an agent reaches its tools: by definition or by name, never by calling `run` itself. */
-export interface AgentTools {
+/**
+ * How an agent reaches its tools: by definition or by name, never by calling `run` itself.
+ * A call by name is typed from the agent's declared `tools` (input and output of that tool).
+ */
+export interface AgentTools<Tools extends readonly Tool[] = Tool[]> {
   call<I, O, In>(tool: Tool<I, O, In>, input: In): Promise<O>;
-  call(tool: string, input: unknown): Promise<unknown>;
+  call<Name extends Tools[number]["name"]>(tool: Name, input: ToolInputOf<Tools, Name>): Promise<ToolOutputOf<Tools, Name>>;
 }
+
+/** The declared tool called `Name`; `unknown` when the tools' names are not literal types. */
+type NamedTool<Tools extends readonly Tool[], Name extends string> = string extends Name ? unknown : Extract<Tools[number], { name: Name }>;
+type ToolInputOf<Tools extends readonly Tool[], Name extends string> = NamedTool<Tools, Name> extends Tool<any, any, infer In> ? In : unknown;
+type ToolOutputOf<Tools extends readonly Tool[], Name extends string> = NamedTool<Tools, Name> extends Tool<any, infer O> ? O : unknown;
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -59,12 +67,12 @@ export interface AgentInventory {
   modelVersion?: string;
 }
 
-export interface AgentDefinition<I = any, O = any, In = I> extends AgentInventory {
+export interface AgentDefinition<I = any, O = any, In = I, Tools extends readonly Tool[] = Tool[]> extends AgentInventory {
   name: string;
   /** Validates the input; `In` is what callers pass (before defaults), `I` what `run` receives. */
   input: z.ZodType<I, In>;
   output: z.ZodType<O>;
-  run(input: I, context: AgentContext): Promise<O> | O;
+  run(input: I, context: AgentContext<Tools>): Promise<O> | O;
   /** Present on model-backed agents: the tool loop over the AI SDK runs instead of code. */
   model?: ModelAgentSettings["model"];
   instructions?: string;
@@ -82,7 +90,7 @@ export interface AgentDefinition<I = any, O = any, In = I> extends AgentInventor
   /** At most this many calls of the agent at once, across runs. */
   bulkhead?: BulkheadOptions;
   /** The tools the agent may call through `context.tools` (each still needs a grant). */
-  tools?: Tool[];
+  tools?: Tools;
   /** Standing permissions, checked by the gateway on every call. */
   grants?: GrantSpec[];
   /** Money per call and standing caps per day/month, in micro-units. */
@@ -97,11 +105,17 @@ export interface Agent<I = any, O = any, In = I> extends AgentDefinition<I, O, I
 const agentNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** A model-backed agent: `model` and `instructions` instead of `run`; input and output default to text. */
-export type ModelAgentDefinition<I, O, In> = Omit<AgentDefinition<I, O, In>, "run" | "input" | "output" | "model" | "instructions"> &
+export type ModelAgentDefinition<I, O, In, Tools extends readonly Tool[] = Tool[]> = Omit<AgentDefinition<I, O, In, Tools>, "run" | "input" | "output" | "model" | "instructions"> &
   ModelAgentSettings & { input?: z.ZodType<I, In>; output?: z.ZodType<O> };
 
-/** Defines an agent: code (`run`) or model-backed (`model` + `instructions`). Names are kebab-case and unique within a runtime. */
-export function defineAgent<I, O, In = I>(definition: AgentDefinition<I, O, In> | ModelAgentDefinition<I, O, In>): Agent<I, O, In> {
+/**
+ * Defines an agent: code (`run`) or model-backed (`model` + `instructions`). Names are
+ * kebab-case and unique within a runtime. A model-backed agent without `input` or `output`
+ * takes and returns text, and its types say so (`I`, `O` default to `string`).
+ */
+export function defineAgent<I = string, O = string, In = I, const Tools extends readonly Tool[] = Tool[]>(
+  definition: AgentDefinition<I, O, In, Tools> | ModelAgentDefinition<I, O, In, Tools>,
+): Agent<I, O, In> {
   if (!agentNamePattern.test(definition.name)) {
     throw new TypeError(`Agent name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`);
   }

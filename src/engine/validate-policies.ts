@@ -1,12 +1,14 @@
 import { ConfigurationError } from "../errors.ts";
 import type { TimeoutSetting } from "./adaptive-timeout.ts";
 import type { BulkheadOptions, CircuitBreakerOptions } from "./agent-policies.ts";
+import type { RetryOptions } from "./resilience.ts";
 
 /** The resilience settings an agent or tool may declare. */
 export interface PolicySettings {
   circuitBreaker?: CircuitBreakerOptions | undefined;
   bulkhead?: BulkheadOptions | undefined;
   timeout?: TimeoutSetting | undefined;
+  retry?: RetryOptions | undefined;
 }
 
 /**
@@ -18,7 +20,7 @@ export function validatePolicies(options: { subject: string; settings: PolicySet
   const problems: string[] = [];
   const check = (ok: boolean, problem: string) => void (ok || problems.push(problem));
   const positiveInteger = (value: number | undefined) => value === undefined || (Number.isSafeInteger(value) && value >= 1);
-  const { circuitBreaker: breaker, bulkhead, timeout } = settings;
+  const { circuitBreaker: breaker, bulkhead, timeout, retry } = settings;
   if (breaker) {
     check(Number.isFinite(breaker.halfOpenAfterMs) && breaker.halfOpenAfterMs >= 0, "circuitBreaker.halfOpenAfterMs must be a number of milliseconds ≥ 0");
     check(positiveInteger(breaker.consecutiveFailures), "circuitBreaker.consecutiveFailures must be an integer ≥ 1");
@@ -33,6 +35,12 @@ export function validatePolicies(options: { subject: string; settings: PolicySet
   if (bulkhead) {
     check(positiveInteger(bulkhead.maxConcurrency), "bulkhead.maxConcurrency must be an integer ≥ 1");
     check(bulkhead.queue === undefined || (Number.isSafeInteger(bulkhead.queue) && bulkhead.queue >= 0), "bulkhead.queue must be an integer ≥ 0");
+  }
+  check(timeout === undefined || typeof timeout === "object" || (Number.isFinite(timeout) && timeout > 0), "timeout must be a number of milliseconds > 0");
+  if (retry) {
+    check(positiveInteger(retry.maxAttempts), "retry.maxAttempts must be an integer ≥ 1 (1: no retry)");
+    check(retry.initialDelayMs === undefined || (Number.isFinite(retry.initialDelayMs) && retry.initialDelayMs >= 0), "retry.initialDelayMs must be a number of milliseconds ≥ 0");
+    check(retry.maxDelayMs === undefined || (Number.isFinite(retry.maxDelayMs) && retry.maxDelayMs >= 0), "retry.maxDelayMs must be a number of milliseconds ≥ 0");
   }
   if (typeof timeout === "object") {
     check(Number.isFinite(timeout.fallback) && timeout.fallback > 0, "timeout.fallback must be a number of milliseconds > 0");

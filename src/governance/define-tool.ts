@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { BulkheadOptions, CircuitBreakerOptions } from "../engine/agent-policies.ts";
+import { validatePolicies } from "../engine/validate-policies.ts";
 
 /** What a tool's `run` receives: it never sees the ledger or the grants, only what it needs. */
 export interface ToolContext {
@@ -18,8 +19,9 @@ export interface ToolContext {
  */
 export type ToolPrice<I, O> = number | ((input: I, output?: O) => number);
 
-export interface ToolDefinition<I = any, O = any, In = I> {
-  name: string;
+export interface ToolDefinition<I = any, O = any, In = I, Name extends string = string> {
+  /** Kept as a literal type, so `context.tools.call("<name>", input)` is typed from the agent's tools. */
+  name: Name;
   description: string;
   input: z.ZodType<I, In>;
   output: z.ZodType<O>;
@@ -37,20 +39,21 @@ export interface ToolDefinition<I = any, O = any, In = I> {
 }
 
 /** A governed capability: agents reach it only through `context.tools`, never by calling `run`. */
-export interface Tool<I = any, O = any, In = I> extends ToolDefinition<I, O, In> {
+export interface Tool<I = any, O = any, In = I, Name extends string = string> extends ToolDefinition<I, O, In, Name> {
   readonly kind: "tool";
   readonly scope: string;
 }
 
 const toolNamePattern = /^[a-z][a-z0-9_.-]{0,62}$/;
 
-export function defineTool<I, O, In = I>(definition: ToolDefinition<I, O, In>): Tool<I, O, In> {
+export function defineTool<I, O, In = I, Name extends string = string>(definition: ToolDefinition<I, O, In, Name>): Tool<I, O, In, Name> {
   if (!toolNamePattern.test(definition.name)) {
     throw new TypeError(`Tool name "${definition.name}" must be lowercase letters, digits, dashes, dots or underscores, starting with a letter.`);
   }
   if (typeof definition.price === "number" && (!Number.isSafeInteger(definition.price) || definition.price < 0)) {
     throw new TypeError(`Tool "${definition.name}" has price ${definition.price}: prices are non-negative integer micro-units (use usd(0.5) for $0.50).`);
   }
+  validatePolicies({ subject: `Tool "${definition.name}"`, settings: definition });
   return { ...definition, scope: definition.scope ?? `tool:${definition.name}`, kind: "tool" };
 }
 

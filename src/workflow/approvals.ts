@@ -14,13 +14,22 @@ export interface PendingApproval {
   deadline: number | null;
 }
 
-/** What a person decided, as the waiting step returns it to the workflow. */
+/**
+ * What `ctx.approval` returns: always an approval. A rejection never comes back as a value,
+ * it throws `ApprovalRejectedError` (`APPROVAL_REJECTED`); catch that to take another path.
+ */
 export interface ApprovalDecision {
-  approved: boolean;
+  /** Always `true`: a rejected request throws instead of returning. */
+  approved: true;
+  /** Who decided. */
   by: string;
   note: string | null;
+  /** When, in epoch milliseconds. */
   at: number;
 }
+
+/** A decision as `decideApproval` (`cadre approve|reject`) records it: an approval or a rejection. */
+export type RecordedApprovalDecision = Omit<ApprovalDecision, "approved"> & { approved: boolean };
 
 export async function listPendingApprovals(store: Store, options: { runId?: string } = {}): Promise<PendingApproval[]> {
   let query = store.db
@@ -41,9 +50,9 @@ export async function listPendingApprovals(store: Store, options: { runId?: stri
  * Records a decision on a waiting approval, audited with who decided and why. The run picks
  * it up when it resumes (`cadre approve` resumes it at once when it can load the workflow).
  */
-export async function decideApproval(store: Store, options: { runId: string; name: string; approved: boolean; by: string; note?: string; now?: number }): Promise<ApprovalDecision> {
+export async function decideApproval(store: Store, options: { runId: string; name: string; approved: boolean; by: string; note?: string; now?: number }): Promise<RecordedApprovalDecision> {
   const now = options.now ?? Date.now();
-  const decision: ApprovalDecision = { approved: options.approved, by: options.by, note: options.note ?? null, at: now };
+  const decision: RecordedApprovalDecision = { approved: options.approved, by: options.by, note: options.note ?? null, at: now };
   await store.transaction(async (tx) => {
     const step = await tx
       .selectFrom("steps")

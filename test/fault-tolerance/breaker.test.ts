@@ -196,4 +196,16 @@ describe("resilience settings", () => {
       expect((error as { details: { problems: string[] } }).details.problems).toHaveLength(7);
     }
   });
+
+  it("refuse a retry without attempts and a negative timeout, naming the agent or tool and the field", () => {
+    const base = { owner: "tests", purpose: "bad settings", input: z.object({}), output: z.string(), run: () => "never" };
+    expect(() => defineAgent({ ...base, name: "no-attempts", retry: { maxAttempts: 0 } })).toThrow(
+      expect.objectContaining({ name: "ConfigurationError", code: "CONFIGURATION", message: expect.stringContaining('Agent "no-attempts"'), details: expect.objectContaining({ problems: [expect.stringContaining("retry.maxAttempts")] }) }),
+    );
+    expect(() => defineAgent({ ...base, name: "negative-timeout", timeout: -5 })).toThrow(expect.objectContaining({ code: "CONFIGURATION", details: expect.objectContaining({ subject: 'Agent "negative-timeout"', problems: [expect.stringContaining("timeout")] }) }));
+    expect(() => defineTool({ name: "negative-tool", description: "t", input: z.object({}), output: z.string(), timeout: -5, run: () => "never" })).toThrow(
+      expect.objectContaining({ code: "CONFIGURATION", details: expect.objectContaining({ subject: 'Tool "negative-tool"', problems: [expect.stringContaining("timeout")] }) }),
+    );
+    expect(() => defineAgent({ ...base, name: "one-attempt", retry: { maxAttempts: 1 }, timeout: 5 })).not.toThrow();
+  });
 });
