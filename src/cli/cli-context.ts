@@ -29,6 +29,7 @@ export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Run
     principal: config.principal,
     models: config.models,
     blockOverdueReviews: config.blockOverdueReviews,
+    audit: config.audit,
     ...extra,
   });
   try {

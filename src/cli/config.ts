@@ -17,6 +17,8 @@ export interface CadreConfig {
   models?: ModelConfig;
   /** Refuse calls to high-risk agents whose review is overdue (REVIEW_OVERDUE) instead of only listing them. */
   blockOverdueReviews?: boolean;
+  /** Signed audit checkpoints: key paths (CADRE_AUDIT_KEY overrides signingKey) and an outside checkpoint file. */
+  audit?: import("../governance/audit-signing-key.ts").AuditSigningOptions;
   [extension: string]: unknown;
 }
 

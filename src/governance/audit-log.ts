@@ -90,7 +90,10 @@ async function lockHead(tx: Db, dialect: StoreDialect): Promise<{ seq: number; h
     await tx.insertInto("cadre_meta").values({ key: auditHeadKey, value: `0:${genesisHash}` }).onConflict((conflict) => conflict.column("key").doNothing()).execute();
     row = await read();
   }
-  const [seq, hash] = row!.value.split(":");
+  return parseHead(row!.value);
+}
+function parseHead(value: string): { seq: number; hash: string } {
+  const [seq, hash] = value.split(":");
   return { seq: Number(seq), hash: hash! };
 }
 const selectHead = compiledQuery((db) => db.selectFrom("cadre_meta").select("value").where("key", "=", auditHeadKey));
@@ -156,14 +159,16 @@ type AuditRow = Parameters<typeof toAuditRecord>[0];
 
 /**
  * The raw rows of the log in sequence order, read a page at a time so a long log never sits
- * in memory at once. `runId` keeps only one run's records.
+ * in memory at once. `runId` keeps only one run's records; `afterSeq` and `throughSeq` bound
+ * the range of sequence numbers.
  */
-export async function* readAuditRows(db: Db, options: { runId?: string; pageSize?: number } = {}): AsyncGenerator<AuditRow> {
+export async function* readAuditRows(db: Db, options: { runId?: string; afterSeq?: number; throughSeq?: number; pageSize?: number } = {}): AsyncGenerator<AuditRow> {
   const pageSize = options.pageSize ?? 1000;
-  let after = Number.MIN_SAFE_INTEGER;
+  let after = options.afterSeq ?? Number.MIN_SAFE_INTEGER;
   for (;;) {
     let query = db.selectFrom("audit_log").selectAll().where("seq", ">", after).orderBy("seq").limit(pageSize);
     if (options.runId) query = query.where("run_id", "=", options.runId);
+    if (options.throughSeq !== undefined) query = query.where("seq", "<=", options.throughSeq);
     const page = await query.execute();
     yield* page;
     if (page.length < pageSize) return;
@@ -171,28 +176,33 @@ export async function* readAuditRows(db: Db, options: { runId?: string; pageSize
   }
 }
 
-export type AuditVerification =
-  | { ok: true; records: number; head: string }
-  | { ok: false; records: number; brokenAt: number; reason: string };
+/** A point of the chain: a record's sequence number and hash (seq 0 is the genesis hash). */
+export interface ChainLink {
+  seq: number;
+  hash: string;
+}
+
+export const genesisLink: ChainLink = { seq: 0, hash: genesisHash };
+
+/** The head kept in cadre_meta, or null when the row is missing (a fresh store, or a deleted head). */
+export async function readAuditHead(db: Db): Promise<ChainLink | null> {
+  const row = (await selectHead(db, {})).rows[0];
+  return row ? parseHead(row.value) : null;
+}
+
+export type ChainWalk = { ok: true; last: ChainLink } | { ok: false; brokenAt: number; reason: string };
 
 /**
- * Walks the chain from the first record and names the first one that does not verify:
- * a changed record (hash mismatch), a deleted or reordered one (sequence gap or a
- * prev_hash that is not its predecessor's hash), or a truncated tail (the log ends before
- * the head kept in cadre_meta, or does not contain a head hash the caller kept elsewhere).
- * Someone able to rewrite both the log and the kept head can only be caught by a head kept
- * outside the store: pass it as `expectedHead` (and `expectedRecords`).
+ * Checks every link of the records after `from` up to `throughSeq` (or the end): no gap, each
+ * record's prev_hash is its predecessor's hash, each hash covers its record. Stops at the first
+ * broken record. Starting from a link already verified (a signed checkpoint) checks only the rest.
  */
-export async function verifyAuditChain(db: Db, options: { expectedRecords?: number; expectedHead?: string; pageSize?: number } = {}): Promise<AuditVerification> {
-  const anchor = await db.selectFrom("cadre_meta").select("value").where("key", "=", auditHeadKey).executeTakeFirst();
-  const [anchoredSeq, anchoredHash] = anchor ? [Number(anchor.value.split(":")[0]), anchor.value.split(":")[1]!] : [0, genesisHash];
-  const counted = await db.selectFrom("audit_log").select((eb) => eb.fn.countAll<number>().as("count")).executeTakeFirst();
-  const records = Number(counted?.count ?? 0);
-  const broken = (brokenAt: number, reason: string): AuditVerification => ({ ok: false, records, brokenAt, reason });
-  let prevHash = genesisHash;
-  let expectedSeq = 1;
-  let sawExpectedHead = options.expectedHead === undefined;
-  for await (const row of readAuditRows(db, { pageSize: options.pageSize })) {
+export async function walkAuditChain(db: Db, options: { from?: ChainLink; throughSeq?: number; pageSize?: number; onRecord?: (link: ChainLink) => void } = {}): Promise<ChainWalk> {
+  const from = options.from ?? genesisLink;
+  let prevHash = from.hash;
+  let expectedSeq = from.seq + 1;
+  const broken = (brokenAt: number, reason: string): ChainWalk => ({ ok: false, brokenAt, reason });
+  for await (const row of readAuditRows(db, { afterSeq: from.seq, throughSeq: options.throughSeq, pageSize: options.pageSize })) {
     const seq = Number(row.seq);
     if (seq !== expectedSeq) return broken(expectedSeq, `record ${expectedSeq} is missing (next record is ${seq})`);
     if (row.prev_hash !== prevHash) return broken(seq, `record ${seq} does not follow record ${seq - 1} (prev_hash mismatch: deleted, reordered or replaced records)`);
@@ -203,14 +213,70 @@ export async function verifyAuditChain(db: Db, options: { expectedRecords?: numb
       return broken(seq, `record ${seq} is not readable (data is not JSON)`);
     }
     if (hashRecord(prevHash, record) !== row.hash) return broken(seq, `record ${seq} was changed after it was written (hash mismatch)`);
-    if (seq === anchoredSeq && row.hash !== anchoredHash) return broken(seq, `record ${seq} is not the head kept in cadre_meta: the tail was rewritten`);
-    if (row.hash === options.expectedHead) sawExpectedHead = true;
+    options.onRecord?.({ seq, hash: row.hash });
     prevHash = row.hash;
     expectedSeq += 1;
   }
-  const last = expectedSeq - 1;
+  return { ok: true, last: { seq: expectedSeq - 1, hash: prevHash } };
+}
+
+/** The highest sequence number in the log (0 when it is empty). */
+export async function lastAuditSeq(db: Db): Promise<number> {
+  const row = await db.selectFrom("audit_log").select((eb) => eb.fn.max("seq").as("last")).executeTakeFirst();
+  return Number(row?.last ?? 0);
+}
+
+export type AuditVerification =
+  | { ok: true; records: number; head: string }
+  | { ok: false; records: number; brokenAt: number; reason: string };
+
+/**
+ * Walks the chain from the first record up to the head kept in cadre_meta and names the first
+ * thing that does not verify: a changed record (hash mismatch), a deleted or reordered one
+ * (sequence gap or a prev_hash that is not its predecessor's hash), a truncated tail (the log
+ * ends before the kept head, or does not contain a head hash the caller kept elsewhere), a
+ * rewritten tail (the record at the head's seq has another hash), records past the head (no
+ * appender wrote them: appenders move the head in the same transaction) and a missing head row
+ * while records exist. Someone able to rewrite both the log and the kept head can only be
+ * caught by a head kept outside the store: pass it as `expectedHead` (and `expectedRecords`),
+ * or use signed checkpoints (`verifyAudit`).
+ */
+export async function verifyAuditChain(db: Db, options: { expectedRecords?: number; expectedHead?: string; pageSize?: number } = {}): Promise<AuditVerification> {
+  const anchor = await readAuditHead(db);
+  const counted = await db.selectFrom("audit_log").select((eb) => eb.fn.countAll<number>().as("count")).executeTakeFirst();
+  const records = Number(counted?.count ?? 0);
+  const broken = (brokenAt: number, reason: string): AuditVerification => ({ ok: false, records, brokenAt, reason });
+  let sawExpectedHead = options.expectedHead === undefined;
+  const walk = await walkAuditChain(db, {
+    throughSeq: anchor?.seq,
+    pageSize: options.pageSize,
+    onRecord: (link) => {
+      if (link.hash === options.expectedHead) sawExpectedHead = true;
+    },
+  });
+  if (!walk.ok) return broken(walk.brokenAt, walk.reason);
+  const last = walk.last.seq;
+  if (!anchor && records > 0) return broken(last + 1, `the chain head (audit_head in cadre_meta) is missing while the log holds ${records} records: the head was deleted`);
+  const anchoredSeq = anchor?.seq ?? 0;
   const expectedRecords = Math.max(options.expectedRecords ?? 0, anchoredSeq);
   if (last < expectedRecords) return broken(last + 1, `the log ends at record ${last} but ${expectedRecords} were anchored: the tail was truncated`);
+  if (anchor && walk.last.hash !== anchor.hash) return broken(anchor.seq, `record ${anchor.seq} is not the head kept in cadre_meta: the tail was rewritten`);
   if (!sawExpectedHead) return broken(last + 1, "the anchored head hash is not in the log: the tail was truncated or rewritten");
-  return { ok: true, records, head: prevHash };
+  const pastHead = await recordsPastHead(db);
+  if (pastHead) return broken(pastHead.first, `record ${pastHead.first} is past the head kept in cadre_meta (record ${pastHead.headSeq}): records were added outside the chain's writer`);
+  return { ok: true, records, head: walk.last.hash };
+}
+
+/**
+ * Records beyond the head. An appender inserts records and moves the head in one transaction,
+ * so every committed record is at or below the committed head. The last seq is read before the
+ * head: a record that appears after the walk is then still covered by the head read after it,
+ * and concurrent appends are never mistaken for forgeries.
+ */
+async function recordsPastHead(db: Db): Promise<{ first: number; headSeq: number } | null> {
+  const last = await lastAuditSeq(db);
+  const headSeq = (await readAuditHead(db))?.seq ?? 0;
+  if (last <= headSeq) return null;
+  const first = await db.selectFrom("audit_log").select("seq").where("seq", ">", headSeq).orderBy("seq").limit(1).executeTakeFirstOrThrow();
+  return { first: Number(first.seq), headSeq };
 }

@@ -13,6 +13,8 @@ import { CadreError, ConfigurationError, fromSerializedError, toCadreError, type
 import { Gateway } from "../governance/gateway.ts";
 import { upsertInventory } from "../governance/inventory.ts";
 import { appendAudit } from "../governance/audit-log.ts";
+import { checkpointAudit } from "../governance/audit-checkpoints.ts";
+import type { AuditSigningOptions } from "../governance/audit-signing-key.ts";
 import { closeRunAccount, openRunAccount, provisionWorkflowBudgets, recoverRun } from "../governance/run-accounts.ts";
 import { openStore } from "../store/open-store.ts";
 import type { RunStatus } from "../store/schema.ts";
@@ -45,6 +47,8 @@ export interface RuntimeOptions {
   blockOverdueReviews?: boolean;
   /** Providers, tiers and prices for model-backed agents. */
   models?: ModelConfig;
+  /** Sign an audit checkpoint at every run end with this key (or CADRE_AUDIT_KEY); nothing is signed without a key. */
+  audit?: AuditSigningOptions;
 }
 
 export interface StartOptions {
@@ -86,6 +90,7 @@ export class Runtime {
   readonly #events = new EventBus();
   readonly #leaseMs: number;
   readonly #blockOverdueReviews: boolean;
+  readonly #audit: AuditSigningOptions;
   readonly #models: Map<string, AgentModelBinding>;
   readonly #subscriptions = new Map<string, Set<Workflow>>();
   readonly #owner = `${hostname()}:${process.pid}:${generateId("rt").slice(-8)}`;
@@ -109,6 +114,7 @@ export class Runtime {
     this.principal = options.principal ?? process.env.CADRE_PRINCIPAL ?? process.env.USER ?? "unknown";
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#blockOverdueReviews = options.blockOverdueReviews ?? false;
+    this.#audit = options.audit ?? {};
     this.#models = models;
     this.now = options.now ?? Date.now;
     this.guards = new GuardRegistry({ store, owner: this.#owner, now: this.now });
@@ -429,6 +435,8 @@ export class Runtime {
         const money = await closeRunAccount(tx, { runId: run.id, workflow: workflow.name, now: outcome.at, parentRunId: run.parentRunId });
         await state.gateway.auditRun(tx, "run.end", { status: outcome.status, spentMicros: money.spent, returnedMicros: money.returned, ...(outcome.error ? { error: outcome.error.code } : {}) });
       });
+      // A checkpoint vouches for the log; failing to sign one must not fail the run it follows.
+      await checkpointAudit(this.store, this.#audit, { now: this.now }).catch((error: unknown) => logger.warn(`signing the audit checkpoint failed: ${toCadreError(error).message}`));
     } catch (thrown) {
       // The store is gone (closed or unreachable) or the run was taken over: it stays resumable from its journal.
       result = { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
