@@ -53,7 +53,8 @@ const defaultSeed = 1;
 const reportPath = /^\/v1\/reports\/([^/?#]+)$/;
 
 /**
- * A local credit bureau over real HTTP on 127.0.0.1: `GET /v1/reports/:applicantId`.
+ * A local credit bureau over real HTTP on 127.0.0.1: `GET /v1/reports/:applicantId`. Each
+ * answer's `Server-Timing: latency;dur=<ms>` header is the delay the server drew for it.
  * An `Idempotency-Key` header makes a retried request get the first response's body back
  * without a new charge, as a real paid API does; reusing a key for another applicant is a 422.
  */
@@ -113,6 +114,8 @@ export async function startBureauServer(options: BureauServerOptions = {}): Prom
     const failed = options.chaos ? chaosRandom() < options.chaos.failureRate : false;
     const slow = options.chaos?.slowRate ? chaosRandom() < options.chaos.slowRate : false;
     const latency = minimumLatency + latencyRandom() * (maximumLatency - minimumLatency) + (slow ? (options.chaos?.slowMs ?? defaultSlowMs) : 0);
+    // Says how long the server chose to wait, so a client can tell its own delays from the bureau's.
+    response.setHeader("server-timing", `latency;dur=${latency.toFixed(1)}`);
     const timer = setTimeout(() => {
       pending.delete(timer);
       answer(request, response, applicantId, failed);

@@ -1,8 +1,9 @@
 /**
- * The credit-risk demo: `npm run demo` (options: --applicant A-1003, --store path, --chaos).
- * Starts a local credit bureau over HTTP, runs the durable credit-decision workflow on the
- * embedded SQLite store and prints the decision, each agent's duration, the wall time of the
- * parallel stage against the sum of its workers, and the run id to inspect.
+ * The credit-risk demo: `npm run demo` (options: --applicant A-1003, --store path, --chaos,
+ * --bureau-down). Starts a local credit bureau over HTTP, runs the durable credit-decision
+ * workflow on the embedded SQLite store and prints the decision, each agent's duration, the
+ * wall time of the parallel stage against the sum of its workers, and the run id to inspect.
+ * A run that decided without the bureau ends `partial`: the demo says so and why (exit 0).
  */
 import { parseArgs } from "node:util";
 import { Runtime, formatUsd, fundBudget, listAccounts, readBreakerStates, spendReport, usd, verifyAuditChain, type JournalEntry } from "cadre";
@@ -15,13 +16,15 @@ const { values } = parseArgs({
     applicant: { type: "string", multiple: true },
     store: { type: "string" },
     chaos: { type: "boolean", default: false },
+    "bureau-down": { type: "boolean", default: false },
   },
 });
 const applicants = values.applicant ?? (values.chaos ? ["A-1001", "A-1004", "A-1005", "A-1006", "A-1007", "A-1008", "A-1009", "A-1010"] : ["A-1001", "A-1002", "A-1003"]);
 
 // --chaos: the bureau fails 70% of requests. The bureau agent's circuit breaker opens after
 // three failures in a row, later calls fail fast, and decisions degrade instead of failing.
-const bureau = await startBureauServer(values.chaos ? { chaos: { failureRate: 0.7 }, seed: 5, latencyMs: [80, 160] } : {});
+// --bureau-down: every bureau request fails, so every decision is made without a report.
+const bureau = await startBureauServer(values.chaos ? { chaos: { failureRate: 0.7 }, seed: 5, latencyMs: [80, 160] } : values["bureau-down"] ? { chaos: { failureRate: 1 } } : {});
 process.env.CADRE_BUREAU_URL = bureau.url;
 const runtime = await Runtime.open({ store: values.store, agents: creditAgents, workflows: [creditDecision] });
 const ms = (value: number) => `${Math.round(value)} ms`.padStart(7);
@@ -44,16 +47,21 @@ try {
     const handle = await runtime.start(creditDecision, { applicantId });
     const result = await handle.result();
     const wall = performance.now() - started;
-    if (result.status !== "completed" || !result.output) {
+    if (!result.output) {
       failed += 1;
-      console.log(`${applicantId}: run ${result.status}: ${result.error?.code} ${result.error?.message}\n`);
+      console.log(`${applicantId}: run ${result.status}: ${result.error?.code ?? "no output"} ${result.error?.message ?? ""}\n`);
       continue;
     }
     const decision = result.output;
+    const journal = await runtime.getSteps(handle.runId);
     console.log(`${applicantId}: ${decision.decision.toUpperCase()}  score ${decision.score}/1000  limit $${(decision.limitMicros / 1_000_000).toLocaleString("en-US")}`);
     for (const reason of decision.reasons) console.log(`    · ${reason}`);
+    // Partial: a worker failed and the decision was made without it (the run still decided).
+    if (result.status === "partial") {
+      for (const step of failedAgentSteps(journal)) console.log(`    run partial: decided without ${step.name} (${step.error?.code}: ${step.error?.message})`);
+    }
 
-    const steps = (await runtime.getSteps(handle.runId)).filter((step) => step.type === "agent");
+    const steps = journal.filter((step) => step.type === "agent" && step.status === "completed");
     const parallel = steps.filter((step) => step.key.startsWith("2."));
     const spend = new Map((await spendReport(runtime.store.db, { by: "agent", runId: handle.runId })).map((row) => [row.key, row.spentMicros]));
     console.log("\n    agent            duration      cost");
@@ -61,7 +69,7 @@ try {
     console.log(`    ${"run total".padEnd(16)} ${ms(wall)} ${formatUsd([...spend.values()].reduce((sum, value) => sum + value, 0)).padStart(9)}`);
     const sum = parallel.reduce((total, step) => total + (step.durationMs ?? 0), 0);
     const stage = Math.max(...parallel.map((step) => step.endedAt ?? 0)) - Math.min(...parallel.map((step) => step.startedAt));
-    console.log(`\n    parallel stage ${ms(stage)} wall vs ${ms(sum)} sum of its 3 workers (${(sum / Math.max(stage, 1)).toFixed(1)}× faster than serial)`);
+    console.log(`\n    parallel stage ${ms(stage)} wall vs ${ms(sum)} sum of its ${parallel.length} workers (${(sum / Math.max(stage, 1)).toFixed(1)}× faster than serial)`);
     console.log(`    inspect: npx cadre show ${handle.runId}\n`);
   }
   const audit = await verifyAuditChain(runtime.store.db);
@@ -88,7 +96,18 @@ async function chaosRun(): Promise<void> {
   const breaker = (await readBreakerStates(runtime.store)).get("agent:credit-bureau");
   const stats = bureau.stats();
   console.log(`\nbureau saw ${stats.requests} requests (${stats.failures} failed) for ${applicants.length} applications; breaker now ${breaker?.state ?? "closed"}.`);
-  console.log("Every run still decided: without a report the limit is capped and the decision is referred to a person.\n");
+  console.log(
+    failed === 0
+      ? "Every run still decided: without a report the limit is capped and the decision is referred to a person.\n"
+      : `${failed} of ${applicants.length} runs did not decide (see the lines above); the others decided, without a report where the bureau failed.\n`,
+  );
+}
+
+/** The agent steps whose last attempt failed, in journal order. */
+function failedAgentSteps(journal: JournalEntry[]): JournalEntry[] {
+  const lastAttempts = new Map<string, JournalEntry>();
+  for (const step of journal) if (step.type === "agent" && (lastAttempts.get(step.key)?.attempt ?? 0) < step.attempt) lastAttempts.set(step.key, step);
+  return [...lastAttempts.values()].filter((step) => step.status === "failed");
 }
 
 function byStart(left: JournalEntry, right: JournalEntry): number {

@@ -4,15 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CadreError, Runtime, defineAgent, defineWorkflow, type Agent, type Workflow } from "../../src/index.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
+import { deferred } from "../helpers/deferred.ts";
 
 const number = z.object({ n: z.number() });
-
-/** A promise and the function that resolves it. */
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => {};
-  const promise = new Promise<void>((settle) => (resolve = settle));
-  return { promise, resolve };
-}
 
 describe.each(await dialects())("durable execution on %s", (dialect) => {
   let location: TestStoreLocation;

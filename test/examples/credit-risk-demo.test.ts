@@ -34,6 +34,19 @@ describe("credit-risk demo", () => {
     expect(lastStart).toBeLessThanOrEqual(firstEnd);
   });
 
+  it("--bureau-down: each run decides without the bureau, ends partial, says which worker failed and why, and exits 0", () => {
+    const store = join(mkdtempSync(join(tmpdir(), "cadre-down-")), "demo.db");
+    const demo = spawnSync(process.execPath, ["examples/credit-risk/demo.ts", "--store", store, "--bureau-down", "--applicant", "A-1001"], { cwd: repositoryRoot, encoding: "utf8", timeout: 60_000 });
+    expect(demo.stderr).toBe("");
+    expect(demo.status).toBe(0);
+    expect(demo.stdout).toMatch(/A-1001: REFER +score \d+\/1000 +limit \$2,000/);
+    expect(demo.stdout).toContain("run partial: decided without credit-bureau (STEP_FAILED: credit bureau answered HTTP 503)");
+    expect(demo.stdout).not.toContain("undefined");
+    const runId = /cadre show (run_[0-9a-z]+)/.exec(demo.stdout)![1]!;
+    const show = JSON.parse(spawnSync(process.execPath, ["dist/cli/main.js", "--store", store, "--json", "show", runId], { cwd: repositoryRoot, encoding: "utf8" }).stdout);
+    expect(show.run).toMatchObject({ status: "partial", output: { decision: "refer", bureau: "unavailable" } });
+  });
+
   it("--chaos: the bureau's breaker opens, later calls fail fast, and every application is still decided", () => {
     const store = join(mkdtempSync(join(tmpdir(), "cadre-chaos-")), "demo.db");
     const demo = spawnSync(process.execPath, ["examples/credit-risk/demo.ts", "--store", store, "--chaos"], { cwd: repositoryRoot, encoding: "utf8", timeout: 60_000 });
@@ -45,6 +58,7 @@ describe("credit-risk demo", () => {
     expect(demo.stdout).toContain("circuit open: failed fast, bureau not called");
     expect(demo.stdout).toMatch(/run partial/);
     expect(demo.stdout).toContain("breaker now open");
+    expect(demo.stdout).toContain("Every run still decided");
     const agents = JSON.parse(spawnSync(process.execPath, ["dist/cli/main.js", "--store", store, "--json", "agents"], { cwd: repositoryRoot, encoding: "utf8" }).stdout);
     expect(agents.find((agent: { name: string }) => agent.name === "credit-bureau")).toMatchObject({ breaker: "open" });
   });

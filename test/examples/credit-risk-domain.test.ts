@@ -31,11 +31,22 @@ async function withBureau(options: BureauServerOptions, use: (bureau: BureauServ
   }
 }
 
-async function timedFetch(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown>; headers: Headers; elapsedMs: number }> {
+/**
+ * Fetches and says how long the bureau chose to wait (its Server-Timing header) and how long
+ * the client waited. A busy machine only adds to the wait, so only `elapsedMs >= latencyMs`
+ * holds everywhere; the range is checked on the latency the server drew.
+ */
+async function timedFetch(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown>; headers: Headers; elapsedMs: number; latencyMs: number }> {
   const started = performance.now();
   const response = await fetch(url, init);
   const body = (await response.json()) as Record<string, unknown>;
-  return { status: response.status, body, headers: response.headers, elapsedMs: performance.now() - started };
+  const latencyMs = Number(/latency;dur=([\d.]+)/.exec(response.headers.get("server-timing") ?? "")?.[1] ?? Number.NaN);
+  return { status: response.status, body, headers: response.headers, elapsedMs: performance.now() - started, latencyMs };
+}
+
+/** Timers fire at whole milliseconds: allow the wait to round down by one. */
+function expectWaitedAtLeast(elapsedMs: number, latencyMs: number): void {
+  expect(elapsedMs).toBeGreaterThanOrEqual(Math.floor(latencyMs) - 1);
 }
 
 function withoutTimestamp(report: Record<string, unknown> | CreditReport): Record<string, unknown> {
@@ -48,20 +59,22 @@ describe("bureau server", () => {
     await withBureau({ latencyMs: [60, 120] }, async (bureau) => {
       expect(bureau.url).toBe(`http://127.0.0.1:${bureau.port}`);
       for (const applicantId of ["A-1001", "A-1002", "A-1003", "A-1004", "A-1005"]) {
-        const { status, elapsedMs } = await timedFetch(`${bureau.url}/v1/reports/${applicantId}`);
+        const { status, elapsedMs, latencyMs } = await timedFetch(`${bureau.url}/v1/reports/${applicantId}`);
         expect(status).toBe(200);
-        expect(elapsedMs).toBeGreaterThanOrEqual(58);
-        expect(elapsedMs).toBeLessThan(120 + 150);
+        expect(latencyMs).toBeGreaterThanOrEqual(60);
+        expect(latencyMs).toBeLessThanOrEqual(120);
+        expectWaitedAtLeast(elapsedMs, latencyMs);
       }
     });
   });
 
   it("defaults to a realistic 150–350 ms", async () => {
     await withBureau({}, async (bureau) => {
-      const { status, elapsedMs } = await timedFetch(`${bureau.url}/v1/reports/A-1001`);
+      const { status, elapsedMs, latencyMs } = await timedFetch(`${bureau.url}/v1/reports/A-1001`);
       expect(status).toBe(200);
-      expect(elapsedMs).toBeGreaterThanOrEqual(148);
-      expect(elapsedMs).toBeLessThan(350 + 150);
+      expect(latencyMs).toBeGreaterThanOrEqual(150);
+      expect(latencyMs).toBeLessThanOrEqual(350);
+      expectWaitedAtLeast(elapsedMs, latencyMs);
     });
   });
 
@@ -137,9 +150,10 @@ describe("bureau server", () => {
 
   it("in chaos mode delays the configured share of requests by slowMs", async () => {
     await withBureau({ latencyMs: [0, 0], chaos: { failureRate: 0, slowRate: 1, slowMs: 120 } }, async (bureau) => {
-      const { status, elapsedMs } = await timedFetch(`${bureau.url}/v1/reports/A-1001`);
+      const { status, elapsedMs, latencyMs } = await timedFetch(`${bureau.url}/v1/reports/A-1001`);
       expect(status).toBe(200);
-      expect(elapsedMs).toBeGreaterThanOrEqual(118);
+      expect(latencyMs).toBe(120);
+      expectWaitedAtLeast(elapsedMs, latencyMs);
     });
   });
 

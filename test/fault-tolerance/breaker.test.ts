@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { defineAgent, defineTool, defineWorkflow, readBreakerStates, type Agent } from "../../src/index.ts";
+import { deferred } from "../helpers/deferred.ts";
 import { dialects } from "../helpers/stores.ts";
 import { callsOf, runtimeFixture, sleep } from "./helpers.ts";
 
@@ -28,12 +29,28 @@ const down = () => {
   throw new Error("upstream down");
 };
 
+/**
+ * The clock the breakers read (`Date.now`, through cockatiel), moved forward on demand: a test
+ * jumps past `halfOpenAfterMs` instead of sleeping past it, so an open circuit stays open for
+ * as long as a slow machine needs, and reopens exactly when the test says.
+ */
+function breakerClock() {
+  const realNow = Date.now;
+  let skew = 0;
+  vi.spyOn(Date, "now").mockImplementation(() => realNow() + skew);
+  return { advance: (ms: number) => void (skew += ms) };
+}
+
+const halfOpenAfterMs = 60_000;
+
 describe.each(await dialects())("circuit breakers on %s", (dialect) => {
   const open = runtimeFixture(dialect);
+  afterEach(() => void vi.restoreAllMocks());
 
   it("opens after its threshold, fails fast without calling the agent, probes after its delay and closes on success", async () => {
+    const clock = breakerClock();
     let failing = true;
-    const { agent, counter } = scripted("fragile", { consecutiveFailures: 3, halfOpenAfterMs: 150 }, () => (failing ? down() : undefined));
+    const { agent, counter } = scripted("fragile", { consecutiveFailures: 3, halfOpenAfterMs }, () => (failing ? down() : undefined));
     const workflow = callsOf(agent);
     const runtime = await open([agent], [workflow]);
     const broken = await (await runtime.start(workflow, { times: 5 })).result();
@@ -41,7 +58,7 @@ describe.each(await dialects())("circuit breakers on %s", (dialect) => {
     expect(counter.calls).toBe(3);
     // Fail-fast attempts are journaled as failed attempts of their steps, with what to do about it.
     const steps = await runtime.getSteps(broken.runId);
-    expect(steps[3]).toMatchObject({ status: "failed", durationMs: expect.any(Number), error: { code: "CIRCUIT_OPEN", retryable: true, details: { name: "agent:fragile", halfOpenAfterMs: 150, stepKey: "4:fragile", runId: broken.runId } } });
+    expect(steps[3]).toMatchObject({ status: "failed", durationMs: expect.any(Number), error: { code: "CIRCUIT_OPEN", retryable: true, details: { name: "agent:fragile", halfOpenAfterMs, stepKey: "4:fragile", runId: broken.runId } } });
     await runtime.store.flush();
     expect((await readBreakerStates(runtime.store)).get("agent:fragile")).toMatchObject({ name: "agent:fragile", state: "open", changedAt: expect.any(Number) });
 
@@ -49,7 +66,7 @@ describe.each(await dialects())("circuit breakers on %s", (dialect) => {
     expect((await (await runtime.start(workflow, { times: 1 })).result()).output).toEqual(["CIRCUIT_OPEN"]);
     expect(counter.calls).toBe(3);
 
-    await sleep(200);
+    clock.advance(halfOpenAfterMs + 1);
     failing = false;
     const healed = await (await runtime.start(workflow, { times: 3 })).result();
     expect(healed.output).toEqual(["ok", "ok", "ok"]);
@@ -59,32 +76,42 @@ describe.each(await dialects())("circuit breakers on %s", (dialect) => {
   });
 
   it("half-open lets exactly the configured number of probes through; the others wait for the verdict", async () => {
-    const starts: number[] = [];
-    const ends: number[] = [];
+    const clock = breakerClock();
+    // The probes hold until both are in flight (giving up after 10 s if only one gets through),
+    // then linger so that a third call let through would overlap them.
+    const events: string[] = [];
+    let running = 0;
+    const bothProbing = deferred();
     let failing = true;
-    const { agent } = scripted("probed", { consecutiveFailures: 1, halfOpenAfterMs: 100, halfOpenProbes: 2 }, async () => {
+    const { agent } = scripted("probed", { consecutiveFailures: 1, halfOpenAfterMs, halfOpenProbes: 2 }, async () => {
       if (failing) down();
-      starts.push(performance.now());
+      running += 1;
+      events.push(`start ${running}`);
+      if (running === 2) bothProbing.resolve();
+      await Promise.race([bothProbing.promise, sleep(10_000)]);
       await sleep(50);
-      ends.push(performance.now());
+      events.push("end");
+      running -= 1;
     });
     const workflow = callsOf(agent);
     const runtime = await open([agent], [workflow]);
     await (await runtime.start(workflow, { times: 1 })).result();
-    await sleep(150);
+    clock.advance(halfOpenAfterMs + 1);
     failing = false;
     const result = await (await runtime.start(workflow, { times: 5, concurrent: true })).result();
     expect(result.output).toEqual(["ok", "ok", "ok", "ok", "ok"]);
-    const firstEnd = Math.min(...ends);
-    expect(starts.filter((start) => start < firstEnd)).toHaveLength(2);
+    // Two probes at once, then nothing else until a probe ended.
+    expect(events.slice(0, 3)).toEqual(["start 1", "start 2", "end"]);
+    expect(events.filter((event) => event.startsWith("start"))).toHaveLength(5);
   });
 
   it("a failed probe opens the circuit again", async () => {
-    const { agent, counter } = scripted("still-down", { consecutiveFailures: 1, halfOpenAfterMs: 80 }, down);
+    const clock = breakerClock();
+    const { agent, counter } = scripted("still-down", { consecutiveFailures: 1, halfOpenAfterMs }, down);
     const workflow = callsOf(agent);
     const runtime = await open([agent], [workflow]);
     expect((await (await runtime.start(workflow, { times: 2 })).result()).output).toEqual(["STEP_FAILED", "CIRCUIT_OPEN"]);
-    await sleep(120);
+    clock.advance(halfOpenAfterMs + 1);
     expect((await (await runtime.start(workflow, { times: 2 })).result()).output).toEqual(["STEP_FAILED", "CIRCUIT_OPEN"]);
     expect(counter.calls).toBe(2);
   });
@@ -121,11 +148,17 @@ describe.each(await dialects())("circuit breakers on %s", (dialect) => {
   });
 
   it("CIRCUIT_OPEN is retryable: a retrying call gets through once the breaker probes again", async () => {
-    const { agent, counter } = scripted("recovers", { consecutiveFailures: 1, halfOpenAfterMs: 100 }, (execution) => (execution === 1 ? down() : undefined), {
-      retry: { maxAttempts: 30, initialDelayMs: 40, maxDelayMs: 40 },
+    const clock = breakerClock();
+    const { agent, counter } = scripted("recovers", { consecutiveFailures: 1, halfOpenAfterMs }, (execution) => (execution === 1 ? down() : undefined), {
+      retry: { maxAttempts: 30, initialDelayMs: 5, maxDelayMs: 5 },
     });
     const workflow = callsOf(agent);
     const runtime = await open([agent], [workflow]);
+    // The breaker's delay passes only after a retry has failed fast on the open circuit.
+    let failedFast = 0;
+    runtime.on("step-end", (event) => {
+      if (event.error?.code === "CIRCUIT_OPEN" && ++failedFast === 2) clock.advance(halfOpenAfterMs + 1);
+    });
     const result = await (await runtime.start(workflow, { times: 1 })).result();
     expect(result.output).toEqual(["ok"]);
     expect(counter.calls).toBe(2);

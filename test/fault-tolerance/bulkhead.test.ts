@@ -2,10 +2,14 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineAgent, type Agent } from "../../src/index.ts";
 import { dialects } from "../helpers/stores.ts";
-import { callsOf, runtimeFixture, sleep } from "./helpers.ts";
+import { deferred } from "../helpers/deferred.ts";
+import { callsOf, runtimeFixture } from "./helpers.ts";
 
-/** An agent that sleeps `ms` (ignoring its abort signal when `stubborn`) and records how many of its calls overlap. */
-function tracked(name: string, options: { bulkhead: Agent["bulkhead"]; ms: number; timeout?: number; stubborn?: boolean }) {
+/**
+ * An agent that sleeps `ms` and records how many of its calls overlap. With `hold`, its n-th
+ * call instead waits for `hold(n)`, ignoring its abort signal, and reports its end to `onEnd`.
+ */
+function tracked(name: string, options: { bulkhead: Agent["bulkhead"]; ms: number; timeout?: number; hold?: (call: number) => Promise<void>; onEnd?: () => void }) {
   const stats = { running: 0, peak: 0, calls: 0 };
   const agent = defineAgent({
     name,
@@ -20,7 +24,7 @@ function tracked(name: string, options: { bulkhead: Agent["bulkhead"]; ms: numbe
       stats.running += 1;
       stats.peak = Math.max(stats.peak, stats.running);
       try {
-        if (options.stubborn) await sleep(options.ms);
+        if (options.hold) await options.hold(stats.calls);
         else await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, options.ms);
           context.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
@@ -28,6 +32,7 @@ function tracked(name: string, options: { bulkhead: Agent["bulkhead"]; ms: numbe
         return "done";
       } finally {
         stats.running -= 1;
+        options.onEnd?.();
       }
     },
   });
@@ -62,8 +67,11 @@ describe.each(await dialects())("bulkheads on %s", (dialect) => {
   });
 
   it("keeps the slot of a timed-out call until its effect really ends, and a waiting call gives up at its own timeout", async () => {
-    // The agent ignores its abort signal: after its 40 ms timeout it keeps running for 200 ms.
-    const stubborn = tracked("stubborn", { bulkhead: { maxConcurrency: 1, queue: 5 }, ms: 200, timeout: 40, stubborn: true });
+    // The agent ignores its abort signal: after its 40 ms timeout each call keeps running until
+    // the test releases it.
+    const releases = [deferred(), deferred()];
+    let ended = deferred();
+    const stubborn = tracked("stubborn", { bulkhead: { maxConcurrency: 1, queue: 5 }, ms: 0, timeout: 40, hold: (call) => releases[call - 1]!.promise, onEnd: () => ended.resolve() });
     const workflow = callsOf(stubborn.agent);
     const runtime = await open([stubborn.agent], [workflow]);
     const first = await (await runtime.start(workflow, { times: 2, concurrent: true })).result();
@@ -74,8 +82,14 @@ describe.each(await dialects())("bulkheads on %s", (dialect) => {
 
     // Still held by the stubborn effect: a new call waits, then gives up.
     expect((await (await runtime.start(workflow, { times: 1 })).result()).output).toEqual(["BULKHEAD_FULL"]);
-    await sleep(200);
+    expect(stubborn.stats).toMatchObject({ running: 1, calls: 1 });
+    releases[0]!.resolve();
+    await ended.promise;
+    ended = deferred();
+    // The slot is free once the effect really ended: the next call runs (and times out in turn).
     expect((await (await runtime.start(workflow, { times: 1 })).result()).output).toEqual(["STEP_TIMEOUT"]);
     expect(stubborn.stats).toMatchObject({ peak: 1, calls: 2 });
+    releases[1]!.resolve();
+    await ended.promise;
   });
 });

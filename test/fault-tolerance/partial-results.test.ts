@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineAgent, defineWorkflow } from "../../src/index.ts";
 import { dialects } from "../helpers/stores.ts";
-import { runtimeFixture, sleep } from "./helpers.ts";
+import { runtimeFixture } from "./helpers.ts";
 
 const maybe = defineAgent({
   name: "maybe",
@@ -74,16 +74,15 @@ describe.each(await dialects())("partial results on %s", (dialect) => {
         ctx.parallel(
           [
             (b) => b.step("fails", () => Promise.reject(new Error("no"))),
-            (b) => b.step("slow", () => sleep(2_000).then(() => "late")),
+            // Never settles on its own: the join must cancel it, or the run never ends (test timeout).
+            (b) => b.step("slow", () => new Promise(() => {})),
             (b) => b.step("fine", () => "fine"),
           ],
           { minSuccess: 3 },
         ),
     });
     const runtime = await open([], [workflow]);
-    const started = performance.now();
     const result = await (await runtime.start(workflow, {})).result();
-    expect(performance.now() - started).toBeLessThan(1_500);
     expect(result.error).toMatchObject({ code: "PARALLEL_FAILED", details: { required: 3 } });
     const slow = (await runtime.getSteps(result.runId)).find((step) => step.name === "slow");
     expect(slow).toMatchObject({ status: "failed", error: { code: "ABORTED" } });

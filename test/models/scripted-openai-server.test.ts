@@ -130,9 +130,8 @@ describe("scripted OpenAI server with the real @ai-sdk/openai-compatible provide
 
   it("stops waiting on a scripted delay when the client aborts", async () => {
     const { model } = await serve([{ text: "too late", delayMs: 10_000 }]);
-    const started = Date.now();
+    // Were the delay not aborted, the call would resolve with "too late" after 10 s instead of rejecting.
     await expect(generateText({ model, prompt: "hi", maxRetries: 0, abortSignal: AbortSignal.timeout(100) })).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("lists models and rejects other routes and bad bodies in OpenAI's error shape", async () => {

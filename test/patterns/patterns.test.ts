@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Runtime, defineAgent, defineTool, defineWorkflow, usd, type Agent, type HandoffDecision, type Workflow } from "../../src/index.ts";
+import { deferred } from "../helpers/deferred.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 import { auditKinds } from "../governance/fixtures.ts";
 
@@ -55,23 +56,45 @@ describe.each(await dialects())("coordination patterns on %s", (dialect) => {
   });
 
   it("plan: unknown agents and missing dependencies are rejected; a valid graph runs at maximum parallelism", async () => {
-    const slow = defineAgent({ name: "slow", owner: "t", purpose: "t", input: z.any(), output: z.any(), run: async (input) => (await sleep(40), input) });
+    // Independent tasks wait for each other to start (a serial plan never gets there and gives
+    // up after 10 s): left and right must overlap, and join must start after both ended.
+    const events: string[] = [];
+    let running = 0;
+    const overlap = deferred();
+    const slow = defineAgent({
+      name: "slow",
+      owner: "t",
+      purpose: "t",
+      input: z.any(),
+      output: z.any(),
+      run: async (input) => {
+        const name = "side" in input ? input.side : "join";
+        events.push(`start ${name}`);
+        running += 1;
+        if (running === 2) overlap.resolve();
+        if (name !== "join") await Promise.race([overlap.promise, sleep(10_000)]);
+        running -= 1;
+        events.push(`end ${name}`);
+        return input;
+      },
+    });
     const { result } = await runOnce([slow], async (_input, ctx) => {
       const rejected = await ctx.plan([{ id: "a", agent: "ghost" }]).catch((error) => error.message);
       const missing = await ctx.plan([{ id: "a", agent: slow, dependsOn: ["b"] }]).catch((error) => error.message);
-      const started = Date.now();
       const outputs = await ctx.plan([
         { id: "left", agent: slow, input: { side: "left" } },
         { id: "right", agent: slow, input: { side: "right" } },
         { id: "join", agent: slow, dependsOn: ["left", "right"], input: (deps: Record<string, unknown>) => ({ joined: deps }) },
       ]);
-      return { rejected, missing, outputs, elapsed: Date.now() - started };
+      return { rejected, missing, outputs };
     });
-    const output = result.output as { rejected: string; missing: string; outputs: Record<string, unknown>; elapsed: number };
+    const output = result.output as { rejected: string; missing: string; outputs: Record<string, unknown> };
     expect(output.rejected).toContain('agent "ghost"');
     expect(output.missing).toContain('depends on "b"');
     expect(output.outputs.join).toEqual({ joined: { left: { side: "left" }, right: { side: "right" } } });
-    expect(output.elapsed).toBeLessThan(150);
+    expect(events.slice(0, 2).sort()).toEqual(["start left", "start right"]);
+    expect(events.slice(2, 4).sort()).toEqual(["end left", "end right"]);
+    expect(events.slice(4)).toEqual(["start join", "end join"]);
   });
 
   it("plan: a plan produced by an orchestrator agent is validated the same way before anything runs", async () => {
