@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { openStore } from "../store/open-store.ts";
 import type { Store } from "../store/store.ts";
-import { Runtime } from "../workflow/runtime.ts";
+import type { Runtime } from "../workflow/runtime.ts";
 import { loadConfig, type CadreConfig } from "./config.ts";
 
 /** Options every command accepts (declared on the root program). */
@@ -22,6 +22,8 @@ function storeLocation(options: GlobalOptions, config: CadreConfig): string | un
 /** Opens the runtime with the user's agents and workflows, runs `work`, and always closes it. */
 export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Runtime, config: CadreConfig) => Promise<T>, extra: { leaseMs?: number } = {}): Promise<T> {
   const { config } = await loadConfig(options.config);
+  // Loaded here, not at the top: commands that only read the store start without the runtime and its dependencies.
+  const { Runtime } = await import("../workflow/runtime.ts");
   const runtime = await Runtime.open({
     store: storeLocation(options, config),
     agents: config.agents,

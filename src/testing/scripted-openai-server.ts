@@ -22,6 +22,11 @@ export interface ScriptedOpenAIServerOptions {
   port?: number;
   /** Model ids `GET /v1/models` lists. Defaults to `["scripted"]`; any model id is answered. */
   models?: string[];
+  /**
+   * Let the process exit while the server is still open (default false): for a server
+   * started by a config file or a script that never closes it.
+   */
+  unref?: boolean;
 }
 
 export interface ScriptedOpenAIServer {
@@ -118,6 +123,11 @@ export async function startScriptedOpenAIServer(options: ScriptedOpenAIServerOpt
       resolve();
     });
   });
+  if (options.unref) {
+    server.unref();
+    // Keep-alive connections from a client's pool would hold the process open too.
+    server.on("connection", (socket) => socket.unref());
+  }
   const { port } = server.address() as AddressInfo;
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,

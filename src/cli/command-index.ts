@@ -1,0 +1,60 @@
+import type { Command } from "commander";
+
+type Register = (program: Command) => void;
+
+// One loader per command module: a command's module (and what it imports) loads only when that command runs.
+const runCommands = async (): Promise<Register> => (await import("./commands/run.ts")).registerRunCommands;
+const runsCommands = async (): Promise<Register> => (await import("./commands/runs.ts")).registerRunsCommands;
+const agentsCommands = async (): Promise<Register> => (await import("./commands/agents.ts")).registerAgentsCommands;
+const accessCommands = async (): Promise<Register> => (await import("./commands/access.ts")).registerAccessCommands;
+const moneyCommands = async (): Promise<Register> => (await import("./commands/money.ts")).registerMoneyCommands;
+const auditCommands = async (): Promise<Register> => (await import("./commands/audit.ts")).registerAuditCommands;
+const approvalCommands = async (): Promise<Register> => (await import("./commands/approvals.ts")).registerApprovalCommands;
+
+/** A top-level command as the root help lists it, and the loader of the module that defines it. */
+export interface IndexedCommand {
+  usage: string;
+  summary: string;
+  load: () => Promise<Register>;
+}
+
+/**
+ * Every top-level command, in the order `cadre --help` lists them. The root help is drawn
+ * from this index alone, so it needs neither the store driver nor the workflow runtime.
+ */
+export const commandIndex: readonly IndexedCommand[] = [
+  { usage: "run <workflow>", summary: "start a run of a workflow and wait for it", load: runCommands },
+  { usage: "resume <runId>", summary: "resume an interrupted, failed or approved run from its journal", load: runCommands },
+  { usage: "runs", summary: "list runs, newest first", load: runsCommands },
+  { usage: "show <runId>", summary: "show a run and its step tree", load: runsCommands },
+  { usage: "agents", summary: "the agent inventory; revoke, restore, review", load: agentsCommands },
+  { usage: "keys", summary: "agent credentials: create, rotate, revoke, list", load: accessCommands },
+  { usage: "grants <agent>", summary: "list an agent's grants; --add or --revoke to change them", load: accessCommands },
+  { usage: "spend", summary: "cost attribution: charges grouped by agent, tool, model, run or day", load: moneyCommands },
+  { usage: "budget", summary: "treasury, workflow and cap accounts; budget fund", load: moneyCommands },
+  { usage: "audit", summary: "the hash-chained audit log: verify, export", load: auditCommands },
+  { usage: "approvals", summary: "approvals that runs are waiting for", load: approvalCommands },
+  { usage: "approve <runId> <approval>", summary: "approve what a waiting run asked for, then resume it", load: approvalCommands },
+  { usage: "reject <runId> <approval>", summary: "reject what a waiting run asked for, then resume it", load: approvalCommands },
+  { usage: "emit <topic>", summary: "publish an event: waiting runs resume, subscribed workflows start", load: approvalCommands },
+];
+
+export function commandName(command: IndexedCommand): string {
+  return command.usage.split(" ")[0]!;
+}
+
+/**
+ * The top-level command the arguments ask for (`help <command>` asks for that command), or
+ * undefined when they name none. `valueOptions` are the global options that take a value.
+ */
+export function requestedCommand(args: readonly string[], valueOptions: ReadonlySet<string>): IndexedCommand | undefined {
+  const positionals: string[] = [];
+  for (let index = 0; index < args.length && positionals.length < 2; index += 1) {
+    const arg = args[index]!;
+    if (!arg.startsWith("-")) positionals.push(arg);
+    else if (valueOptions.has(arg)) index += 1;
+  }
+  const [first, second] = positionals;
+  const name = first === "help" ? second : first;
+  return commandIndex.find((command) => commandName(command) === name);
+}
