@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { SerializedError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../store/json.ts";
 import type { RunStatus, RunsTable } from "../store/schema.ts";
@@ -27,6 +28,8 @@ export interface RunRecord {
   leaseExpiresAt: number | null;
   /** The fencing token of the current owner: grows with every take-over. */
   leaseEpoch: number;
+  /** Micro-units the run was given in all: its perRun (or carve) plus top-ups. */
+  budget: number;
 }
 
 export interface RunFilter {
@@ -55,12 +58,13 @@ export function toRunRecord(row: RunsTable): RunRecord {
     leaseOwner: row.lease_owner,
     leaseExpiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
     leaseEpoch: Number(row.lease_epoch),
+    budget: Number(row.budget),
   };
 }
 
 export async function insertRun(
   db: Db,
-  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt">,
+  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt" | "budget">,
 ): Promise<void> {
   await db
     .insertInto("runs")
@@ -82,6 +86,7 @@ export async function insertRun(
       lease_owner: run.leaseOwner,
       lease_expires_at: run.leaseExpiresAt,
       lease_epoch: 1,
+      budget: run.budget,
     })
     .execute();
 }
@@ -99,6 +104,18 @@ export async function listRunRecords(db: Db, filter: RunFilter = {}): Promise<Ru
   else if (filter.parentRunId) query = query.where("parent_run_id", "=", filter.parentRunId);
   const rows = await query.limit(filter.limit ?? 50).execute();
   return rows.map(toRunRecord);
+}
+
+/** The run and every run below it (child workflows, their children...), parents first. */
+export async function runTreeIds(db: Db, runId: string): Promise<string[]> {
+  const result = await sql<{ id: string }>`
+    with recursive tree(id, depth) as (
+      select id, 0 from runs where id = ${runId}
+      union all
+      select runs.id, tree.depth + 1 from runs join tree on runs.parent_run_id = tree.id
+    )
+    select id from tree order by depth, id`.execute(db);
+  return result.rows.map((row) => row.id);
 }
 
 /** Ends a run (or parks it as waiting) and gives up its lease. */

@@ -4,7 +4,9 @@ import type { Store } from "../store/store.ts";
 import { appendAudit } from "./audit-log.ts";
 import { createCredential, revokeCredentials, rotateCredential, type IssuedCredential } from "./credentials.ts";
 import { insertGrant, type GrantSpec } from "./grants.ts";
-import { fund, transfer, treasuryAccount, workflowAccount, ensureAccount } from "./ledger.ts";
+import { UnknownRunError } from "../engine/engine-errors.ts";
+import { getRunRecord } from "../engine/run-records.ts";
+import { fund, transfer, treasuryAccount, workflowAccount, ensureAccount, runAccount } from "./ledger.ts";
 
 /** Operator actions on the inventory, credentials, grants and budgets. Each one is audited. */
 export interface AdminContext {
@@ -90,15 +92,31 @@ export async function revokeGrant(context: AdminContext, options: { grantId: str
   });
 }
 
-/** Deposits money into the treasury and, with `workflow`, allocates it to that workflow's account. */
-export async function fundBudget(context: AdminContext, options: { amount: number; workflow?: string; note?: string }): Promise<void> {
+/**
+ * Deposits money into the treasury and, with `workflow`, allocates it to that workflow's
+ * account, or with `runId` gives it to one unfinished run (raising that run's budget, so a
+ * resume of it re-funds up to the new total).
+ */
+export async function fundBudget(context: AdminContext, options: { amount: number; workflow?: string; runId?: string; note?: string }): Promise<void> {
   const now = context.now ?? Date.now();
   await context.store.transaction(async (tx) => {
+    const run = options.runId ? await getRunRecord(tx, options.runId) : undefined;
+    if (options.runId && !run) throw new UnknownRunError(options.runId);
+    if (run && ["completed", "partial", "cancelled"].includes(run.status)) {
+      throw new CadreError("RUN_NOT_RESUMABLE", "input", `Run ${run.id} is ${run.status}: it will spend nothing more, so it cannot be funded. Fund its workflow instead: cadre budget fund <dollars> --workflow ${run.workflow}`, { details: { runId: run.id, status: run.status } });
+    }
     await fund(tx, { amount: options.amount, now, note: options.note ?? `deposit by ${context.principal}` });
     if (options.workflow) {
       await ensureAccount(tx, { id: workflowAccount(options.workflow), kind: "workflow", name: options.workflow, now });
       await transfer(tx, { from: treasuryAccount, to: workflowAccount(options.workflow), amount: options.amount, level: "treasury", now, note: "allocate" });
     }
-    await appendAudit(tx, context.store.dialect, [{ kind: "budget.funded", at: now, workflow: options.workflow ?? null, principal: context.principal, data: { amountMicros: options.amount, id: randomUUID() } }]);
+    if (run) {
+      await ensureAccount(tx, { id: runAccount(run.id), kind: "run", name: run.id, runId: run.id, now });
+      await transfer(tx, { from: treasuryAccount, to: runAccount(run.id), amount: options.amount, level: "treasury", now, runId: run.id, note: "fund run" });
+      await tx.updateTable("runs").set((eb) => ({ budget: eb("budget", "+", options.amount) })).where("id", "=", run.id).execute();
+    }
+    await appendAudit(tx, context.store.dialect, [
+      { kind: "budget.funded", at: now, runId: run?.id ?? null, workflow: options.workflow ?? run?.workflow ?? null, principal: context.principal, data: { amountMicros: options.amount, id: randomUUID(), ...(run ? { runBudgetMicros: run.budget + options.amount } : {}) } },
+    ]);
   });
 }

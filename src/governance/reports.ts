@@ -1,3 +1,4 @@
+import { runTreeIds } from "../engine/run-records.ts";
 import type { Db } from "../store/store.ts";
 
 const dayMs = 86_400_000;
@@ -60,9 +61,10 @@ export interface SpendRow {
  * model tokens. Grouping happens here rather than in SQL so the query is the same on both
  * dialects and token counts can be read from each charge's units.
  */
-export async function spendReport(db: Db, options: { by: SpendGrouping; runId?: string; agent?: string }): Promise<SpendRow[]> {
+export async function spendReport(db: Db, options: { by: SpendGrouping; runId?: string; agent?: string; includeChildRuns?: boolean }): Promise<SpendRow[]> {
   let query = db.selectFrom("ledger_entries").select(["agent", "subject", "run_id", "created_at", "amount", "units"]).where("kind", "=", "charge");
-  if (options.runId) query = query.where("run_id", "=", options.runId);
+  // A run's spend includes its child workflows' runs unless asked otherwise: they were paid from its budget.
+  if (options.runId) query = query.where("run_id", "in", options.includeChildRuns === false ? [options.runId] : await runTreeIds(db, options.runId));
   if (options.agent) query = query.where("agent", "=", options.agent);
   if (options.by === "model") query = query.where("subject", "like", "model:%");
   if (options.by === "tool") query = query.where("subject", "like", "tool:%");

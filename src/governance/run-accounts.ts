@@ -1,4 +1,5 @@
 import { lockSection } from "../store/store-lock.ts";
+import { runTreeIds } from "../engine/run-records.ts";
 import type { Db, Store } from "../store/store.ts";
 import { appendAudit } from "./audit-log.ts";
 import { revokeRunGrants } from "./grants.ts";
@@ -29,6 +30,29 @@ export async function closeRunAccount(tx: Db, options: { runId: string; workflow
 export async function runSpend(db: Db, runId: string): Promise<number> {
   const row = await db.selectFrom("ledger_entries").select((eb) => eb.fn.sum<number>("amount").as("total")).where("run_id", "=", runId).where("kind", "=", "charge").executeTakeFirst();
   return Number(row?.total ?? 0);
+}
+
+/**
+ * Before a run resumes: gives it back what it may still spend. A run that ended (failed)
+ * returned its unspent money to its source; a resume moves from that source what the run's
+ * budget still allows after everything the run and its child runs spent or still hold, so a
+ * run's total spend never exceeds its budget however often it is resumed. Moves what the
+ * source has, at most; returns what it moved.
+ */
+export async function refundRun(tx: Db, options: { runId: string; workflow: string; parentRunId: string | null; budget: number; now: number }): Promise<number> {
+  const tree = await runTreeIds(tx, options.runId);
+  const used = await tx
+    .selectFrom("accounts")
+    .select((eb) => eb.fn.sum<number>(eb("balance", "+", eb.ref("spent"))).as("total"))
+    .where("run_id", "in", tree)
+    .where("kind", "!=", "cap")
+    .executeTakeFirst();
+  const owed = options.budget - Number(used?.total ?? 0);
+  if (owed <= 0) return 0;
+  const source = options.parentRunId ? runAccount(options.parentRunId) : workflowAccount(options.workflow);
+  const amount = Math.min(owed, (await getAccount(tx, source))?.balance ?? 0);
+  if (amount > 0) await transfer(tx, { from: source, to: runAccount(options.runId), amount, level: options.parentRunId ? "run" : "workflow", now: options.now, runId: options.runId, note: "refund resumed run" });
+  return amount;
 }
 
 /**

@@ -223,6 +223,8 @@ export const migrations: readonly Migration[] = [
     async up(db, dialect) {
       // The fencing token: grows with every take-over; every write of a run checks it.
       await db.schema.alterTable("runs").addColumn("lease_epoch", "integer", (column) => column.notNull().defaultTo(0)).execute();
+      // What the run was given (its perRun or carve, plus top-ups): a failed run is re-funded up to it when resumed.
+      await db.schema.alterTable("runs").addColumn("budget", money, (column) => column.notNull().defaultTo(0)).execute();
       await db.schema
         .createTable("audit_checkpoints")
         .addColumn("seq", dialect === "sqlite" ? "integer" : "bigint", (column) => column.primaryKey())

@@ -85,6 +85,8 @@ export interface RunsTable {
   lease_expires_at: number | null;
   /** Fencing token: incremented by every acquisition of the lease. */
   lease_epoch: number;
+  /** Micro-units the run was given in all (its perRun or carve, plus `budget fund --run` top-ups). */
+  budget: number;
 }
 
 export type StepStatus = "started" | "completed" | "failed" | "waiting";

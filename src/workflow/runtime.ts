@@ -15,7 +15,7 @@ import { upsertInventory } from "../governance/inventory.ts";
 import { appendAudit } from "../governance/audit-log.ts";
 import { checkpointAudit } from "../governance/audit-checkpoints.ts";
 import type { AuditSigningOptions } from "../governance/audit-signing-key.ts";
-import { closeRunAccount, openRunAccount, provisionWorkflowBudgets, recoverRun } from "../governance/run-accounts.ts";
+import { closeRunAccount, openRunAccount, provisionWorkflowBudgets, recoverRun, refundRun } from "../governance/run-accounts.ts";
 import { openStore } from "../store/open-store.ts";
 import type { RunStatus } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
@@ -160,7 +160,7 @@ export class Runtime {
     const parent = options.parent ?? null;
     try {
       await this.store.transaction(async (tx) => {
-        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs });
+        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs, budget });
         await openRunAccount(tx, { runId, workflow: workflow.name, perRun: budget, now, parentRunId: parent?.runId });
         await appendAudit(tx, this.store.dialect, [{ kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal } }]);
       });
@@ -202,7 +202,8 @@ export class Runtime {
     // Fenced too: of two processes forcing a take-over at once, only the later epoch recovers and runs.
     await lease.transaction(async (tx) => {
       const recovered = await recoverRun(tx, { runId, now: this.now() });
-      await appendAudit(tx, this.store.dialect, [{ kind: "run.resume", at: this.now(), runId, workflow: run.workflow, principal: run.principal, data: { ...recovered, forced: Boolean(options.force), epoch, previousOwner: run.leaseOwner } }]);
+      const refundedMicros = await refundRun(tx, { runId, workflow: run.workflow, parentRunId: run.parentRunId, budget: run.budget, now: this.now() });
+      await appendAudit(tx, this.store.dialect, [{ kind: "run.resume", at: this.now(), runId, workflow: run.workflow, principal: run.principal, data: { ...recovered, refundedMicros, budgetMicros: run.budget, forced: Boolean(options.force), epoch, previousOwner: run.leaseOwner } }]);
     });
     const journal = await Journal.load(this.store, runId, lease);
     return this.#launch({ ...run, status: "running" }, workflow, journal, lease, true);
