@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { z } from "zod";
 import { Runtime, defineAgent, defineWorkflow } from "../src/index.ts";
 
+/** One line of the bench output: what was measured and the figure. */
 export interface Figure {
   name: string;
   value: string;
-  target?: string;
 }
 
 const noop = defineAgent({ name: "noop", owner: "bench", purpose: "does nothing", input: z.object({ i: z.number() }), output: z.number(), run: ({ i }) => i });
@@ -22,11 +22,11 @@ const sleeper = defineAgent({
 });
 const chain = defineWorkflow({
   name: "chain",
-  input: z.object({ steps: z.number() }),
+  input: z.object({ steps: z.number(), slow: z.boolean().default(false) }),
   output: z.number(),
-  run: async ({ steps }, ctx) => {
+  run: async ({ steps, slow }, ctx) => {
     let last = 0;
-    for (let i = 0; i < steps; i += 1) last = await ctx.call(noop, { i });
+    for (let i = 0; i < steps; i += 1) last = await ctx.call(slow ? sleeper : noop, { i });
     return last;
   },
 });
@@ -63,16 +63,19 @@ export async function benchEngine(): Promise<Figure[]> {
   const figures: Figure[] = [];
   try {
     const chainMs = await best(5, () => timeRun(runtime, "chain", { steps: 200 }));
-    figures.push({ name: "200-step sequential chain", value: `${chainMs.toFixed(1)} ms (${((chainMs / 200) * 1000).toFixed(0)} µs/step)`, target: "< 30 ms" });
+    figures.push({ name: "200-step sequential chain", value: `${chainMs.toFixed(1)} ms (${((chainMs / 200) * 1000).toFixed(0)} µs/step)` });
     for (const width of [10, 100, 1000]) {
       const ms = await best(3, () => timeRun(runtime, "fan-out", { width, slow: false }));
-      figures.push({ name: `fan-out/fan-in N=${width}`, value: `${ms.toFixed(1)} ms (${((ms / width) * 1000).toFixed(0)} µs/task)`, target: width === 1000 ? "< 100 ms" : undefined });
+      figures.push({ name: `fan-out/fan-in N=${width}`, value: `${ms.toFixed(1)} ms (${((ms / width) * 1000).toFixed(0)} µs/task)` });
     }
+    // The same ten 50 ms calls, one after another and then at once: the speed-up is measured, not assumed.
+    const serialMs = await best(1, () => timeRun(runtime, "chain", { steps: 10, slow: true }));
     const parallelMs = await best(3, () => timeRun(runtime, "fan-out", { width: 10, slow: true }));
-    figures.push({ name: "10 agents × 50 ms in parallel", value: `${parallelMs.toFixed(1)} ms (speed-up ${(500 / parallelMs).toFixed(1)}× over 500 ms serial)`, target: "< 53 ms" });
-    const probe = JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, "rss-probe.mjs"), "1000"], { encoding: "utf8" }));
+    figures.push({ name: "10 agents × 50 ms in parallel", value: `${parallelMs.toFixed(1)} ms (speed-up ${(serialMs / parallelMs).toFixed(1)}× over ${serialMs.toFixed(0)} ms serial)` });
+    const probe = JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, "rss-probe.mjs"), "1000"], { encoding: "utf8" })) as { status: string; error?: unknown; baseline: number; peak: number };
+    if (probe.status !== "completed") throw new Error(`the RSS probe's run ended ${probe.status}: ${JSON.stringify(probe.error)}`);
     const megabytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-    figures.push({ name: "peak RSS, N=1000 fan-out", value: `${megabytes(probe.peak)} MB (node alone ${megabytes(probe.baseline)} MB)`, target: "< 100 MB" });
+    figures.push({ name: "peak RSS, N=1000 fan-out", value: `${megabytes(probe.peak)} MB (node alone with zod + kysely ${megabytes(probe.baseline)} MB)` });
   } finally {
     await runtime.close();
     rmSync(directory, { recursive: true, force: true });

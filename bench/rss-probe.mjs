@@ -24,4 +24,5 @@ clearInterval(sampler);
 peak = Math.max(peak, process.memoryUsage().rss);
 await runtime.close();
 rmSync(directory, { recursive: true, force: true });
-process.stdout.write(JSON.stringify({ status: result.status, baseline, peak }));
+// The caller refuses figures from a run that did not complete.
+process.stdout.write(JSON.stringify({ status: result.status, error: result.error, baseline, peak }));
