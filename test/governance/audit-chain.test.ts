@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { appendAudit } from "../../src/governance/audit-log.ts";
+import { appendAudit, hashRecord, toAuditRecord } from "../../src/governance/audit-log.ts";
 import { openStore, verifyAuditChain, type Store } from "../../src/index.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 
@@ -68,6 +68,44 @@ describe.each(await dialects())("the audit chain on %s", (dialect) => {
     await sql`update cadre_meta set value = ${`7:${seventh.hash}`} where key = 'audit_head'`.execute(db);
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true, records: 7 });
     expect(await verifyAuditChain(db, { expectedHead: kept.head, expectedRecords: kept.records })).toMatchObject({ ok: false, brokenAt: 8, reason: expect.stringMatching(/truncated/) });
+  });
+
+  it("a tail cut off while the head row stays is caught by the head", async () => {
+    const db = (await open()).db;
+    await append(store!, 10);
+    await db.deleteFrom("audit_log").where("seq", ">", 7).execute();
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, records: 7, brokenAt: 8, reason: "the log ends at record 7 but 10 were anchored: the tail was truncated" });
+  });
+
+  it("the last record rewritten with a recomputed hash, the head row left alone, is caught by the head", async () => {
+    const db = (await open()).db;
+    await append(store!, 5);
+    const last = toAuditRecord(await db.selectFrom("audit_log").selectAll().where("seq", "=", 5).executeTakeFirstOrThrow());
+    const data = { ...last.data, i: 99 };
+    await db.updateTable("audit_log").set({ data: JSON.stringify(data), hash: hashRecord(last.prevHash, { ...last, data }) }).where("seq", "=", 5).execute();
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, brokenAt: 5, reason: "record 5 is not the head kept in cadre_meta: the tail was rewritten" });
+  });
+
+  it("a record with a valid hash inserted past the head is caught; records the writer appends later are not", async () => {
+    const db = (await open()).db;
+    await append(store!, 4);
+    const last = toAuditRecord(await db.selectFrom("audit_log").selectAll().where("seq", "=", 4).executeTakeFirstOrThrow());
+    const forged = { ...last, seq: 5, data: { forged: true } };
+    await db
+      .insertInto("audit_log")
+      .values({ seq: 5, at: forged.at, kind: forged.kind, run_id: null, step_key: null, workflow: null, agent: forged.agent, principal: null, data: JSON.stringify(forged.data), prev_hash: last.hash, hash: hashRecord(last.hash, forged) })
+      .execute();
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, records: 5, brokenAt: 5, reason: "record 5 is past the head kept in cadre_meta (record 4): records were added outside the chain's writer" });
+    await db.deleteFrom("audit_log").where("seq", "=", 5).execute();
+    await append(store!, 2);
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: true, records: 6 });
+  });
+
+  it("a head row deleted while records exist is caught", async () => {
+    const db = (await open()).db;
+    await append(store!, 3);
+    await db.deleteFrom("cadre_meta").where("key", "=", "audit_head").execute();
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, brokenAt: 4, reason: "the chain head (audit_head in cadre_meta) is missing while the log holds 3 records: the head was deleted" });
   });
 
   it("verification reads the log a page at a time and still names the broken record", async () => {

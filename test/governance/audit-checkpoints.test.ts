@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { appendAudit } from "../../src/governance/audit-log.ts";
-import { AuditChainBrokenError, CadreError, Runtime, checkpointAudit, generateAuditKeyPair, loadAuditSigner, loadAuditVerifiers, usd, verifyAudit, type Store } from "../../src/index.ts";
+import { appendAudit, hashRecord, toAuditRecord } from "../../src/governance/audit-log.ts";
+import { AuditChainBrokenError, CadreError, Runtime, checkpointAudit, generateAuditKeyPair, loadAuditSigner, loadAuditVerifiers, usd, verifyAudit, verifyAuditChain, type Store } from "../../src/index.ts";
 import { dialects, openTestStore } from "../helpers/stores.ts";
 import { burstAgent, burstWorkflow, paidTool } from "./fixtures.ts";
 
@@ -140,6 +140,37 @@ describe.each(await dialects())("signed audit checkpoints on %s", (dialect) => {
     await sql`update cadre_meta set value = ${`3:${third.hash}`} where key = 'audit_head'`.execute(test.store.db);
     const report = await verifyAudit(test.store.db, { verifiers: verifiers() });
     expect(report).toMatchObject({ ok: false, records: 3, brokenAt: 4, reason: "the log ends at record 3 but the store holds a signed checkpoint of record 6: the tail was truncated" });
+  });
+
+  it("a record rewritten with every later hash and the head recomputed no longer matches the checkpoint", async () => {
+    await append(test.store, 5);
+    await checkpointAudit(test.store, audit(), fixedClock);
+    // What an attacker without the key can do: change record 2 and re-chain everything after it.
+    let prevHash = "0".repeat(64);
+    for (const row of await test.store.db.selectFrom("audit_log").selectAll().orderBy("seq").execute()) {
+      const record = toAuditRecord(row);
+      const data = record.seq === 2 ? { ...record.data, i: 42 } : record.data;
+      const hash = hashRecord(prevHash, { ...record, data });
+      await test.store.db.updateTable("audit_log").set({ data: JSON.stringify(data), prev_hash: prevHash, hash }).where("seq", "=", record.seq).execute();
+      prevHash = hash;
+    }
+    await sql`update cadre_meta set value = ${`5:${prevHash}`} where key = 'audit_head'`.execute(test.store.db);
+    expect(await verifyAuditChain(test.store.db)).toMatchObject({ ok: true });
+    expect(await verifyAudit(test.store.db, { verifiers: verifiers() })).toMatchObject({ ok: false, brokenAt: 5, reason: "record 5 does not have the hash its signed checkpoint in the store holds: the log was rewritten" });
+  });
+
+  it("a head row deleted while checkpoints exist is named, even when the log is empty", async () => {
+    await append(test.store, 2);
+    await checkpointAudit(test.store, audit(), fixedClock);
+    await test.store.db.deleteFrom("audit_log").execute();
+    await test.store.db.deleteFrom("cadre_meta").where("key", "=", "audit_head").execute();
+    const report = await verifyAudit(test.store.db, { verifiers: verifiers() });
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((problem) => problem.reason)).toEqual([
+      "the log ends at record 0 but the store holds a signed checkpoint of record 2: the tail was truncated",
+      "the chain head (audit_head in cadre_meta) is missing while signed checkpoints exist: the log was emptied or its head deleted",
+    ]);
+    await expect(checkpointAudit(test.store, audit(), fixedClock)).rejects.toMatchObject({ code: "STORE_CORRUPT" });
   });
 
   it("an unreadable line of the outside file is named", async () => {
