@@ -36,6 +36,13 @@ describe.each(await dialects())("a credential's secret is compared, not only its
     expect(Number(await lastUsed())).toBe(1_000);
   });
 
+  it("a malformed secret is refused, not an error, even when it embeds a live credential", async () => {
+    const store = await openWith(["holder"]);
+    const issued = await issueCredential({ store, principal: "ops" }, { agent: "holder" });
+    const malformed = ["", "not-a-credential", `x${issued.secret}`, `cadre_${issued.prefix.toUpperCase()}_${issued.secret.slice(15)}`, issued.secret.replace(/^cadre_/, "cadre-")];
+    for (const presented of malformed) expect({ presented, agent: await store.transaction((tx) => verifyCredential(tx, { secret: presented, now: 1_000 })) }).toEqual({ presented, agent: null });
+  });
+
   it("a secret of one agent on another agent's live prefix is refused", async () => {
     const store = await openWith(["alice", "mallory"]);
     const admin = { store, principal: "ops" };
