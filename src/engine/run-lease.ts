@@ -23,14 +23,15 @@ export class RunLease {
   readonly runId: string;
   readonly epoch: number;
   readonly #store: Store;
-  readonly #options: { leaseMs: number; now(): number };
+  readonly #options: { leaseMs: number; now(): number; order: number };
   /** Transactions already checked: one check per transaction is enough, the lock (or BEGIN IMMEDIATE) lasts until commit. */
   readonly #checked = new WeakSet<object>();
   readonly #listeners = new Set<(error: RunLeaseLostError) => void>();
   #lost: RunLeaseLostError | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(store: Store, run: { runId: string; epoch: number }, options: { leaseMs: number; now(): number }) {
+  /** `order`: the run's launch number in this process; its writes go before those of runs launched later. */
+  constructor(store: Store, run: { runId: string; epoch: number }, options: { leaseMs: number; now(): number; order: number }) {
     this.#store = store;
     this.runId = run.runId;
     this.epoch = run.epoch;
@@ -64,7 +65,7 @@ export class RunLease {
     return this.#store.write(async (tx) => {
       await this.assertHeld(tx);
       await work(tx);
-    });
+    }, this.#options.order);
   }
 
   /** A fenced transaction of its own (not group-committed): for run start and end. */

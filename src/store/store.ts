@@ -19,9 +19,10 @@ export interface Store {
   transaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
   /**
    * Queues `work` for the next group commit and resolves when it is durable. Prefer it over
-   * `transaction` for writes on hot paths; `work` may be re-run (see WriteQueue).
+   * `transaction` for writes on hot paths; `work` may be re-run (see WriteQueue). `order`
+   * (a run's launch number) decides who goes first when many runs write at once.
    */
-  write(work: (tx: Transaction<Database>) => Promise<void>): Promise<void>;
+  write(work: (tx: Transaction<Database>) => Promise<void>, order?: number): Promise<void>;
   /** Waits until every queued write has been committed or rejected. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -60,7 +61,7 @@ export function createStore(dialect: StoreDialect, location: string, db: Kysely<
     location,
     db,
     transaction: (work) => transactionWithHooks(db, work),
-    write: (work) => queue.write(work),
+    write: (work, order) => queue.write(work, order),
     flush: () => queue.drain(),
     async close() {
       if (closed) return;

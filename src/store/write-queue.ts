@@ -4,6 +4,7 @@ import type { Database } from "./schema.ts";
 type Work = (tx: Transaction<Database>) => Promise<void>;
 interface Pending {
   work: Work;
+  order: number;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -17,20 +18,29 @@ interface Pending {
  * If a batch fails, its writes are retried one transaction each, so only the write that
  * failed (a refused budget reservation, say) is rejected. Work may therefore run more than
  * once: it must only touch the database through `tx`, never state outside it.
+ *
+ * Fairness: each write carries an `order` (a run's launch number; lower goes first) and a
+ * batch takes the writes of at most `maxOrdersPerBatch` orders. Without it 200 runs started
+ * together advance one step per commit in lockstep and all finish at the very end; with it
+ * the older runs finish first and an unrelated burst of runs delays a run only so much.
+ * Writes of one order keep the order they were queued in.
  */
 export class WriteQueue {
   readonly #transaction: (work: Work) => Promise<void>;
   #pending: Pending[] = [];
   #flushing: Promise<void> | null = null;
   #scheduled = false;
+  readonly #maxOrdersPerBatch: number;
 
-  constructor(transaction: (work: Work) => Promise<void>) {
+  constructor(transaction: (work: Work) => Promise<void>, options: { maxOrdersPerBatch?: number } = {}) {
     this.#transaction = transaction;
+    this.#maxOrdersPerBatch = options.maxOrdersPerBatch ?? 32;
   }
 
-  write(work: Work): Promise<void> {
+  /** Queues `work`; writes with no `order` (not a run's) go before every run's. */
+  write(work: Work, order = Number.NEGATIVE_INFINITY): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ work, resolve, reject });
+      this.#pending.push({ work, order, resolve, reject });
       this.#schedule();
     });
   }
@@ -54,9 +64,22 @@ export class WriteQueue {
     });
   }
 
+  /** The writes of the first `maxOrdersPerBatch` orders, in order; the rest wait for the next batch. */
+  #takeBatch(): Pending[] {
+    // Array sort is stable: writes of one order stay in the order they were queued.
+    const pending = this.#pending.sort((left, right) => left.order - right.order);
+    let orders = 0;
+    let end = 0;
+    for (; end < pending.length; end += 1) {
+      if (end === 0 || pending[end]!.order !== pending[end - 1]!.order) orders += 1;
+      if (orders > this.#maxOrdersPerBatch) break;
+    }
+    this.#pending = pending.slice(end);
+    return pending.slice(0, end);
+  }
+
   async #flush(): Promise<void> {
-    const batch = this.#pending;
-    this.#pending = [];
+    const batch = this.#takeBatch();
     try {
       await this.#transaction(async (tx) => {
         for (const pending of batch) await pending.work(tx);

@@ -100,6 +100,8 @@ export class Runtime {
   /** Parked runs with a deadline: woken when it passes, while this runtime is open. */
   readonly #deadlineTimers = new Map<string, NodeJS.Timeout>();
   #closing = false;
+  /** Runs launched so far: a run's number orders its writes before those of later runs. */
+  #launched = 0;
   /** Circuit breakers and bulkheads, shared by every run of this runtime. */
   readonly guards: GuardRegistry;
   /** Adaptive timeouts from the journaled p95 of each agent. */
@@ -327,7 +329,8 @@ export class Runtime {
   }
 
   #lease(runId: string, epoch: number): RunLease {
-    return new RunLease(this.store, { runId, epoch }, { leaseMs: this.#leaseMs, now: this.now });
+    this.#launched += 1;
+    return new RunLease(this.store, { runId, epoch }, { leaseMs: this.#leaseMs, now: this.now, order: this.#launched });
   }
 
   #launch(run: RunRecord, workflow: Workflow, journal: Journal, lease: RunLease, resumed: boolean): RunHandle {
