@@ -1,6 +1,7 @@
 import type { Transaction } from "kysely";
-import type { SerializedError } from "../errors.ts";
+import { InternalError, toCadreError, type CadreError, type SerializedError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../store/json.ts";
+import { decodePayloads, defaultMaxPayloadBytes, encodePayload, storePayload } from "../store/payloads.ts";
 import type { Database, StepStatus, StepType } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import type { RunLease } from "./run-lease.ts";
@@ -29,6 +30,16 @@ export type NewAttempt = Pick<JournalEntry, "key" | "attempt" | "name" | "type" 
 /** Extra writes that must commit atomically with a journal write (ledger holds, audit). */
 export type InTransaction = (tx: Transaction<Database>) => Promise<void>;
 
+export interface JournalOptions {
+  /** The fence of the process that owns the run: every write checks it in its own transaction. Absent for read-only use. */
+  lease?: RunLease;
+  /** The largest input or output a step may journal (default 8 MiB). */
+  maxPayloadBytes?: number;
+}
+
+/** Steps whose input other modules read straight from the table (waits, approvals): always stored inline. */
+const inlineTypes: ReadonlySet<StepType> = new Set(["approval", "event", "signal"]);
+
 /**
  * The per-run step log. Reads happen once, when the run (re)starts. Writes go through the
  * store's group commit together with whatever governance must commit with them. `started`
@@ -39,24 +50,26 @@ export type InTransaction = (tx: Transaction<Database>) => Promise<void>;
 export class Journal {
   readonly runId: string;
   readonly #store: Store;
-  /** The fence of the process that owns the run: every write checks it in its own transaction. Absent for read-only use. */
   readonly #lease: RunLease | undefined;
+  readonly #maxPayloadBytes: number;
   readonly #byPosition: Map<string, JournalEntry>;
   readonly #writesBehind = new Set<Promise<void>>();
   #writeFailure: unknown;
 
-  private constructor(store: Store, runId: string, entries: JournalEntry[], lease: RunLease | undefined) {
+  private constructor(store: Store, runId: string, entries: JournalEntry[], options: JournalOptions) {
     this.#store = store;
-    this.#lease = lease;
+    this.#lease = options.lease;
+    this.#maxPayloadBytes = options.maxPayloadBytes ?? defaultMaxPayloadBytes;
     this.runId = runId;
     this.#byPosition = new Map(entries.map((entry) => [positionOf(entry.key), entry]));
   }
 
-  static async load(store: Store, runId: string, lease?: RunLease): Promise<Journal> {
+  static async load(store: Store, runId: string, options: JournalOptions = {}): Promise<Journal> {
     const rows = await store.db.selectFrom("steps").selectAll().where("run_id", "=", runId).orderBy("attempt").execute();
+    const values = await decodePayloads(store.db, rows.flatMap((row) => [row.input, row.output]));
     // Rows come in attempt order, so the last one written per key is the latest attempt.
     const latest = new Map<string, JournalEntry>();
-    for (const row of rows) {
+    for (const [index, row] of rows.entries()) {
       latest.set(row.key, {
         key: row.key,
         attempt: row.attempt,
@@ -64,8 +77,8 @@ export class Journal {
         type: row.type,
         agent: row.agent,
         status: row.status,
-        input: decodeJson(row.input),
-        output: decodeJson(row.output),
+        input: values[2 * index],
+        output: values[2 * index + 1],
         error: decodeJson<SerializedError>(row.error),
         idempotencyKey: row.idempotency_key,
         startedAt: Number(row.started_at),
@@ -73,11 +86,21 @@ export class Journal {
         durationMs: row.duration_ms,
       });
     }
-    return new Journal(store, runId, [...latest.values()], lease);
+    return new Journal(store, runId, [...latest.values()], options);
   }
 
-  static empty(store: Store, runId: string, lease?: RunLease): Journal {
-    return new Journal(store, runId, [], lease);
+  static empty(store: Store, runId: string, options: JournalOptions = {}): Journal {
+    return new Journal(store, runId, [], options);
+  }
+
+  /** JSON for a step's input or output, refused over the payload limit. */
+  #encode(value: unknown, what: string, key: string): string | null {
+    return encodePayload(value, this.#maxPayloadBytes, () => ({ what: `The ${what} of step ${key}`, runId: this.runId, stepKey: key }));
+  }
+
+  /** A large value is stored once by content, except for the steps other modules read inline. */
+  #stored(tx: Transaction<Database>, type: StepType, text: string | null): Promise<string | null> | string | null {
+    return inlineTypes.has(type) ? text : storePayload(tx, text);
   }
 
   /** Group-committed and, for an owned run, fenced: throws RUN_LEASE_LOST once another process owns the run. */
@@ -95,14 +118,15 @@ export class Journal {
 
   async started(entry: NewAttempt, inTransaction?: InTransaction): Promise<void> {
     if (this.#writeFailure !== undefined) throw this.#writeFailure;
+    const input = this.#encode(entry.input, "input", entry.key);
     await this.#write(async (tx) => {
       if (inTransaction) await inTransaction(tx);
-      await tx.insertInto("steps").values(this.#row(entry, { status: "started" })).execute();
+      await tx.insertInto("steps").values(this.#row(entry, await this.#stored(tx, entry.type, input), { status: "started" })).execute();
     });
     this.#byPosition.set(positionOf(entry.key), { ...entry, status: "started", output: undefined, error: undefined, endedAt: null, durationMs: null });
   }
 
-  #row(entry: NewAttempt, outcome: { status: "started" } | { status: "failed"; error: SerializedError }) {
+  #row(entry: NewAttempt, input: string | null, outcome: { status: "started" } | { status: "failed"; error: SerializedError }) {
     const refused = outcome.status === "failed";
     return {
       run_id: this.runId,
@@ -112,7 +136,7 @@ export class Journal {
       type: entry.type,
       agent: entry.agent,
       status: outcome.status,
-      input: encodeJson(entry.input),
+      input,
       output: null,
       error: refused ? encodeJson(outcome.error) : null,
       idempotency_key: entry.idempotencyKey,
@@ -124,28 +148,43 @@ export class Journal {
 
   /** Records an attempt that was refused before its effect could run (failed, never started). */
   async refused(entry: NewAttempt, error: SerializedError, inTransaction?: InTransaction): Promise<void> {
+    // An input refused for its size is not journaled: the error says what it was.
+    const input = error.code === "PAYLOAD_TOO_LARGE" ? null : this.#encode(entry.input, "input", entry.key);
     await this.#write(async (tx) => {
-      await tx.insertInto("steps").values(this.#row(entry, { status: "failed", error })).execute();
+      await tx.insertInto("steps").values(this.#row(entry, await this.#stored(tx, entry.type, input), { status: "failed", error })).execute();
       if (inTransaction) await inTransaction(tx);
     });
     this.#byPosition.set(positionOf(entry.key), { ...entry, status: "failed", output: undefined, error, endedAt: entry.startedAt, durationMs: 0 });
   }
 
-  /** Records the end of an attempt (`completed` with its output, `failed` with its error, or `waiting`), written behind. */
+  /**
+   * Records the end of an attempt (`completed` with its output, `failed` with its error, or
+   * `waiting`), written behind. An output over the payload limit is journaled as a failure
+   * instead, and that error is returned for the caller to throw.
+   */
   ended(
     key: string,
-    outcome: { status: Exclude<StepStatus, "started">; output?: unknown; error?: SerializedError; endedAt: number },
+    ending: { status: Exclude<StepStatus, "started">; output?: unknown; error?: SerializedError; endedAt: number },
     inTransaction?: InTransaction,
-  ): void {
+  ): CadreError | undefined {
     const entry = this.#byPosition.get(positionOf(key));
-    if (!entry || entry.key !== key) throw new Error(`journal: step ${key} was never started`);
-    const durationMs = outcome.endedAt - entry.startedAt;
+    if (!entry || entry.key !== key) throw new InternalError(`Step ${key} of run ${this.runId} ended but was never journaled as started.`);
+    const durationMs = ending.endedAt - entry.startedAt;
+    let outcome = ending;
+    let output: string | null = null;
+    let refused: CadreError | undefined;
+    try {
+      output = this.#encode(ending.output, "output", key);
+    } catch (error) {
+      refused = toCadreError(error);
+      outcome = { status: "failed", error: refused.toJSON(), endedAt: ending.endedAt };
+    }
     const write = this.#write(async (tx) => {
       await tx
         .updateTable("steps")
         .set({
           status: outcome.status,
-          output: encodeJson(outcome.output),
+          output: await this.#stored(tx, entry.type, output),
           error: encodeJson(outcome.error),
           ended_at: outcome.endedAt,
           duration_ms: durationMs,
@@ -165,6 +204,7 @@ export class Journal {
     );
     this.#writesBehind.add(tracked);
     Object.assign(entry, { status: outcome.status, output: outcome.output, error: outcome.error, endedAt: outcome.endedAt, durationMs });
+    return refused;
   }
 
   /** Waits for the writes behind; throws the first that failed. */

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { SerializedError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../store/json.ts";
+import { decodePayloads, encodePayload, storePayload } from "../store/payloads.ts";
 import type { RunStatus, RunsTable } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 
@@ -39,13 +40,19 @@ export interface RunFilter {
   limit?: number;
 }
 
-export function toRunRecord(row: RunsTable): RunRecord {
+/** Run rows as records, with their large inputs and outputs loaded from `payloads`. */
+async function toRunRecords(db: Db, rows: RunsTable[]): Promise<RunRecord[]> {
+  const values = await decodePayloads(db, rows.flatMap((row) => [row.input, row.output]));
+  return rows.map((row, index) => toRunRecord(row, values[2 * index], values[2 * index + 1]));
+}
+
+function toRunRecord(row: RunsTable, input: unknown, output: unknown): RunRecord {
   return {
     id: row.id,
     workflow: row.workflow,
     status: row.status,
-    input: decodeJson(row.input),
-    output: decodeJson(row.output),
+    input,
+    output,
     error: decodeJson<SerializedError>(row.error),
     goal: row.goal,
     principal: row.principal,
@@ -62,17 +69,20 @@ export function toRunRecord(row: RunsTable): RunRecord {
   };
 }
 
+/** Creates a run; its input (already validated) is refused with PayloadTooLargeError over `maxPayloadBytes`. */
 export async function insertRun(
   db: Db,
   run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt" | "budget">,
+  options: { maxPayloadBytes: number },
 ): Promise<void> {
+  const input = encodePayload(run.input, options.maxPayloadBytes, () => ({ what: `The input of workflow "${run.workflow}"`, runId: run.id })) ?? "null";
   await db
     .insertInto("runs")
     .values({
       id: run.id,
       workflow: run.workflow,
       status: "running",
-      input: encodeJson(run.input) ?? "null",
+      input: (await storePayload(db, input))!,
       output: null,
       error: null,
       goal: run.goal,
@@ -93,7 +103,7 @@ export async function insertRun(
 
 export async function getRunRecord(db: Db, runId: string): Promise<RunRecord | undefined> {
   const row = await db.selectFrom("runs").selectAll().where("id", "=", runId).executeTakeFirst();
-  return row ? toRunRecord(row) : undefined;
+  return row ? (await toRunRecords(db, [row]))[0] : undefined;
 }
 
 export async function listRunRecords(db: Db, filter: RunFilter = {}): Promise<RunRecord[]> {
@@ -103,7 +113,7 @@ export async function listRunRecords(db: Db, filter: RunFilter = {}): Promise<Ru
   if (filter.parentRunId === null) query = query.where("parent_run_id", "is", null);
   else if (filter.parentRunId) query = query.where("parent_run_id", "=", filter.parentRunId);
   const rows = await query.limit(filter.limit ?? 50).execute();
-  return rows.map(toRunRecord);
+  return toRunRecords(db, rows);
 }
 
 /** The run and every run below it (child workflows, their children...), parents first. */
@@ -118,18 +128,18 @@ export async function runTreeIds(db: Db, runId: string): Promise<string[]> {
   return result.rows.map((row) => row.id);
 }
 
-/** Ends a run (or parks it as waiting) and gives up its lease. */
+/** Ends a run (or parks it as waiting) and gives up its lease. `outputJson` is the output already encoded (and size-checked). */
 export async function finishRun(
   db: Db,
   runId: string,
-  outcome: { status: RunStatus; output?: unknown; error?: SerializedError; at: number },
+  outcome: { status: RunStatus; outputJson: string | null; error?: SerializedError; at: number },
 ): Promise<void> {
   const ended = outcome.status !== "waiting" && outcome.status !== "running";
   await db
     .updateTable("runs")
     .set({
       status: outcome.status,
-      output: encodeJson(outcome.output),
+      output: await storePayload(db, outcome.outputJson),
       error: encodeJson(outcome.error),
       updated_at: outcome.at,
       ended_at: ended ? outcome.at : null,

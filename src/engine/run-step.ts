@@ -160,11 +160,17 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
     throw error;
   }
   const endedAt = environment.now();
-  journal.ended(
+  // The effect happened (and is paid for); an output too large to journal still fails the step.
+  const unjournaled = journal.ended(
     spec.key,
     { status: "completed", output, endedAt },
     spec.hooks?.ended ? (tx) => spec.hooks!.ended!(tx, base, { ok: true, output }) : undefined,
   );
+  if (unjournaled) {
+    const error = located(unjournaled, runId, spec);
+    events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "failed", durationMs: endedAt - startedAt, error: error.toJSON(), replayed: false });
+    throw error;
+  }
   events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "completed", durationMs: endedAt - startedAt, replayed: false });
   return output;
 }

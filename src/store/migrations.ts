@@ -219,12 +219,19 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 5,
-    name: "fenced run ownership and signed audit checkpoints",
+    name: "fenced run ownership, run budgets, payloads stored once, signed audit checkpoints",
     async up(db, dialect) {
       // The fencing token: grows with every take-over; every write of a run checks it.
       await db.schema.alterTable("runs").addColumn("lease_epoch", "integer", (column) => column.notNull().defaultTo(0)).execute();
       // What the run was given (its perRun or carve, plus top-ups): a failed run is re-funded up to it when resumed.
       await db.schema.alterTable("runs").addColumn("budget", money, (column) => column.notNull().defaultTo(0)).execute();
+      // Large JSON values, stored once by content (see payloads.ts).
+      await db.schema
+        .createTable("payloads")
+        .addColumn("hash", "text", (column) => column.primaryKey())
+        .addColumn("data", "text", (column) => column.notNull())
+        .addColumn("size", "bigint", (column) => column.notNull())
+        .execute();
       await db.schema
         .createTable("audit_checkpoints")
         .addColumn("seq", dialect === "sqlite" ? "integer" : "bigint", (column) => column.primaryKey())

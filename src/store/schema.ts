@@ -19,6 +19,14 @@ export interface Database {
   board_entries: BoardEntriesTable;
   events: EventsTable;
   audit_checkpoints: AuditCheckpointsTable;
+  payloads: PayloadsTable;
+}
+
+/** Large JSON values stored once by content; runs and steps columns reference them. */
+export interface PayloadsTable {
+  hash: string;
+  data: string;
+  size: number;
 }
 
 /** Signed anchors of the audit chain: (seq, hash, at) signed with a key kept outside the store. */

@@ -17,6 +17,7 @@ import { checkpointAudit } from "../governance/audit-checkpoints.ts";
 import type { AuditSigningOptions } from "../governance/audit-signing-key.ts";
 import { closeRunAccount, openRunAccount, provisionWorkflowBudgets, recoverRun, refundRun } from "../governance/run-accounts.ts";
 import { openStore } from "../store/open-store.ts";
+import { defaultMaxPayloadBytes, encodePayload } from "../store/payloads.ts";
 import type { RunStatus } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import { DurableContext, type RunState } from "./context.ts";
@@ -47,6 +48,8 @@ export interface RuntimeOptions {
   blockOverdueReviews?: boolean;
   /** Providers, tiers and prices for model-backed agents. */
   models?: ModelConfig;
+  /** The largest JSON value a run may journal: its input and output, each step's input and output (default 8 MiB). */
+  maxPayloadBytes?: number;
   /** Sign an audit checkpoint at every run end with this key (or CADRE_AUDIT_KEY); nothing is signed without a key. */
   audit?: AuditSigningOptions;
 }
@@ -89,6 +92,7 @@ export class Runtime {
   readonly #ownsStore: boolean;
   readonly #events = new EventBus();
   readonly #leaseMs: number;
+  readonly #maxPayloadBytes: number;
   readonly #blockOverdueReviews: boolean;
   readonly #audit: AuditSigningOptions;
   readonly #models: Map<string, AgentModelBinding>;
@@ -115,6 +119,7 @@ export class Runtime {
     this.workflows = indexByName(options.workflows ?? [], "workflow");
     this.principal = options.principal ?? process.env.CADRE_PRINCIPAL ?? process.env.USER ?? "unknown";
     this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#maxPayloadBytes = options.maxPayloadBytes ?? defaultMaxPayloadBytes;
     this.#blockOverdueReviews = options.blockOverdueReviews ?? false;
     this.#audit = options.audit ?? {};
     this.#models = models;
@@ -162,7 +167,7 @@ export class Runtime {
     const parent = options.parent ?? null;
     try {
       await this.store.transaction(async (tx) => {
-        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs, budget });
+        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs, budget }, { maxPayloadBytes: this.#maxPayloadBytes });
         await openRunAccount(tx, { runId, workflow: workflow.name, perRun: budget, now, parentRunId: parent?.runId });
         await appendAudit(tx, this.store.dialect, [{ kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal } }]);
       });
@@ -176,7 +181,7 @@ export class Runtime {
     }
     const run = (await getRunRecord(this.store.db, runId))!;
     const lease = this.#lease(runId, run.leaseEpoch);
-    return this.#launch(run, workflow, Journal.empty(this.store, runId, lease), lease, false) as RunHandle<O>;
+    return this.#launch(run, workflow, Journal.empty(this.store, runId, { lease, maxPayloadBytes: this.#maxPayloadBytes }), lease, false) as RunHandle<O>;
   }
 
   /**
@@ -207,7 +212,7 @@ export class Runtime {
       const refundedMicros = await refundRun(tx, { runId, workflow: run.workflow, parentRunId: run.parentRunId, budget: run.budget, now: this.now() });
       await appendAudit(tx, this.store.dialect, [{ kind: "run.resume", at: this.now(), runId, workflow: run.workflow, principal: run.principal, data: { ...recovered, refundedMicros, budgetMicros: run.budget, forced: Boolean(options.force), epoch, previousOwner: run.leaseOwner } }]);
     });
-    const journal = await Journal.load(this.store, runId, lease);
+    const journal = await Journal.load(this.store, runId, { lease, maxPayloadBytes: this.#maxPayloadBytes });
     return this.#launch({ ...run, status: "running" }, workflow, journal, lease, true);
   }
 
@@ -414,9 +419,11 @@ export class Runtime {
       partial: false,
     };
     let result: RunResult;
+    let outputJson: string | null = null;
     try {
       const context = new DurableContext(state, new Scope(), signal);
       const output = parseOutput(workflow.output, await workflow.run(run.input, context), `workflow "${workflow.name}"`);
+      outputJson = encodePayload(output, this.#maxPayloadBytes, () => ({ what: `The output of workflow "${workflow.name}"`, runId: run.id }));
       // A workflow that caught its suspension still parks: what it returned came from a path the resume will not take.
       result = state.suspended ? { runId: run.id, status: "waiting" } : { runId: run.id, status: state.partial ? "partial" : "completed", output };
     } catch (thrown) {
@@ -431,7 +438,7 @@ export class Runtime {
     // Whatever the workflow made of it, a run taken over by another process ends here, writing nothing.
     if (lease.lost) result = { runId: run.id, status: "failed", error: lease.lost.toJSON() };
     try {
-      const outcome = { ...result, at: this.now() };
+      const outcome = { ...result, outputJson: result.status === "failed" ? null : outputJson, at: this.now() };
       if (lease.lost) throw lease.lost;
       await lease.write(async (tx) => {
         await finishRun(tx, run.id, outcome);

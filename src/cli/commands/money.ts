@@ -5,6 +5,7 @@ import { usd } from "../../governance/money.ts";
 import { listAccounts, spendReport, type SpendGrouping } from "../../governance/reports.ts";
 import { globalOptions, withStore } from "../cli-context.ts";
 import { printJson } from "../io.ts";
+import { describeSpendView } from "../spend-view.ts";
 import { formatMoney, renderTable } from "../table.ts";
 import { principal } from "./agents.ts";
 
@@ -31,7 +32,7 @@ export function registerMoneyCommands(program: Command): void {
               ...rows.map((row) => [row.key, row.calls, tokens(row.inputTokens, row.outputTokens), formatMoney(row.spentMicros)]),
               ["total", total((row) => row.calls), tokens(total((row) => row.inputTokens), total((row) => row.outputTokens)), formatMoney(total((row) => row.spentMicros))],
             ],
-          )}\n`,
+          )}\n${await describeSpendView(store.db, { by: options.by as SpendGrouping, runId: options.run, agent: options.agent })}\n`,
         );
       });
     });

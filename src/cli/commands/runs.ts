@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { UnknownRunError } from "../../engine/engine-errors.ts";
 import { InputValidationError } from "../../errors.ts";
-import { Journal } from "../../engine/journal.ts";
-import { getRunRecord, listRunRecords } from "../../engine/run-records.ts";
+import { listRunRecords } from "../../engine/run-records.ts";
 import type { RunStatus } from "../../store/schema.ts";
 import { globalOptions, withStore } from "../cli-context.ts";
 import { printJson, style } from "../io.ts";
-import { compareKeys } from "../step-order.ts";
-import { formatDuration, formatTime, renderTable } from "../table.ts";
+import { runCost } from "../run-cost.ts";
+import { loadRunTree } from "../run-tree.ts";
+import { stepTreeRows } from "../step-tree.ts";
+import { formatDuration, formatMoney, formatTime, renderTable } from "../table.ts";
 
 const runStatuses: RunStatus[] = ["pending", "running", "waiting", "completed", "partial", "failed", "cancelled"];
 
@@ -42,36 +43,27 @@ export function registerRunsCommands(program: Command): void {
     .action(async (runId: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
       await withStore(global, async (store) => {
-        const run = await getRunRecord(store.db, runId);
-        if (!run) throw new UnknownRunError(runId);
-        const steps = (await Journal.load(store, runId)).entries().sort((a, b) => compareKeys(a.key, b.key));
-        const children = await listRunRecords(store.db, { parentRunId: runId, limit: 1000 });
-        if (global.json) return printJson({ run, steps, children: children.map(({ id, workflow, status, parentStepKey }) => ({ id, workflow, status, parentStepKey })) });
+        const tree = await loadRunTree(store, runId);
+        if (!tree) throw new UnknownRunError(runId);
+        const { run, steps, children } = tree;
+        if (global.json) return printJson({ run, steps, children: children.map(({ run: child }) => ({ id: child.id, workflow: child.workflow, status: child.status, parentStepKey: child.parentStepKey })) });
         process.stdout.write(`${style.bold(run.workflow)}  ${run.id}  ${colorStatus(run.status)}  ${formatTime(run.createdAt)}  ${formatDuration(run.endedAt ? run.endedAt - run.createdAt : null)}\n`);
         if (run.goal) process.stdout.write(`goal: ${run.goal}\n`);
         process.stdout.write("\n");
-        // Child workflows are runs of their own: their steps are shown under the step that started them.
-        const rows: Array<Array<string | number>> = [];
-        const addRows = async (entries: typeof steps, prefix: string, childRuns: typeof children) => {
-          for (const step of entries) {
-            rows.push([prefix + indent(step.key), step.agent ?? step.type, colorStatus(step.status), step.attempt, formatDuration(step.durationMs)]);
-            const child = childRuns.find((candidate) => candidate.parentStepKey === step.key);
-            if (!child) continue;
-            rows.push([`${prefix}  ↳ run ${child.id}`, child.workflow, colorStatus(child.status), "", ""]);
-            const childSteps = (await Journal.load(store, child.id)).entries().sort((a, b) => compareKeys(a.key, b.key));
-            await addRows(childSteps, `${prefix}    `, await listRunRecords(store.db, { parentRunId: child.id, limit: 1000 }));
-          }
-        };
-        await addRows(steps, "", children);
-        process.stdout.write(`${renderTable(["STEP", "AGENT", "STATUS", "ATTEMPTS", "DURATION"], rows)}\n`);
+        const rows = stepTreeRows(tree);
+        // The error column only when a step failed; it comes last, so a long message leaves the columns aligned.
+        const errors = rows.some((row) => row.error) ? ["ERROR"] : [];
+        process.stdout.write(
+          `${renderTable(
+            ["STEP", "TYPE", "STATUS", "ATTEMPTS", "DURATION", "COST", ...errors],
+            rows.map((row) => [`${"  ".repeat(row.depth)}${row.label}`, row.type, colorStatus(row.status), row.attempts, formatDuration(row.durationMs), row.costMicros > 0 ? formatMoney(row.costMicros) : "-", ...(errors.length > 0 ? [row.error ? style.red(row.error) : ""] : [])]),
+          )}\n`,
+        );
+        const cost = await runCost(store.db, runId);
+        process.stdout.write(`\ntotal ${formatMoney(cost.spentMicros)}: every charge (models and tools) of this run${children.length > 0 ? " and its child runs" : ""}\n`);
         if (run.error) process.stdout.write(`\n${style.red(`error [${run.error.code}]`)}: ${run.error.message}\n`);
       });
     });
-}
-
-function indent(key: string): string {
-  const depth = (key.match(/\//g) ?? []).length;
-  return `${"  ".repeat(depth)}${key}`;
 }
 
 function colorStatus(status: string): string {
