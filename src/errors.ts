@@ -39,6 +39,7 @@ export type ErrorCode =
   | "MODEL_ERROR"
   | "PLAN_INVALID"
   | "APPROVAL_REJECTED"
+  | "APPROVAL_DECIDED"
   | "LOOP_LIMIT"
   | "CONFLICT"
   | "ABORTED"

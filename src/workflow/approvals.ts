@@ -1,7 +1,9 @@
 import { CadreError } from "../errors.ts";
 import { appendAudit } from "../governance/audit-log.ts";
 import { decodeJson, encodeJson } from "../store/json.ts";
-import type { Store } from "../store/store.ts";
+import type { Db, Store } from "../store/store.ts";
+import { ApprovalAlreadyDecidedError } from "./approval-errors.ts";
+import { waitingRoot } from "./wake.ts";
 
 /** An approval a run is waiting for. */
 export interface PendingApproval {
@@ -62,11 +64,7 @@ export async function decideApproval(store: Store, options: { runId: string; nam
       .where("steps.name", "=", `approval:${options.name}`)
       .where("steps.status", "=", "waiting")
       .executeTakeFirst();
-    if (!step) {
-      throw new CadreError("UNKNOWN_RUN", "input", `Run ${options.runId} is not waiting for an approval named "${options.name}". List pending approvals with \`cadre approvals\`.`, {
-        details: { runId: options.runId, name: options.name },
-      });
-    }
+    if (!step) throw await notWaitingError(tx, options);
     await tx
       .updateTable("steps")
       .set({ status: "completed", output: encodeJson(decision), ended_at: now })
@@ -79,4 +77,37 @@ export async function decideApproval(store: Store, options: { runId: string; nam
     ]);
   });
   return decision;
+}
+
+/** Why a run cannot take a decision on `name`: decided already (and how), or never asked for. */
+async function notWaitingError(db: Db, options: { runId: string; name: string }): Promise<CadreError> {
+  const decided = await db
+    .selectFrom("steps")
+    .innerJoin("runs", "runs.id", "steps.run_id")
+    .select(["steps.key", "steps.output", "runs.status"])
+    .where("steps.run_id", "=", options.runId)
+    .where("steps.name", "=", `approval:${options.name}`)
+    .where("steps.status", "=", "completed")
+    .orderBy("steps.ended_at", "desc")
+    .executeTakeFirst();
+  const decision = decodeJson<{ approved: boolean; by: string; at: number; note: string | null }>(decided?.output ?? null);
+  if (!decided || !decision) {
+    return new CadreError("UNKNOWN_RUN", "input", `Run ${options.runId} is not waiting for an approval named "${options.name}". List pending approvals with \`cadre approvals\`.`, {
+      details: { runId: options.runId, name: options.name },
+    });
+  }
+  const resumeRunId = await waitingRoot(db, options.runId);
+  const root = await db.selectFrom("runs").select("workflow").where("id", "=", resumeRunId).executeTakeFirstOrThrow();
+  return new ApprovalAlreadyDecidedError({
+    runId: options.runId,
+    name: options.name,
+    stepKey: decided.key,
+    approved: decision.approved,
+    by: decision.by,
+    at: decision.at,
+    note: decision.note,
+    runStatus: decided.status,
+    resumeRunId,
+    resumeWorkflow: root.workflow,
+  });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -23,9 +23,12 @@ describe("cadre CLI", () => {
     // Plain progress lines (no TTY): one per finished step.
     expect(result.stderr).toMatch(/✓ +1\.0\/1:greeter/);
 
+    expect(result.stderr).toContain("cost $0 (no charges)");
+
     const show = run(["show", runId!]);
     expect(show.status).toBe(0);
-    expect(show.stdout).toMatch(/1\.0\/1:greeter +greeter +completed +1/);
+    expect(show.stdout).toMatch(/^parallel \(2 branches\) +parallel +completed/m);
+    expect(show.stdout).toMatch(/^ {2}\[1\] greeter +agent +completed +1 /m);
     const json = JSON.parse(run(["--json", "show", runId!]).stdout);
     expect(json.run).toMatchObject({ id: runId, status: "completed", workflow: "greet" });
     expect(json.steps).toHaveLength(2);
@@ -46,7 +49,8 @@ describe("cadre CLI", () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("INVALID_INPUT");
     expect(result.stderr).toContain("not valid JSON");
-    expect(JSON.parse(run(["--json", "runs"]).stdout)).toEqual([]);
+    // The input is read before anything opens: not even the store was created.
+    expect(existsSync(store)).toBe(false);
   });
 
   it("exits 2 on input that breaks the workflow schema, naming the field", () => {
@@ -90,6 +94,19 @@ describe("cadre CLI", () => {
     expect(run(["runs", "--limit", "lots"]).status).toBe(2);
     expect(run(["spend", "--by", "weather"]).status).toBe(2);
     expect(run(["budget", "fund", "-5"]).status).toBe(2);
+  });
+
+  it("lists every command in --help, and shows a command's own options with <command> --help or help <command>", () => {
+    const help = cadre(["--help"]);
+    expect(help.status).toBe(0);
+    for (const command of ["run", "resume", "runs", "show", "agents", "keys", "grants", "spend", "budget", "audit", "approvals", "approve", "reject", "emit"]) {
+      expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+    }
+    expect(cadre(["run", "--help"]).stdout).toContain("--input <json|@file|->");
+    expect(cadre(["--store", store, "help", "spend"]).stdout).toContain("--by <grouping>");
+    const mistyped = cadre(["shwo"]);
+    expect(mistyped.status).toBe(2);
+    expect(mistyped.stderr).toContain("(Did you mean show?)");
   });
 
   it("prints machine-readable errors with --json", () => {

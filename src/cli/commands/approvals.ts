@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { decideApproval, listPendingApprovals } from "../../workflow/approvals.ts";
+import { waitingRoot } from "../../workflow/wake.ts";
 import { globalOptions, withRuntime, withStore } from "../cli-context.ts";
+import { commandLine } from "../invocation.ts";
 import { printJson, readJsonInput, style } from "../io.ts";
 import { formatTime, renderTable } from "../table.ts";
 import { principal } from "./agents.ts";
@@ -33,14 +35,24 @@ export function registerApprovalCommands(program: Command): void {
       .action(async (runId: string, approval: string, options: { note?: string }, command: Command) => {
         const global = globalOptions(command);
         const by = principal();
-        await withStore(global, (store) => decideApproval(store, { runId, name: approval, approved, by, note: options.note }));
-        if (!global.json) process.stderr.write(`${approved ? style.green("approved") : style.red("rejected")} "${approval}" for ${runId} as ${by}; resuming\n`);
         await withRuntime(global, async (runtime) => {
+          const decision = await decideApproval(runtime.store, { runId, name: approval, approved, by, note: options.note });
+          const decided = `${approved ? style.green("approved") : style.red("rejected")} "${approval}" for ${runId} as ${by}`;
           // A child run's approval resumes the outermost run waiting on it, which resumes the child.
+          const root = (await runtime.getRun(await waitingRoot(runtime.store.db, runId)))!;
+          if (!runtime.workflows.has(root.workflow)) {
+            const resume = commandLine(global, ["resume", root.id]);
+            if (global.json) return printJson({ runId: root.id, status: root.status, decision: { name: approval, ...decision }, resume });
+            return void process.stderr.write(
+              `${decided}; the run will resume when a process that has workflow "${root.workflow}" runs \`${resume}\` (or a worker/server picks it up). ` +
+                `This process does not have it: pass --config with the file that defines "${root.workflow}".\n`,
+            );
+          }
+          if (!global.json) process.stderr.write(`${decided}; resuming\n`);
           const handle = await runtime.wake(runId);
           if (!handle) return void process.stderr.write(`${runId} is being executed by another process; it picks the decision up itself.\n`);
           if (handle.runId !== runId && !global.json) process.stderr.write(`resuming ${handle.runId}, which waits on ${runId}\n`);
-          report(await handle.result(), Boolean(global.json));
+          await report(await handle.result(), { global, store: runtime.store });
         });
       });
   }

@@ -1,9 +1,14 @@
 import type { Command } from "commander";
+import type { Store } from "../../store/store.ts";
 import type { Runtime, RunResult } from "../../workflow/runtime.ts";
-import { globalOptions, withRuntime } from "../cli-context.ts";
+import { globalOptions, withRuntime, type GlobalOptions } from "../cli-context.ts";
 import { ExitCode } from "../exit-codes.ts";
+import { commandLine } from "../invocation.ts";
 import { printJson, readJsonInput, style } from "../io.ts";
 import { attachProgress } from "../progress.ts";
+import { runCost, type RunCost } from "../run-cost.ts";
+import { formatMoney } from "../table.ts";
+import { waitsOf } from "../waiting.ts";
 
 export function registerRunCommands(program: Command): void {
   program
@@ -19,9 +24,9 @@ export function registerRunCommands(program: Command): void {
         const detach = options.quiet || global.json ? () => {} : attachProgress(runtime);
         const handle = await runtime.start(workflow, input, { goal: options.goal });
         if (!global.json) process.stderr.write(`${style.dim(`run ${handle.runId}`)}\n`);
-        const result = await untilInterrupted(runtime, handle.runId, handle.result());
+        const result = await untilInterrupted(runtime, global, handle.runId, handle.result());
         detach();
-        report(result, Boolean(global.json));
+        await report(result, { global, store: runtime.store });
       });
     });
 
@@ -35,9 +40,9 @@ export function registerRunCommands(program: Command): void {
       await withRuntime(global, async (runtime) => {
         const detach = options.quiet || global.json ? () => {} : attachProgress(runtime);
         const handle = await runtime.resume(runId, { force: options.force });
-        const result = await untilInterrupted(runtime, runId, handle.result());
+        const result = await untilInterrupted(runtime, global, runId, handle.result());
         detach();
-        report(result, Boolean(global.json));
+        await report(result, { global, store: runtime.store });
       });
     });
 }
@@ -46,9 +51,9 @@ export function registerRunCommands(program: Command): void {
  * Ctrl-C stops the run cleanly: in-flight steps are aborted (their holds released), the lease
  * is given up, and the run can be resumed at once with `cadre resume`.
  */
-async function untilInterrupted(runtime: Runtime, runId: string, result: Promise<RunResult>): Promise<RunResult> {
+async function untilInterrupted(runtime: Runtime, global: GlobalOptions, runId: string, result: Promise<RunResult>): Promise<RunResult> {
   const onSignal = () => {
-    process.stderr.write(`\n${style.yellow("interrupted")}: stopping run ${runId}; continue it with: cadre resume ${runId}\n`);
+    process.stderr.write(`\n${style.yellow("interrupted")}: stopping run ${runId}; continue it with: ${commandLine(global, ["resume", runId])}\n`);
     process.exitCode = ExitCode.interrupted;
     void runtime.close();
   };
@@ -62,15 +67,40 @@ async function untilInterrupted(runtime: Runtime, runId: string, result: Promise
   }
 }
 
-/** Prints the output on stdout and sets the exit code: 0 completed/partial, 1 failed, 3 waiting. */
-export function report(result: RunResult, json: boolean): void {
-  if (json) printJson(result);
+/**
+ * Prints the output on stdout; on stderr the status, what the run cost, and for a waiting run
+ * what it waits for with the command that answers it. Sets the exit code: 0 completed/partial,
+ * 1 failed, 3 waiting.
+ */
+export async function report(result: RunResult, context: { global: GlobalOptions; store: Store }): Promise<void> {
+  const cost = await runCost(context.store.db, result.runId);
+  if (context.global.json) printJson({ ...result, cost });
   else {
     if (result.output !== undefined) printJson(result.output);
     const status = result.status === "completed" ? style.green(result.status) : result.status === "failed" ? style.red(result.status) : style.yellow(result.status);
-    process.stderr.write(`${status} ${style.dim(result.runId)}  inspect: cadre show ${result.runId}\n`);
+    process.stderr.write(`${status} ${style.dim(result.runId)}  inspect: ${commandLine(context.global, ["show", result.runId], { storeOnly: true })}\n`);
     if (result.error) process.stderr.write(`${style.red(`error [${result.error.code}]`)}: ${result.error.message}\n`);
+    if (result.status === "waiting") process.stderr.write(await describeWaits(context.global, context.store, result.runId));
+    process.stderr.write(`${describeCost(cost)}\n`);
   }
   if (process.exitCode === ExitCode.interrupted) return;
   process.exitCode = result.status === "failed" ? ExitCode.failed : result.status === "waiting" ? ExitCode.waiting : ExitCode.ok;
+}
+
+/** One line per thing the run waits for, with the exact command that answers it. */
+async function describeWaits(global: GlobalOptions, store: Store, runId: string): Promise<string> {
+  const lines = (await waitsOf(store.db, runId)).map((wait) => {
+    const where = wait.runId === runId ? "" : ` (in child run ${wait.runId})`;
+    if (wait.kind === "approval") {
+      return `waiting for approval "${wait.name}"${where}; decide with: ${commandLine(global, ["approve", wait.runId, wait.name])}  (or reject: same command with "reject")`;
+    }
+    return `waiting for event "${wait.topic}"${where}; publish it with: ${commandLine(global, ["emit", wait.topic, "--data", "{}"])}`;
+  });
+  return lines.map((line) => `${style.yellow(line)}\n`).join("");
+}
+
+function describeCost(cost: RunCost): string {
+  if (cost.charges === 0) return "cost $0 (no charges)";
+  const tokens = cost.inputTokens + cost.outputTokens > 0 ? `; tokens ${cost.inputTokens.toLocaleString("en-US")} in / ${cost.outputTokens.toLocaleString("en-US")} out` : "";
+  return `cost ${formatMoney(cost.spentMicros)} (${cost.charges} ${cost.charges === 1 ? "charge" : "charges"}${tokens})`;
 }

@@ -1,0 +1,34 @@
+import { CadreError } from "../errors.ts";
+import type { RunStatus } from "../store/schema.ts";
+
+/** Who decided an approval, and how, as `decideApproval` recorded it. */
+export interface RecordedDecisionDetails {
+  runId: string;
+  name: string;
+  stepKey: string;
+  approved: boolean;
+  by: string;
+  at: number;
+  note: string | null;
+  /** The run's status now: `waiting` when nobody has resumed it since the decision. */
+  runStatus: RunStatus;
+  /** The run to resume to continue (the outermost run waiting on this one), while it is waiting. */
+  resumeRunId: string;
+  /** The workflow a process needs to resume it. */
+  resumeWorkflow: string;
+}
+
+/**
+ * An approval was decided already: a second `cadre approve|reject` changes nothing. Says who
+ * decided what and when, and what to do if the run has not continued yet.
+ */
+export class ApprovalAlreadyDecidedError extends CadreError {
+  constructor(details: RecordedDecisionDetails) {
+    const decided = `Approval "${details.name}" of run ${details.runId} was already ${details.approved ? "approved" : "rejected"} by ${details.by} at ${new Date(details.at).toISOString()}${details.note ? ` ("${details.note}")` : ""}; nothing was changed.`;
+    const next =
+      details.runStatus === "waiting"
+        ? ` The run has not continued yet: run \`cadre resume ${details.resumeRunId}\` with a --config that defines workflow "${details.resumeWorkflow}" (or let a worker/server pick it up).`
+        : ` The run is ${details.runStatus}; see \`cadre show ${details.runId}\`.`;
+    super("APPROVAL_DECIDED", "input", decided + next, { details: { ...details } });
+  }
+}
