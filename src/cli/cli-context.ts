@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { openStore } from "../store/open-store.ts";
+import { openStore, type OpenStoreOptions } from "../store/open-store.ts";
 import type { Store } from "../store/store.ts";
 import type { Runtime } from "../workflow/runtime.ts";
 import { loadConfig, type CadreConfig } from "./config.ts";
@@ -32,6 +32,7 @@ export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Run
     models: config.models,
     blockOverdueReviews: config.blockOverdueReviews,
     audit: config.audit,
+    maxPayloadBytes: config.maxPayloadBytes,
     ...extra,
   });
   try {
@@ -41,10 +42,27 @@ export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Run
   }
 }
 
-/** Opens only the store: for commands that read the inventory, journal or ledger without user code. */
+/** Opens only the store (creating it if needed): for commands that change the inventory, grants or ledger without user code. */
 export async function withStore<T>(options: GlobalOptions, work: (store: Store) => Promise<T>): Promise<T> {
+  return usingStore(options, {}, work);
+}
+
+/** Opens a store that must already exist (STORE_NOT_FOUND otherwise): for commands that change what it holds, such as an agent's status or grants. */
+export async function withExistingStore<T>(options: GlobalOptions, work: (store: Store) => Promise<T>): Promise<T> {
+  return usingStore(options, { mustExist: true }, work);
+}
+
+/**
+ * Opens an existing store without writing to it: for commands that only read. They work on a
+ * read-only store, and a mistyped --store is an error (STORE_NOT_FOUND) rather than a new, empty store.
+ */
+export async function withReadOnlyStore<T>(options: GlobalOptions, work: (store: Store) => Promise<T>): Promise<T> {
+  return usingStore(options, { readOnly: true }, work);
+}
+
+async function usingStore<T>(options: GlobalOptions, open: OpenStoreOptions, work: (store: Store) => Promise<T>): Promise<T> {
   const { config } = await loadConfig(options.config).catch(() => ({ config: {} as CadreConfig }));
-  const store = await openStore(storeLocation(options, config));
+  const store = await openStore(storeLocation(options, config), open);
   try {
     return await work(store);
   } finally {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { CadreError, InputValidationError } from "../errors.ts";
+import { usd } from "../governance/money.ts";
 import { ExitCode } from "./exit-codes.ts";
 
 export const style = {
@@ -37,6 +38,24 @@ export function readJsonInput(value: string | undefined): unknown {
       details: { where },
     });
   }
+}
+
+/** The largest single deposit the CLI takes: far inside the ledger's exact-integer range, so balances that add up many deposits stay exact. */
+const maxDollars = 1_000_000_000;
+
+/**
+ * Reads an amount of dollars typed on the command line (`25`, `0.50`): a plain positive
+ * decimal from one micro-dollar up to the maximum deposit, so it converts exactly to micro-units.
+ */
+export function parseDollars(text: string): number {
+  const dollars = /^(\d+(\.\d*)?|\.\d+)$/.test(text.trim()) ? Number(text) : Number.NaN;
+  const micros = usd(dollars);
+  if (Number.isNaN(dollars) || micros < 1 || dollars > maxDollars) {
+    throw new InputValidationError(`The amount must be a positive number of dollars like 25 or 0.50, at least $0.000001 and at most $${maxDollars.toLocaleString("en-US")}; got "${text}".`, {
+      details: { amount: text, maxMicros: usd(maxDollars) },
+    });
+  }
+  return dollars;
 }
 
 export function printJson(value: unknown): void {

@@ -1,5 +1,14 @@
-export { openStore, defaultStoreLocation } from "./open-store.ts";
+export { openStore, defaultStoreLocation, type OpenStoreOptions } from "./open-store.ts";
 export type { Store, StoreDialect, Db } from "./store.ts";
 export type { Database, RunStatus, StepStatus, StepType } from "./schema.ts";
-export { StoreCorruptError, StoreNotCadreError, StoreTooNewError } from "./store-errors.ts";
+export {
+  StoreCorruptError,
+  StoreNotCadreError,
+  StoreTooNewError,
+  StoreNotFoundError,
+  StoreConfigError,
+  StoreReadOnlyError,
+  StoreFullError,
+  StoreUnavailableError,
+} from "./store-errors.ts";
 export { latestSchemaVersion } from "./migrations.ts";

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import { latestSchemaVersion, metaTableDdl, migrations } from "./migrations.ts";
-import { StoreNotCadreError, StoreTooNewError } from "./store-errors.ts";
+import { StoreConfigError, StoreNotCadreError, StoreNotFoundError, StoreTooNewError } from "./store-errors.ts";
 
 /**
  * Checks that the database is empty or a Cadre store no newer than this code, then applies
@@ -28,6 +28,24 @@ export async function migrateStore(
       .onConflict((conflict) => conflict.column("key").doUpdateSet({ value: String(latestSchemaVersion) }))
       .execute();
   });
+}
+
+/**
+ * For opening without writing: checks that the database is a Cadre store at exactly this
+ * code's schema version, which it cannot migrate. An empty database is no store at all.
+ */
+export async function requireCurrentSchema(db: Kysely<any>, dialect: "sqlite" | "postgres", location: string): Promise<void> {
+  const version = await requireStore(db, dialect, location);
+  if (version < latestSchemaVersion) {
+    throw new StoreConfigError(location, `it has schema version ${version}, older than this Cadre's ${latestSchemaVersion}, and commands that only read do not upgrade it`, "Run any command that writes (cadre run ...) once to upgrade it.");
+  }
+}
+
+/** Checks that the database already holds a Cadre store (of any version this code can open) and returns its schema version. */
+export async function requireStore(db: Kysely<any>, dialect: "sqlite" | "postgres", location: string): Promise<number> {
+  const version = await readSchemaVersion(db, dialect, location);
+  if (version === 0) throw new StoreNotFoundError(location, "the database is empty");
+  return version;
 }
 
 /** Tables of this store only: on PostgreSQL, those of the current schema, not of every schema the role can see. */

@@ -1,21 +1,26 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult } from "kysely";
+import { diagnoseSqliteFailure } from "./sqlite-failures.ts";
 
 /**
  * Kysely's SQLite dialect with a driver that keeps prepared statements. The stock driver
  * prepares every statement on every execution, which was a quarter of the cost of a
  * journaled step; journal, ledger and audit writes reuse a handful of statement shapes.
+ * A statement that fails because the store cannot be written (read-only, disk full) throws
+ * the typed store error, whichever command ran it.
  */
 export class CachingSqliteDialect extends SqliteDialect {
   readonly #database: BetterSqlite3.Database;
+  readonly #location: string;
 
-  constructor(database: BetterSqlite3.Database) {
+  constructor(database: BetterSqlite3.Database, location: string) {
     super({ database });
     this.#database = database;
+    this.#location = location;
   }
 
   override createDriver(): Driver {
-    return new CachingSqliteDriver(this.#database);
+    return new CachingSqliteDriver(this.#database, this.#location);
   }
 }
 
@@ -25,9 +30,9 @@ class CachingSqliteDriver implements Driver {
   readonly #connection: CachingSqliteConnection;
   readonly #database: BetterSqlite3.Database;
 
-  constructor(database: BetterSqlite3.Database) {
+  constructor(database: BetterSqlite3.Database, location: string) {
     this.#database = database;
-    this.#connection = new CachingSqliteConnection(database);
+    this.#connection = new CachingSqliteConnection(database, location);
   }
 
   async init(): Promise<void> {}
@@ -48,7 +53,8 @@ class CachingSqliteDriver implements Driver {
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("rollback"));
+    // SQLite rolls back by itself after some failures (a full disk); a second rollback would hide the first error.
+    if (this.#database.inTransaction) await connection.executeQuery(CompiledQuery.raw("rollback"));
   }
 
   async releaseConnection(): Promise<void> {}
@@ -61,17 +67,23 @@ class CachingSqliteDriver implements Driver {
 class CachingSqliteConnection implements DatabaseConnection {
   readonly #database: BetterSqlite3.Database;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  readonly #location: string;
 
-  constructor(database: BetterSqlite3.Database) {
+  constructor(database: BetterSqlite3.Database, location: string) {
     this.#database = database;
+    this.#location = location;
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const statement = this.#prepare(compiledQuery.sql);
-    const parameters = compiledQuery.parameters as unknown[];
-    if (statement.reader) return { rows: statement.all(parameters) as R[] };
-    const { changes, lastInsertRowid } = statement.run(parameters);
-    return { numAffectedRows: BigInt(changes), insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid), rows: [] };
+    try {
+      const statement = this.#prepare(compiledQuery.sql);
+      const parameters = compiledQuery.parameters as unknown[];
+      if (statement.reader) return { rows: statement.all(parameters) as R[] };
+      const { changes, lastInsertRowid } = statement.run(parameters);
+      return { numAffectedRows: BigInt(changes), insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid), rows: [] };
+    } catch (error) {
+      throw diagnoseSqliteFailure(this.#location, error) ?? error;
+    }
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

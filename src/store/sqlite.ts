@@ -1,32 +1,35 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, sql } from "kysely";
-import { migrateStore } from "./migrate.ts";
+import { migrateStore, requireCurrentSchema, requireStore } from "./migrate.ts";
 import { CachingSqliteDialect } from "./sqlite-driver.ts";
+import { diagnoseSqliteFailure } from "./sqlite-failures.ts";
 import type { Database } from "./schema.ts";
 import { createStore, type Store } from "./store.ts";
-import { StoreCorruptError } from "./store-errors.ts";
+import { StoreConfigError, StoreCorruptError, StoreNotFoundError } from "./store-errors.ts";
 
 const sqliteHeader = "SQLite format 3\u0000";
 
-/** Opens (creating if needed) a SQLite store file in WAL mode and migrates it. */
-export async function openSqliteStore(path: string): Promise<Store> {
+export interface SqliteOpenOptions {
+  /** Open an existing store without writing anything (no migration, no journal-mode change); refuse a missing one. */
+  readOnly?: boolean;
+  /** Refuse a missing store instead of creating it. */
+  mustExist?: boolean;
+}
+
+/** Opens (creating if needed) a SQLite store file in WAL mode and migrates it; or, `readOnly`, opens an existing one as it is. */
+export async function openSqliteStore(path: string, options: SqliteOpenOptions = {}): Promise<Store> {
   const memory = path === ":memory:";
   const location = memory ? path : resolve(path);
-  if (!memory) checkHeader(location);
-  if (!memory) mkdirSync(dirname(location), { recursive: true });
+  if (!memory) checkFile(location, options);
+  if (options.readOnly) return openReadOnly(location);
+  if (!memory) createDirectory(location);
 
-  let connection: BetterSqlite3.Database;
+  const connection = connect(location, () => new BetterSqlite3(location));
+  const db = new Kysely<Database>({ dialect: new CachingSqliteDialect(connection, location) });
   try {
-    connection = new BetterSqlite3(location);
-    // Reading the schema forces SQLite to parse the file before we change anything.
-    connection.prepare("select count(*) from sqlite_master").get();
-  } catch (error) {
-    throw new StoreCorruptError(location, describeSqliteError(error), error);
-  }
-  const db = new Kysely<Database>({ dialect: new CachingSqliteDialect(connection) });
-  try {
+    if (options.mustExist) await requireStore(db, "sqlite", location);
     await migrateStore(db, "sqlite", location, async (work) => {
       // BEGIN IMMEDIATE takes the write lock up front, so a second process waits instead of
       // migrating the same fresh file at the same time.
@@ -37,7 +40,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
           await sql`commit`.execute(single);
           return result;
         } catch (error) {
-          await sql`rollback`.execute(single);
+          if (connection.inTransaction) await sql`rollback`.execute(single);
           throw error;
         }
       });
@@ -49,16 +52,81 @@ export async function openSqliteStore(path: string): Promise<Store> {
     connection.pragma("busy_timeout = 5000");
   } catch (error) {
     await db.destroy();
-    if (isSqliteCorruption(error)) throw new StoreCorruptError(location, describeSqliteError(error), error);
+    throw diagnoseSqliteFailure(location, error) ?? error;
+  }
+  return createStore("sqlite", location, db);
+}
+
+async function openReadOnly(location: string): Promise<Store> {
+  const connection = connect(location, () => new BetterSqlite3(location, { readonly: true, fileMustExist: true }), inMemoryCopy);
+  const db = new Kysely<Database>({ dialect: new CachingSqliteDialect(connection, location) });
+  try {
+    await requireCurrentSchema(db, "sqlite", location);
+  } catch (error) {
+    await db.destroy();
     throw error;
   }
   return createStore("sqlite", location, db);
 }
 
-function checkHeader(location: string): void {
-  if (!existsSync(location)) return;
-  const size = statSync(location).size;
-  if (size === 0) return;
+/**
+ * A WAL-mode file cannot be opened, even read-only, where SQLite cannot create its -shm file
+ * (a read-only directory or mount, a full disk). When no -wal file holds recent commits, the
+ * file alone is the whole store: read it into memory, marked as a rollback-journal database there.
+ */
+function inMemoryCopy(location: string, error: unknown): BetterSqlite3.Database | undefined {
+  const code = diagnoseSqliteFailure(location, error)?.code;
+  if (code !== "STORE_READ_ONLY" && code !== "STORE_FULL") return undefined;
+  if (existsSync(`${location}-wal`) && statSync(`${location}-wal`).size > 0) return undefined;
+  const bytes = readFileSync(location);
+  bytes[18] = 1;
+  bytes[19] = 1;
+  return new BetterSqlite3(bytes, { readonly: true });
+}
+
+/**
+ * Opens the connection and makes SQLite parse the file, so a damaged or unreadable store fails
+ * here, before anything changes; `fallback` may offer another connection for the failure.
+ */
+function connect(
+  location: string,
+  open: () => BetterSqlite3.Database,
+  fallback: (location: string, error: unknown) => BetterSqlite3.Database | undefined = () => undefined,
+): BetterSqlite3.Database {
+  let connection: BetterSqlite3.Database | undefined;
+  try {
+    connection = open();
+    connection.prepare("select count(*) from sqlite_master").get();
+    return connection;
+  } catch (error) {
+    connection?.close();
+    const other = fallback(location, error);
+    if (other) return other;
+    throw diagnoseSqliteFailure(location, error) ?? error;
+  }
+}
+
+function createDirectory(location: string): void {
+  try {
+    mkdirSync(dirname(location), { recursive: true });
+  } catch (error) {
+    throw diagnoseSqliteFailure(location, error) ?? error;
+  }
+}
+
+/** Refuses, before SQLite touches anything, a path that is a directory, a file that is not a database, or (read-only) no file at all. */
+function checkFile(location: string, options: SqliteOpenOptions): void {
+  const mustExist = options.readOnly || options.mustExist;
+  if (!existsSync(location)) {
+    if (mustExist) throw new StoreNotFoundError(location, "no such file");
+    return;
+  }
+  const stats = statSync(location);
+  if (stats.isDirectory()) throw new StoreConfigError(location, "it is a directory", `Name a file in it, like --store ${join(location, "cadre.db")}.`);
+  if (stats.size === 0) {
+    if (mustExist) throw new StoreNotFoundError(location, "the file is empty");
+    return;
+  }
   const buffer = Buffer.alloc(16);
   const descriptor = openSync(location, "r");
   try {
@@ -66,18 +134,7 @@ function checkHeader(location: string): void {
   } finally {
     closeSync(descriptor);
   }
-  if (size < 100 || buffer.toString("latin1") !== sqliteHeader) {
+  if (stats.size < 100 || buffer.toString("latin1") !== sqliteHeader) {
     throw new StoreCorruptError(location, "the file is not a SQLite database (bad header)");
   }
-}
-
-function isSqliteCorruption(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code ?? "";
-  return code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB" || code.startsWith("SQLITE_IOERR");
-}
-
-function describeSqliteError(error: unknown): string {
-  const code = (error as { code?: string } | null)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  return code ? `${message} (${code})` : message;
 }

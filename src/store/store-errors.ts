@@ -35,3 +35,58 @@ export class StoreTooNewError extends CadreError {
     );
   }
 }
+
+/** A command that only reads was pointed at a store that does not exist: it creates none. */
+export class StoreNotFoundError extends CadreError {
+  constructor(location: string, reason = "nothing is there") {
+    super(
+      "STORE_NOT_FOUND",
+      "configuration",
+      `No store at ${location} (${reason}). Nothing was created. Create one by running a workflow, or check --store / CADRE_STORE.`,
+      { details: { location, reason } },
+    );
+  }
+}
+
+/** The store location cannot work as given (a directory, a malformed URL, an unknown database, a bad schema name...). */
+export class StoreConfigError extends CadreError {
+  constructor(location: string, reason: string, fix: string, cause?: unknown) {
+    super("STORE_CONFIG", "configuration", `The store ${location} cannot be used: ${reason}. Nothing was changed. ${fix}`, { cause, details: { location, reason } });
+  }
+}
+
+/** The store (or its directory, or its file system) cannot be written: the data in it is intact. */
+export class StoreReadOnlyError extends CadreError {
+  constructor(location: string, reason: string, cause?: unknown) {
+    super(
+      "STORE_READ_ONLY",
+      "configuration",
+      `The store at ${location} cannot be written: ${reason}. Nothing was changed and the store is intact. Make it writable (file and directory permissions, the file's immutable attribute, a read-only mount, database privileges), or use a command that only reads (runs, show, audit verify, spend, agents, grants, budget).`,
+      { cause, details: { location, reason } },
+    );
+  }
+}
+
+/** The disk (or database) holding the store has no room left: the data in it is intact. */
+export class StoreFullError extends CadreError {
+  constructor(location: string, reason: string, cause?: unknown) {
+    super(
+      "STORE_FULL",
+      "configuration",
+      `The store at ${location} cannot grow: ${reason}. Nothing was changed and the store is intact. Free some space on its disk, then try again.`,
+      { cause, retryable: true, details: { location, reason } },
+    );
+  }
+}
+
+/** The database server does not answer: nothing could be read or changed. */
+export class StoreUnavailableError extends CadreError {
+  constructor(location: string, reason: string, cause?: unknown) {
+    super(
+      "STORE_UNAVAILABLE",
+      "configuration",
+      `Cannot reach the store at ${location}: ${reason}. Nothing was changed. Check that the server is running and reachable from here, or point --store / CADRE_STORE at another store.`,
+      { cause, retryable: true, details: { location, reason } },
+    );
+  }
+}

@@ -3,10 +3,10 @@ import { InputValidationError } from "../../errors.ts";
 import { addGrant, issueCredential, revokeAgentCredentials, revokeGrant } from "../../governance/admin.ts";
 import { listCredentials } from "../../governance/credentials.ts";
 import { listGrants } from "../../governance/grants.ts";
-import { globalOptions, withStore } from "../cli-context.ts";
+import { globalOptions, withExistingStore, withReadOnlyStore } from "../cli-context.ts";
 import { printJson, style } from "../io.ts";
 import { formatTime, renderTable } from "../table.ts";
-import { principal } from "./agents.ts";
+import { principal, requireKnownAgent } from "./agents.ts";
 
 /** `cadre keys` and `cadre grants`: who an agent is, and what it may do. */
 export function registerAccessCommands(program: Command): void {
@@ -17,7 +17,10 @@ export function registerAccessCommands(program: Command): void {
       .description(rotate ? "issue a new secret and revoke the old ones" : "issue a secret for the agent")
       .action(async (agent: string, _options: unknown, command: Command) => {
         const global = globalOptions(command);
-        const issued = await withStore(global, (store) => issueCredential({ store, principal: principal() }, { agent, rotate }));
+        const issued = await withExistingStore(global, async (store) => {
+          await requireKnownAgent(store, agent);
+          return issueCredential({ store, principal: principal() }, { agent, rotate });
+        });
         if (global.json) return printJson(issued);
         process.stdout.write(`${issued.secret}\n`);
         process.stderr.write(`${style.yellow("Store this secret now: it is shown only once.")} credential ${issued.id} for ${agent}\n`);
@@ -28,7 +31,10 @@ export function registerAccessCommands(program: Command): void {
     .description("revoke every secret of the agent")
     .action(async (agent: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const count = await withStore(global, (store) => revokeAgentCredentials({ store, principal: principal() }, { agent }));
+      const count = await withExistingStore(global, async (store) => {
+        await requireKnownAgent(store, agent);
+        return revokeAgentCredentials({ store, principal: principal() }, { agent });
+      });
       if (global.json) return printJson({ agent, revoked: count });
       process.stdout.write(`revoked ${count} credential(s) of ${agent}\n`);
     });
@@ -37,7 +43,10 @@ export function registerAccessCommands(program: Command): void {
     .description("list the agent's credentials (never the secrets)")
     .action(async (agent: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const rows = await withStore(global, (store) => listCredentials(store.db, agent));
+      const rows = await withReadOnlyStore(global, async (store) => {
+        await requireKnownAgent(store, agent);
+        return listCredentials(store.db, agent);
+      });
       if (global.json) return printJson(rows);
       process.stdout.write(`${renderTable(["ID", "PREFIX", "CREATED", "REVOKED", "LAST USED"], rows.map((row) => [row.id, row.prefix, formatTime(Number(row.created_at)), formatTime(Number(row.revoked_at)), formatTime(Number(row.last_used_at))]))}\n`);
     });
@@ -52,7 +61,10 @@ export function registerAccessCommands(program: Command): void {
     .option("--revoke <grantId>", "revoke a grant")
     .action(async (agent: string, options: { add?: string; resource: string; expires?: string; maxUses?: string; revoke?: string }, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
+      // Listing only reads: it works on a read-only store and never creates one.
+      const open = options.add || options.revoke ? withExistingStore : withReadOnlyStore;
+      await open(global, async (store) => {
+        await requireKnownAgent(store, agent);
         const context = { store, principal: principal() };
         if (options.add) {
           const expiresAt = options.expires ? Date.parse(options.expires) : undefined;

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
+import { CadreError } from "../../errors.ts";
 import { recordReview, setAgentStatus } from "../../governance/admin.ts";
 import { listInventory } from "../../governance/reports.ts";
 import type { Store } from "../../store/store.ts";
-import { globalOptions, withStore } from "../cli-context.ts";
+import { globalOptions, withExistingStore, withReadOnlyStore } from "../cli-context.ts";
 import { printJson, style } from "../io.ts";
 import { formatMoney, formatTime, renderTable } from "../table.ts";
 
@@ -14,7 +15,7 @@ export function registerAgentsCommands(program: Command): void {
     .description("the agent inventory: owner, risk, data access, status, reviews, spend")
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
+      await withReadOnlyStore(global, async (store) => {
         const rows = await listInventory(store.db, Date.now());
         if (global.json) return printJson(rows);
         if (rows.length === 0) return void process.stdout.write("No agents yet: they are recorded when a runtime opens with them.\n");
@@ -65,11 +66,20 @@ export function registerAgentsCommands(program: Command): void {
 /** Runs an operator action on one agent, then reports it: a line of text, or with --json the agent's inventory row as it now is. */
 async function changeAgent(command: Command, agent: string, done: string, action: (store: Store) => Promise<void>): Promise<void> {
   const global = globalOptions(command);
-  await withStore(global, async (store) => {
+  await withExistingStore(global, async (store) => {
+    await requireKnownAgent(store, agent);
     await action(store);
     if (global.json) return printJson((await listInventory(store.db, Date.now())).find((row) => row.name === agent));
     process.stdout.write(`${done}\n`);
   });
+}
+
+/** Refuses a name that is not in the inventory, listing the names that are, so every command taking an agent answers a typo alike. */
+export async function requireKnownAgent(store: Store, agent: string): Promise<void> {
+  const names = (await store.db.selectFrom("agents").select("name").orderBy("name").execute()).map((row) => row.name);
+  if (names.includes(agent)) return;
+  const known = names.length === 0 ? "The inventory is empty: agents are recorded when a runtime opens with them." : `Known agents: ${names.join(", ")}.`;
+  throw new CadreError("UNKNOWN_AGENT", "input", `No agent named "${agent}" in the inventory of ${store.location}. ${known}`, { details: { agent, known: names } });
 }
 
 export { principal };

@@ -3,8 +3,8 @@ import { InputValidationError } from "../../errors.ts";
 import { fundBudget } from "../../governance/admin.ts";
 import { usd } from "../../governance/money.ts";
 import { listAccounts, spendReport, type SpendGrouping } from "../../governance/reports.ts";
-import { globalOptions, withStore } from "../cli-context.ts";
-import { printJson } from "../io.ts";
+import { globalOptions, withReadOnlyStore, withStore } from "../cli-context.ts";
+import { parseDollars, printJson } from "../io.ts";
 import { describeSpendView } from "../spend-view.ts";
 import { formatMoney, renderTable } from "../table.ts";
 import { principal } from "./agents.ts";
@@ -20,7 +20,7 @@ export function registerMoneyCommands(program: Command): void {
     .action(async (options: { run?: string; agent?: string; by: string }, command: Command) => {
       const global = globalOptions(command);
       if (!["agent", "tool", "model", "run", "day"].includes(options.by)) throw new InputValidationError(`--by must be agent, tool, model, run or day; got "${options.by}".`);
-      await withStore(global, async (store) => {
+      await withReadOnlyStore(global, async (store) => {
         const rows = await spendReport(store.db, { by: options.by as SpendGrouping, runId: options.run, agent: options.agent });
         if (global.json) return printJson(rows);
         const total = (pick: (row: (typeof rows)[number]) => number) => rows.reduce((sum, row) => sum + pick(row), 0);
@@ -43,7 +43,7 @@ export function registerMoneyCommands(program: Command): void {
     .option("--run <runId>", "the accounts of one run")
     .action(async (options: { run?: string }, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
+      await withReadOnlyStore(global, async (store) => {
         const rows = await listAccounts(store.db, { runId: options.run });
         if (global.json) return printJson(rows);
         process.stdout.write(`${renderTable(["ACCOUNT", "KIND", "BALANCE", "HELD", "SPENT"], rows.map((row) => [row.id, row.kind, formatMoney(row.balanceMicros), formatMoney(row.reservedMicros), formatMoney(row.spentMicros)]))}\n`);
@@ -55,8 +55,7 @@ export function registerMoneyCommands(program: Command): void {
     .description("deposit money into the treasury, or with --workflow straight into a workflow's budget")
     .option("--workflow <name>", "allocate the deposit to this workflow")
     .action(async (dollars: string, options: { workflow?: string }, command: Command) => {
-      const amount = Number(dollars);
-      if (!Number.isFinite(amount) || usd(amount) <= 0) throw new InputValidationError(`The amount must be a positive number of dollars (at least $0.000001), like 25 or 0.50; got "${dollars}".`);
+      const amount = parseDollars(dollars);
       const global = globalOptions(command);
       await withStore(global, async (store) => {
         await fundBudget({ store, principal: principal() }, { amount: usd(amount), workflow: options.workflow });

@@ -3,7 +3,7 @@ import { UnknownRunError } from "../../engine/engine-errors.ts";
 import { InputValidationError } from "../../errors.ts";
 import { listRunRecords } from "../../engine/run-records.ts";
 import type { RunStatus } from "../../store/schema.ts";
-import { globalOptions, withStore } from "../cli-context.ts";
+import { globalOptions, withReadOnlyStore } from "../cli-context.ts";
 import { printJson, style } from "../io.ts";
 import { runCost } from "../run-cost.ts";
 import { loadRunTree } from "../run-tree.ts";
@@ -24,7 +24,7 @@ export function registerRunsCommands(program: Command): void {
       if (options.status && !runStatuses.includes(options.status)) throw new InputValidationError(`--status must be one of ${runStatuses.join(", ")}; got "${options.status}".`);
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new InputValidationError(`--limit must be a positive integer; got "${options.limit}".`);
-      await withStore(global, async (store) => {
+      await withReadOnlyStore(global, async (store) => {
         const runs = await listRunRecords(store.db, { status: options.status, workflow: options.workflow, limit });
         if (global.json) return printJson(runs.map(({ id, workflow, status, createdAt, endedAt, parentRunId, error }) => ({ id, workflow, status, createdAt, endedAt, parentRunId, error })));
         if (runs.length === 0) return void process.stdout.write("No runs yet. Start one with: cadre run <workflow> --input '{...}'\n");
@@ -42,7 +42,7 @@ export function registerRunsCommands(program: Command): void {
     .description("show a run and its step tree")
     .action(async (runId: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
+      await withReadOnlyStore(global, async (store) => {
         const tree = await loadRunTree(store, runId);
         if (!tree) throw new UnknownRunError(runId);
         const { run, steps, children } = tree;
