@@ -17,6 +17,8 @@ export interface CadreConfig {
   models?: ModelConfig;
   /** Refuse calls to high-risk agents whose review is overdue (REVIEW_OVERDUE) instead of only listing them. */
   blockOverdueReviews?: boolean;
+  /** The largest JSON value a run may journal (default 8 MiB): larger inputs are refused with PAYLOAD_TOO_LARGE. */
+  maxPayloadBytes?: number;
   /** Signed audit checkpoints: key paths (CADRE_AUDIT_KEY overrides signingKey) and an outside checkpoint file. */
   audit?: import("../governance/audit-signing-key.ts").AuditSigningOptions;
   [extension: string]: unknown;

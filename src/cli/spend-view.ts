@@ -8,7 +8,8 @@ import { formatMoney } from "./table.ts";
  * charge, which is what `cadre run`, `cadre show` and the other groupings add up to.
  */
 export async function describeSpendView(db: Db, options: { by: SpendGrouping; runId?: string; agent?: string; includeChildRuns?: boolean }): Promise<string> {
-  const scope = [options.runId ? `run ${options.runId}` : "", options.agent ? `agent ${options.agent}` : ""].filter(Boolean).join(", ");
+  const run = options.runId ? `run ${options.runId}${options.includeChildRuns === false ? " (without its child runs)" : " and its child runs"}` : "";
+  const scope = [run, options.agent ? `agent ${options.agent}` : ""].filter(Boolean).join(", ");
   const within = scope ? ` of ${scope}` : "";
   if (options.by !== "model" && options.by !== "tool") return `counts every charge${within}: model calls and tool calls`;
   const all = (await spendReport(db, { ...options, by: "agent" })).reduce((sum, row) => sum + row.spentMicros, 0);

@@ -14,14 +14,15 @@ export function registerMoneyCommands(program: Command): void {
   program
     .command("spend")
     .description("cost attribution: charges grouped by agent, tool, run or day")
-    .option("--run <runId>", "only this run")
+    .option("--run <runId>", "only this run and its child workflows' runs (paid from its budget)")
+    .option("--no-children", "with --run: leave out the child runs")
     .option("--agent <name>", "only this agent")
     .option("--by <grouping>", "agent | tool | model | run | day", "agent")
-    .action(async (options: { run?: string; agent?: string; by: string }, command: Command) => {
+    .action(async (options: { run?: string; agent?: string; by: string; children: boolean }, command: Command) => {
       const global = globalOptions(command);
       if (!["agent", "tool", "model", "run", "day"].includes(options.by)) throw new InputValidationError(`--by must be agent, tool, model, run or day; got "${options.by}".`);
       await withReadOnlyStore(global, async (store) => {
-        const rows = await spendReport(store.db, { by: options.by as SpendGrouping, runId: options.run, agent: options.agent });
+        const rows = await spendReport(store.db, { by: options.by as SpendGrouping, runId: options.run, agent: options.agent, includeChildRuns: options.children });
         if (global.json) return printJson(rows);
         const total = (pick: (row: (typeof rows)[number]) => number) => rows.reduce((sum, row) => sum + pick(row), 0);
         const tokens = (input: number, output: number) => (input + output > 0 ? `${input.toLocaleString("en-US")} / ${output.toLocaleString("en-US")}` : "-");
@@ -32,7 +33,7 @@ export function registerMoneyCommands(program: Command): void {
               ...rows.map((row) => [row.key, row.calls, tokens(row.inputTokens, row.outputTokens), formatMoney(row.spentMicros)]),
               ["total", total((row) => row.calls), tokens(total((row) => row.inputTokens), total((row) => row.outputTokens)), formatMoney(total((row) => row.spentMicros))],
             ],
-          )}\n${await describeSpendView(store.db, { by: options.by as SpendGrouping, runId: options.run, agent: options.agent })}\n`,
+          )}\n${await describeSpendView(store.db, { by: options.by as SpendGrouping, runId: options.run, agent: options.agent, includeChildRuns: options.children })}\n`,
         );
       });
     });
@@ -52,15 +53,19 @@ export function registerMoneyCommands(program: Command): void {
 
   budget
     .command("fund <dollars>")
-    .description("deposit money into the treasury, or with --workflow straight into a workflow's budget")
+    .description("deposit money into the treasury, or with --workflow straight into a workflow's budget, or with --run into one unfinished run")
     .option("--workflow <name>", "allocate the deposit to this workflow")
-    .action(async (dollars: string, options: { workflow?: string }, command: Command) => {
+    .option("--run <runId>", "give the deposit to this run (raises its budget; `cadre resume` re-funds a failed run up to it)")
+    .action(async (dollars: string, _options: unknown, command: Command) => {
       const amount = parseDollars(dollars);
+      // `budget` has a --run of its own (which run's accounts to list): read the merged options.
+      const options = command.optsWithGlobals() as { workflow?: string; run?: string };
       const global = globalOptions(command);
       await withStore(global, async (store) => {
-        await fundBudget({ store, principal: principal() }, { amount: usd(amount), workflow: options.workflow });
-        if (global.json) return printJson({ fundedMicros: usd(amount), workflow: options.workflow ?? null, accounts: await listAccounts(store.db) });
-        process.stdout.write(`funded ${formatMoney(usd(amount))}${options.workflow ? ` to ${options.workflow}` : " to the treasury"}\n`);
+        if (options.workflow && options.run) throw new InputValidationError("Pass --workflow or --run, not both: a deposit goes to one place.");
+        await fundBudget({ store, principal: principal() }, { amount: usd(amount), workflow: options.workflow, runId: options.run });
+        if (global.json) return printJson({ fundedMicros: usd(amount), workflow: options.workflow ?? null, runId: options.run ?? null, accounts: await listAccounts(store.db, { runId: options.run }) });
+        process.stdout.write(`funded ${formatMoney(usd(amount))}${options.workflow ? ` to ${options.workflow}` : options.run ? ` to run ${options.run}` : " to the treasury"}\n`);
       });
     });
 }
