@@ -10,7 +10,7 @@ function errorCode(error: unknown): string {
   return (error as { code?: string } | null)?.code ?? "";
 }
 
-export function describeSqliteError(error: unknown): string {
+function describeSqliteError(error: unknown): string {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   return code ? `${message} (${code})` : message;
