@@ -17,7 +17,7 @@ describe("Ctrl-C during cadre run", () => {
     child.kill("SIGINT");
     const status = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect(status).toBe(130);
-    expect(stderr).toContain("continue it with: cadre resume");
+    expect(stderr).toContain(`continue it with: npx cadre resume ${/run_[0-9a-z]+/.exec(stderr)![0]} --store ${store} --config ${config}`);
     const runId = /run_[0-9a-z]+/.exec(stderr)![0];
 
     // No --force needed: the interrupted process gave up its lease.

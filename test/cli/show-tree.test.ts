@@ -58,15 +58,15 @@ describe("cadre show, cadre spend and the cost of cadre run agree, as people rea
 
     const byAgent = run(["spend", "--run", runId]);
     expect(byAgent.stdout).toMatch(new RegExp(`^total +6 +1,000 / 100 +\\${total}$`, "m"));
-    expect(byAgent.stdout).toContain(`counts every charge of run ${runId}: model calls and tool calls`);
+    expect(byAgent.stdout).toContain(`counts every charge of run ${runId} and its child runs: model calls and tool calls`);
 
     const byTool = run(["spend", "--run", runId, "--by", "tool"]);
     expect(byTool.stdout).toMatch(/^stamp +5 +- +\$1\.25$/m);
     expect(byTool.stdout).toMatch(/^total +5 +- +\$1\.25$/m);
-    expect(byTool.stdout).toContain(`counts tool calls only; every charge of run ${runId}, model calls included, is ${total} (--by agent)`);
+    expect(byTool.stdout).toContain(`counts tool calls only; every charge of run ${runId} and its child runs, model calls included, is ${total} (--by agent)`);
 
     const byModel = run(["spend", "--run", runId, "--by", "model"]);
     expect(byModel.stdout).toMatch(/^total +1 +1,000 \/ 100 +\$0\.00\d+$/m);
-    expect(byModel.stdout).toContain(`counts model calls only; every charge of run ${runId}, tool calls included, is ${total} (--by agent)`);
+    expect(byModel.stdout).toContain(`counts model calls only; every charge of run ${runId} and its child runs, tool calls included, is ${total} (--by agent)`);
   });
 });

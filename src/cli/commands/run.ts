@@ -73,17 +73,19 @@ async function untilInterrupted(runtime: Runtime, global: GlobalOptions, runId: 
  * 1 failed, 3 waiting.
  */
 export async function report(result: RunResult, context: { global: GlobalOptions; store: Store }): Promise<void> {
-  const cost = await runCost(context.store.db, result.runId);
+  // Ctrl-C closed the runtime and its store: there is nothing more to read.
+  const interrupted = process.exitCode === ExitCode.interrupted;
+  const cost = interrupted ? undefined : await runCost(context.store.db, result.runId);
   if (context.global.json) printJson({ ...result, cost });
   else {
     if (result.output !== undefined) printJson(result.output);
     const status = result.status === "completed" ? style.green(result.status) : result.status === "failed" ? style.red(result.status) : style.yellow(result.status);
     process.stderr.write(`${status} ${style.dim(result.runId)}  inspect: ${commandLine(context.global, ["show", result.runId], { storeOnly: true })}\n`);
     if (result.error) process.stderr.write(`${style.red(`error [${result.error.code}]`)}: ${result.error.message}\n`);
-    if (result.status === "waiting") process.stderr.write(await describeWaits(context.global, context.store, result.runId));
-    process.stderr.write(`${describeCost(cost)}\n`);
+    if (result.status === "waiting" && !interrupted) process.stderr.write(await describeWaits(context.global, context.store, result.runId));
+    if (cost) process.stderr.write(`${describeCost(cost)}\n`);
   }
-  if (process.exitCode === ExitCode.interrupted) return;
+  if (interrupted) return;
   process.exitCode = result.status === "failed" ? ExitCode.failed : result.status === "waiting" ? ExitCode.waiting : ExitCode.ok;
 }
 
