@@ -2,6 +2,7 @@ import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { CadreError, toCadreError } from "../errors.ts";
 import { ModelBehaviourError } from "../models/model-errors.ts";
+import { structuredAnswerSchema } from "../models/structured-output.ts";
 import type { AgentContext, AgentDefinition } from "./define-agent.ts";
 
 /** What turns an agent into a model-backed one. */
@@ -20,7 +21,11 @@ export interface ModelAgentSettings {
 
 const isTextOutput = (schema: z.ZodType) => (z.toJSONSchema(schema, { io: "output" }) as { type?: string }).type === "string";
 
-/** The system prompt: instructions, the run's goal (against context drift), the output contract. */
+/**
+ * The system prompt: instructions, the run's goal (against context drift), the output contract.
+ * The contract stays in the prompt even when the provider also gets it as a response format:
+ * a server that ignores `response_format` then still gets the prompt and the repair turn.
+ */
 export function systemPrompt(agent: AgentDefinition & ModelAgentSettings, goal: string | null): string {
   const parts = [agent.instructions.trim()];
   if (goal && agent.goalPreamble !== false) parts.push(`The overall goal of this run, which your work must serve: ${goal}`);
@@ -49,6 +54,13 @@ function parseAnswer(text: string, schema: z.ZodType, textOutput: boolean): { ok
  * (`context.model.generate`) and every tool call (`context.tools.call`) is its own journaled,
  * governed step, so a resumed run replays earlier turns from the journal and pays for no
  * token twice. An invalid final answer gets one repair turn, then fails.
+ *
+ * Structured output: every turn asks for the answer's schema as the response format, tools
+ * alongside. The model cannot be known in advance to be on its final turn (it is the one that
+ * stops calling tools), and the providers combine the two: OpenAI and OpenAI-compatible servers
+ * take `tools` and `response_format` together and still call tools; the AI SDK's Anthropic and
+ * Google providers use a native output format beside the tools or add a `json` tool. A final
+ * answer is therefore constrained on the turn it is given, with no extra call.
  */
 export async function runModelLoop(agent: AgentDefinition & ModelAgentSettings, input: unknown, context: AgentContext): Promise<unknown> {
   if (!context.model) throw new CadreError("CONFIGURATION", "configuration", `Agent "${agent.name}" has a model but the runtime did not resolve it.`);
@@ -56,11 +68,12 @@ export async function runModelLoop(agent: AgentDefinition & ModelAgentSettings, 
   const textOutput = isTextOutput(agent.output);
   const system = systemPrompt(agent, context.goal);
   const toolNames = (agent.tools ?? []).map((tool) => tool.name);
+  const answerSchema = textOutput ? undefined : structuredAnswerSchema(agent.output);
   const messages: ModelMessage[] = [{ role: "user", content: typeof input === "string" ? input : JSON.stringify(input) }];
   let repairs = 0;
 
   for (let turn = 1; turn <= maxTurns; turn += 1) {
-    const result = await context.model.generate({ system, messages, toolNames, maxOutputTokens: agent.maxOutputTokens ?? 1024, temperature: agent.temperature });
+    const result = await context.model.generate({ system, messages, toolNames, maxOutputTokens: agent.maxOutputTokens ?? 1024, temperature: agent.temperature, answerSchema });
     messages.push(...result.responseMessages);
     if (result.toolCalls.length > 0) {
       const outputs = await Promise.all(

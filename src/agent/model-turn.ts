@@ -8,6 +8,12 @@ export interface ModelRequest {
   toolNames: string[];
   maxOutputTokens: number;
   temperature?: number;
+  /**
+   * The JSON Schema (an object at the root) a final answer must match, asked of the provider
+   * as its structured-output response format on every turn; a provider configured without
+   * structured outputs does not send it. Absent for text answers and non-object schemas.
+   */
+  answerSchema?: Record<string, unknown>;
 }
 
 /** One model call's result, exactly as journaled: replay rebuilds the conversation from it. */

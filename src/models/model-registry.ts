@@ -1,9 +1,20 @@
 import type { LanguageModel } from "ai";
 import { ModelConfigurationError } from "./model-errors.ts";
 import type { ModelPrice } from "./prices.ts";
+import { withStructuredOutputSettings } from "./structured-output.ts";
+
+/** Settings any provider takes, a hosted one (`openai`, `anthropic`, `google`) or a model instance's. */
+export interface ProviderSettings {
+  /**
+   * Ask the provider for the answer's JSON Schema as a structured-output response format
+   * (default true). false: the schema is only stated in the system prompt and checked after,
+   * with one repair turn: for a server that rejects `response_format`.
+   */
+  structuredOutputs?: boolean;
+}
 
 /** A provider reached by base URL: Ollama, vLLM, llama.cpp, LM Studio, a gateway. */
-export interface OpenAICompatibleProvider {
+export interface OpenAICompatibleProvider extends ProviderSettings {
   kind: "openai-compatible";
   /** The URL the `/chat/completions` path is appended to, e.g. `http://127.0.0.1:11434/v1`. */
   baseURL: string;
@@ -13,8 +24,11 @@ export interface OpenAICompatibleProvider {
 
 /** The `models` section of the configuration. */
 export interface ModelConfig {
-  /** OpenAI-compatible servers by provider name: `local: { kind: "openai-compatible", baseURL }` serves `"local:<model>"`. */
-  providers?: Record<string, OpenAICompatibleProvider>;
+  /**
+   * OpenAI-compatible servers by provider name: `local: { kind: "openai-compatible", baseURL }` serves `"local:<model>"`.
+   * Without `kind`, settings of a hosted provider or of an instance's: `openai: { structuredOutputs: false }`.
+   */
+  providers?: Record<string, OpenAICompatibleProvider | ProviderSettings>;
   /** `fast` / `balanced` / `strong` (or any name) → `provider:model-id`. */
   tiers?: Record<string, string>;
   /** Prices by `provider:model-id`, in micro-USD per million tokens; they win over the shipped table. */
@@ -32,6 +46,8 @@ export interface ResolvedModel {
   provider: string;
   modelId: string;
   model: LanguageModel;
+  /** Whether calls send the answer's JSON Schema as a response format (`models.providers.<provider>.structuredOutputs`). */
+  structuredOutputs: boolean;
 }
 
 /** The hosted providers Cadre knows, and the environment variable each one's API key is read from. */
@@ -65,7 +81,21 @@ export async function resolveModel(spec: ModelSpec, config: ModelConfig = {}, en
   const provider = name.slice(0, colon);
   const modelId = name.slice(colon + 1);
   const instance = config.instances?.[name];
-  return { id: name, provider, modelId, model: instance ?? (await createModel(provider, modelId, config, environment)) };
+  const structuredOutputs = providerEntry(provider, config)?.structuredOutputs !== false;
+  const model = instance ?? (await createModel(provider, modelId, config, environment, structuredOutputs));
+  // OpenAI and OpenAI-compatible servers take `strictJsonSchema` under the provider's own options key.
+  const strictOptionsKey = instance === undefined && (provider === "openai" || openAICompatibleEntry(provider, config)) ? provider : undefined;
+  return { id: name, provider, modelId, model: await withStructuredOutputSettings(model, { enabled: structuredOutputs, strictOptionsKey }), structuredOutputs };
+}
+
+function providerEntry(provider: string, config: ModelConfig): OpenAICompatibleProvider | ProviderSettings | undefined {
+  return config.providers && Object.hasOwn(config.providers, provider) ? config.providers[provider] : undefined;
+}
+
+/** A provider entry declaring a server (a `kind` or a `baseURL`), not only settings. */
+function openAICompatibleEntry(provider: string, config: ModelConfig): OpenAICompatibleProvider | undefined {
+  const entry = providerEntry(provider, config);
+  return entry && ("kind" in entry || "baseURL" in entry) ? (entry as OpenAICompatibleProvider) : undefined;
 }
 
 function resolveTier(tier: string, config: ModelConfig): string {
@@ -101,14 +131,17 @@ function checkBaseURL(provider: string, baseURL: unknown, field: string): string
   });
 }
 
-async function openAICompatibleModel(options: { provider: string; modelId: string; baseURL: string; apiKey: string | undefined }): Promise<LanguageModel> {
+async function openAICompatibleModel(options: { provider: string; modelId: string; baseURL: string; apiKey: string | undefined; structuredOutputs: boolean }): Promise<LanguageModel> {
   const { createOpenAICompatible } = await import("@ai-sdk/openai-compatible");
   // includeUsage: without it streamed responses carry no token counts, and calls could not be charged.
-  return createOpenAICompatible({ name: options.provider, baseURL: options.baseURL, apiKey: options.apiKey, includeUsage: true }).chatModel(options.modelId);
+  // supportsStructuredOutputs: without it the SDK drops the schema and sends `json_object`.
+  return createOpenAICompatible({ name: options.provider, baseURL: options.baseURL, apiKey: options.apiKey, includeUsage: true, supportsStructuredOutputs: options.structuredOutputs }).chatModel(
+    options.modelId,
+  );
 }
 
-async function createModel(provider: string, modelId: string, config: ModelConfig, environment: NodeJS.ProcessEnv): Promise<LanguageModel> {
-  const custom = config.providers && Object.hasOwn(config.providers, provider) ? config.providers[provider] : undefined;
+async function createModel(provider: string, modelId: string, config: ModelConfig, environment: NodeJS.ProcessEnv, structuredOutputs: boolean): Promise<LanguageModel> {
+  const custom = openAICompatibleEntry(provider, config);
   if (custom) {
     const field = `models.providers.${provider}`;
     if (custom.kind !== "openai-compatible") {
@@ -120,14 +153,14 @@ async function createModel(provider: string, modelId: string, config: ModelConfi
     }
     const baseURL = checkBaseURL(provider, custom.baseURL, `${field}.baseURL`);
     const apiKey = custom.apiKeyEnv ? requireKey(provider, custom.apiKeyEnv, environment) : undefined;
-    return openAICompatibleModel({ provider, modelId, baseURL, apiKey });
+    return openAICompatibleModel({ provider, modelId, baseURL, apiKey, structuredOutputs });
   }
   switch (provider) {
     case "openai": {
       const baseURL = environment[openAIBaseURLVariable]?.trim();
       if (baseURL) {
         const apiKey = environment.OPENAI_API_KEY?.trim() || undefined;
-        return openAICompatibleModel({ provider, modelId, baseURL: checkBaseURL(provider, baseURL, `the environment variable ${openAIBaseURLVariable}`), apiKey });
+        return openAICompatibleModel({ provider, modelId, baseURL: checkBaseURL(provider, baseURL, `the environment variable ${openAIBaseURLVariable}`), apiKey, structuredOutputs });
       }
       const apiKey = requireKey(provider, providerApiKeyVariables.openai!, environment);
       // Chat Completions, not the Responses API: the full conversation goes in every request,
@@ -143,7 +176,8 @@ async function createModel(provider: string, modelId: string, config: ModelConfi
       return (await import("@ai-sdk/google")).createGoogle({ apiKey })(modelId);
     }
     default: {
-      const known = [...Object.keys(providerApiKeyVariables), ...Object.keys(config.providers ?? {})];
+      const servers = Object.keys(config.providers ?? {}).filter((name) => openAICompatibleEntry(name, config));
+      const known = [...new Set([...Object.keys(providerApiKeyVariables), ...servers])];
       throw new ModelConfigurationError(
         `Unknown model provider "${provider}". Known providers: ${known.join(", ")}. Add an OpenAI-compatible server in your config: models: { providers: { ${provider}: { kind: "openai-compatible", baseURL: "http://127.0.0.1:11434/v1" } } }.`,
         { reason: "unknown-provider", provider, known, field: `models.providers.${provider}` },

@@ -43,7 +43,9 @@ export function createScriptedModel(options: ScriptedModelOptions): ScriptedMode
     calls.push(callOptions);
     let outcome: ScriptedOutcome;
     try {
-      outcome = toScriptedOutcome(await nextScriptedResponse(options.script, callOptions, index), { prompt: JSON.stringify(callOptions.prompt), callNumber: index + 1 });
+      const jsonSchemaRequested = callOptions.responseFormat?.type === "json" && callOptions.responseFormat.schema !== undefined;
+      const scripted = await nextScriptedResponse(options.script, callOptions, index);
+      outcome = toScriptedOutcome(scripted, { prompt: JSON.stringify(callOptions.prompt), callNumber: index + 1, jsonSchemaRequested });
     } catch (error) {
       if (!(error instanceof ScriptExhaustedError)) throw error;
       throw new APICallError({ message: error.message, url, requestBodyValues: callOptions.prompt, statusCode: error.status, cause: error });

@@ -13,6 +13,8 @@ export interface ChatCompletionRequest {
   stream_options?: { include_usage?: boolean };
   max_tokens?: number;
   max_completion_tokens?: number;
+  /** Structured output: `json_schema` carries the schema the answer must match. */
+  response_format?: { type: "text" | "json_object" | "json_schema"; json_schema?: { name: string; schema?: unknown; strict?: boolean; description?: string } };
   [field: string]: unknown;
 }
 
@@ -43,7 +45,8 @@ export interface ScriptedOpenAIServer {
  * A real HTTP server on 127.0.0.1 speaking OpenAI's chat-completions protocol from a
  * script: `POST /v1/chat/completions` (JSON, or SSE with `stream: true`, usage sent when
  * `stream_options.include_usage` asks) and `GET /v1/models`. The offline stand-in for a
- * hosted model in tests and examples; it records every request it receives.
+ * hosted model in tests and examples; it records every request body it receives, and a
+ * scripted response can depend on the request's `response_format` (`whenJsonSchema`).
  */
 export async function startScriptedOpenAIServer(options: ScriptedOpenAIServerOptions): Promise<ScriptedOpenAIServer> {
   const requests: ChatCompletionRequest[] = [];
@@ -59,7 +62,8 @@ export async function startScriptedOpenAIServer(options: ScriptedOpenAIServerOpt
       const status = error instanceof ScriptExhaustedError ? error.status : 500;
       return sendError(response, { status, message: error instanceof Error ? error.message : String(error), type: "scripted_server_error", code: null });
     }
-    const outcome = toScriptedOutcome(scripted, { prompt: JSON.stringify(request.messages), callNumber: index + 1 });
+    const jsonSchemaRequested = request.response_format?.type === "json_schema" && request.response_format.json_schema?.schema !== undefined;
+    const outcome = toScriptedOutcome(scripted, { prompt: JSON.stringify(request.messages), callNumber: index + 1, jsonSchemaRequested });
     if (!(await scriptedDelay(outcome.delayMs, signal))) return;
     if (outcome.kind === "error") return sendError(response, outcome);
     const id = `chatcmpl-scripted-${index + 1}`;
@@ -172,7 +176,8 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 const cliUsage = `Usage: node scripted-openai-server.ts --script responses.json [--port 11434] [--repeat]
 
 Serves an OpenAI-compatible chat-completions API on 127.0.0.1 from a JSON array of scripted
-responses ({ "text" }, { "toolCalls" }, { "json" }, { "error" }, ...), in order; --repeat
+responses ({ "text" }, { "toolCalls" }, { "json" }, { "error" }, { "whenJsonSchema", "otherwise" },
+...), in order; --repeat
 starts over at the end. Point a client at the printed base URL, e.g. CADRE_OPENAI_BASE_URL.`;
 
 /** `node src/testing/scripted-openai-server.ts --port 11434 --script responses.json [--repeat]` */

@@ -27,16 +27,22 @@ interface ScriptedAnswerOptions {
   finishReason?: ScriptedFinishReason;
 }
 
-/**
- * One scripted model answer: text, tool calls (with or without text), a JSON answer (sent
- * as text), an HTTP error, or only a delay (an empty answer after waiting).
- */
-export type ScriptedResponse =
+/** A scripted response that is not conditional. */
+export type ScriptedAnswer =
   | ({ text: string; toolCalls?: ScriptedToolCall[] } & ScriptedAnswerOptions)
   | ({ toolCalls: ScriptedToolCall[]; text?: string } & ScriptedAnswerOptions)
   | ({ json: unknown } & ScriptedAnswerOptions)
   | { error: { status: number; message: string; type?: string; code?: string }; delayMs?: number }
   | ({ delayMs: number } & Omit<ScriptedAnswerOptions, "delayMs">);
+
+/**
+ * One scripted model answer: text, tool calls (with or without text), a JSON answer (sent
+ * as text), an HTTP error, or only a delay (an empty answer after waiting). Or a choice on
+ * the request: `whenJsonSchema` if it asks for a JSON-Schema response format (`response_format:
+ * { type: "json_schema" }` on the wire, `responseFormat: { type: "json", schema }` in process),
+ * `otherwise` if not, like a server that honours structured output but not prose instructions.
+ */
+export type ScriptedResponse = ScriptedAnswer | { whenJsonSchema: ScriptedAnswer; otherwise: ScriptedAnswer };
 
 /** Responses consumed in order, or a function choosing one per request (`index` counts from 0). */
 export type Script<Request> = readonly ScriptedResponse[] | ((request: Request, index: number) => ScriptedResponse | Promise<ScriptedResponse>);
@@ -75,8 +81,12 @@ export function scriptedTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
-/** Reads a scripted response; `prompt` is what the usage estimate measures, `callNumber` numbers tool-call ids. */
-export function toScriptedOutcome(response: ScriptedResponse, options: { prompt: string; callNumber: number }): ScriptedOutcome {
+/**
+ * Reads a scripted response; `prompt` is what the usage estimate measures, `callNumber` numbers
+ * tool-call ids, `jsonSchemaRequested` chooses the branch of a conditional response.
+ */
+export function toScriptedOutcome(scripted: ScriptedResponse, options: { prompt: string; callNumber: number; jsonSchemaRequested: boolean }): ScriptedOutcome {
+  const response = "whenJsonSchema" in scripted ? (options.jsonSchemaRequested ? scripted.whenJsonSchema : scripted.otherwise) : scripted;
   const delayMs = response.delayMs ?? 0;
   if ("error" in response) {
     const { status, message } = response.error;

@@ -1,4 +1,4 @@
-import type { LanguageModel, ToolSet } from "ai";
+import type { LanguageModel, OutputInterface, ToolSet } from "ai";
 import { z } from "zod";
 import type { ModelRequest, ModelTurn } from "../agent/model-turn.ts";
 import { CadreError } from "../errors.ts";
@@ -16,6 +16,22 @@ export async function toModelTools(tools: Tool[]): Promise<ToolSet> {
 }
 
 /**
+ * The answer's schema as the call's response format. Not `Output.object`: it parses the answer
+ * inside `generateText` and throws on a mismatch, which would lose the turn (its usage, to be
+ * settled, and the repair turn). This one hands the text back as it came; the agent loop
+ * validates it against the zod schema, the one judge, in both modes.
+ */
+function answerFormat(schema: Record<string, unknown>): OutputInterface<string, string, never> {
+  return {
+    name: "object",
+    responseFormat: Promise.resolve({ type: "json", name: "answer", schema: schema as never }),
+    parseCompleteOutput: async ({ text }) => text,
+    parsePartialOutput: async ({ text }) => ({ partial: text }),
+    createElementStreamTransform: () => undefined,
+  };
+}
+
+/**
  * One call to the provider through the AI SDK: exactly one step, no SDK retries (the
  * step's own retry policy decides), tool calls returned rather than executed.
  */
@@ -29,6 +45,7 @@ export async function callModel(options: { model: LanguageModel; modelId: string
       system: request.system,
       messages: request.messages,
       ...(offered.length > 0 ? { tools: await toModelTools(offered) } : {}),
+      ...(request.answerSchema ? { output: answerFormat(request.answerSchema) } : {}),
       maxOutputTokens: request.maxOutputTokens,
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
       stopWhen: stepCountIs(1),

@@ -47,6 +47,12 @@ describe("resolveModel errors", () => {
     expect(await failure({ tier: "toString" })).toMatchObject({ details: { reason: "unknown-tier" } });
   });
 
+  it("does not count a provider entry holding only settings as a server", async () => {
+    const error = await failure("mystery:model", { providers: { openai: { structuredOutputs: false }, local: { kind: "openai-compatible", baseURL: "http://127.0.0.1:9/v1" } } });
+    expect(error).toMatchObject({ details: { reason: "unknown-provider", known: ["openai", "anthropic", "google", "local"] } });
+    expect(await failure("openai:gpt-4o", { providers: { openai: { structuredOutputs: false } } })).toMatchObject({ details: { reason: "missing-api-key", environmentVariable: "OPENAI_API_KEY" } });
+  });
+
   it("rejects a malformed model, saying which tier it came from", async () => {
     expect(await failure("gpt-4o")).toMatchObject({ details: { reason: "invalid-model-spec", model: "gpt-4o" } });
     expect(await failure("openai:")).toMatchObject({ details: { reason: "invalid-model-spec" } });
@@ -89,7 +95,18 @@ describe("resolveModel", () => {
 
   it("prefers a ready-made instance, for custom providers and tests", async () => {
     const model = createScriptedModel({ script: [{ text: "hi" }] });
-    expect((await resolveModel("custom:thing", { instances: { "custom:thing": model } }, {})).model).toBe(model);
+    expect(await resolveModel("custom:thing", { instances: { "custom:thing": model } }, {})).toMatchObject({ model, structuredOutputs: true });
+  });
+
+  it("reads structuredOutputs per provider: on unless models.providers.<name>.structuredOutputs is false", async () => {
+    const environment = { OPENAI_API_KEY: "k", ANTHROPIC_API_KEY: "k" };
+    const config: ModelConfig = {
+      providers: { openai: { structuredOutputs: false }, local: { kind: "openai-compatible", baseURL: "http://127.0.0.1:9/v1", structuredOutputs: false } },
+    };
+    expect((await resolveModel("openai:gpt-4o-mini", config, environment)).structuredOutputs).toBe(false);
+    expect((await resolveModel("local:m", config, environment)).structuredOutputs).toBe(false);
+    expect((await resolveModel("anthropic:claude-haiku-4-5", config, environment)).structuredOutputs).toBe(true);
+    expect((await resolveModel("local:m", { providers: { local: { kind: "openai-compatible", baseURL: "http://127.0.0.1:9/v1" } } }, {})).structuredOutputs).toBe(true);
   });
 
   it("sends a configured OpenAI-compatible server's models to its base URL", async () => {

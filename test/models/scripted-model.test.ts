@@ -1,4 +1,4 @@
-import { APICallError, generateText, isStepCount, streamText, tool } from "ai";
+import { APICallError, Output, generateText, isStepCount, streamText, tool } from "ai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createScriptedModel } from "../../src/testing/index.ts";
@@ -51,6 +51,15 @@ describe("scripted model (AI SDK provider spec v4, no HTTP)", () => {
     await expect(generateText({ model, prompt: "hi", maxRetries: 0 })).rejects.toMatchObject({ statusCode: 400, isRetryable: false });
     await expect(generateText({ model, prompt: "hi", maxRetries: 0 })).rejects.toThrow("no response for request 3: the script has 2 responses");
     expect(model.callCount).toBe(3);
+  });
+
+  it("answers a whenJsonSchema response by the call's responseFormat", async () => {
+    const answer = { whenJsonSchema: { json: { ok: true } }, otherwise: { text: "Yes, it is fine." } };
+    const model = createScriptedModel({ script: [answer, answer] });
+    const structured = await generateText({ model, output: Output.object({ schema: z.object({ ok: z.boolean() }) }), prompt: "ok?", maxRetries: 0 });
+    expect(structured.output).toEqual({ ok: true });
+    expect(model.calls[0]!.responseFormat).toMatchObject({ type: "json", schema: { type: "object", required: ["ok"] } });
+    expect((await generateText({ model, prompt: "ok?", maxRetries: 0 })).text).toBe("Yes, it is fine.");
   });
 
   it("passes the AI SDK call options to a function script", async () => {

@@ -1,5 +1,5 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { APICallError, generateText, isStepCount, streamText, tool } from "ai";
+import { APICallError, Output, generateText, isStepCount, streamText, tool } from "ai";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,9 +14,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(script: Script<ChatCompletionRequest>, options: { includeUsage?: boolean } = {}) {
+async function serve(script: Script<ChatCompletionRequest>, options: { includeUsage?: boolean; supportsStructuredOutputs?: boolean } = {}) {
   server = await startScriptedOpenAIServer({ script });
-  const provider = createOpenAICompatible({ name: "scripted", baseURL: server.baseURL, includeUsage: options.includeUsage ?? true });
+  const provider = createOpenAICompatible({ name: "scripted", baseURL: server.baseURL, includeUsage: options.includeUsage ?? true, supportsStructuredOutputs: options.supportsStructuredOutputs });
   return { server, model: provider.chatModel("test-model") };
 }
 
@@ -44,6 +44,27 @@ describe("scripted OpenAI server with the real @ai-sdk/openai-compatible provide
     expect(estimated.usage.inputTokens).toBeGreaterThan(0);
     const cached = await generateText({ model, prompt: "hi", maxRetries: 0 });
     expect(cached.usage).toMatchObject({ inputTokens: 1000, inputTokenDetails: { cacheReadTokens: 800, noCacheTokens: 200 }, outputTokenDetails: { reasoningTokens: 4, textTokens: 6 } });
+  });
+
+  it("answers a whenJsonSchema response by the request's response_format, and records the schema it received", async () => {
+    const answer = { whenJsonSchema: { json: { city: "Lisbon", celsius: 21 } }, otherwise: { text: "It is warm in Lisbon." } };
+    const schema = z.object({ city: z.string(), celsius: z.number() });
+    const { model, server } = await serve([answer, answer, answer], { supportsStructuredOutputs: true });
+    const structured = await generateText({ model, output: Output.object({ schema, name: "weather" }), prompt: "Weather in Lisbon?", maxRetries: 0 });
+    expect(structured.output).toEqual({ city: "Lisbon", celsius: 21 });
+    expect(server.requests[0]!.response_format).toMatchObject({ type: "json_schema", json_schema: { name: "weather", strict: true, schema: { type: "object", required: ["city", "celsius"] } } });
+    // Streamed the same way; a request without a schema gets the other branch.
+    expect(await streamText({ model, output: Output.object({ schema }), prompt: "Weather?", maxRetries: 0 }).output).toEqual({ city: "Lisbon", celsius: 21 });
+    expect((await generateText({ model, prompt: "Weather in Lisbon?", maxRetries: 0 })).text).toBe("It is warm in Lisbon.");
+    expect(server.requests[2]!.response_format).toBeUndefined();
+  });
+
+  it("takes the otherwise branch for json_object, a response format without a schema", async () => {
+    const { model, server } = await serve([{ whenJsonSchema: { json: { ok: true } }, otherwise: { text: "{}" } }]);
+    // Without supportsStructuredOutputs the provider drops the schema and asks for json_object.
+    const result = await generateText({ model, output: Output.object({ schema: z.object({ ok: z.boolean().optional() }) }), prompt: "ok?", maxRetries: 0 });
+    expect(server.requests[0]!.response_format).toEqual({ type: "json_object" });
+    expect(result.output).toEqual({});
   });
 
   it("round-trips a tool call: the model calls, the SDK runs the tool, the result goes back", async () => {
