@@ -7,7 +7,10 @@ import { cadre, repositoryRoot } from "../helpers/cli.ts";
 
 const config = join(import.meta.dirname, "../fixtures/cli/open-server.config.ts");
 
-// A command that did not exit would be killed by the helper's timeout: status null, not the code asserted.
+// A command that did not exit would be killed by the helper's 60 s timeout: status null, not the
+// code asserted. The test's own limit leaves room for that, so a hang fails on the assertion.
+const hangLimit = 150_000;
+
 describe("the CLI exits when its command is done, whatever the config left open", () => {
   it("cadre run parks on an approval and exits 3; cadre approve resumes it and exits 0, with a server the config opened still listening", () => {
     const store = join(mkdtempSync(join(tmpdir(), "cadre-hangs-")), "cadre.db");
@@ -23,7 +26,7 @@ describe("the CLI exits when its command is done, whatever the config left open"
     expect(approved.stderr).not.toContain("error");
     expect(approved.status).toBe(0);
     expect(JSON.parse(approved.stdout)).toEqual({ sent: true, approvedBy: "carol", models: ["triage"] });
-  });
+  }, hangLimit);
 
   it("startScriptedOpenAIServer({ unref: true }) lets a script that never closes it exit, even after a keep-alive request", () => {
     const script = `
@@ -36,5 +39,5 @@ describe("the CLI exits when its command is done, whatever the config left open"
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ data: [{ id: "scripted" }] });
-  });
+  }, hangLimit);
 });

@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { cadre } from "../helpers/cli.ts";
 
 const config = join(import.meta.dirname, "../fixtures/cli/office.config.ts");
+/** Each test starts several CLI processes one after another. */
+const processesTimeout = 120_000;
 
 describe("cadre show, cadre spend and the cost of cadre run agree, as people read them", () => {
   it("shows fan-outs as parent rows with labelled branches, tool and model names, failures with their reason, and every step's cost", () => {
@@ -47,7 +49,7 @@ describe("cadre show, cadre spend and the cost of cadre run agree, as people rea
 
     // --json keeps the journal's keys for scripts.
     expect(JSON.parse(run(["--json", "show", runId]).stdout).steps.map((step: { key: string }) => step.key)).toContain("1.2/1:jammed");
-  });
+  }, processesTimeout);
 
   it("cadre spend prints a total row and says what the view counts, so totals by model or tool are not mistaken for the run's", () => {
     const store = join(mkdtempSync(join(tmpdir(), "cadre-spend-")), "cadre.db");
@@ -68,5 +70,5 @@ describe("cadre show, cadre spend and the cost of cadre run agree, as people rea
     const byModel = run(["spend", "--run", runId, "--by", "model"]);
     expect(byModel.stdout).toMatch(/^total +1 +1,000 \/ 100 +\$0\.00\d+$/m);
     expect(byModel.stdout).toContain(`counts model calls only; every charge of run ${runId} and its child runs, tool calls included, is ${total} (--by agent)`);
-  });
+  }, processesTimeout);
 });
