@@ -73,10 +73,12 @@ export type CheckpointOutcome = { checkpoint: AuditCheckpoint; created: boolean;
 export async function checkpointAudit(store: Store, options: AuditSigningOptions | AuditSigner = {}, clock: { now?: () => number } = {}): Promise<CheckpointOutcome | null> {
   const signer = "privateKey" in options ? options : loadAuditSigner(options);
   if (!signer) return null;
-  const head = await readAuditHead(store.db);
+  // Read before the head: an append commits its records and the head together, so a record or
+  // checkpoint seen here guarantees a head below, unless someone deleted it.
   const latest = await latestCheckpoint(store.db);
+  const anyRecord = await store.db.selectFrom("audit_log").select("seq").limit(1).executeTakeFirst();
+  const head = await readAuditHead(store.db);
   if (!head) {
-    const anyRecord = await store.db.selectFrom("audit_log").select("seq").limit(1).executeTakeFirst();
     if (anyRecord || latest) throw new AuditChainBrokenError({ brokenAt: 1, reason: "the chain head (audit_head in cadre_meta) is missing" });
     return null;
   }

@@ -256,27 +256,28 @@ export async function verifyAuditChain(db: Db, options: { expectedRecords?: numb
   });
   if (!walk.ok) return broken(walk.brokenAt, walk.reason);
   const last = walk.last.seq;
-  if (!anchor && records > 0) return broken(last + 1, `the chain head (audit_head in cadre_meta) is missing while the log holds ${records} records: the head was deleted`);
   const anchoredSeq = anchor?.seq ?? 0;
   const expectedRecords = Math.max(options.expectedRecords ?? 0, anchoredSeq);
   if (last < expectedRecords) return broken(last + 1, `the log ends at record ${last} but ${expectedRecords} were anchored: the tail was truncated`);
   if (anchor && walk.last.hash !== anchor.hash) return broken(anchor.seq, `record ${anchor.seq} is not the head kept in cadre_meta: the tail was rewritten`);
   if (!sawExpectedHead) return broken(last + 1, "the anchored head hash is not in the log: the tail was truncated or rewritten");
-  const pastHead = await recordsPastHead(db);
-  if (pastHead) return broken(pastHead.first, `record ${pastHead.first} is past the head kept in cadre_meta (record ${pastHead.headSeq}): records were added outside the chain's writer`);
+  const beyond = await recordsBeyondHead(db);
+  if (beyond?.headSeq === null) return broken(beyond.first, `the chain head (audit_head in cadre_meta) is missing while the log holds records (up to record ${beyond.last}): the head was deleted`);
+  if (beyond) return broken(beyond.first, `record ${beyond.first} is past the head kept in cadre_meta (record ${beyond.headSeq}): records were added outside the chain's writer`);
   return { ok: true, records, head: walk.last.hash };
 }
 
 /**
- * Records beyond the head. An appender inserts records and moves the head in one transaction,
- * so every committed record is at or below the committed head. The last seq is read before the
- * head: a record that appears after the walk is then still covered by the head read after it,
- * and concurrent appends are never mistaken for forgeries.
+ * Records beyond the head (`headSeq` null: there is no head row at all). An appender inserts
+ * records and moves (or first creates) the head in one transaction, so every committed record
+ * is at or below the committed head. The last seq is read before the head: a record appended
+ * while the chain was walked is then covered by the head read after it, and concurrent appends
+ * are never mistaken for forgeries or for a deleted head.
  */
-async function recordsPastHead(db: Db): Promise<{ first: number; headSeq: number } | null> {
+async function recordsBeyondHead(db: Db): Promise<{ first: number; last: number; headSeq: number | null } | null> {
   const last = await lastAuditSeq(db);
-  const headSeq = (await readAuditHead(db))?.seq ?? 0;
-  if (last <= headSeq) return null;
-  const first = await db.selectFrom("audit_log").select("seq").where("seq", ">", headSeq).orderBy("seq").limit(1).executeTakeFirstOrThrow();
-  return { first: Number(first.seq), headSeq };
+  const head = await readAuditHead(db);
+  if (last <= (head?.seq ?? 0)) return null;
+  const first = await db.selectFrom("audit_log").select("seq").where("seq", ">", head?.seq ?? 0).orderBy("seq").limit(1).executeTakeFirstOrThrow();
+  return { first: Number(first.seq), last, headSeq: head ? head.seq : null };
 }

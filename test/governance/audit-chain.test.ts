@@ -49,6 +49,23 @@ describe.each(await dialects())("the audit chain on %s", (dialect) => {
     expect(perAppender.map((row) => [row.agent, Number(row.count)])).toEqual([["a", 40], ["b", 40], ["c", 40]]);
   }, 60_000);
 
+  it("records appended by other processes while a verification runs are never reported as past the head", async () => {
+    await (await open()).close();
+    store = await openStore(location.location);
+    const appenders = Promise.all(["a", "b"].map((name) => runAppender(location.location, name, 30)));
+    let finished = false;
+    void appenders.then(() => (finished = true));
+    const verifications = [];
+    while (!finished) {
+      verifications.push(await verifyAuditChain(store.db, { pageSize: 5 }));
+      // SQLite answers synchronously: let the appenders' exit events through.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await appenders).map((result) => result.code)).toEqual([0, 0]);
+    expect(verifications.filter((result) => !result.ok)).toEqual([]);
+    expect(await verifyAuditChain(store.db)).toMatchObject({ ok: true, records: 60 });
+  }, 60_000);
+
   it("records cut off the end stay detectable after later appends", async () => {
     const db = (await open()).db;
     await append(store!, 10);
@@ -105,7 +122,7 @@ describe.each(await dialects())("the audit chain on %s", (dialect) => {
     const db = (await open()).db;
     await append(store!, 3);
     await db.deleteFrom("cadre_meta").where("key", "=", "audit_head").execute();
-    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, brokenAt: 4, reason: "the chain head (audit_head in cadre_meta) is missing while the log holds 3 records: the head was deleted" });
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: false, brokenAt: 1, reason: "the chain head (audit_head in cadre_meta) is missing while the log holds records (up to record 3): the head was deleted" });
   });
 
   it("verification reads the log a page at a time and still names the broken record", async () => {
