@@ -5,6 +5,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { repositoryRoot } from "../helpers/cli.ts";
 
+// Each test runs the demo and the CLI as real processes: the bound only catches a hang, so it is wide.
+const processesTimeout = 180_000;
+
 describe("credit-risk demo", () => {
   it("runs end to end on a fresh SQLite store, prints decisions, timings and run ids, and the runs are inspectable", () => {
     const store = join(mkdtempSync(join(tmpdir(), "cadre-demo-")), "demo.db");
@@ -32,7 +35,7 @@ describe("credit-risk demo", () => {
     const lastStart = Math.max(...workers.map((step: { startedAt: number }) => step.startedAt));
     const firstEnd = Math.min(...workers.map((step: { endedAt: number }) => step.endedAt));
     expect(lastStart).toBeLessThanOrEqual(firstEnd);
-  });
+  }, processesTimeout);
 
   it("--bureau-down: each run decides without the bureau, ends partial, says which worker failed and why, and exits 0", () => {
     const store = join(mkdtempSync(join(tmpdir(), "cadre-down-")), "demo.db");
@@ -45,7 +48,7 @@ describe("credit-risk demo", () => {
     const runId = /cadre show (run_[0-9a-z]+)/.exec(demo.stdout)![1]!;
     const show = JSON.parse(spawnSync(process.execPath, ["dist/cli/main.js", "--store", store, "--json", "show", runId], { cwd: repositoryRoot, encoding: "utf8" }).stdout);
     expect(show.run).toMatchObject({ status: "partial", output: { decision: "refer", bureau: "unavailable" } });
-  });
+  }, processesTimeout);
 
   it("--chaos: the bureau's breaker opens, later calls fail fast, and every application is still decided", () => {
     const store = join(mkdtempSync(join(tmpdir(), "cadre-chaos-")), "demo.db");
@@ -61,5 +64,5 @@ describe("credit-risk demo", () => {
     expect(demo.stdout).toContain("Every run still decided");
     const agents = JSON.parse(spawnSync(process.execPath, ["dist/cli/main.js", "--store", store, "--json", "agents"], { cwd: repositoryRoot, encoding: "utf8" }).stdout);
     expect(agents.find((agent: { name: string }) => agent.name === "credit-bureau")).toMatchObject({ breaker: "open" });
-  });
+  }, processesTimeout);
 });

@@ -58,26 +58,26 @@ describe("the packed package in a new project", () => {
     expect(install.stderr).toBe("");
     const installed = JSON.parse(readFileSync(join(project, "node_modules/cadre/package.json"), "utf8")) as { scripts?: Record<string, string> };
     for (const script of ["preinstall", "install", "postinstall", "prepare"]) expect(installed.scripts?.[script], script).toBeUndefined();
-  });
+  }, 120_000);
 
   it("type-checks the README's snippets under strict", () => {
     expect([...snippets.keys()].sort()).toEqual(["research.ts", "workflow.ts"]);
     const check = spawnSync(process.execPath, [join(repositoryRoot, "node_modules/typescript/bin/tsc"), "-p", project], { cwd: project, encoding: "utf8" });
     expect(check.stdout + check.stderr).toBe("");
     expect(check.status).toBe(0);
-  });
+  }, 120_000);
 
   it("runs the README's workflow as pasted", () => {
     const run = spawnSync(process.execPath, ["workflow.ts"], { cwd: project, encoding: "utf8", timeout: 60_000 });
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain("status: 'completed'");
     expect(run.stdout).toContain("output: { score: 712 }");
-  });
+  }, 120_000);
 
   it("runs the README's model-backed agent offline as pasted", () => {
     const run = spawnSync(process.execPath, ["research.ts"], { cwd: project, encoding: "utf8", timeout: 60_000 });
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain("status: 'completed'");
     expect(run.stdout).toContain("Heat pumps move heat instead of making it.");
-  });
+  }, 120_000);
 });

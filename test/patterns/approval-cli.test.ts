@@ -110,7 +110,7 @@ describe("human approval through the CLI, across processes", () => {
     const afterwards = withConfig(["reject", runId, "payout"]);
     expect(afterwards.status).toBe(2);
     expect(afterwards.stderr).toContain(`The run is completed; see \`cadre show ${runId}\``);
-  });
+  }, processesTimeout);
 
   it("the waiting line says `cadre` when the cadre on the PATH is this CLI", () => {
     const directory = mkdtempSync(join(tmpdir(), "cadre-path-"));
@@ -118,7 +118,7 @@ describe("human approval through the CLI, across processes", () => {
     const started = cadre(["--store", join(directory, "cadre.db"), "--config", config, "run", "payout", "--input", '{"amount":1}'], { env: { PATH: `${directory}${delimiter}${process.env.PATH}` } });
     expect(started.status).toBe(3);
     expect(started.stderr).toMatch(/decide with: cadre approve run_[0-9a-z]+ payout /);
-  });
+  }, processesTimeout);
 
   it("`cadre emit` resumes a run that waits for the topic, in another process, and starts the workflows subscribed to it", () => {
     const directory = mkdtempSync(join(tmpdir(), "cadre-emit-"));
