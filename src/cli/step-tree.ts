@@ -81,7 +81,8 @@ class TreeBuilder {
     }
     const branches = [...node.branches].filter(([label]) => label !== "s");
     const supervised = branches.some(([label]) => /g\d+$/.test(label));
-    const rows: TreeRow[] = [{ ...this.#summary(node, depth), label: `${supervised ? "supervise" : "parallel"} (${branches.length} ${supervised ? "children" : "branches"})`, type: supervised ? "supervise" : "parallel" }];
+    const count = new Set(branches.map(([label]) => label.replace(/g\d+$/, ""))).size;
+    const rows: TreeRow[] = [{ ...this.#summary(node, depth), label: `${supervised ? "supervise" : "parallel"} (${count} ${supervised ? (count === 1 ? "child" : "children") : count === 1 ? "branch" : "branches"})`, type: supervised ? "supervise" : "parallel" }];
     // Supervisor decisions (restart or escalate) sit right under the supervisor.
     for (const decision of node.branches.get("s") ?? []) rows.push(...this.rows(decision, depth + 1));
     for (const [label, nodes] of branches) {
@@ -193,9 +194,20 @@ function allSteps(node: TreeNode): JournalEntry[] {
 /** A fan-out is failed when every branch failed, partial when only some did; steps inside a branch that recovered do not count. */
 function nodeStatus(node: TreeNode): string {
   if (node.kind === "step") return node.entry.status;
-  const statuses = new Set(descendants(node).map(nodeStatus));
+  const statuses = new Set(currentBranches(node).flat().map(nodeStatus));
   if (statuses.has("started")) return "started";
   if (statuses.has("waiting")) return "waiting";
   if (statuses.has("failed") || statuses.has("partial")) return statuses.has("completed") || statuses.has("partial") ? "partial" : "failed";
   return "completed";
+}
+
+/** The branches that stand: of a supervised child restarted, only its last generation. */
+function currentBranches(node: GroupNode): TreeNode[][] {
+  const latest = new Map<string, { generation: number; nodes: TreeNode[] }>();
+  for (const [label, nodes] of node.branches) {
+    const [, child = label, generation = "0"] = /^(\d+)g(\d+)$/.exec(label) ?? [];
+    const current = latest.get(child);
+    if (!current || Number(generation) > current.generation) latest.set(child, { generation: Number(generation), nodes });
+  }
+  return [...latest.values()].map((branch) => branch.nodes);
 }

@@ -37,11 +37,14 @@ describe("cadre show, cadre spend and the cost of cadre run agree, as people rea
     expect(row(/^workflow filing +workflow +completed/)).toBeDefined();
     expect(row(/^ {2}run run_[0-9a-z]+ +run +completed +- +\d+ ms +\$0\.25\b/)).toBeDefined();
     expect(row(/^ {6}tool stamp +tool +completed/)).toBeDefined();
+    expect(row(/^supervise \(1 child\) +supervise +completed +- +\d+ ms +-/)).toBeDefined();
+    expect(row(/^ {2}\[0\] desk +step +failed +1 +\d+ ms +- +STEP_FAILED: the desk is busy$/)).toBeDefined();
+    expect(row(/^ {2}\[0\] restart 1 desk +step +completed +1 /)).toBeDefined();
     expect(row(/^summarizer +agent +completed +1 +\d+ ms +\$0\.00\d+/)).toBeDefined();
     expect(row(/^ {2}model local:scripted +model +completed +1 +\d+ ms +\$0\.00\d+/)).toBeDefined();
     expect(row(/^archive +step +completed +1 +\d+ ms +-/)).toBeDefined();
     // Rows appear in the order the workflow asked for them.
-    const order = ["parallel (3", "parallel (2", "workflow filing", "summarizer", "archive"].map((label) => lines.findIndex((line) => line.startsWith(label)));
+    const order = ["parallel (3", "parallel (2", "workflow filing", "supervise", "summarizer", "archive"].map((label) => lines.findIndex((line) => line.startsWith(label)));
     expect(order).toEqual([...order].sort((left, right) => left - right));
     // No internal step keys (`1.0/1.t/1:stamp`) in the tree.
     expect(show.stdout).not.toMatch(/\d\.\d+\/|\.t\/|:stamp/);
