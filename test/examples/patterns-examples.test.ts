@@ -11,5 +11,8 @@ describe("npm run examples", () => {
     }
     expect(result.stdout).toContain("13 of 13 examples ran");
     expect(result.stdout).not.toContain("FAILED");
-  });
+    // The carved budgets are read back from the ledger, not echoed from the example's input.
+    expect(result.stdout).toMatch(/^hierarchy +2 child runs \(carved from the parent's account: \$0\.10, \$0\.10\)/m);
+    // Thirteen real processes: the bound only catches a hang on a busy machine.
+  }, 180_000);
 });
