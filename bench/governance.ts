@@ -11,6 +11,7 @@ import { reserve, settle } from "../src/governance/holds.ts";
 import { runAccount } from "../src/governance/ledger.ts";
 import { openRunAccount } from "../src/governance/run-accounts.ts";
 import { Runtime, defineAgent, defineTool, defineWorkflow, openStore, usd, type Store } from "../src/index.ts";
+import { toolGovernance } from "../src/workflow/effects/tool-call.ts";
 import { createLogger } from "../src/workflow/logger.ts";
 import type { Figure } from "./engine.ts";
 
@@ -66,7 +67,7 @@ async function gatewayOverhead(store: Store, calls: number): Promise<{ bareMicro
     await environment.journal.flush();
     return ((performance.now() - started) / calls) * 1000;
   };
-  const governed = (stepKey: string, input: { i: number }) => gateway.toolCallHooks({ agent: caller, agentStepKey: "1:caller", stepKey, tool: meter, input });
+  const governed = (stepKey: string, input: { i: number }) => gateway.hooks(toolGovernance({ agent: caller, within: { stepKey: "1:caller", moneyAccount: runAccount(runId) }, tool: meter, input }), stepKey);
   // Warm up both paths, then alternate so neither one gets the other's WAL checkpoints.
   await loop("w.", () => undefined);
   await loop("x.", governed);

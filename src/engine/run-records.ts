@@ -116,7 +116,7 @@ export async function listRunRecords(db: Db, filter: RunFilter = {}): Promise<Ru
   return toRunRecords(db, rows);
 }
 
-/** The run and every run below it (child workflows, their children...), parents first. */
+/** The run and every run below it (child workflows, their children...), parents first; just `[runId]` for an unknown run. */
 export async function runTreeIds(db: Db, runId: string): Promise<string[]> {
   const result = await sql<{ id: string }>`
     with recursive tree(id, depth) as (
@@ -125,7 +125,7 @@ export async function runTreeIds(db: Db, runId: string): Promise<string[]> {
       select runs.id, tree.depth + 1 from runs join tree on runs.parent_run_id = tree.id
     )
     select id from tree order by depth, id`.execute(db);
-  return result.rows.map((row) => row.id);
+  return result.rows.length > 0 ? result.rows.map((row) => row.id) : [runId];
 }
 
 /** Ends a run (or parks it as waiting) and gives up its lease. `outputJson` is the output already encoded (and size-checked). */

@@ -25,6 +25,8 @@ export interface StepHooks {
   started?(tx: Transaction<Database>, attempt: AttemptContext): Promise<void>;
   ended?(tx: Transaction<Database>, attempt: AttemptContext, outcome: { ok: boolean; output?: unknown; error?: CadreError }): Promise<void>;
   refused?(tx: Transaction<Database>, attempt: AttemptContext, error: CadreError): Promise<void>;
+  /** The step's guard refused it before anything durable (open breaker, full bulkhead): record the denial on its own. */
+  denied?(attempt: AttemptContext, error: CadreError): Promise<void>;
 }
 
 /** The per-run services a step needs. */
@@ -114,63 +116,73 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
   const agent = spec.agent ?? null;
   const startedAt = environment.now();
   const entry = { key: spec.key, attempt: base.attempt, name: spec.name, type: spec.type, agent, input: spec.input, idempotencyKey: base.idempotencyKey, startedAt };
-  try {
-    await journal.started(entry, spec.hooks?.started ? (tx) => spec.hooks!.started!(tx, base) : undefined);
-  } catch (thrown) {
-    const error = located(thrown, runId, spec);
-    // A process that lost the run writes nothing more, not even the refusal.
-    if (!spec.hooks?.started || error.code === "RUN_LEASE_LOST") throw error;
-    await journal.refused(entry, error.toJSON(), spec.hooks.refused ? (tx) => spec.hooks!.refused!(tx, base, error) : undefined);
-    events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "failed", durationMs: 0, error: error.toJSON(), replayed: false });
-    throw error;
-  }
-  events.emit("step-start", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt });
+  const ended = (status: "completed" | "failed" | "waiting", endedAt: number, error?: CadreError) =>
+    events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status, durationMs: endedAt - startedAt, ...(error ? { error: error.toJSON() } : {}), replayed: false });
+
+  // Journaled `started` (with the hold and the allow record) only once the guard let the call through.
+  let refusal: CadreError | undefined;
+  let started = false;
+  let effect: Promise<T> | undefined;
+  const attempt = async (): Promise<T> => {
+    // A call that waited for a bulkhead slot may find its run cancelled meanwhile.
+    if (base.signal.aborted) throw new AbortedError(`Run ${runId} was aborted before step ${spec.key} could run.`, { runId, stepKey: spec.key });
+    try {
+      await journal.started(entry, spec.hooks?.started ? (tx) => spec.hooks!.started!(tx, base) : undefined);
+    } catch (thrown) {
+      refusal = located(thrown, runId, spec);
+      // A process that lost the run writes nothing more, not even the refusal.
+      if (spec.hooks?.started && refusal.code !== "RUN_LEASE_LOST") await journal.refused(entry, refusal.toJSON(), spec.hooks.refused ? (tx) => spec.hooks!.refused!(tx, base, refusal!) : undefined);
+      throw refusal;
+    }
+    started = true;
+    events.emit("step-start", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt });
+    return withTimeout(
+      spec.timeoutMs,
+      base.signal,
+      (signal) => (effect = spec.execute({ ...base, signal })),
+      () => new StepTimeoutError({ runId, stepKey: spec.key, timeoutMs: spec.timeoutMs!, agent }),
+    );
+  };
 
   let output: T;
   try {
-    let effect: Promise<T> | undefined;
-    const timed = () => {
-      // A call that waited for a bulkhead slot may find its run cancelled meanwhile.
-      if (base.signal.aborted) return Promise.reject(new AbortedError(`Run ${runId} was aborted before step ${spec.key} could run.`, { runId, stepKey: spec.key }));
-      return withTimeout(
-        spec.timeoutMs,
-        base.signal,
-        (signal) => (effect = spec.execute({ ...base, signal })),
-        () => new StepTimeoutError({ runId, stepKey: spec.key, timeoutMs: spec.timeoutMs!, agent }),
-      );
-    };
-    output = await (spec.guard ? spec.guard(timed, { signal: base.signal, timeoutMs: spec.timeoutMs, effect: () => effect }) : timed());
+    // 1. The guard (breaker, bulkhead) refuses cheaply, before anything durable. 2. Journal + hold + audit in one
+    // transaction. 3. The effect under its timeout. 4. Its outcome, settlement and audit, written behind.
+    output = await (spec.guard ? spec.guard(attempt, { signal: base.signal, timeoutMs: spec.timeoutMs, effect: () => effect }) : attempt());
   } catch (thrown) {
     const endedAt = environment.now();
+    if (!started) {
+      if (refusal) {
+        ended("failed", endedAt, refusal);
+        throw refusal;
+      }
+      // The guard refused (or the run was aborted while the call waited for a slot): no journal row, no hold.
+      const error = located(thrown, runId, spec);
+      if (error.code !== "ABORTED") await spec.hooks?.denied?.(base, error).catch(() => {});
+      ended("failed", endedAt, error);
+      throw error;
+    }
     if (RunSuspended.is(thrown)) {
       // The effect waits for the outside world (a child run waiting for a person or an event):
       // not a failure. A resume runs the step again and finds the answer.
       journal.ended(spec.key, { status: "waiting", endedAt }, spec.hooks?.ended ? (tx) => spec.hooks!.ended!(tx, base, { ok: false }) : undefined);
-      events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "waiting", durationMs: endedAt - startedAt, replayed: false });
+      ended("waiting", endedAt);
       throw thrown;
     }
     // Located before it is journaled, so the journal holds the same error the caller sees.
     const error = located(thrown, runId, spec);
-    journal.ended(
-      spec.key,
-      { status: "failed", error: error.toJSON(), endedAt },
-      spec.hooks?.ended ? (tx) => spec.hooks!.ended!(tx, base, { ok: false, error }) : undefined,
-    );
-    events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "failed", durationMs: endedAt - startedAt, error: error.toJSON(), replayed: false });
+    journal.ended(spec.key, { status: "failed", error: error.toJSON(), endedAt }, spec.hooks?.ended ? (tx) => spec.hooks!.ended!(tx, base, { ok: false, error }) : undefined);
+    ended("failed", endedAt, error);
     throw error;
   }
   const endedAt = environment.now();
   // The effect happened (and is paid for); an output too large to journal still fails the step.
-  const unjournaled = journal.ended(
-    spec.key,
-    { status: "completed", output, endedAt },
-    spec.hooks?.ended ? (tx) => spec.hooks!.ended!(tx, base, { ok: true, output }) : undefined,
-  );
+  const unjournaled = journal.ended(spec.key, { status: "completed", output, endedAt }, spec.hooks?.ended ? (tx) => spec.hooks!.ended!(tx, base, { ok: true, output }) : undefined);
   if (unjournaled) {
     const error = located(unjournaled, runId, spec);
-    events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "failed", durationMs: endedAt - startedAt, error: error.toJSON(), replayed: false });
+    ended("failed", endedAt, error);
     throw error;
   }
-  events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status: "completed", durationMs: endedAt - startedAt, replayed: false });
+  ended("completed", endedAt);
   return output;
 }

@@ -7,7 +7,6 @@ import { authorize, grantCovers, holdsGrant, insertGrant, revokeStepGrants, type
 import { AgentRevokedError, PermissionDeniedError, ReviewOverdueError } from "./governance-errors.ts";
 import { reserve, settle, type HoldLevel, type Reservation } from "./holds.ts";
 import { callAccount, capAccount, ensureAccount, getAccount, runAccount, sweep, transfer } from "./ledger.ts";
-import { priceOf, resourceOf, type Tool } from "./define-tool.ts";
 
 /** Per-agent money limits, all in micro-units. */
 export interface AgentBudget {
@@ -25,6 +24,45 @@ export interface GovernedAgent {
   name: string;
   risk?: string;
   budget?: AgentBudget;
+}
+
+/** What a priced effect costs: the worst case is held before it runs, the actual cost settled after. */
+export interface EffectPrice {
+  /** What is paid for, for cost attribution: `tool:name`, `model:provider:id`. */
+  subject: string;
+  worstCase(): number;
+  actual(output: unknown): { costMicros: number; units: Record<string, unknown> };
+}
+
+/**
+ * What the gateway must know of an effect, declared once by each effect kind (see
+ * workflow/effects/): who acts, what it needs, what it costs and from which account.
+ */
+export interface GovernedEffect {
+  /** The step's name, for the audit records of a plain step. */
+  name: string;
+  /** Who acts: authenticated before the effect, whose grants and standing caps apply. */
+  agent?: GovernedAgent;
+  /** An agent call: funds the call's own sub-account (its perCall) and issues just-in-time grants. */
+  call?: { grants?: GrantSpec[]; delegatedBy?: { agent: string; stepKey: string } };
+  /** The grant the effect needs. */
+  permission?: { scope: string; resource: string };
+  price?: EffectPrice;
+  /** The agent call this effect runs inside: its just-in-time grants apply, and it pays from its account (see `moneyAccountFor`). */
+  within?: AgentCallFrame;
+  /** False for steps that write their own records (or none): no step.start/step.end records. */
+  audited?: boolean;
+}
+
+/** An agent call as the effects inside it see it. */
+export interface AgentCallFrame {
+  stepKey: string;
+  moneyAccount: string;
+}
+
+/** The account an agent call's effects pay from: its own sub-account when it has a perCall budget, else the run's. */
+export function moneyAccountFor(runId: string, agent: GovernedAgent, agentStepKey: string): string {
+  return agent.budget?.perCall !== undefined ? callAccount(runId, agentStepKey) : runAccount(runId);
 }
 
 export interface GatewayOptions {
@@ -90,8 +128,31 @@ export class Gateway {
     }
   }
 
+  /**
+   * The hooks that commit an effect's governance with its journal writes: an agent call's
+   * funding and grants, a priced effect's authorization, hold and settlement, or a plain
+   * step's audit records. A refusal by its guard (open breaker, full bulkhead), before
+   * anything durable, is audited as a denial that held no money.
+   */
+  hooks(effect: GovernedEffect, stepKey: string): StepHooks | undefined {
+    const hooks = effect.call && effect.agent
+      ? this.#agentCallHooks(effect.agent, stepKey, effect.call.grants ?? [], effect.call.delegatedBy)
+      : effect.agent && (effect.price || effect.permission)
+        ? this.#pricedHooks(effect as GovernedEffect & { agent: GovernedAgent }, stepKey)
+        : effect.audited === false
+          ? undefined
+          : this.#stepHooks(effect.name, stepKey);
+    if (!effect.agent) return hooks;
+    const agent = effect.agent.name;
+    return {
+      ...hooks,
+      denied: (attempt, error) =>
+        this.record("gateway.deny", { stepKey, agent, data: { subject: effect.price?.subject ?? `agent:${agent}`, attempt: attempt.attempt, code: error.code, reason: error.message, heldMicros: 0 } }),
+    };
+  }
+
   /** Hooks for an agent call: authenticate, fund the call's sub-account, issue just-in-time grants; on end return unspent funds and revoke them. */
-  agentCallHooks(agent: GovernedAgent, stepKey: string, jitGrants: GrantSpec[] = [], parent?: { agent: string; stepKey: string }): StepHooks {
+  #agentCallHooks(agent: GovernedAgent, stepKey: string, jitGrants: GrantSpec[], parent?: { agent: string; stepKey: string }): StepHooks {
     const { runId, now } = this.#options;
     const perCall = agent.budget?.perCall;
     return {
@@ -130,44 +191,27 @@ export class Gateway {
     };
   }
 
-  /** Hooks for a tool call made by `agent` inside the agent step `agentStepKey`: needs a grant for the tool's scope. */
-  toolCallHooks<I, O>(options: { agent: GovernedAgent; agentStepKey: string; stepKey: string; tool: Tool<I, O>; input: I }): StepHooks {
-    const { tool, input } = options;
-    return this.effectHooks({
-      ...options,
-      subject: `tool:${tool.name}`,
-      permission: { scope: tool.scope, resource: resourceOf(tool, input) },
-      worstCase: () => priceOf(tool, input),
-      actual: (output) => ({ costMicros: priceOf(tool, input, output as O), units: { calls: 1 } }),
-    });
-  }
-
   /**
-   * The gateway for any priced effect of an agent (a tool call, a model call, a paid HTTP
-   * request): authenticate → authorize (when it needs a permission) → reserve the worst case
-   * on every level → settle the actual cost (at most what was held) → audit each decision.
+   * A priced effect of an agent (a tool call, a model call, a paid HTTP request):
+   * authenticate → authorize (when it needs a permission) → reserve the worst case on every
+   * level → settle the actual cost (at most what was held) → audit each decision.
    */
-  effectHooks(options: {
-    agent: GovernedAgent;
-    agentStepKey: string;
-    stepKey: string;
-    /** What is paid for, for cost attribution: `tool:name`, `model:provider:id`. */
-    subject: string;
-    permission?: { scope: string; resource: string };
-    worstCase: () => number;
-    actual: (output: unknown) => { costMicros: number; units: Record<string, unknown> };
-  }): StepHooks {
-    const { agent, stepKey, subject } = options;
+  #pricedHooks(effect: GovernedEffect & { agent: GovernedAgent }, stepKey: string): StepHooks {
+    const { agent } = effect;
+    const subject = effect.price?.subject ?? `agent:${agent.name}`;
+    const price = effect.price ?? { subject, worstCase: () => 0, actual: () => ({ costMicros: 0, units: {} }) };
     const { runId, now } = this.#options;
     const reservations = new Map<number, { reservation: Reservation; worst: number }>();
-    const moneyAccount = agent.budget?.perCall !== undefined ? callAccount(runId, options.agentStepKey) : runAccount(runId);
+    const moneyAccount = effect.within?.moneyAccount ?? runAccount(runId);
+    const options = { ...effect, worstCase: price.worstCase, actual: price.actual };
     return {
       started: async (tx, attempt) => {
         await this.#authenticate(tx, agent.name);
         let grant: string | undefined;
         if (options.permission) {
           const { scope, resource } = options.permission;
-          const authorization = await authorize(tx, { agent: agent.name, scope, resource, now: now(), runId, stepKey: options.agentStepKey });
+          // A just-in-time grant is issued to (and scoped by) the agent call that pays: the step key of its account.
+          const authorization = await authorize(tx, { agent: agent.name, scope, resource, now: now(), runId, stepKey: effect.within?.stepKey ?? stepKey });
           if (!authorization.allowed) throw new PermissionDeniedError({ agent: agent.name, scope, resource, reason: authorization.reason, runId, stepKey });
           grant = authorization.grantId;
           this.#checkCeiling(options.permission.scope, options.permission.resource, agent.name, stepKey);
@@ -204,7 +248,7 @@ export class Gateway {
   }
 
   /** Hooks for a plain journaled step (`ctx.step`): audited start and end. */
-  stepHooks(name: string, stepKey: string): StepHooks {
+  #stepHooks(name: string, stepKey: string): StepHooks {
     return {
       started: (tx, attempt) => this.#audit(tx, [{ kind: "step.start", stepKey, data: { type: "step", name, attempt: attempt.attempt } }]),
       ended: (tx, attempt, outcome) => this.#audit(tx, [{ kind: "step.end", stepKey, data: { type: "step", name, attempt: attempt.attempt, ok: outcome.ok } }]),

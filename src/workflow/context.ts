@@ -1,19 +1,11 @@
-import type { Agent, AgentContext, Logger } from "../agent/define-agent.ts";
+import type { Agent, Logger } from "../agent/define-agent.ts";
 import { AbortedError } from "../engine/engine-errors.ts";
-import type { EventBus } from "../engine/events.ts";
-import type { Journal } from "../engine/journal.ts";
-import type { RunLease } from "../engine/run-lease.ts";
 import type { RetryOptions } from "../engine/resilience.ts";
-import { runStep, type AttemptContext, type StepEnvironment } from "../engine/run-step.ts";
+import type { AttemptContext, StepEnvironment } from "../engine/run-step.ts";
 import { Scope } from "../engine/scope.ts";
 import { CadreError, ConfigurationError, toCadreError } from "../errors.ts";
-import type { Gateway } from "../governance/gateway.ts";
-import type { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
-import type { GuardRegistry } from "../engine/guards.ts";
-import type { AgentModelBinding } from "./model-bindings.ts";
-import type { Store } from "../store/store.ts";
 import type { ApprovalDecision } from "./approvals.ts";
-import { appendEvent, firstEventAfter, latestEventSeq, type PublishedEvent } from "./events.ts";
+import { appendEvent, firstEventAfter, latestEventSeq } from "./events.ts";
 import { ApprovalRejectedError, RunSuspended } from "./patterns/suspension.ts";
 import { waitDurably } from "./patterns/waiting.ts";
 import { compareAndSet, readEntries, runBlackboard, type Board, type BoardEntry, type Contributor } from "./patterns/blackboard.ts";
@@ -24,23 +16,20 @@ import { refine, type RefineOptions, type RefineResult } from "./patterns/refine
 import { resolveConflict, type Candidate, type Resolution, type ResolutionRule } from "./patterns/resolve.ts";
 import { route, type Classification, type RouteOptions } from "./patterns/route.ts";
 import type { Workflow } from "./define-workflow.ts";
-import { idempotencyKeyFor } from "../engine/ids.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
-import { agentModel, agentTools, flagLowConfidence } from "./agent-effects.ts";
+import { agentCall, unregisteredAgent, type AgentCallOptions, type Delegate } from "./effects/agent-call.ts";
+import { childWorkflow } from "./effects/child-workflow.ts";
+import { runEffect, type EffectSite } from "./effects/effect.ts";
+import { journaledStep } from "./effects/journaled-step.ts";
 import { supervise, type ChildSpec, type SupervisorOptions, type SupervisorResult } from "./patterns/supervise.ts";
 import { supervisorJournal } from "./patterns/supervisor-journal.ts";
-import { parseInput, parseOutput } from "./validate.ts";
+import type { RunState } from "./run-state.ts";
 
-export interface CallOptions {
-  /** Overrides the agent's timeout for this call (ms). */
-  timeout?: number;
-  retry?: RetryOptions;
-  /** Just-in-time grants: issued when this call starts, revoked when it ends. */
-  grants?: GrantSpec[];
-  /** Set when an agent delegates: its grants bound the sub-agent's just-in-time grants. */
-  delegatedBy?: { agent: string; stepKey: string };
-}
+export type { RunState } from "./run-state.ts";
+
+/** Options of one agent call: timeout, retry, just-in-time grants. */
+export type CallOptions = AgentCallOptions;
 
 export interface ParallelOptions {
   /** Return partial results when at least this many branches succeed (the run ends `partial`). */
@@ -65,37 +54,6 @@ export type Branch<T> = (context: WorkflowContext) => Promise<T>;
 
 /** The result tuple of `parallel`: one value per branch, each typed by its branch. */
 export type BranchResults<B extends ReadonlyArray<Branch<unknown>>> = { -readonly [K in keyof B]: B[K] extends Branch<infer T> ? T : never };
-
-/** Services shared by every context of one run. */
-export interface RunState {
-  runId: string;
-  workflow: string;
-  goal: string | null;
-  principal: string;
-  journal: Journal;
-  events: EventBus;
-  logger: Logger;
-  now(): number;
-  agents: ReadonlyMap<string, Agent>;
-  /** Every effect's path: authorization, money and audit for each step. */
-  gateway: Gateway;
-  /** Circuit breakers and bulkheads per agent and tool, shared across runs. */
-  guards: GuardRegistry;
-  timeouts: AdaptiveTimeouts;
-  store: Store;
-  /** This process's fenced ownership of the run: writes of the run outside a step go through it. */
-  lease: RunLease;
-  /** Runs a child workflow as a run of its own (resuming it if it exists) and returns its output. */
-  runChild(options: { workflow: Workflow; input: unknown; runId: string; parentStepKey: string; budget?: number; grants?: GrantSpec[] }): Promise<unknown>;
-  /** Delivers an event this run emitted: runs waiting for its topic resume, subscribers start (idempotent). */
-  dispatchEvent(event: PublishedEvent): Promise<void>;
-  /** Resolved models of the model-backed agents. */
-  models: ReadonlyMap<string, AgentModelBinding>;
-  /** Set when a join returned partial results: the run then ends `partial`. */
-  partial: boolean;
-  /** Set when a wait parked the run: it ends `waiting` whatever the workflow did with the suspension. */
-  suspended?: RunSuspended;
-}
 
 /** What a workflow's `run` receives: every effect goes through it so it is journaled. */
 export interface WorkflowContext {
@@ -198,56 +156,17 @@ export class DurableContext implements WorkflowContext {
 
   call<I, O, In>(target: Agent<I, O, In> | Workflow<I, O, In>, input: In, options: CallOptions & { budget?: number } = {}): Promise<O> {
     if (target.kind === "workflow") return this.#callWorkflow(target, input, options.budget, options.grants);
-    const agent = target;
-    const state = this.#state;
-    const { position, key } = this.#scope.next(agent.name);
-    const registered = state.agents.get(agent.name);
-    if (registered !== agent && registered?.run !== agent.run) {
-      return Promise.reject(
-        new ConfigurationError(`Agent "${agent.name}" is not registered with this runtime. Add it to Runtime.open({ agents }) or to the agents of cadre.config.ts.`, {
-          details: { agent: agent.name, runId: state.runId, stepKey: key },
-        }),
-      );
-    }
-    const guard = state.guards.for(`agent:${agent.name}`, agent);
-    return this.#timeoutFor(agent, options).then((timeoutMs) => runStep(this.#environment(), {
-      position,
-      key,
-      name: agent.name,
-      type: "agent",
-      agent: agent.name,
-      input,
-      timeoutMs,
-      retry: options.retry ?? agent.retry,
-      hooks: state.gateway.agentCallHooks(agent, key, options.grants, options.delegatedBy),
-      guard: guard ? (work, attempt) => guard.run(work, attempt) : undefined,
-      execute: async (attempt) => {
-        const parsed = parseInput(agent.input, input, `agent "${agent.name}"`);
-        // A fresh scope per attempt: a retried agent replays the tool and model calls that completed.
-        const effects = this.#scope.child(position, "t");
-        const agentContext: AgentContext = {
-          signal: attempt.signal,
-          goal: state.goal,
-          idempotencyKey: attempt.idempotencyKey,
-          runId: state.runId,
-          stepKey: key,
-          attempt: attempt.attempt,
-          logger: state.logger,
-          tools: agentTools(state, agent, key, effects, attempt.signal),
-          model: agentModel(state, agent, key, effects, attempt.signal),
-          call: (subAgent, subInput, subOptions) =>
-            new DurableContext(state, effects, attempt.signal, { withinAgent: true }).call(subAgent, subInput, { grants: subOptions?.grants, delegatedBy: { agent: agent.name, stepKey: key } }),
-        };
-        const output = parseOutput(agent.output, await agent.run(parsed, agentContext), `agent "${agent.name}"`);
-        flagLowConfidence(state, agent, key, output);
-        return output;
-      },
-    }));
+    const unregistered = unregisteredAgent(this.#state, target);
+    if (unregistered) return Promise.reject(unregistered);
+    return runEffect(this.#site(), agentCall(this.#site(), { agent: target, input, call: options, delegate: this.#delegate }));
   }
 
-  #timeoutFor(agent: Agent, options: CallOptions): Promise<number | undefined> {
-    if (options.timeout !== undefined) return Promise.resolve(options.timeout);
-    return this.#state.timeouts.timeoutFor(agent.name, agent.timeout);
+  /** An agent's own delegations: calls in its effect scope that finish even while the run parks. */
+  readonly #delegate: Delegate = (scope, signal) => (agent, input, options) => new DurableContext(this.#state, scope, signal, { withinAgent: true }).call(agent, input, options);
+
+  #site(): EffectSite {
+    const state = this.#state;
+    return { state, scope: this.#scope, signal: this.signal, parked: this.#withinAgent ? undefined : () => state.suspended };
   }
 
   parallel<T>(branches: ReadonlyArray<Branch<T>>, options?: ParallelOptions): Promise<any> {
@@ -261,19 +180,7 @@ export class DurableContext implements WorkflowContext {
   }
 
   #callWorkflow<I, O, In>(workflow: Workflow<I, O, In>, input: In, budget: number | undefined, grants: GrantSpec[] | undefined): Promise<O> {
-    const state = this.#state;
-    const { position, key } = this.#scope.next(`workflow:${workflow.name}`);
-    // The child's run id derives from this step, so a resumed parent finds (and resumes) the same child.
-    const runId = `run_${idempotencyKeyFor(state.runId, key).slice(0, 24)}`;
-    return this.#parking(runStep(this.#environment(), {
-      position,
-      key,
-      name: workflow.name,
-      type: "workflow",
-      input: { runId, input, budget: budget ?? null, grants: grants ?? null },
-      hooks: state.gateway.stepHooks(`workflow:${workflow.name}`, key),
-      execute: async () => (await state.runChild({ workflow, input, runId, parentStepKey: key, budget, grants })) as O,
-    }));
+    return this.#parking(runEffect(this.#site(), childWorkflow<O>(this.#state, { workflow, input, budget, grants })));
   }
 
   route<I, O>(classifier: Agent<any, Classification>, routes: Record<string, Agent<any, O>>, input: I, options?: RouteOptions): Promise<{ route: string; classification: Classification; output: O }> {
@@ -325,15 +232,9 @@ export class DurableContext implements WorkflowContext {
   }
 
   record(kind: string, data: Record<string, unknown>): Promise<void> {
-    const { position, key } = this.#scope.next(`record:${kind}`);
-    return runStep(this.#environment(), {
-      position,
-      key,
-      name: `record:${kind}`,
-      type: "step",
-      input: data,
-      execute: () => this.#state.gateway.record(kind, { stepKey: key, data }),
-    });
+    const effect = journaledStep({ name: `record:${kind}`, input: data, audited: false, work: () => undefined });
+    // The record is the effect: written (fenced, group-committed) with the step's key.
+    return runEffect(this.#site(), { ...effect, execute: (_attempt, step) => this.#state.gateway.record(kind, { stepKey: step.key, data }) });
   }
 
   supervise<T>(options: SupervisorOptions, children: Array<ChildSpec<T>>): Promise<SupervisorResult<T>> {
@@ -344,7 +245,7 @@ export class DurableContext implements WorkflowContext {
         signal: this.signal,
         now: this.#state.now,
         childContext: (index, generation, signal) => new DurableContext(this.#state, this.#scope.child(position, `${index}g${generation}`), signal),
-        ...supervisorJournal({ environment: this.#environment(), scope: this.#scope.child(position, "s"), hooks: (name, key) => this.#state.gateway.stepHooks(name, key) }),
+        ...supervisorJournal({ environment: this.#environment(), scope: this.#scope.child(position, "s"), hooks: (name, key) => this.#state.gateway.hooks({ name }, key) }),
       },
       options,
       children,
@@ -364,19 +265,20 @@ export class DurableContext implements WorkflowContext {
 
   async emit(topic: string, data: unknown): Promise<void> {
     const state = this.#state;
-    const { position, key } = this.#scope.next(`emit:${topic}`);
-    const appended = await runStep(this.#environment(), {
-      position,
-      key,
-      name: `emit:${topic}`,
-      type: "event",
-      input: data,
-      execute: async () => {
-        let seq = 0;
-        await state.lease.write(async (tx) => void (seq = await appendEvent(tx, { topic, data, sourceRunId: state.runId, now: state.now() })));
-        return { seq };
-      },
-    });
+    const appended = await runEffect(
+      this.#site(),
+      journaledStep({
+        name: `emit:${topic}`,
+        type: "event",
+        input: data,
+        audited: false,
+        work: async () => {
+          let seq = 0;
+          await state.lease.write(async (tx) => void (seq = await appendEvent(tx, { topic, data, sourceRunId: state.runId, now: state.now() })));
+          return { seq };
+        },
+      }),
+    );
     // Delivered again on replay: a crash between the append and the delivery loses nothing, and delivery is idempotent.
     if (appended?.seq) await state.dispatchEvent({ topic, data, seq: appended.seq });
   }
@@ -403,17 +305,7 @@ export class DurableContext implements WorkflowContext {
   }
 
   step<T>(name: string, work: (attempt: AttemptContext) => Promise<T> | T, options: { timeout?: number; retry?: RetryOptions } = {}): Promise<T> {
-    const { position, key } = this.#scope.next(name);
-    return runStep(this.#environment(), {
-      position,
-      key,
-      name,
-      type: "step",
-      timeoutMs: options.timeout,
-      retry: options.retry,
-      hooks: this.#state.gateway.stepHooks(name, key),
-      execute: async (attempt) => work(attempt),
-    });
+    return runEffect(this.#site(), journaledStep({ name, work, timeoutMs: options.timeout, retry: options.retry }));
   }
 
   async #join<T>(position: string, branches: ReadonlyArray<Branch<T>>, options: ParallelOptions): Promise<T[] | PartialResults<T>> {

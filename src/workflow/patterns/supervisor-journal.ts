@@ -32,7 +32,7 @@ const stepName = "decision";
  * n-th handled failure. Decisions are ordinary journaled steps, so they commit in order with
  * the children's steps and show in `cadre show`.
  */
-export function supervisorJournal(options: { environment: StepEnvironment; scope: Scope; hooks?: (name: string, key: string) => StepHooks }): SupervisorJournal {
+export function supervisorJournal(options: { environment: StepEnvironment; scope: Scope; hooks?: (name: string, key: string) => StepHooks | undefined }): SupervisorJournal {
   const { environment, scope } = options;
   return {
     history(childIds) {

@@ -1,0 +1,73 @@
+import type { Guard } from "../../engine/agent-policies.ts";
+import type { RetryOptions } from "../../engine/resilience.ts";
+import { runStep, type AttemptContext } from "../../engine/run-step.ts";
+import type { Scope } from "../../engine/scope.ts";
+import type { GovernedEffect } from "../../governance/gateway.ts";
+import type { StepType } from "../../store/schema.ts";
+import type { RunState } from "../run-state.ts";
+
+/** Where an effect runs: the run's services, the scope that numbers its step, the signal that cancels it. */
+export interface EffectSite {
+  state: RunState;
+  scope: Scope;
+  signal: AbortSignal;
+  /** Set while the run parks: no new effect starts. Absent inside an agent's own delegations, which finish. */
+  parked?: () => Error | undefined;
+}
+
+/** The step an effect was given: its position in the journal and its key. */
+export interface EffectStep {
+  position: string;
+  key: string;
+}
+
+/**
+ * One kind of governed effect, declared once: what it is (type, name, input), what
+ * governance must know (the agent, its permission, its price, the account that pays: see
+ * GovernedEffect), how it is protected (guard, timeout, retry) and how it runs.
+ */
+export interface Effect<O> extends GovernedEffect {
+  type: StepType;
+  /** The label in the step key (default: the name), e.g. `workflow:triage`. */
+  label?: string;
+  /** What is journaled as the step's input (JSON), or a function of the step it was given. */
+  input: unknown;
+  /** The agent's or tool's breaker and bulkhead. */
+  guard?: Guard | undefined;
+  /** Milliseconds, or a lookup (an adaptive timeout from the journaled p95). */
+  timeoutMs?: number | (() => Promise<number | undefined>) | undefined;
+  retry?: RetryOptions | undefined;
+  execute(attempt: AttemptContext, step: EffectStep): Promise<O>;
+}
+
+/**
+ * Runs any effect the same way. The lifecycle of one attempt:
+ *   1. the journal: a completed step returns its recorded output, nothing runs or is paid again;
+ *   2. the guard: an open breaker or a full bulkhead refuses before anything durable (a denial record, no hold);
+ *   3. one transaction: the journal's `started`, authentication, authorization, the hold at every level, the audit;
+ *   4. the effect, under its timeout, with the attempt's idempotency key;
+ *   5. written behind: the outcome, the settlement of the actual cost and the audit.
+ * Retries repeat 2–5 with the same idempotency key.
+ */
+export async function runEffect<O>(site: EffectSite, effect: Effect<O>): Promise<O> {
+  const { state } = site;
+  // Allocated before anything asynchronous: keys follow the order of the calls, not of their completion.
+  const step = site.scope.next(effect.label ?? effect.name);
+  const timeoutMs = typeof effect.timeoutMs === "function" ? await effect.timeoutMs() : effect.timeoutMs;
+  const guard = effect.guard;
+  return runStep(
+    { runId: state.runId, journal: state.journal, events: state.events, signal: site.signal, now: state.now, parked: site.parked },
+    {
+      ...step,
+      name: effect.name,
+      type: effect.type,
+      agent: effect.agent?.name ?? null,
+      input: typeof effect.input === "function" ? (effect.input as (step: EffectStep) => unknown)(step) : effect.input,
+      timeoutMs,
+      retry: effect.retry,
+      hooks: state.gateway.hooks(effect, step.key),
+      guard: guard ? (work, attempt) => guard.run(work, attempt) : undefined,
+      execute: (attempt) => effect.execute(attempt, step),
+    },
+  );
+}

@@ -1,0 +1,44 @@
+import type { Agent, Logger } from "../agent/define-agent.ts";
+import type { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
+import type { EventBus } from "../engine/events.ts";
+import type { GuardRegistry } from "../engine/guards.ts";
+import type { Journal } from "../engine/journal.ts";
+import type { RunLease } from "../engine/run-lease.ts";
+import type { Gateway } from "../governance/gateway.ts";
+import type { GrantSpec } from "../governance/grants.ts";
+import type { Store } from "../store/store.ts";
+import type { Workflow } from "./define-workflow.ts";
+import type { PublishedEvent } from "./events.ts";
+import type { AgentModelBinding } from "./model-bindings.ts";
+import type { RunSuspended } from "./patterns/suspension.ts";
+
+/** Services shared by every context of one run. */
+export interface RunState {
+  runId: string;
+  workflow: string;
+  goal: string | null;
+  principal: string;
+  journal: Journal;
+  events: EventBus;
+  logger: Logger;
+  now(): number;
+  agents: ReadonlyMap<string, Agent>;
+  /** Every effect's path: authorization, money and audit for each step. */
+  gateway: Gateway;
+  /** Circuit breakers and bulkheads per agent and tool, shared across runs. */
+  guards: GuardRegistry;
+  timeouts: AdaptiveTimeouts;
+  store: Store;
+  /** This process's fenced ownership of the run: writes of the run outside a step go through it. */
+  lease: RunLease;
+  /** Runs a child workflow as a run of its own (resuming it if it exists) and returns its output. */
+  runChild(options: { workflow: Workflow; input: unknown; runId: string; parentStepKey: string; budget?: number; grants?: GrantSpec[] }): Promise<unknown>;
+  /** Delivers an event this run emitted: runs waiting for its topic resume, subscribers start (idempotent). */
+  dispatchEvent(event: PublishedEvent): Promise<void>;
+  /** Resolved models of the model-backed agents. */
+  models: ReadonlyMap<string, AgentModelBinding>;
+  /** Set when a join returned partial results: the run then ends `partial`. */
+  partial: boolean;
+  /** Set when a wait parked the run: it ends `waiting` whatever the workflow did with the suspension. */
+  suspended?: RunSuspended;
+}
