@@ -18,15 +18,14 @@ export interface AttemptContext {
 
 /**
  * Writes that must commit with the journal: governance places holds on start and settles on
- * end. When `started` throws (a refusal: no grant, no budget, revoked agent), the attempt is
- * journaled as failed and `refused` records why, in one transaction of its own.
+ * end. When `started` throws (a refusal: no grant, no budget, revoked agent) or the step's
+ * guard refuses before it (open breaker, full bulkhead), the attempt is journaled as failed
+ * and `refused` records why, in one transaction of its own that holds no money.
  */
 export interface StepHooks {
   started?(tx: Transaction<Database>, attempt: AttemptContext): Promise<void>;
   ended?(tx: Transaction<Database>, attempt: AttemptContext, outcome: { ok: boolean; output?: unknown; error?: CadreError }): Promise<void>;
   refused?(tx: Transaction<Database>, attempt: AttemptContext, error: CadreError): Promise<void>;
-  /** The step's guard refused it before anything durable (open breaker, full bulkhead): record the denial on its own. */
-  denied?(attempt: AttemptContext, error: CadreError): Promise<void>;
 }
 
 /** The per-run services a step needs. */
@@ -156,9 +155,12 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
         ended("failed", endedAt, refusal);
         throw refusal;
       }
-      // The guard refused (or the run was aborted while the call waited for a slot): no journal row, no hold.
+      // The guard refused (open breaker, full bulkhead) or the run was aborted while the call waited for a slot:
+      // nothing was held or allowed; the refusal is journaled as a failed attempt with its denial record, in one transaction.
       const error = located(thrown, runId, spec);
-      if (error.code !== "ABORTED") await spec.hooks?.denied?.(base, error).catch(() => {});
+      if (error.code !== "ABORTED" && error.code !== "RUN_LEASE_LOST") {
+        await journal.refused(entry, error.toJSON(), spec.hooks?.refused ? (tx) => spec.hooks!.refused!(tx, base, error) : undefined).catch(() => {});
+      }
       ended("failed", endedAt, error);
       throw error;
     }

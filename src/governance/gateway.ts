@@ -131,24 +131,14 @@ export class Gateway {
   /**
    * The hooks that commit an effect's governance with its journal writes: an agent call's
    * funding and grants, a priced effect's authorization, hold and settlement, or a plain
-   * step's audit records. A refusal by its guard (open breaker, full bulkhead), before
-   * anything durable, is audited as a denial that held no money.
+   * step's audit records. A refusal (no grant, no budget, or by the step's guard before any
+   * hold: an open breaker, a full bulkhead) is journaled as a failed attempt and audited as a
+   * denial, in one transaction that holds no money.
    */
   hooks(effect: GovernedEffect, stepKey: string): StepHooks | undefined {
-    const hooks = effect.call && effect.agent
-      ? this.#agentCallHooks(effect.agent, stepKey, effect.call.grants ?? [], effect.call.delegatedBy)
-      : effect.agent && (effect.price || effect.permission)
-        ? this.#pricedHooks(effect as GovernedEffect & { agent: GovernedAgent }, stepKey)
-        : effect.audited === false
-          ? undefined
-          : this.#stepHooks(effect.name, stepKey);
-    if (!effect.agent) return hooks;
-    const agent = effect.agent.name;
-    return {
-      ...hooks,
-      denied: (attempt, error) =>
-        this.record("gateway.deny", { stepKey, agent, data: { subject: effect.price?.subject ?? `agent:${agent}`, attempt: attempt.attempt, code: error.code, reason: error.message, heldMicros: 0 } }),
-    };
+    if (effect.call && effect.agent) return this.#agentCallHooks(effect.agent, stepKey, effect.call.grants ?? [], effect.call.delegatedBy);
+    if (effect.agent && (effect.price || effect.permission)) return this.#pricedHooks(effect as GovernedEffect & { agent: GovernedAgent }, stepKey);
+    return effect.audited === false ? undefined : this.#stepHooks(effect.name, stepKey);
   }
 
   /** Hooks for an agent call: authenticate, fund the call's sub-account, issue just-in-time grants; on end return unspent funds and revoke them. */

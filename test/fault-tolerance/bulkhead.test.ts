@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineAgent, type Agent } from "../../src/index.ts";
-import { auditKinds } from "../governance/fixtures.ts";
 import { dialects } from "../helpers/stores.ts";
 import { deferred } from "../helpers/deferred.ts";
 import { callsOf, runtimeFixture } from "./helpers.ts";
@@ -53,11 +52,8 @@ describe.each(await dialects())("bulkheads on %s", (dialect) => {
     expect(limited.stats.peak).toBe(2);
     const refused = await (await runtime.start(strictWorkflow, { times: 3, concurrent: true })).result();
     expect((refused.output as string[]).sort()).toEqual(["BULKHEAD_FULL", "BULKHEAD_FULL", "ok"]);
-    // Refused before anything durable: no journaled attempt, a denial record with the reason.
-    expect((await runtime.getSteps(refused.runId)).filter((step) => step.status === "failed")).toEqual([]);
-    await runtime.store.flush();
-    const denials = (await auditKinds(runtime.store, refused.runId)).filter((record) => record.kind === "gateway.deny");
-    expect(denials.map((record) => record.data.code)).toEqual(["BULKHEAD_FULL", "BULKHEAD_FULL"]);
+    const steps = await runtime.getSteps(refused.runId);
+    expect(steps.find((step) => step.status === "failed")?.error).toMatchObject({ code: "BULKHEAD_FULL", retryable: true, details: { name: "agent:strict", maxConcurrency: 1, queue: 0 } });
   });
 
   it("counts calls across every run of the runtime", async () => {
@@ -81,9 +77,8 @@ describe.each(await dialects())("bulkheads on %s", (dialect) => {
     const first = await (await runtime.start(workflow, { times: 2, concurrent: true })).result();
     expect((first.output as string[]).sort()).toEqual(["BULKHEAD_FULL", "STEP_TIMEOUT"]);
     expect(stubborn.stats).toMatchObject({ peak: 1, calls: 1 });
-    await runtime.store.flush();
-    const refused = (await auditKinds(runtime.store, first.runId)).find((record) => record.data.code === "BULKHEAD_FULL");
-    expect(refused?.data.reason).toContain("no slot freed within 40 ms");
+    const refused = (await runtime.getSteps(first.runId)).find((step) => step.error?.code === "BULKHEAD_FULL");
+    expect(refused?.error).toMatchObject({ details: { waitedMs: 40 } });
 
     // Still held by the stubborn effect: a new call waits, then gives up.
     expect((await (await runtime.start(workflow, { times: 1 })).result()).output).toEqual(["BULKHEAD_FULL"]);

@@ -104,11 +104,14 @@ describe("cadre show", () => {
       expect(shown.status).toBe(0);
       const lines = shown.stdout.split("\n");
       for (const child of children) {
-        const header = lines.findIndex((line) => line.includes(`↳ run ${child.id}`));
-        expect(header).toBeGreaterThan(lines.findIndex((line) => line.includes(child.parentStepKey!)));
-        expect(lines[header]).toContain("regional");
-        // The child's own agent step is listed right under it, indented deeper.
-        expect(lines[header + 1]).toMatch(/^ {4,}.*1:analyst +analyst +completed/);
+        // The branch's workflow step, then the child run under it, then the child's own agent step, each indented deeper.
+        const header = lines.findIndex((line) => line.includes(`run ${child.id}`));
+        const branch = `[${child.parentStepKey!.split("/")[0]!.split(".")[1]}] workflow regional`;
+        expect(lines[header - 1]).toContain(branch);
+        const indent = (line: string) => line.length - line.trimStart().length;
+        expect(indent(lines[header]!)).toBeGreaterThan(indent(lines[header - 1]!));
+        expect(lines[header + 1]).toMatch(/^ +analyst +agent +completed/);
+        expect(indent(lines[header + 1]!)).toBeGreaterThan(indent(lines[header]!));
       }
       const json = JSON.parse(cadre(["--store", location.location, "--json", "show", result.runId]).stdout);
       expect(json.children.map((child: { workflow: string }) => child.workflow)).toEqual(["regional", "regional"]);
