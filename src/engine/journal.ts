@@ -3,7 +3,7 @@ import { InternalError, toCadreError, type CadreError, type SerializedError } fr
 import { decodeJson, encodeJson } from "../store/json.ts";
 import { decodePayloads, defaultMaxPayloadBytes, encodePayload, storePayload } from "../store/payloads.ts";
 import type { Database, StepStatus, StepType } from "../store/schema.ts";
-import type { Store } from "../store/store.ts";
+import type { Db, Store } from "../store/store.ts";
 import type { RunLease } from "./run-lease.ts";
 import { positionOf } from "./scope.ts";
 
@@ -212,4 +212,53 @@ export class Journal {
     await Promise.all(this.#writesBehind);
     if (this.#writeFailure !== undefined) throw this.#writeFailure;
   }
+}
+
+/** Orders step keys as a tree: by position segment (numbers numerically), a parent before the steps inside it. */
+export function compareStepKeys(a: string, b: string): number {
+  const parse = (key: string) => positionOf(key).split(/[/.]/).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const left = parse(a);
+  const right = parse(b);
+  for (let index = 0; index < Math.min(left.length, right.length); index += 1) {
+    const x = left[index]!;
+    const y = right[index]!;
+    if (x === y) continue;
+    if (typeof x === "number" && typeof y === "number") return x - y;
+    if (typeof x === "number") return -1;
+    if (typeof y === "number") return 1;
+    return x < y ? -1 : 1;
+  }
+  return left.length - right.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** A step parked until a person or an event answers it, with its input as journaled (inline for these types). */
+export interface WaitingStep {
+  runId: string;
+  key: string;
+  name: string;
+  type: StepType;
+  input: unknown;
+  startedAt: number;
+}
+
+/** The steps of the given types parked as `waiting`, oldest first; in the given runs only, when `runIds` is set. */
+export async function waitingSteps(db: Db, options: { types: StepType[]; runIds?: readonly string[] }): Promise<WaitingStep[]> {
+  let query = db.selectFrom("steps").select(["run_id", "key", "name", "type", "input", "started_at"]).where("status", "=", "waiting").where("type", "in", options.types).orderBy("started_at").orderBy("run_id").orderBy("key");
+  if (options.runIds) query = query.where("run_id", "in", options.runIds.length > 0 ? [...options.runIds] : [""]);
+  const rows = await query.execute();
+  return rows.map((row) => ({ runId: row.run_id, key: row.key, name: row.name, type: row.type, input: decodeJson(row.input), startedAt: Number(row.started_at) }));
+}
+
+/** The latest attempt of the step named `name` in a run with `status` (the most recently ended first), if any: for the step types stored inline (approvals, events, signals). */
+export async function findStepByName(db: Db, options: { runId: string; name: string; status: StepStatus }): Promise<{ key: string; attempt: number; output: unknown } | undefined> {
+  const row = await db
+    .selectFrom("steps")
+    .select(["key", "attempt", "output"])
+    .where("run_id", "=", options.runId)
+    .where("name", "=", options.name)
+    .where("status", "=", options.status)
+    .orderBy("ended_at", "desc")
+    .orderBy("started_at", "desc")
+    .executeTakeFirst();
+  return row ? { key: row.key, attempt: row.attempt, output: decodeJson(row.output) } : undefined;
 }

@@ -170,3 +170,52 @@ export async function acquireLease(
   const row = await query.returning("lease_epoch").executeTakeFirst();
   return row === undefined ? undefined : Number(row.lease_epoch);
 }
+
+/** A run as listings show it: no input or output, so a page of runs reads no payloads. */
+export interface RunSummary {
+  id: string;
+  workflow: string;
+  status: RunStatus;
+  createdAt: number;
+  endedAt: number | null;
+  parentRunId: string | null;
+  error: SerializedError | undefined;
+}
+
+/** Where a page of runs (newest first) starts: after the run created at `createdAt` with `id`. */
+export interface RunPosition {
+  createdAt: number;
+  id: string;
+}
+
+/** Runs newest first, as summaries; `after` continues a listing past the last run of the previous page. */
+export async function listRunSummaries(db: Db, filter: RunFilter & { after?: RunPosition } = {}): Promise<RunSummary[]> {
+  let query = db
+    .selectFrom("runs")
+    .select(["id", "workflow", "status", "created_at", "ended_at", "parent_run_id", "error"])
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc");
+  if (filter.workflow) query = query.where("workflow", "=", filter.workflow);
+  if (filter.status) query = query.where("status", "in", Array.isArray(filter.status) ? filter.status : [filter.status]);
+  if (filter.parentRunId === null) query = query.where("parent_run_id", "is", null);
+  else if (filter.parentRunId) query = query.where("parent_run_id", "=", filter.parentRunId);
+  const after = filter.after;
+  if (after) query = query.where((where) => where.or([where("created_at", "<", after.createdAt), where.and([where("created_at", "=", after.createdAt), where("id", "<", after.id)])]));
+  const rows = await query.limit(filter.limit ?? 50).execute();
+  return rows.map((row) => ({
+    id: row.id,
+    workflow: row.workflow,
+    status: row.status,
+    createdAt: Number(row.created_at),
+    endedAt: row.ended_at === null ? null : Number(row.ended_at),
+    parentRunId: row.parent_run_id,
+    error: decodeJson<SerializedError>(row.error),
+  }));
+}
+
+/** The workflow of each of the runs, by run id (unknown ids are left out). */
+export async function runWorkflows(db: Db, runIds: readonly string[]): Promise<Map<string, string>> {
+  if (runIds.length === 0) return new Map();
+  const rows = await db.selectFrom("runs").select(["id", "workflow"]).where("id", "in", [...new Set(runIds)]).execute();
+  return new Map(rows.map((row) => [row.id, row.workflow]));
+}

@@ -4,6 +4,7 @@ import type { Store } from "../store/store.ts";
 import { appendAudit } from "./audit-log.ts";
 import { createCredential, revokeCredentials, rotateCredential, type IssuedCredential } from "./credentials.ts";
 import { insertGrant, type GrantSpec } from "./grants.ts";
+import { markAgentReviewed, requireAgent, updateAgentStatus } from "./inventory.ts";
 import { UnknownRunError } from "../engine/engine-errors.ts";
 import { getRunRecord } from "../engine/run-records.ts";
 import { fund, transfer, treasuryAccount, workflowAccount, ensureAccount, runAccount } from "./ledger.ts";
@@ -15,43 +16,32 @@ export interface AdminContext {
   now?: number;
 }
 
-class UnknownAgentError extends CadreError {
-  constructor(agent: string) {
-    super("UNKNOWN_AGENT", "input", `No agent named "${agent}" in the inventory. List agents with \`cadre agents\`.`, { details: { agent } });
-  }
-}
-
-async function requireAgent(context: AdminContext, agent: string): Promise<void> {
-  const row = await context.store.db.selectFrom("agents").select("name").where("name", "=", agent).executeTakeFirst();
-  if (!row) throw new UnknownAgentError(agent);
-}
-
 function audit(context: AdminContext, tx: Parameters<Parameters<Store["transaction"]>[0]>[0], kind: string, agent: string | null, data: Record<string, unknown>) {
   return appendAudit(tx, context.store.dialect, [{ kind, at: context.now ?? Date.now(), agent, principal: context.principal, data }]);
 }
 
 /** Revokes (or restores) an agent: its next gateway call is refused (or allowed again). */
 export async function setAgentStatus(context: AdminContext, options: { agent: string; status: "active" | "revoked"; reason?: string }): Promise<void> {
-  await requireAgent(context, options.agent);
+  await requireAgent(context.store, options.agent);
   const now = context.now ?? Date.now();
   await context.store.transaction(async (tx) => {
-    await tx.updateTable("agents").set({ status: options.status, status_reason: options.reason ?? null, status_changed_at: now, updated_at: now }).where("name", "=", options.agent).execute();
+    await updateAgentStatus(tx, { agent: options.agent, status: options.status, reason: options.reason ?? null, now });
     await audit(context, tx, options.status === "revoked" ? "agent.revoked" : "agent.restored", options.agent, { reason: options.reason ?? null });
   });
 }
 
 /** Records that a person reviewed the agent; the next review falls due `reviewEveryDays` later. */
 export async function recordReview(context: AdminContext, options: { agent: string; note?: string }): Promise<void> {
-  await requireAgent(context, options.agent);
+  await requireAgent(context.store, options.agent);
   const now = context.now ?? Date.now();
   await context.store.transaction(async (tx) => {
-    await tx.updateTable("agents").set({ last_reviewed_at: now, updated_at: now }).where("name", "=", options.agent).execute();
+    await markAgentReviewed(tx, { agent: options.agent, now });
     await audit(context, tx, "agent.reviewed", options.agent, { note: options.note ?? null });
   });
 }
 
 export async function issueCredential(context: AdminContext, options: { agent: string; rotate?: boolean }): Promise<IssuedCredential> {
-  await requireAgent(context, options.agent);
+  await requireAgent(context.store, options.agent);
   const now = context.now ?? Date.now();
   return context.store.transaction(async (tx) => {
     const issued = options.rotate ? await rotateCredential(tx, { agent: options.agent, now }) : await createCredential(tx, { agent: options.agent, now });
@@ -61,7 +51,7 @@ export async function issueCredential(context: AdminContext, options: { agent: s
 }
 
 export async function revokeAgentCredentials(context: AdminContext, options: { agent: string }): Promise<number> {
-  await requireAgent(context, options.agent);
+  await requireAgent(context.store, options.agent);
   const now = context.now ?? Date.now();
   return context.store.transaction(async (tx) => {
     const count = await revokeCredentials(tx, { agent: options.agent, now });
@@ -72,7 +62,7 @@ export async function revokeAgentCredentials(context: AdminContext, options: { a
 
 /** A standing grant added by an operator (kind `manual`). */
 export async function addGrant(context: AdminContext, options: { agent: string; grant: GrantSpec }): Promise<string> {
-  await requireAgent(context, options.agent);
+  await requireAgent(context.store, options.agent);
   const now = context.now ?? Date.now();
   return context.store.transaction(async (tx) => {
     const id = await insertGrant(tx, { agent: options.agent, grant: options.grant, kind: "manual", now });

@@ -47,6 +47,20 @@ export async function verifyCredential(tx: Db, options: { secret: string; now: n
   return null;
 }
 
-export async function listCredentials(db: Db, agent: string) {
-  return db.selectFrom("credentials").select(["id", "agent", "prefix", "created_at", "revoked_at", "last_used_at"]).where("agent", "=", agent).orderBy("created_at").execute();
+/** A credential as listings show it: never the secret, nor its hash. */
+export interface CredentialRecord {
+  id: string;
+  agent: string;
+  prefix: string;
+  createdAt: number;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+const epochOrNull = (value: number | string | null) => (value === null ? null : Number(value));
+
+/** The agent's credentials, oldest first, revoked ones included. */
+export async function listCredentials(db: Db, agent: string): Promise<CredentialRecord[]> {
+  const rows = await db.selectFrom("credentials").select(["id", "agent", "prefix", "created_at", "revoked_at", "last_used_at"]).where("agent", "=", agent).orderBy("created_at").execute();
+  return rows.map((row) => ({ id: row.id, agent: row.agent, prefix: row.prefix, createdAt: Number(row.created_at), revokedAt: epochOrNull(row.revoked_at), lastUsedAt: epochOrNull(row.last_used_at) }));
 }

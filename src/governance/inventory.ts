@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Agent } from "../agent/define-agent.ts";
+import { CadreError } from "../errors.ts";
+import type { AgentsTable } from "../store/schema.ts";
 import { lockSection } from "../store/store-lock.ts";
-import type { Store } from "../store/store.ts";
+import type { Db, Store } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
 import { syncDeclaredGrants } from "./grants.ts";
 
@@ -76,4 +78,38 @@ export async function upsertInventory(store: Store, options: { agents: Agent[]; 
     }
     await appendAudit(tx, store.dialect, records);
   });
+}
+
+/** A name that is not in the inventory. Lists the names that are, so a typo is answered alike everywhere. */
+export class UnknownAgentError extends CadreError {
+  constructor(details: { agent: string; known: string[]; location: string }) {
+    const known = details.known.length === 0 ? "The inventory is empty: agents are recorded when a runtime opens with them." : `Known agents: ${details.known.join(", ")}.`;
+    super("UNKNOWN_AGENT", "input", `No agent named "${details.agent}" in the inventory of ${details.location}. ${known}`, { details: { agent: details.agent, known: details.known } });
+  }
+}
+
+/** Every agent name in the inventory, sorted. */
+export async function agentNames(db: Db): Promise<string[]> {
+  return (await db.selectFrom("agents").select("name").orderBy("name").execute()).map((row) => row.name);
+}
+
+/** Throws UnknownAgentError unless the agent is in the inventory of `store`. */
+export async function requireAgent(store: Pick<Store, "db" | "location">, agent: string, db: Db = store.db): Promise<void> {
+  if (await db.selectFrom("agents").select("name").where("name", "=", agent).executeTakeFirst()) return;
+  throw new UnknownAgentError({ agent, known: await agentNames(db), location: store.location });
+}
+
+/** The inventory's rows, by name. */
+export async function readAgents(db: Db): Promise<AgentsTable[]> {
+  return db.selectFrom("agents").selectAll().orderBy("name").execute();
+}
+
+/** Sets an agent's status (revoked or active again), with why and when. */
+export async function updateAgentStatus(tx: Db, options: { agent: string; status: AgentsTable["status"]; reason: string | null; now: number }): Promise<void> {
+  await tx.updateTable("agents").set({ status: options.status, status_reason: options.reason, status_changed_at: options.now, updated_at: options.now }).where("name", "=", options.agent).execute();
+}
+
+/** Records that the agent was reviewed at `now`: its next review falls due a review cadence later. */
+export async function markAgentReviewed(tx: Db, options: { agent: string; now: number }): Promise<void> {
+  await tx.updateTable("agents").set({ last_reviewed_at: options.now, updated_at: options.now }).where("name", "=", options.agent).execute();
 }

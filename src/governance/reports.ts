@@ -1,5 +1,6 @@
 import { runTreeIds } from "../engine/run-records.ts";
 import type { Db } from "../store/store.ts";
+import { readAgents } from "./inventory.ts";
 
 const dayMs = 86_400_000;
 
@@ -22,7 +23,7 @@ export interface InventoryRow {
 }
 
 export async function listInventory(db: Db, now: number): Promise<InventoryRow[]> {
-  const agents = await db.selectFrom("agents").selectAll().orderBy("name").execute();
+  const agents = await readAgents(db);
   const spend = await db.selectFrom("ledger_entries").select(["agent", (eb) => eb.fn.sum<number>("amount").as("spent")]).where("kind", "=", "charge").groupBy("agent").execute();
   const spentBy = new Map(spend.map((row) => [row.agent, Number(row.spent)]));
   const breakers = new Map((await db.selectFrom("breakers").select(["name", "state"]).execute()).map((row) => [row.name, row.state]));
@@ -84,8 +85,31 @@ export async function spendReport(db: Db, options: { by: SpendGrouping; runId?: 
   return options.by === "day" ? rows.sort((left, right) => left.key.localeCompare(right.key)) : rows.sort((left, right) => right.spentMicros - left.spentMicros || left.key.localeCompare(right.key));
 }
 
-/** Accounts with their balances, for `cadre budget`. */
-export async function listAccounts(db: Db, options: { runId?: string } = {}) {
+/** A charge settled for one step of a run, as the ledger holds it. */
+export interface StepCharge {
+  stepKey: string | null;
+  amountMicros: number;
+  /** `model:<id>` or `tool:<name>`. */
+  subject: string | null;
+}
+
+/** Every charge settled in one run (not its child runs). */
+export async function runCharges(db: Db, runId: string): Promise<StepCharge[]> {
+  const rows = await db.selectFrom("ledger_entries").select(["step_key", "amount", "subject"]).where("kind", "=", "charge").where("run_id", "=", runId).execute();
+  return rows.map((row) => ({ stepKey: row.step_key, amountMicros: Number(row.amount), subject: row.subject }));
+}
+
+/** An account with its balances, for `cadre budget`. */
+export interface AccountSummary {
+  id: string;
+  kind: string;
+  balanceMicros: number;
+  reservedMicros: number;
+  spentMicros: number;
+}
+
+/** Accounts with their balances: a run's accounts, or the treasury, workflow and cap accounts. */
+export async function listAccounts(db: Db, options: { runId?: string } = {}): Promise<AccountSummary[]> {
   let query = db.selectFrom("accounts").selectAll().orderBy("created_at");
   query = options.runId ? query.where("run_id", "=", options.runId) : query.where("kind", "in", ["treasury", "workflow", "cap"]);
   const rows = await query.execute();

@@ -1,6 +1,8 @@
 import { CadreError } from "../errors.ts";
 import { appendAudit } from "../governance/audit-log.ts";
-import { decodeJson, encodeJson } from "../store/json.ts";
+import { findStepByName, waitingSteps } from "../engine/journal.ts";
+import { getRunRecord, runWorkflows } from "../engine/run-records.ts";
+import { encodeJson } from "../store/json.ts";
 import type { Db, Store } from "../store/store.ts";
 import { ApprovalAlreadyDecidedError } from "./approval-errors.ts";
 import { waitingRoot } from "./wake.ts";
@@ -34,17 +36,11 @@ export interface ApprovalDecision {
 export type RecordedApprovalDecision = Omit<ApprovalDecision, "approved"> & { approved: boolean };
 
 export async function listPendingApprovals(store: Store, options: { runId?: string } = {}): Promise<PendingApproval[]> {
-  let query = store.db
-    .selectFrom("steps")
-    .innerJoin("runs", "runs.id", "steps.run_id")
-    .select(["steps.run_id", "runs.workflow", "steps.name", "steps.key", "steps.input", "steps.started_at"])
-    .where("steps.type", "=", "approval")
-    .where("steps.status", "=", "waiting")
-    .orderBy("steps.started_at");
-  if (options.runId) query = query.where("steps.run_id", "=", options.runId);
-  return (await query.execute()).map((row) => {
-    const input = decodeJson<{ request?: unknown; deadline?: number | null }>(row.input) ?? {};
-    return { runId: row.run_id, workflow: row.workflow, name: row.name.replace(/^approval:/, ""), stepKey: row.key, request: input.request, requestedAt: Number(row.started_at), deadline: input.deadline ?? null };
+  const steps = await waitingSteps(store.db, { types: ["approval"], runIds: options.runId === undefined ? undefined : [options.runId] });
+  const workflows = await runWorkflows(store.db, steps.map((step) => step.runId));
+  return steps.map((step) => {
+    const input = (step.input ?? {}) as { request?: unknown; deadline?: number | null };
+    return { runId: step.runId, workflow: workflows.get(step.runId) ?? "", name: step.name.replace(/^approval:/, ""), stepKey: step.key, request: input.request, requestedAt: step.startedAt, deadline: input.deadline ?? null };
   });
 }
 
@@ -56,15 +52,9 @@ export async function decideApproval(store: Store, options: { runId: string; nam
   const now = options.now ?? Date.now();
   const decision: RecordedApprovalDecision = { approved: options.approved, by: options.by, note: options.note ?? null, at: now };
   await store.transaction(async (tx) => {
-    const step = await tx
-      .selectFrom("steps")
-      .innerJoin("runs", "runs.id", "steps.run_id")
-      .select(["steps.key", "steps.attempt", "runs.workflow", "runs.principal"])
-      .where("steps.run_id", "=", options.runId)
-      .where("steps.name", "=", `approval:${options.name}`)
-      .where("steps.status", "=", "waiting")
-      .executeTakeFirst();
-    if (!step) throw await notWaitingError(tx, options);
+    const step = await findStepByName(tx, { runId: options.runId, name: `approval:${options.name}`, status: "waiting" });
+    const run = step ? await getRunRecord(tx, options.runId) : undefined;
+    if (!step || !run) throw await notWaitingError(tx, options);
     await tx
       .updateTable("steps")
       .set({ status: "completed", output: encodeJson(decision), ended_at: now })
@@ -73,7 +63,7 @@ export async function decideApproval(store: Store, options: { runId: string; nam
       .where("attempt", "=", step.attempt)
       .execute();
     await appendAudit(tx, store.dialect, [
-      { kind: options.approved ? "approval.granted" : "approval.rejected", at: now, runId: options.runId, stepKey: step.key, workflow: step.workflow, principal: options.by, data: { name: options.name, note: decision.note } },
+      { kind: options.approved ? "approval.granted" : "approval.rejected", at: now, runId: options.runId, stepKey: step.key, workflow: run.workflow, principal: options.by, data: { name: options.name, note: decision.note } },
     ]);
   });
   return decision;
@@ -81,23 +71,15 @@ export async function decideApproval(store: Store, options: { runId: string; nam
 
 /** Why a run cannot take a decision on `name`: decided already (and how), or never asked for. */
 async function notWaitingError(db: Db, options: { runId: string; name: string }): Promise<CadreError> {
-  const decided = await db
-    .selectFrom("steps")
-    .innerJoin("runs", "runs.id", "steps.run_id")
-    .select(["steps.key", "steps.output", "runs.status"])
-    .where("steps.run_id", "=", options.runId)
-    .where("steps.name", "=", `approval:${options.name}`)
-    .where("steps.status", "=", "completed")
-    .orderBy("steps.ended_at", "desc")
-    .executeTakeFirst();
-  const decision = decodeJson<{ approved: boolean; by: string; at: number; note: string | null }>(decided?.output ?? null);
+  const decided = await findStepByName(db, { runId: options.runId, name: `approval:${options.name}`, status: "completed" });
+  const decision = decided?.output as { approved: boolean; by: string; at: number; note: string | null } | undefined;
   if (!decided || !decision) {
     return new CadreError("UNKNOWN_RUN", "input", `Run ${options.runId} is not waiting for an approval named "${options.name}". List pending approvals with \`cadre approvals\`.`, {
       details: { runId: options.runId, name: options.name },
     });
   }
   const resumeRunId = await waitingRoot(db, options.runId);
-  const root = await db.selectFrom("runs").select("workflow").where("id", "=", resumeRunId).executeTakeFirstOrThrow();
+  const [run, root] = [await getRunRecord(db, options.runId), await getRunRecord(db, resumeRunId)];
   return new ApprovalAlreadyDecidedError({
     runId: options.runId,
     name: options.name,
@@ -106,8 +88,8 @@ async function notWaitingError(db: Db, options: { runId: string; name: string })
     by: decision.by,
     at: decision.at,
     note: decision.note,
-    runStatus: decided.status,
+    runStatus: run!.status,
     resumeRunId,
-    resumeWorkflow: root.workflow,
+    resumeWorkflow: root!.workflow,
   });
 }
