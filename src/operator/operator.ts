@@ -1,0 +1,48 @@
+import type { Store } from "../store/store.ts";
+import { AgentOperations } from "./agents.ts";
+import { ApprovalOperations } from "./approvals.ts";
+import { AuditOperations } from "./audit.ts";
+import { BudgetOperations } from "./budgets.ts";
+import { CredentialOperations } from "./credentials.ts";
+import { GrantOperations } from "./grants.ts";
+import type { OperatorContext } from "./operator-context.ts";
+import { RunOperations } from "./runs.ts";
+
+export interface OperatorOptions {
+  /** Who acts: named in the audit record of every decision (default `operator`). */
+  principal?: string;
+  /** The clock (epoch ms), injectable for tests. */
+  now?: () => number;
+}
+
+/**
+ * Everything a person or a program does to a store without the workflows' code: runs,
+ * approvals, agents, grants, credentials, budgets, spend and audit. Returns plain objects
+ * (money in integer micro-units, times in epoch ms) and throws CadreErrors. It never opens
+ * or closes the store; resuming a run needs the workflow's code and stays with the Runtime.
+ */
+export class Operator {
+  readonly runs: RunOperations;
+  readonly approvals: ApprovalOperations;
+  readonly agents: AgentOperations;
+  readonly grants: GrantOperations;
+  readonly credentials: CredentialOperations;
+  readonly budgets: BudgetOperations;
+  readonly audit: AuditOperations;
+
+  constructor(store: Store, options: OperatorOptions = {}) {
+    const context: OperatorContext = { store, principal: options.principal ?? "operator", now: options.now ?? Date.now };
+    this.runs = new RunOperations(context);
+    this.approvals = new ApprovalOperations(context);
+    this.agents = new AgentOperations(context);
+    this.grants = new GrantOperations(context, this.agents);
+    this.credentials = new CredentialOperations(context, this.agents);
+    this.budgets = new BudgetOperations(context);
+    this.audit = new AuditOperations(context);
+  }
+}
+
+/** The operator API over an open store. */
+export function openOperator(options: OperatorOptions & { store: Store }): Operator {
+  return new Operator(options.store, options);
+}
