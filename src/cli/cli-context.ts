@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { openStore, type OpenStoreOptions } from "../store/open-store.ts";
+import { Operator } from "../operator/operator.ts";
 import type { Store } from "../store/store.ts";
 import type { Runtime } from "../workflow/runtime.ts";
 import { loadConfig, type CadreConfig } from "./config.ts";
@@ -42,29 +43,39 @@ export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Run
   }
 }
 
-/** Opens only the store (creating it if needed): for commands that change the inventory, grants or ledger without user code. */
-export async function withStore<T>(options: GlobalOptions, work: (store: Store) => Promise<T>): Promise<T> {
-  return usingStore(options, {}, work);
+/** Who the CLI acts as in the audit log: $CADRE_PRINCIPAL, else the login name. */
+export function cliPrincipal(): string {
+  return process.env.CADRE_PRINCIPAL ?? process.env.USER ?? "operator";
+}
+
+/** The operator API over a store a runtime has open: for what `run`, `resume` and `approve` read and decide. */
+export function operatorFor(store: Store): Operator {
+  return new Operator(store, { principal: cliPrincipal() });
+}
+
+/** Opens the store (creating it if needed) for an operator: for commands that change the ledger or the audit log without user code. */
+export async function withOperator<T>(options: GlobalOptions, work: (operator: Operator) => Promise<T>): Promise<T> {
+  return usingOperator(options, {}, work);
 }
 
 /** Opens a store that must already exist (STORE_NOT_FOUND otherwise): for commands that change what it holds, such as an agent's status or grants. */
-export async function withExistingStore<T>(options: GlobalOptions, work: (store: Store) => Promise<T>): Promise<T> {
-  return usingStore(options, { mustExist: true }, work);
+export async function withExistingOperator<T>(options: GlobalOptions, work: (operator: Operator) => Promise<T>): Promise<T> {
+  return usingOperator(options, { mustExist: true }, work);
 }
 
 /**
  * Opens an existing store without writing to it: for commands that only read. They work on a
  * read-only store, and a mistyped --store is an error (STORE_NOT_FOUND) rather than a new, empty store.
  */
-export async function withReadOnlyStore<T>(options: GlobalOptions, work: (store: Store) => Promise<T>): Promise<T> {
-  return usingStore(options, { readOnly: true }, work);
+export async function withReadOnlyOperator<T>(options: GlobalOptions, work: (operator: Operator) => Promise<T>): Promise<T> {
+  return usingOperator(options, { readOnly: true }, work);
 }
 
-async function usingStore<T>(options: GlobalOptions, open: OpenStoreOptions, work: (store: Store) => Promise<T>): Promise<T> {
+async function usingOperator<T>(options: GlobalOptions, open: OpenStoreOptions, work: (operator: Operator) => Promise<T>): Promise<T> {
   const { config } = await loadConfig(options.config).catch(() => ({ config: {} as CadreConfig }));
   const store = await openStore(storeLocation(options, config), open);
   try {
-    return await work(store);
+    return await work(operatorFor(store));
   } finally {
     await store.close();
   }

@@ -1,7 +1,6 @@
-import type { JournalEntry } from "../engine/journal.ts";
+import { compareStepKeys, type JournalEntry } from "../engine/journal.ts";
 import { positionOf } from "../engine/scope.ts";
-import type { RunTree } from "./run-tree.ts";
-import { compareKeys } from "./step-order.ts";
+import type { RunTree } from "../operator/run-tree.ts";
 
 /** One row of `cadre show`: a step, a fan-out, one of its branches, or a child run. */
 export interface TreeRow {
@@ -114,12 +113,12 @@ class TreeBuilder {
   }
 
   #sort(nodes: TreeNode[]): void {
-    nodes.sort((left, right) => compareKeys(left.position, right.position));
+    nodes.sort((left, right) => compareStepKeys(left.position, right.position));
     for (const node of nodes) {
       if (node.kind === "step") this.#sort(node.children);
       else {
         for (const branch of node.branches.values()) this.#sort(branch);
-        node.branches = new Map([...node.branches].sort(([left], [right]) => compareKeys(left, right)));
+        node.branches = new Map([...node.branches].sort(([left], [right]) => compareStepKeys(left, right)));
       }
     }
   }

@@ -1,12 +1,9 @@
 import type { Command } from "commander";
 import { InputValidationError } from "../../errors.ts";
-import { addGrant, issueCredential, revokeAgentCredentials, revokeGrant } from "../../governance/admin.ts";
-import { listCredentials } from "../../governance/credentials.ts";
-import { listGrants } from "../../governance/grants.ts";
-import { globalOptions, withExistingStore, withReadOnlyStore } from "../cli-context.ts";
+import type { GrantRecord } from "../../governance/grants.ts";
+import { globalOptions, withExistingOperator, withReadOnlyOperator } from "../cli-context.ts";
 import { printJson, style } from "../io.ts";
 import { formatTime, renderTable } from "../table.ts";
-import { principal, requireKnownAgent } from "./agents.ts";
 
 /** `cadre keys` and `cadre grants`: who an agent is, and what it may do. */
 export function registerAccessCommands(program: Command): void {
@@ -17,10 +14,7 @@ export function registerAccessCommands(program: Command): void {
       .description(rotate ? "issue a new secret and revoke the old ones" : "issue a secret for the agent")
       .action(async (agent: string, _options: unknown, command: Command) => {
         const global = globalOptions(command);
-        const issued = await withExistingStore(global, async (store) => {
-          await requireKnownAgent(store, agent);
-          return issueCredential({ store, principal: principal() }, { agent, rotate });
-        });
+        const issued = await withExistingOperator(global, (operator) => (rotate ? operator.credentials.rotate(agent) : operator.credentials.create(agent)));
         if (global.json) return printJson(issued);
         process.stdout.write(`${issued.secret}\n`);
         process.stderr.write(`${style.yellow("Store this secret now: it is shown only once.")} credential ${issued.id} for ${agent}\n`);
@@ -31,24 +25,19 @@ export function registerAccessCommands(program: Command): void {
     .description("revoke every secret of the agent")
     .action(async (agent: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const count = await withExistingStore(global, async (store) => {
-        await requireKnownAgent(store, agent);
-        return revokeAgentCredentials({ store, principal: principal() }, { agent });
-      });
-      if (global.json) return printJson({ agent, revoked: count });
-      process.stdout.write(`revoked ${count} credential(s) of ${agent}\n`);
+      const revoked = await withExistingOperator(global, (operator) => operator.credentials.revoke(agent));
+      if (global.json) return printJson(revoked);
+      process.stdout.write(`revoked ${revoked.revoked} credential(s) of ${agent}\n`);
     });
   keys
     .command("list <agent>")
     .description("list the agent's credentials (never the secrets)")
     .action(async (agent: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const rows = await withReadOnlyStore(global, async (store) => {
-        await requireKnownAgent(store, agent);
-        return listCredentials(store.db, agent);
-      });
-      if (global.json) return printJson(rows);
-      process.stdout.write(`${renderTable(["ID", "PREFIX", "CREATED", "REVOKED", "LAST USED"], rows.map((row) => [row.id, row.prefix, formatTime(Number(row.created_at)), formatTime(Number(row.revoked_at)), formatTime(Number(row.last_used_at))]))}\n`);
+      const credentials = await withReadOnlyOperator(global, (operator) => operator.credentials.list(agent));
+      // The --json rows keep the column names `keys list` has always printed.
+      if (global.json) return printJson(credentials.map((key) => ({ id: key.id, agent: key.agent, prefix: key.prefix, created_at: key.createdAt, revoked_at: key.revokedAt, last_used_at: key.lastUsedAt })));
+      process.stdout.write(`${renderTable(["ID", "PREFIX", "CREATED", "REVOKED", "LAST USED"], credentials.map((key) => [key.id, key.prefix, formatTime(key.createdAt), formatTime(key.revokedAt), formatTime(key.lastUsedAt)]))}\n`);
     });
 
   program
@@ -62,37 +51,30 @@ export function registerAccessCommands(program: Command): void {
     .action(async (agent: string, options: { add?: string; resource: string; expires?: string; maxUses?: string; revoke?: string }, command: Command) => {
       const global = globalOptions(command);
       // Listing only reads: it works on a read-only store and never creates one.
-      const open = options.add || options.revoke ? withExistingStore : withReadOnlyStore;
-      await open(global, async (store) => {
-        await requireKnownAgent(store, agent);
-        const context = { store, principal: principal() };
-        if (options.add) {
-          const expiresAt = options.expires ? Date.parse(options.expires) : undefined;
-          if (expiresAt !== undefined && Number.isNaN(expiresAt)) throw new InputValidationError(`--expires "${options.expires}" is not a date; use ISO 8601 like 2026-12-31T00:00:00Z.`);
-          const maxUses = options.maxUses ? Number(options.maxUses) : undefined;
-          if (maxUses !== undefined && (!Number.isInteger(maxUses) || maxUses < 1)) throw new InputValidationError(`--max-uses must be a positive integer, got "${options.maxUses}".`);
-          await addGrant(context, { agent, grant: { scope: options.add, resource: options.resource, expiresAt, maxUses } });
-        }
-        if (options.revoke && !(await revokeGrant(context, { grantId: options.revoke }))) {
-          throw new InputValidationError(`No live grant with id ${options.revoke}. List them with \`cadre grants ${agent}\`.`);
-        }
-        const grants = await listGrants(store.db, agent);
-        if (global.json) return printJson(grants);
-        const now = Date.now();
-        process.stdout.write(
-          `${renderTable(
-            ["ID", "SCOPE", "RESOURCE", "KIND", "USES", "EXPIRES", "STATE"],
-            grants.map((grant) => [
-              grant.id,
-              grant.scope,
-              grant.resource,
-              grant.kind === "jit" ? `jit ${grant.runId ?? ""}` : grant.kind,
-              grant.maxUses === null ? "unlimited" : `${grant.uses}/${grant.maxUses}`,
-              formatTime(grant.expiresAt),
-              grant.revokedAt ? "revoked" : grant.expiresAt !== null && grant.expiresAt < now ? "expired" : grant.maxUses !== null && grant.uses >= grant.maxUses ? "used up" : style.green("live"),
-            ]),
-          )}\n`,
-        );
+      const open = options.add || options.revoke ? withExistingOperator : withReadOnlyOperator;
+      const grants = await open(global, async (operator) => {
+        if (options.add) await operator.grants.add(agent, { scope: options.add, resource: options.resource, expiresAt: parseExpiry(options.expires), maxUses: parseMaxUses(options.maxUses) });
+        if (options.revoke) await operator.grants.revoke(agent, options.revoke);
+        return operator.grants.list(agent);
       });
+      if (global.json) return printJson(grants);
+      process.stdout.write(`${renderTable(["ID", "SCOPE", "RESOURCE", "KIND", "USES", "EXPIRES", "STATE"], grants.map((grant) => grantRow(grant, Date.now())))}\n`);
     });
+}
+
+function parseExpiry(text: string | undefined): number | undefined {
+  const expiresAt = text ? Date.parse(text) : undefined;
+  if (expiresAt !== undefined && Number.isNaN(expiresAt)) throw new InputValidationError(`--expires "${text}" is not a date; use ISO 8601 like 2026-12-31T00:00:00Z.`);
+  return expiresAt;
+}
+
+function parseMaxUses(text: string | undefined): number | undefined {
+  const maxUses = text ? Number(text) : undefined;
+  if (maxUses !== undefined && (!Number.isInteger(maxUses) || maxUses < 1)) throw new InputValidationError(`--max-uses must be a positive integer, got "${text}".`);
+  return maxUses;
+}
+
+function grantRow(grant: GrantRecord, now: number): string[] {
+  const state = grant.revokedAt ? "revoked" : grant.expiresAt !== null && grant.expiresAt < now ? "expired" : grant.maxUses !== null && grant.uses >= grant.maxUses ? "used up" : style.green("live");
+  return [grant.id, grant.scope, grant.resource, grant.kind === "jit" ? `jit ${grant.runId ?? ""}` : grant.kind, grant.maxUses === null ? "unlimited" : `${grant.uses}/${grant.maxUses}`, formatTime(grant.expiresAt), state];
 }

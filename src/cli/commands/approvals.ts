@@ -1,11 +1,8 @@
 import type { Command } from "commander";
-import { decideApproval, listPendingApprovals } from "../../workflow/approvals.ts";
-import { waitingRoot } from "../../workflow/wake.ts";
-import { globalOptions, withRuntime, withStore } from "../cli-context.ts";
+import { cliPrincipal, globalOptions, operatorFor, withOperator, withRuntime } from "../cli-context.ts";
 import { commandLine } from "../invocation.ts";
 import { printJson, readJsonInput, style } from "../io.ts";
 import { formatTime, renderTable } from "../table.ts";
-import { principal } from "./agents.ts";
 import { report } from "./run.ts";
 
 /** Human-in-the-loop and events: `cadre approvals`, `cadre approve|reject`, `cadre emit`. */
@@ -16,7 +13,7 @@ export function registerApprovalCommands(program: Command): void {
     .option("--run <runId>", "only this run")
     .action(async (options: { run?: string }, command: Command) => {
       const global = globalOptions(command);
-      const pending = await withStore(global, (store) => listPendingApprovals(store, { runId: options.run }));
+      const pending = await withOperator(global, (operator) => operator.approvals.pending({ runId: options.run }));
       if (global.json) return printJson(pending);
       if (pending.length === 0) return void process.stdout.write("No run is waiting for an approval.\n");
       process.stdout.write(
@@ -34,15 +31,16 @@ export function registerApprovalCommands(program: Command): void {
       .option("--note <text>", "why (recorded in the audit log)")
       .action(async (runId: string, approval: string, options: { note?: string }, command: Command) => {
         const global = globalOptions(command);
-        const by = principal();
+        const by = cliPrincipal();
         await withRuntime(global, async (runtime) => {
-          const decision = await decideApproval(runtime.store, { runId, name: approval, approved, by, note: options.note });
+          const operator = operatorFor(runtime.store);
+          const outcome = approved ? await operator.approvals.approve(runId, approval, { note: options.note }) : await operator.approvals.reject(runId, approval, { note: options.note });
           const decided = `${approved ? style.green("approved") : style.red("rejected")} "${approval}" for ${runId} as ${by}`;
           // A child run's approval resumes the outermost run waiting on it, which resumes the child.
-          const root = (await runtime.getRun(await waitingRoot(runtime.store.db, runId)))!;
+          const root = outcome.resume;
           if (!runtime.workflows.has(root.workflow)) {
-            const resume = commandLine(global, ["resume", root.id]);
-            if (global.json) return printJson({ runId: root.id, status: root.status, decision: { name: approval, ...decision }, resume });
+            const resume = commandLine(global, ["resume", root.runId]);
+            if (global.json) return printJson({ runId: root.runId, status: root.status, decision: { name: approval, ...outcome.decision }, resume });
             return void process.stderr.write(
               `${decided}; the run will resume when a process that has workflow "${root.workflow}" runs \`${resume}\` (or a worker/server picks it up). ` +
                 `This process does not have it: pass --config with the file that defines "${root.workflow}".\n`,
@@ -52,7 +50,7 @@ export function registerApprovalCommands(program: Command): void {
           const handle = await runtime.wake(runId);
           if (!handle) return void process.stderr.write(`${runId} is being executed by another process; it picks the decision up itself.\n`);
           if (handle.runId !== runId && !global.json) process.stderr.write(`resuming ${handle.runId}, which waits on ${runId}\n`);
-          await report(await handle.result(), { global, store: runtime.store });
+          await report(await handle.result(), { global, operator });
         });
       });
   }

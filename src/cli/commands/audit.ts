@@ -1,11 +1,9 @@
 import { existsSync } from "node:fs";
 import { once } from "node:events";
 import type { Command } from "commander";
-import { checkpointAudit } from "../../governance/audit-checkpoints.ts";
-import { readAuditRows, toAuditRecord } from "../../governance/audit-log.ts";
 import { AuditKeyError, auditKeyEnvironmentVariable, generateAuditKeyPair, loadAuditSigner, loadAuditVerifiers, type AuditSigningOptions } from "../../governance/audit-signing-key.ts";
-import { verifyAudit, type AuditReport } from "../../governance/audit-verify.ts";
-import { globalOptions, withReadOnlyStore, withStore, type GlobalOptions } from "../cli-context.ts";
+import type { AuditReport } from "../../governance/audit-verify.ts";
+import { globalOptions, withOperator, withReadOnlyOperator, type GlobalOptions } from "../cli-context.ts";
 import { loadConfig } from "../config.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { printJson, style } from "../io.ts";
@@ -32,7 +30,7 @@ export function registerAuditCommands(program: Command): void {
       const settings = await auditSettings(global);
       const verifiers = loadAuditVerifiers({ ...settings, publicKeys: options.publicKey });
       const configuredFile = settings.checkpointFile && existsSync(settings.checkpointFile) ? settings.checkpointFile : undefined;
-      const report = await withReadOnlyStore(global, (store) => verifyAudit(store.db, { verifiers, checkpointFile: options.checkpoints ?? configuredFile }));
+      const report = await withReadOnlyOperator(global, (operator) => operator.audit.verify({ verifiers, checkpointFile: options.checkpoints ?? configuredFile }));
       if (global.json) printJson(report);
       else printReport(report);
       process.exitCode = report.ok ? ExitCode.ok : ExitCode.failed;
@@ -45,7 +43,7 @@ export function registerAuditCommands(program: Command): void {
       const global = globalOptions(command);
       const signer = loadAuditSigner(await auditSettings(global));
       if (!signer) throw new AuditKeyError(`No audit signing key is configured: set ${auditKeyEnvironmentVariable} to the path of a PEM private key, or audit.signingKey in cadre.config.ts (create one with \`cadre audit keygen\`).`);
-      const outcome = await withStore(global, (store) => checkpointAudit(store, signer));
+      const outcome = await withOperator(global, (operator) => operator.audit.checkpoint(signer));
       if (global.json) printJson(outcome ? { ...outcome.checkpoint, created: outcome.created, file: outcome.file ?? null } : null);
       else if (!outcome) process.stdout.write("nothing to checkpoint: the audit log is empty\n");
       else {
@@ -80,10 +78,10 @@ export function registerAuditCommands(program: Command): void {
     .option("--jsonl", "JSON lines (the only format, accepted for clarity)")
     .option("--run <runId>", "only the records of one run")
     .action(async (options: { run?: string }, command: Command) => {
-      await withReadOnlyStore(globalOptions(command), async (store) => {
-        for await (const row of readAuditRows(store.db, { runId: options.run })) {
+      await withReadOnlyOperator(globalOptions(command), async (operator) => {
+        for await (const record of operator.audit.export({ runId: options.run })) {
           // Waits for a slow reader (a pipe) instead of buffering the whole log.
-          if (!process.stdout.write(`${JSON.stringify(toAuditRecord(row))}\n`)) await once(process.stdout, "drain");
+          if (!process.stdout.write(`${JSON.stringify(record)}\n`)) await once(process.stdout, "drain");
         }
       });
     });

@@ -1,13 +1,12 @@
 import type { Command } from "commander";
 import { InputValidationError } from "../../errors.ts";
-import { fundBudget } from "../../governance/admin.ts";
 import { usd } from "../../governance/money.ts";
-import { listAccounts, spendReport, type SpendGrouping } from "../../governance/reports.ts";
-import { globalOptions, withReadOnlyStore, withStore } from "../cli-context.ts";
+import type { SpendGrouping } from "../../governance/reports.ts";
+import { spendGroupings } from "../../operator/budgets.ts";
+import { globalOptions, withOperator, withReadOnlyOperator } from "../cli-context.ts";
 import { parseDollars, printJson } from "../io.ts";
 import { describeSpendView } from "../spend-view.ts";
 import { formatMoney, renderTable } from "../table.ts";
-import { principal } from "./agents.ts";
 
 /** `cadre spend` and `cadre budget`: where the money went, and where it comes from. */
 export function registerMoneyCommands(program: Command): void {
@@ -20,9 +19,10 @@ export function registerMoneyCommands(program: Command): void {
     .option("--by <grouping>", "agent | tool | model | run | day", "agent")
     .action(async (options: { run?: string; agent?: string; by: string; children: boolean }, command: Command) => {
       const global = globalOptions(command);
-      if (!["agent", "tool", "model", "run", "day"].includes(options.by)) throw new InputValidationError(`--by must be agent, tool, model, run or day; got "${options.by}".`);
-      await withReadOnlyStore(global, async (store) => {
-        const rows = await spendReport(store.db, { by: options.by as SpendGrouping, runId: options.run, agent: options.agent, includeChildRuns: options.children });
+      if (!spendGroupings.includes(options.by as SpendGrouping)) throw new InputValidationError(`--by must be agent, tool, model, run or day; got "${options.by}".`);
+      const view = { by: options.by as SpendGrouping, runId: options.run, agent: options.agent, includeChildRuns: options.children };
+      await withReadOnlyOperator(global, async (operator) => {
+        const rows = await operator.budgets.spend(view);
         if (global.json) return printJson(rows);
         const total = (pick: (row: (typeof rows)[number]) => number) => rows.reduce((sum, row) => sum + pick(row), 0);
         const tokens = (input: number, output: number) => (input + output > 0 ? `${input.toLocaleString("en-US")} / ${output.toLocaleString("en-US")}` : "-");
@@ -33,7 +33,7 @@ export function registerMoneyCommands(program: Command): void {
               ...rows.map((row) => [row.key, row.calls, tokens(row.inputTokens, row.outputTokens), formatMoney(row.spentMicros)]),
               ["total", total((row) => row.calls), tokens(total((row) => row.inputTokens), total((row) => row.outputTokens)), formatMoney(total((row) => row.spentMicros))],
             ],
-          )}\n${await describeSpendView(store.db, { by: options.by as SpendGrouping, runId: options.run, agent: options.agent, includeChildRuns: options.children })}\n`,
+          )}\n${await describeSpendView(operator, view)}\n`,
         );
       });
     });
@@ -44,11 +44,9 @@ export function registerMoneyCommands(program: Command): void {
     .option("--run <runId>", "the accounts of one run")
     .action(async (options: { run?: string }, command: Command) => {
       const global = globalOptions(command);
-      await withReadOnlyStore(global, async (store) => {
-        const rows = await listAccounts(store.db, { runId: options.run });
-        if (global.json) return printJson(rows);
-        process.stdout.write(`${renderTable(["ACCOUNT", "KIND", "BALANCE", "HELD", "SPENT"], rows.map((row) => [row.id, row.kind, formatMoney(row.balanceMicros), formatMoney(row.reservedMicros), formatMoney(row.spentMicros)]))}\n`);
-      });
+      const rows = await withReadOnlyOperator(global, (operator) => operator.budgets.accounts({ runId: options.run }));
+      if (global.json) return printJson(rows);
+      process.stdout.write(`${renderTable(["ACCOUNT", "KIND", "BALANCE", "HELD", "SPENT"], rows.map((row) => [row.id, row.kind, formatMoney(row.balanceMicros), formatMoney(row.reservedMicros), formatMoney(row.spentMicros)]))}\n`);
     });
 
   budget
@@ -61,11 +59,9 @@ export function registerMoneyCommands(program: Command): void {
       // `budget` has a --run of its own (which run's accounts to list): read the merged options.
       const options = command.optsWithGlobals() as { workflow?: string; run?: string };
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
-        if (options.workflow && options.run) throw new InputValidationError("Pass --workflow or --run, not both: a deposit goes to one place.");
-        await fundBudget({ store, principal: principal() }, { amount: usd(amount), workflow: options.workflow, runId: options.run });
-        if (global.json) return printJson({ fundedMicros: usd(amount), workflow: options.workflow ?? null, runId: options.run ?? null, accounts: await listAccounts(store.db, { runId: options.run }) });
-        process.stdout.write(`funded ${formatMoney(usd(amount))}${options.workflow ? ` to ${options.workflow}` : options.run ? ` to run ${options.run}` : " to the treasury"}\n`);
-      });
+      if (options.workflow && options.run) throw new InputValidationError("Pass --workflow or --run, not both: a deposit goes to one place.");
+      const funded = await withOperator(global, (operator) => operator.budgets.fund({ amountMicros: usd(amount), workflow: options.workflow, runId: options.run }));
+      if (global.json) return printJson(funded);
+      process.stdout.write(`funded ${formatMoney(funded.fundedMicros)}${options.workflow ? ` to ${options.workflow}` : options.run ? ` to run ${options.run}` : " to the treasury"}\n`);
     });
 }

@@ -1,14 +1,13 @@
 import type { Command } from "commander";
-import type { Store } from "../../store/store.ts";
+import type { Operator } from "../../operator/operator.ts";
+import type { RunCost } from "../../operator/runs.ts";
 import type { Runtime, RunResult } from "../../workflow/runtime.ts";
-import { globalOptions, withRuntime, type GlobalOptions } from "../cli-context.ts";
+import { globalOptions, operatorFor, withRuntime, type GlobalOptions } from "../cli-context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { commandLine } from "../invocation.ts";
 import { printJson, readJsonInput, style } from "../io.ts";
 import { attachProgress } from "../progress.ts";
-import { runCost, type RunCost } from "../run-cost.ts";
 import { formatMoney } from "../table.ts";
-import { waitsOf } from "../waiting.ts";
 
 export function registerRunCommands(program: Command): void {
   program
@@ -26,7 +25,7 @@ export function registerRunCommands(program: Command): void {
         if (!global.json) process.stderr.write(`${style.dim(`run ${handle.runId}`)}\n`);
         const result = await untilInterrupted(runtime, global, handle.runId, handle.result());
         detach();
-        await report(result, { global, store: runtime.store });
+        await report(result, { global, operator: operatorFor(runtime.store) });
       });
     });
 
@@ -42,7 +41,7 @@ export function registerRunCommands(program: Command): void {
         const handle = await runtime.resume(runId, { force: options.force });
         const result = await untilInterrupted(runtime, global, runId, handle.result());
         detach();
-        await report(result, { global, store: runtime.store });
+        await report(result, { global, operator: operatorFor(runtime.store) });
       });
     });
 }
@@ -72,17 +71,17 @@ async function untilInterrupted(runtime: Runtime, global: GlobalOptions, runId: 
  * what it waits for with the command that answers it. Sets the exit code: 0 completed/partial,
  * 1 failed, 3 waiting.
  */
-export async function report(result: RunResult, context: { global: GlobalOptions; store: Store }): Promise<void> {
+export async function report(result: RunResult, context: { global: GlobalOptions; operator: Operator }): Promise<void> {
   // Ctrl-C closed the runtime and its store: there is nothing more to read.
   const interrupted = process.exitCode === ExitCode.interrupted;
-  const cost = interrupted ? undefined : await runCost(context.store.db, result.runId);
+  const cost = interrupted ? undefined : await context.operator.runs.cost(result.runId);
   if (context.global.json) printJson({ ...result, cost });
   else {
     if (result.output !== undefined) printJson(result.output);
     const status = result.status === "completed" ? style.green(result.status) : result.status === "failed" ? style.red(result.status) : style.yellow(result.status);
     process.stderr.write(`${status} ${style.dim(result.runId)}  inspect: ${commandLine(context.global, ["show", result.runId], { storeOnly: true })}\n`);
     if (result.error) process.stderr.write(`${style.red(`error [${result.error.code}]`)}: ${result.error.message}\n`);
-    if (result.status === "waiting" && !interrupted) process.stderr.write(await describeWaits(context.global, context.store, result.runId));
+    if (result.status === "waiting" && !interrupted) process.stderr.write(await describeWaits(context.global, context.operator, result.runId));
     if (cost) process.stderr.write(`${describeCost(cost)}\n`);
   }
   if (interrupted) return;
@@ -90,8 +89,8 @@ export async function report(result: RunResult, context: { global: GlobalOptions
 }
 
 /** One line per thing the run waits for, with the exact command that answers it. */
-async function describeWaits(global: GlobalOptions, store: Store, runId: string): Promise<string> {
-  const lines = (await waitsOf(store.db, runId)).map((wait) => {
+async function describeWaits(global: GlobalOptions, operator: Operator, runId: string): Promise<string> {
+  const lines = (await operator.runs.waits(runId)).map((wait) => {
     const where = wait.runId === runId ? "" : ` (in child run ${wait.runId})`;
     if (wait.kind === "approval") {
       return `waiting for approval "${wait.name}"${where}; decide with: ${commandLine(global, ["approve", wait.runId, wait.name])}  (or reject: same command with "reject")`;

@@ -1,16 +1,13 @@
 import type { Command } from "commander";
-import { UnknownRunError } from "../../engine/engine-errors.ts";
+import type { RunSummary } from "../../engine/run-records.ts";
 import { InputValidationError } from "../../errors.ts";
-import { listRunRecords } from "../../engine/run-records.ts";
+import type { Operator } from "../../operator/operator.ts";
+import { maxPageSize, runStatuses, toRunDetail } from "../../operator/runs.ts";
 import type { RunStatus } from "../../store/schema.ts";
-import { globalOptions, withReadOnlyStore } from "../cli-context.ts";
+import { globalOptions, withReadOnlyOperator } from "../cli-context.ts";
 import { printJson, style } from "../io.ts";
-import { runCost } from "../run-cost.ts";
-import { loadRunTree } from "../run-tree.ts";
 import { stepTreeRows } from "../step-tree.ts";
 import { formatDuration, formatMoney, formatTime, renderTable } from "../table.ts";
-
-const runStatuses: RunStatus[] = ["pending", "running", "waiting", "completed", "partial", "failed", "cancelled"];
 
 export function registerRunsCommands(program: Command): void {
   program
@@ -24,17 +21,15 @@ export function registerRunsCommands(program: Command): void {
       if (options.status && !runStatuses.includes(options.status)) throw new InputValidationError(`--status must be one of ${runStatuses.join(", ")}; got "${options.status}".`);
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new InputValidationError(`--limit must be a positive integer; got "${options.limit}".`);
-      await withReadOnlyStore(global, async (store) => {
-        const runs = await listRunRecords(store.db, { status: options.status, workflow: options.workflow, limit });
-        if (global.json) return printJson(runs.map(({ id, workflow, status, createdAt, endedAt, parentRunId, error }) => ({ id, workflow, status, createdAt, endedAt, parentRunId, error })));
-        if (runs.length === 0) return void process.stdout.write("No runs yet. Start one with: cadre run <workflow> --input '{...}'\n");
-        process.stdout.write(
-          `${renderTable(
-            ["RUN", "WORKFLOW", "STATUS", "STARTED", "DURATION"],
-            runs.map((run) => [run.id, run.workflow, colorStatus(run.status), formatTime(run.createdAt), formatDuration(run.endedAt ? run.endedAt - run.createdAt : null)]),
-          )}\n`,
-        );
-      });
+      const runs = await withReadOnlyOperator(global, (operator) => newestRuns(operator, { status: options.status, workflow: options.workflow }, limit));
+      if (global.json) return printJson(runs);
+      if (runs.length === 0) return void process.stdout.write("No runs yet. Start one with: cadre run <workflow> --input '{...}'\n");
+      process.stdout.write(
+        `${renderTable(
+          ["RUN", "WORKFLOW", "STATUS", "STARTED", "DURATION"],
+          runs.map((run) => [run.id, run.workflow, colorStatus(run.status), formatTime(run.createdAt), formatDuration(run.endedAt ? run.endedAt - run.createdAt : null)]),
+        )}\n`,
+      );
     });
 
   program
@@ -42,11 +37,10 @@ export function registerRunsCommands(program: Command): void {
     .description("show a run and its step tree")
     .action(async (runId: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      await withReadOnlyStore(global, async (store) => {
-        const tree = await loadRunTree(store, runId);
-        if (!tree) throw new UnknownRunError(runId);
-        const { run, steps, children } = tree;
-        if (global.json) return printJson({ run, steps, children: children.map(({ run: child }) => ({ id: child.id, workflow: child.workflow, status: child.status, parentStepKey: child.parentStepKey })) });
+      await withReadOnlyOperator(global, async (operator) => {
+        const tree = await operator.runs.tree(runId);
+        const { run, children } = tree;
+        if (global.json) return printJson(toRunDetail(tree));
         process.stdout.write(`${style.bold(run.workflow)}  ${run.id}  ${colorStatus(run.status)}  ${formatTime(run.createdAt)}  ${formatDuration(run.endedAt ? run.endedAt - run.createdAt : null)}\n`);
         if (run.goal) process.stdout.write(`goal: ${run.goal}\n`);
         process.stdout.write("\n");
@@ -59,11 +53,23 @@ export function registerRunsCommands(program: Command): void {
             rows.map((row) => [`${"  ".repeat(row.depth)}${row.label}`, row.type, colorStatus(row.status), row.attempts, formatDuration(row.durationMs), row.costMicros > 0 ? formatMoney(row.costMicros) : "-", ...(errors.length > 0 ? [row.error ? style.red(row.error) : ""] : [])]),
           )}\n`,
         );
-        const cost = await runCost(store.db, runId);
+        const cost = await operator.runs.cost(runId);
         process.stdout.write(`\ntotal ${formatMoney(cost.spentMicros)}: every charge (models and tools) of this run${children.length > 0 ? " and its child runs" : ""}\n`);
         if (run.error) process.stdout.write(`\n${style.red(`error [${run.error.code}]`)}: ${run.error.message}\n`);
       });
     });
+}
+
+/** The newest `limit` runs, read a page at a time. */
+async function newestRuns(operator: Operator, filter: { status?: RunStatus; workflow?: string }, limit: number): Promise<RunSummary[]> {
+  const runs: RunSummary[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await operator.runs.list({ ...filter, limit: Math.min(limit - runs.length, maxPageSize), cursor });
+    runs.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && runs.length < limit);
+  return runs;
 }
 
 function colorStatus(status: string): string {
