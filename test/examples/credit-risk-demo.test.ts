@@ -11,7 +11,9 @@ const processesTimeout = 180_000;
 describe("credit-risk demo", () => {
   it("runs end to end on a fresh SQLite store, prints decisions, timings and run ids, and the runs are inspectable", () => {
     const store = join(mkdtempSync(join(tmpdir(), "cadre-demo-")), "demo.db");
-    const demo = spawnSync(process.execPath, ["examples/credit-risk/demo.ts", "--store", store], { cwd: repositoryRoot, encoding: "utf8", timeout: 60_000 });
+    // However busy the machine, the bureau call must not time out here: that would (rightly) make A-1001 partial.
+    const environment = { ...process.env, CADRE_BUREAU_TIMEOUT_MS: "120000" };
+    const demo = spawnSync(process.execPath, ["examples/credit-risk/demo.ts", "--store", store], { cwd: repositoryRoot, encoding: "utf8", env: environment, timeout: 150_000 });
     expect(demo.stderr).toBe("");
     expect(demo.status).toBe(0);
     expect(demo.stdout).toContain("A-1001: APPROVE");
@@ -39,7 +41,7 @@ describe("credit-risk demo", () => {
 
   it("--bureau-down: each run decides without the bureau, ends partial, says which worker failed and why, and exits 0", () => {
     const store = join(mkdtempSync(join(tmpdir(), "cadre-down-")), "demo.db");
-    const demo = spawnSync(process.execPath, ["examples/credit-risk/demo.ts", "--store", store, "--bureau-down", "--applicant", "A-1001"], { cwd: repositoryRoot, encoding: "utf8", timeout: 60_000 });
+    const demo = spawnSync(process.execPath, ["examples/credit-risk/demo.ts", "--store", store, "--bureau-down", "--applicant", "A-1001"], { cwd: repositoryRoot, encoding: "utf8", timeout: 150_000 });
     expect(demo.stderr).toBe("");
     expect(demo.status).toBe(0);
     expect(demo.stdout).toMatch(/A-1001: REFER +score \d+\/1000 +limit \$2,000/);
@@ -52,7 +54,7 @@ describe("credit-risk demo", () => {
 
   it("--chaos: the bureau's breaker opens, later calls fail fast, and every application is still decided", () => {
     const store = join(mkdtempSync(join(tmpdir(), "cadre-chaos-")), "demo.db");
-    const demo = spawnSync(process.execPath, ["examples/credit-risk/demo.ts", "--store", store, "--chaos"], { cwd: repositoryRoot, encoding: "utf8", timeout: 60_000 });
+    const demo = spawnSync(process.execPath, ["examples/credit-risk/demo.ts", "--store", store, "--chaos"], { cwd: repositoryRoot, encoding: "utf8", timeout: 150_000 });
     expect(demo.stderr).toBe("");
     expect(demo.status).toBe(0);
     const lines = demo.stdout.split("\n").filter((line) => /^A-\d{4} /.test(line));
