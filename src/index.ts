@@ -82,3 +82,18 @@ export type { Candidate, ResolutionRule, Resolution } from "./workflow/patterns/
 export type { GateOptions } from "./workflow/patterns/gate.ts";
 export { listPendingApprovals, decideApproval } from "./workflow/approvals.ts";
 export type { PendingApproval, ApprovalDecision, RecordedApprovalDecision } from "./workflow/approvals.ts";
+
+export { Operator, openOperator } from "./operator/operator.ts";
+export type { OperatorOptions } from "./operator/operator.ts";
+export type { RunOperations, Page, RunListOptions, RunDetail, RunCost, Wait } from "./operator/runs.ts";
+export type { RunTree } from "./operator/run-tree.ts";
+export type { ApprovalOperations, ApprovalOutcome } from "./operator/approvals.ts";
+export type { AgentOperations } from "./operator/agents.ts";
+export type { GrantOperations } from "./operator/grants.ts";
+export type { CredentialOperations } from "./operator/credentials.ts";
+export type { BudgetOperations, FundOptions, FundResult, SpendOptions } from "./operator/budgets.ts";
+export type { AuditOperations } from "./operator/audit.ts";
+export type { RunSummary } from "./engine/run-records.ts";
+export type { StepCharge, AccountSummary } from "./governance/reports.ts";
+export type { CredentialRecord } from "./governance/credentials.ts";
+export { UnknownAgentError } from "./governance/inventory.ts";
