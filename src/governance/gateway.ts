@@ -3,7 +3,7 @@ import type { StepHooks } from "../engine/run-step.ts";
 import { compiledQuery } from "../store/compiled-query.ts";
 import type { Db, Store, StoreDialect } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
-import { authorize, grantCovers, holdsGrant, insertGrant, revokeStepGrants, type GrantSpec } from "./grants.ts";
+import { authorize, holdsGrant, insertGrant, revokeStepGrants, withinCeiling, type GrantSpec } from "./grants.ts";
 import { AgentRevokedError, PermissionDeniedError, ReviewOverdueError } from "./governance-errors.ts";
 import { reserve, settle, type HoldLevel, type Reservation } from "./holds.ts";
 import { callAccount, capAccount, ensureAccount, getAccount, runAccount, sweep, transfer } from "./ledger.ts";
@@ -247,8 +247,7 @@ export class Gateway {
 
   /** A child run never uses more than its parent gave it, even if its agents hold more. */
   #checkCeiling(scope: string, resource: string, agent: string, stepKey: string): void {
-    const ceiling = this.#options.ceiling;
-    if (!ceiling || ceiling.some((allowed) => grantCovers(allowed, { scope, resource }))) return;
+    if (withinCeiling(this.#options.ceiling, { scope, resource })) return;
     throw new PermissionDeniedError({ agent, scope, resource, reason: "it is outside the grants this run was given by its parent run", runId: this.#options.runId, stepKey });
   }
 

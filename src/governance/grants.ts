@@ -52,6 +52,11 @@ export function grantCovers(outer: GrantSpec, inner: GrantSpec): boolean {
   return globMatches(outer.scope, inner.scope) && globMatches(outer.resource ?? "*", inner.resource ?? "*");
 }
 
+/** Whether a run's grant ceiling (none for a root run) allows `grant`: a child run never uses more than its parent gave it. */
+export function withinCeiling(ceiling: readonly GrantSpec[] | null | undefined, grant: GrantSpec): boolean {
+  return !ceiling || ceiling.some((allowed) => grantCovers(allowed, grant));
+}
+
 export function toGrantRecord(row: GrantsTable): GrantRecord {
   return {
     id: row.id,

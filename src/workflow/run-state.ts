@@ -12,6 +12,18 @@ import type { PublishedEvent } from "./events.ts";
 import type { AgentModelBinding } from "./model-bindings.ts";
 import type { RunSuspended } from "./patterns/suspension.ts";
 
+/** A child workflow run asked for by a step of its parent. */
+export interface ChildRunRequest {
+  workflow: Workflow;
+  input: unknown;
+  /** Derived from the parent's run and step, so a resumed parent finds the same child. */
+  runId: string;
+  parentStepKey: string;
+  budget?: number;
+  /** At most these grants (never wider than the parent's own ceiling); default: the parent's ceiling. */
+  grants?: GrantSpec[];
+}
+
 /** Services shared by every context of one run. */
 export interface RunState {
   runId: string;
@@ -32,7 +44,7 @@ export interface RunState {
   /** This process's fenced ownership of the run: writes of the run outside a step go through it. */
   lease: RunLease;
   /** Runs a child workflow as a run of its own (resuming it if it exists) and returns its output. */
-  runChild(options: { workflow: Workflow; input: unknown; runId: string; parentStepKey: string; budget?: number; grants?: GrantSpec[] }): Promise<unknown>;
+  runChild(child: ChildRunRequest): Promise<unknown>;
   /** Delivers an event this run emitted: runs waiting for its topic resume, subscribers start (idempotent). */
   dispatchEvent(event: PublishedEvent): Promise<void>;
   /** Resolved models of the model-backed agents. */

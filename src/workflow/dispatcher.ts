@@ -1,0 +1,50 @@
+import type { OwnedRun, RunHandle, RunResult } from "./run-handle.ts";
+
+/**
+ * Decides where an owned run executes. The runtime hands every started or resumed run to
+ * its dispatcher; `InProcessDispatcher` executes it here. A queue-backed dispatcher (worker
+ * processes) implements the same three methods.
+ */
+export interface Dispatcher {
+  /** Executes the run (or hands it on); the handle resolves when it ends or parks. */
+  dispatch(owned: OwnedRun): RunHandle;
+  /** The handle of a run being executed through this dispatcher, if any. */
+  running(runId: string): RunHandle | undefined;
+  /** Aborts the runs in flight and waits for them to settle. */
+  close(): Promise<void>;
+}
+
+/** Executes runs in this process, each with its own abort controller, aborted when its lease is lost. */
+export class InProcessDispatcher implements Dispatcher {
+  readonly #execute: (owned: OwnedRun, signal: AbortSignal) => Promise<RunResult>;
+  readonly #settled: (owned: OwnedRun, result: RunResult) => Promise<RunResult>;
+  readonly #active = new Map<string, { controller: AbortController; done: Promise<RunResult> }>();
+
+  /** `settled` runs after the run has left the active set (it may resume the run again). */
+  constructor(options: { execute(owned: OwnedRun, signal: AbortSignal): Promise<RunResult>; settled(owned: OwnedRun, result: RunResult): Promise<RunResult> }) {
+    this.#execute = options.execute;
+    this.#settled = options.settled;
+  }
+
+  dispatch(owned: OwnedRun): RunHandle {
+    const controller = new AbortController();
+    const { id } = owned.run;
+    // Another process took the run over: stop every in-flight effect of this one.
+    owned.lease.onLost((error) => controller.abort(error));
+    const done = this.#execute(owned, controller.signal)
+      .finally(() => this.#active.delete(id))
+      .then((result) => this.#settled(owned, result));
+    this.#active.set(id, { controller, done });
+    return { runId: id, result: () => done };
+  }
+
+  running(runId: string): RunHandle | undefined {
+    const active = this.#active.get(runId);
+    return active ? { runId, result: () => active.done } : undefined;
+  }
+
+  async close(): Promise<void> {
+    for (const { controller } of this.#active.values()) controller.abort();
+    await Promise.allSettled([...this.#active.values()].map(({ done }) => done));
+  }
+}

@@ -1,0 +1,121 @@
+import type { Agent } from "../agent/define-agent.ts";
+import type { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
+import type { EventBus } from "../engine/events.ts";
+import type { GuardRegistry } from "../engine/guards.ts";
+import type { RunRecord } from "../engine/run-records.ts";
+import { finishRun } from "../engine/run-records.ts";
+import { Scope } from "../engine/scope.ts";
+import { toCadreError } from "../errors.ts";
+import { checkpointAudit } from "../governance/audit-checkpoints.ts";
+import type { AuditSigningOptions } from "../governance/audit-signing-key.ts";
+import { Gateway } from "../governance/gateway.ts";
+import { closeRunAccount } from "../governance/run-accounts.ts";
+import { encodePayload } from "../store/payloads.ts";
+import type { Store } from "../store/store.ts";
+import { DurableContext } from "./context.ts";
+import type { PublishedEvent } from "./events.ts";
+import { createLogger } from "./logger.ts";
+import type { AgentModelBinding } from "./model-bindings.ts";
+import { RunSuspended } from "./patterns/suspension.ts";
+import type { OwnedRun, RunResult } from "./run-handle.ts";
+import type { ChildRunRequest, RunState } from "./run-state.ts";
+import { parseOutput } from "./validate.ts";
+
+/** What executing a run needs from the runtime that owns it. */
+export interface ExecutorServices {
+  store: Store;
+  events: EventBus;
+  agents: ReadonlyMap<string, Agent>;
+  guards: GuardRegistry;
+  timeouts: AdaptiveTimeouts;
+  models: ReadonlyMap<string, AgentModelBinding>;
+  now(): number;
+  blockOverdueReviews: boolean;
+  maxPayloadBytes: number;
+  audit: AuditSigningOptions;
+  /** Starts or resumes a child run of `parent` and returns its output (throws its suspension or error). */
+  runChild(parent: RunRecord, child: ChildRunRequest): Promise<unknown>;
+  /** Delivers an event the run emitted to waiting runs and subscribers. */
+  deliver(event: PublishedEvent): Promise<unknown>;
+}
+
+/**
+ * Executes one owned run to its end (or until it parks): assembles the run's services, runs
+ * the workflow from the top against its journal, then — fenced, in one transaction — records
+ * the outcome, closes the run's account and audits the end. A run taken over by another
+ * process ends here without writing anything.
+ */
+export async function executeRun(services: ExecutorServices, owned: OwnedRun, signal: AbortSignal): Promise<RunResult> {
+  const { run, workflow, journal, lease, resumed } = owned;
+  const { store, events, now } = services;
+  const startedAt = now();
+  events.emit("run-start", { runId: run.id, workflow: workflow.name, resumed });
+  lease.startHeartbeat();
+  const logger = createLogger({ runId: run.id, workflow: workflow.name });
+  const state: RunState = {
+    runId: run.id,
+    workflow: workflow.name,
+    goal: run.goal,
+    principal: run.principal,
+    journal,
+    events,
+    logger,
+    now,
+    agents: services.agents,
+    guards: services.guards,
+    timeouts: services.timeouts,
+    models: services.models,
+    runChild: (child) => services.runChild(run, child),
+    dispatchEvent: async (event) => {
+      try {
+        await services.deliver(event);
+      } catch (error) {
+        // The event is durable; a waiter finds it when it is next resumed.
+        logger.warn(`delivering event "${event.topic}" failed: ${toCadreError(error).message}`, { seq: event.seq });
+      }
+    },
+    store,
+    lease,
+    gateway: new Gateway({ ceiling: run.grantCeiling, store: lease, dialect: store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now, logger, blockOverdueReviews: services.blockOverdueReviews }),
+    partial: false,
+  };
+
+  let result: RunResult;
+  let outputJson: string | null = null;
+  try {
+    const context = new DurableContext(state, new Scope(), signal);
+    const output = parseOutput(workflow.output, await workflow.run(run.input, context), `workflow "${workflow.name}"`);
+    outputJson = encodePayload(output, services.maxPayloadBytes, () => ({ what: `The output of workflow "${workflow.name}"`, runId: run.id }));
+    // A workflow that caught its suspension still parks: what it returned came from a path the resume will not take.
+    result = state.suspended ? { runId: run.id, status: "waiting" } : { runId: run.id, status: state.partial ? "partial" : "completed", output };
+  } catch (thrown) {
+    result = state.suspended || RunSuspended.is(thrown) ? { runId: run.id, status: "waiting" } : { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
+  }
+  try {
+    await journal.flush();
+  } catch (thrown) {
+    // A journal write failed: the run must not claim success it cannot prove on resume.
+    result = { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
+  }
+  // Whatever the workflow made of it, a run taken over by another process ends here, writing nothing.
+  if (lease.lost) result = { runId: run.id, status: "failed", error: lease.lost.toJSON() };
+  try {
+    if (lease.lost) throw lease.lost;
+    const outcome = { ...result, outputJson: result.status === "failed" ? null : outputJson, at: now() };
+    await lease.write(async (tx) => {
+      await finishRun(tx, run.id, outcome);
+      if (outcome.status === "waiting") return state.gateway.auditRun(tx, "run.waiting", {});
+      const money = await closeRunAccount(tx, { runId: run.id, workflow: workflow.name, now: outcome.at, parentRunId: run.parentRunId });
+      await state.gateway.auditRun(tx, "run.end", { status: outcome.status, spentMicros: money.spent, returnedMicros: money.returned, ...(outcome.error ? { error: outcome.error.code } : {}) });
+    });
+    // A checkpoint vouches for the log; failing to sign one must not fail the run it follows.
+    await checkpointAudit(store, services.audit, { now }).catch((error: unknown) => logger.warn(`signing the audit checkpoint failed: ${toCadreError(error).message}`));
+  } catch (thrown) {
+    // The store is gone (closed or unreachable) or the run was taken over: it stays resumable from its journal.
+    result = { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
+  } finally {
+    lease.stopHeartbeat();
+  }
+  events.emit("run-end", { runId: run.id, workflow: workflow.name, status: result.status, output: result.output, error: result.error, durationMs: now() - startedAt });
+  return result;
+}
