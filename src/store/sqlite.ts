@@ -48,8 +48,11 @@ export async function openSqliteStore(path: string, options: SqliteOpenOptions =
     connection.pragma("journal_mode = WAL");
     connection.pragma("synchronous = NORMAL");
     connection.pragma("wal_autocheckpoint = 10000");
+    // The WAL file is truncated back to this after a checkpoint instead of keeping its largest size.
+    connection.pragma("journal_size_limit = 67108864");
     connection.pragma("cache_size = -32000");
-    connection.pragma("busy_timeout = 5000");
+    // Processes sharing a file queue for the write lock (BEGIN IMMEDIATE); on a busy machine a turn can take seconds.
+    connection.pragma("busy_timeout = 30000");
   } catch (error) {
     await db.destroy();
     throw diagnoseSqliteFailure(location, error) ?? error;
