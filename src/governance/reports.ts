@@ -1,3 +1,4 @@
+import { readBreakerStates } from "../engine/breaker-states.ts";
 import { runTreeIds } from "../engine/run-records.ts";
 import type { Db } from "../store/store.ts";
 import { readAgents } from "./inventory.ts";
@@ -26,7 +27,7 @@ export async function listInventory(db: Db, now: number): Promise<InventoryRow[]
   const agents = await readAgents(db);
   const spend = await db.selectFrom("ledger_entries").select(["agent", (eb) => eb.fn.sum<number>("amount").as("spent")]).where("kind", "=", "charge").groupBy("agent").execute();
   const spentBy = new Map(spend.map((row) => [row.agent, Number(row.spent)]));
-  const breakers = new Map((await db.selectFrom("breakers").select(["name", "state"]).execute()).map((row) => [row.name, row.state]));
+  const breakers = await readBreakerStates({ db });
   return agents.map((agent) => {
     const reviewDueAt = agent.review_every_days ? Number(agent.last_reviewed_at ?? agent.created_at) + agent.review_every_days * dayMs : null;
     return {
@@ -42,7 +43,7 @@ export async function listInventory(db: Db, now: number): Promise<InventoryRow[]
       reviewDueAt,
       reviewOverdue: reviewDueAt !== null && reviewDueAt < now,
       spentMicros: spentBy.get(agent.name) ?? 0,
-      breaker: breakers.get(`agent:${agent.name}`) ?? null,
+      breaker: breakers.get(`agent:${agent.name}`)?.state ?? null,
     };
   });
 }
