@@ -130,4 +130,45 @@ describe.each(await dialects())("a just-in-time grant stays inside its own step 
     expect((second.output as { reason: string }).reason).toContain("belongs to another step");
     expect(firstResult.output).toEqual({ code: "ok" });
   });
+
+  it("a delegating agent passes on only a grant it holds live: not an expired one, not a used-up one", async () => {
+    const tool = paidTool({ name: "export", price: 0 });
+    const worker = defineAgent({ name: "worker", owner: "tests", purpose: "exports once", tools: [tool], input: z.any(), output: z.string(), run: async (_input, context) => (await context.tools.call(tool, { i: 1 }), "exported") });
+    /** A lead holding `grants` that uses the tool `ownUses` times itself, then delegates it to the worker. */
+    const lead = (name: string, grants: Agent["grants"], ownUses: number) =>
+      defineAgent({
+        name,
+        owner: "tests",
+        purpose: "delegates exports",
+        tools: [tool],
+        grants,
+        input: z.any(),
+        output: z.string(),
+        run: async (_input, context) => {
+          for (let i = 0; i < ownUses; i += 1) await context.tools.call(tool, { i });
+          return context.call(worker, {}, { grants: [{ scope: "tool:export" }] }).then(
+            (output) => output,
+            (error: { code: string; message: string }) => `${error.code}: ${error.message}`,
+          );
+        },
+      });
+    const live = lead("live", [{ scope: "tool:export", maxUses: 2 }], 1);
+    const expired = lead("expired", [{ scope: "tool:export", expiresAt: Date.parse("2020-01-01") }], 0);
+    const usedUp = lead("used-up", [{ scope: "tool:export", maxUses: 1 }], 1);
+    const workflow = defineWorkflow({
+      name: "delegation",
+      input: z.object({}),
+      output: z.any(),
+      run: async (_input, ctx) => ({ live: await ctx.call(live, {}), expired: await ctx.call(expired, {}), usedUp: await ctx.call(usedUp, {}) }),
+    });
+    const rt = await open([live, expired, usedUp, worker], [workflow]);
+    const result = await (await rt.start(workflow, {})).result();
+    const refusal = 'PERMISSION_DENIED: Agent "NAME"';
+    const output = result.output as Record<string, string>;
+    expect(output.live).toBe("exported");
+    for (const [key, name] of [["expired", "expired"], ["usedUp", "used-up"]] as const) {
+      expect(output[key]).toContain(refusal.replace("NAME", name));
+      expect(output[key]).toContain('cannot pass to sub-agent "worker" a grant it does not hold itself');
+    }
+  });
 });
