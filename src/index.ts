@@ -59,7 +59,7 @@ export { percentile95 } from "./engine/adaptive-timeout.ts";
 
 export type { ModelAgentSettings } from "./agent/model-agent.ts";
 export type { ModelAgentDefinition } from "./agent/define-agent.ts";
-export type { AgentModel, ModelRequest, ModelTurn } from "./agent/model-turn.ts";
+export type { AgentModel, ModelMessage, MessagePart, ModelRequest, ModelTurn } from "./models/model-turn.ts";
 export { resolveModel } from "./models/model-registry.ts";
 export type { ModelConfig, ModelSpec, ResolvedModel, OpenAICompatibleProvider } from "./models/model-registry.ts";
 export { priceFor, costOf, worstCaseCost, estimateTokens } from "./models/pricing.ts";

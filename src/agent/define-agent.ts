@@ -1,13 +1,15 @@
 import type { TimeoutSetting } from "../engine/adaptive-timeout.ts";
+import type { Logger } from "../engine/logger.ts";
 import type { BulkheadOptions, CircuitBreakerOptions } from "../engine/agent-policies.ts";
 import { validatePolicies } from "../engine/validate-policies.ts";
 import type { RetryOptions } from "../engine/resilience.ts";
 import type { Tool } from "../governance/define-tool.ts";
 import type { AgentBudget } from "../governance/gateway.ts";
 import type { GrantSpec } from "../governance/grants.ts";
+import type { AgentInventory } from "../governance/inventory.ts";
 import { z } from "zod";
 import { runModelLoop, type ModelAgentSettings } from "./model-agent.ts";
-import type { AgentModel } from "./model-turn.ts";
+import type { AgentModel } from "../models/model-turn.ts";
 
 /** What an agent's `run` receives besides its input; `Tools` are the agent's declared tools. */
 export interface AgentContext<Tools extends readonly Tool[] = Tool[]> {
@@ -46,26 +48,9 @@ type NamedTool<Tools extends readonly Tool[], Name extends string> = string exte
 type ToolInputOf<Tools extends readonly Tool[], Name extends string> = NamedTool<Tools, Name> extends Tool<any, any, infer In> ? In : unknown;
 type ToolOutputOf<Tools extends readonly Tool[], Name extends string> = NamedTool<Tools, Name> extends Tool<any, infer O> ? O : unknown;
 
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+export type { Logger } from "../engine/logger.ts";
 
-export type DataAccess = "none" | "public" | "internal" | "confidential" | "restricted";
-export type RiskCategory = "minimal" | "limited" | "high";
-
-/** Inventory metadata: who owns the agent, what it touches, how often it must be reviewed. */
-export interface AgentInventory {
-  owner: string;
-  purpose: string;
-  dataAccess?: DataAccess;
-  risk?: RiskCategory;
-  /** Days between reviews; the inventory shows when the next one is due. */
-  reviewEveryDays?: number;
-  /** The model (or model version) the agent relies on, for the inventory. */
-  modelVersion?: string;
-}
+export type { AgentInventory, DataAccess, RiskCategory } from "../governance/inventory.ts";
 
 export interface AgentDefinition<I = any, O = any, In = I, Tools extends readonly Tool[] = Tool[]> extends AgentInventory {
   name: string;

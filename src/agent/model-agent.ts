@@ -1,4 +1,4 @@
-import type { ModelMessage } from "ai";
+import type { ModelMessage } from "../models/model-turn.ts";
 import { z } from "zod";
 import { CadreError, toCadreError } from "../errors.ts";
 import { ModelBehaviourError } from "../models/model-errors.ts";

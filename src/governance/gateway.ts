@@ -1,4 +1,4 @@
-import type { Logger } from "../agent/define-agent.ts";
+import type { Logger } from "../engine/logger.ts";
 import type { StepHooks } from "../engine/run-step.ts";
 import { compiledQuery } from "../store/compiled-query.ts";
 import type { Db, Store, StoreDialect } from "../store/store.ts";

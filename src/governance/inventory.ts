@@ -1,19 +1,48 @@
 import { createHash } from "node:crypto";
-import type { Agent } from "../agent/define-agent.ts";
+import type { TimeoutSetting } from "../engine/adaptive-timeout.ts";
+import type { RetryOptions } from "../engine/resilience.ts";
 import { CadreError } from "../errors.ts";
 import type { AgentsTable } from "../store/schema.ts";
 import { lockSection } from "../store/store-lock.ts";
 import type { Db, Store } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
-import { syncDeclaredGrants } from "./grants.ts";
+import type { Tool } from "./define-tool.ts";
+import type { AgentBudget } from "./gateway.ts";
+import { syncDeclaredGrants, type GrantSpec } from "./grants.ts";
+
+export type DataAccess = "none" | "public" | "internal" | "confidential" | "restricted";
+export type RiskCategory = "minimal" | "limited" | "high";
+
+/** Inventory metadata: who owns the agent, what it touches, how often it must be reviewed. */
+export interface AgentInventory {
+  owner: string;
+  purpose: string;
+  dataAccess?: DataAccess;
+  risk?: RiskCategory;
+  /** Days between reviews; the inventory shows when the next one is due. */
+  reviewEveryDays?: number;
+  /** The model (or model version) the agent relies on, for the inventory. */
+  modelVersion?: string;
+}
+
+/** What the inventory records of an agent (its metadata, limits, tools, grants, budget and code); agent definitions satisfy it. */
+export interface InventoriedAgent extends AgentInventory {
+  name: string;
+  run: (...args: never[]) => unknown;
+  timeout?: TimeoutSetting;
+  retry?: RetryOptions;
+  tools?: Tool[];
+  grants?: GrantSpec[];
+  budget?: AgentBudget;
+}
 
 /** A stable hash of what an agent is: its metadata and code, so a changed definition gets a new version. */
-export function definitionHash(agent: Agent): string {
+export function definitionHash(agent: InventoriedAgent): string {
   const described = describeAgent(agent);
   return createHash("sha256").update(JSON.stringify({ ...described, code: agent.run.toString() })).digest("hex").slice(0, 16);
 }
 
-function describeAgent(agent: Agent) {
+function describeAgent(agent: InventoriedAgent) {
   return {
     name: agent.name,
     owner: agent.owner,
@@ -36,7 +65,7 @@ function describeAgent(agent: Agent) {
  * version and brings its declared grants in line; status and reviews are kept. Each change
  * is audited, naming the principal the runtime acts for.
  */
-export async function upsertInventory(store: Store, options: { agents: Agent[]; now: number; principal: string }): Promise<void> {
+export async function upsertInventory(store: Store, options: { agents: InventoriedAgent[]; now: number; principal: string }): Promise<void> {
   if (options.agents.length === 0) return;
   const { now, principal } = options;
   await store.transaction(async (tx) => {

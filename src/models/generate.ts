@@ -1,6 +1,6 @@
-import type { LanguageModel, OutputInterface, ToolSet } from "ai";
+import type { LanguageModel, ModelMessage as SdkModelMessage, OutputInterface, ToolSet } from "ai";
 import { z } from "zod";
-import type { ModelRequest, ModelTurn } from "../agent/model-turn.ts";
+import type { ModelRequest, ModelTurn } from "./model-turn.ts";
 import { CadreError } from "../errors.ts";
 import type { Tool } from "../governance/define-tool.ts";
 
@@ -35,6 +35,8 @@ function answerFormat(schema: Record<string, unknown>): OutputInterface<string, 
  * One call to the provider through the AI SDK: exactly one step, no SDK retries (the
  * step's own retry policy decides), tool calls returned rather than executed.
  */
+type ModelMessages = SdkModelMessage[];
+
 export async function callModel(options: { model: LanguageModel; modelId: string; request: ModelRequest; tools: Tool[]; signal: AbortSignal }): Promise<ModelTurn> {
   const { request } = options;
   const offered = options.tools.filter((tool) => request.toolNames.includes(tool.name));
@@ -43,7 +45,8 @@ export async function callModel(options: { model: LanguageModel; modelId: string
     const result = await generateText({
       model: options.model,
       system: request.system,
-      messages: request.messages,
+      // Journaled JSON of the SDK's own messages (and our user turns): the shapes match, the type is ours.
+      messages: request.messages as ModelMessages,
       ...(offered.length > 0 ? { tools: await toModelTools(offered) } : {}),
       ...(request.answerSchema ? { output: answerFormat(request.answerSchema) } : {}),
       maxOutputTokens: request.maxOutputTokens,

@@ -1,4 +1,19 @@
-import type { ModelMessage } from "ai";
+/**
+ * A message of a model conversation, in the shape the providers exchange (role + content
+ * parts). Cadre's own type: the conversation is journaled as JSON and replayed, and the AI
+ * SDK's type stays inside models/ (see generate.ts, the one place that hands it over).
+ */
+export type ModelMessage =
+  | { role: "system"; content: string }
+  | { role: "user"; content: string | MessagePart[] }
+  | { role: "assistant"; content: string | MessagePart[] }
+  | { role: "tool"; content: MessagePart[] };
+
+/** One part of a message's content: text, a tool call, a tool result, or another kind a provider returns. */
+export interface MessagePart {
+  type: string;
+  [field: string]: unknown;
+}
 
 /** One model call as a model-backed agent asks for it. */
 export interface ModelRequest {

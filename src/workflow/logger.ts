@@ -1,4 +1,4 @@
-import type { Logger } from "../agent/define-agent.ts";
+import type { Logger } from "../engine/logger.ts";
 
 /** Logs as JSON lines on stderr when CADRE_LOG is set; silent otherwise so CLI output stays clean. */
 export function createLogger(fields: Record<string, unknown>, enabled = Boolean(process.env.CADRE_LOG)): Logger {

@@ -1,5 +1,5 @@
 import type { Agent, AgentContext, AgentTools } from "../../agent/define-agent.ts";
-import type { AgentModel, ModelRequest, ModelTurn } from "../../agent/model-turn.ts";
+import type { AgentModel, ModelRequest, ModelTurn } from "../../models/model-turn.ts";
 import type { AttemptContext } from "../../engine/run-step.ts";
 import type { Scope } from "../../engine/scope.ts";
 import { ConfigurationError } from "../../errors.ts";

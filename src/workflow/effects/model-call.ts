@@ -1,9 +1,9 @@
 import type { Agent } from "../../agent/define-agent.ts";
-import type { ModelRequest, ModelTurn } from "../../agent/model-turn.ts";
+import type { ModelRequest, ModelTurn } from "../../models/model-turn.ts";
 import type { AgentCallFrame } from "../../governance/gateway.ts";
 import { costOf, estimateTokens, worstCaseCost } from "../../models/pricing.ts";
 import type { AgentModelBinding } from "../model-bindings.ts";
-import { callModel } from "../model-call.ts";
+import { callModel } from "../../models/generate.ts";
 import type { Effect } from "./effect.ts";
 
 /** One model call of a model-backed agent: reserves its worst case (estimated input, max output tokens) and settles its usage. */
