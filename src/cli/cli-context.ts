@@ -25,17 +25,8 @@ export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Run
   const { config } = await loadConfig(options.config);
   // Loaded here, not at the top: commands that only read the store start without the runtime and its dependencies.
   const { Runtime } = await import("../workflow/runtime.ts");
-  const runtime = await Runtime.open({
-    store: storeLocation(options, config),
-    agents: config.agents,
-    workflows: config.workflows,
-    principal: config.principal,
-    models: config.models,
-    blockOverdueReviews: config.blockOverdueReviews,
-    audit: config.audit,
-    maxPayloadBytes: config.maxPayloadBytes,
-    ...extra,
-  });
+  // A config holds exactly the runtime's options (unknown keys were refused when it loaded).
+  const runtime = await Runtime.open({ ...config, store: storeLocation(options, config), ...extra });
   try {
     return await work(runtime, config);
   } finally {

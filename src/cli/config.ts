@@ -1,28 +1,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Agent } from "../agent/define-agent.ts";
 import { ConfigurationError } from "../errors.ts";
-import type { ModelConfig } from "../models/model-registry.ts";
-import type { Workflow } from "../workflow/define-workflow.ts";
+import { configKeys, type CadreConfig } from "../workflow/runtime-options.ts";
 
-/** What a `cadre.config.ts` default-exports. */
-export interface CadreConfig {
-  agents?: Agent[];
-  workflows?: Workflow[];
-  /** Store location; overridden by --store and CADRE_STORE. */
-  store?: string;
-  principal?: string;
-  /** Providers, tiers and prices for model-backed agents. */
-  models?: ModelConfig;
-  /** Refuse calls to high-risk agents whose review is overdue (REVIEW_OVERDUE) instead of only listing them. */
-  blockOverdueReviews?: boolean;
-  /** The largest JSON value a run may journal (default 8 MiB): larger inputs are refused with PAYLOAD_TOO_LARGE. */
-  maxPayloadBytes?: number;
-  /** Signed audit checkpoints: key paths (CADRE_AUDIT_KEY overrides signingKey) and an outside checkpoint file. */
-  audit?: import("../governance/audit-signing-key.ts").AuditSigningOptions;
-  [extension: string]: unknown;
-}
+export type { CadreConfig } from "../workflow/runtime-options.ts";
 
 export const configFileNames = ["cadre.config.ts", "cadre.config.mts", "cadre.config.js", "cadre.config.mjs"];
 
@@ -49,5 +31,24 @@ export async function loadConfig(explicitPath?: string, cwd = process.cwd()): Pr
   if (typeof config !== "object" || config === null) {
     throw new ConfigurationError(`${path} must default-export a config object: export default defineConfig({ agents, workflows }).`, { details: { path } });
   }
+  const unknown = Object.keys(config).filter((key) => !(configKeys as readonly string[]).includes(key));
+  if (unknown.length > 0) {
+    const key = unknown[0]!;
+    const near = configKeys.find((known) => known.toLowerCase() === key.toLowerCase() || editDistance(known, key) <= 2);
+    throw new ConfigurationError(`${path} has an unknown key "${key}"${near ? ` (did you mean "${near}"?)` : ""}. A config may hold: ${configKeys.join(", ")}.`, {
+      details: { path, field: key, unknown, known: configKeys },
+    });
+  }
   return { config: config as CadreConfig, path };
+}
+
+/** Levenshtein distance, for "did you mean" on a misspelled key. */
+function editDistance(left: string, right: string): number {
+  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= left.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= right.length; j += 1) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (left[i - 1] === right[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[right.length]!;
 }

@@ -11,10 +11,8 @@ import { GuardRegistry } from "../engine/guards.ts";
 import { CadreError, ConfigurationError, fromSerializedError, toCadreError } from "../errors.ts";
 import { upsertInventory } from "../governance/inventory.ts";
 import { appendAudit } from "../governance/audit-log.ts";
-import type { AuditSigningOptions } from "../governance/audit-signing-key.ts";
 import { openRunAccount, provisionWorkflowBudgets, recoverRun, refundRun } from "../governance/run-accounts.ts";
 import { openStore } from "../store/open-store.ts";
-import { defaultMaxPayloadBytes } from "../store/payloads.ts";
 import type { Store } from "../store/store.ts";
 import type { Workflow } from "./define-workflow.ts";
 import { InProcessDispatcher, type Dispatcher } from "./dispatcher.ts";
@@ -26,35 +24,15 @@ import { RunSuspended } from "./patterns/suspension.ts";
 import { appendEvent } from "./events.ts";
 import { waitingRoot } from "./wake.ts";
 import { bindModels } from "./model-bindings.ts";
-import type { ModelConfig } from "../models/model-registry.ts";
 import { parseInput } from "./validate.ts";
 import { executeRun, type ExecutorServices } from "./run-executor.ts";
 import { settledHandle, type OwnedRun, type RunHandle } from "./run-handle.ts";
 import type { ChildRunRequest } from "./run-state.ts";
 import { WakeScheduler } from "./wake-scheduler.ts";
+import { resolveRuntimeOptions, type ResolvedRuntimeOptions, type RuntimeOptions } from "./runtime-options.ts";
 
 export type { RunHandle, RunResult } from "./run-handle.ts";
-
-export interface RuntimeOptions {
-  /** A store, or its location (SQLite path or postgres:// URL). Default: CADRE_STORE or .cadre/cadre.db. */
-  store?: Store | string;
-  agents?: Agent[];
-  workflows?: Workflow[];
-  /** Who runs act for, recorded on every run and audit record (default: the OS user). */
-  principal?: string;
-  /** How long a run's lease lasts without a heartbeat (default 30 s). */
-  leaseMs?: number;
-  /** Injectable clock for tests. */
-  now?: () => number;
-  /** Refuse calls to high-risk agents whose review is overdue (default false: warn in `cadre agents`). */
-  blockOverdueReviews?: boolean;
-  /** Providers, tiers and prices for model-backed agents. */
-  models?: ModelConfig;
-  /** The largest JSON value a run may journal: its input and output, each step's input and output (default 8 MiB). */
-  maxPayloadBytes?: number;
-  /** Sign an audit checkpoint at every run end with this key (or CADRE_AUDIT_KEY); nothing is signed without a key. */
-  audit?: AuditSigningOptions;
-}
+export type { RuntimeOptions } from "./runtime-options.ts";
 
 export interface StartOptions {
   /** Set when a workflow starts a child workflow: the child's budget is carved from this run. */
@@ -87,6 +65,7 @@ export class Runtime {
   readonly #leaseMs: number;
   readonly #maxPayloadBytes: number;
   readonly #owner = `${hostname()}:${process.pid}:${generateId("rt").slice(-8)}`;
+  readonly #generateId: (prefix: string) => string;
   readonly #executor: ExecutorServices;
   readonly #dispatcher: Dispatcher;
   readonly #wakes: WakeScheduler;
@@ -95,15 +74,16 @@ export class Runtime {
   /** Runs launched so far: a run's number orders its writes before those of later runs. */
   #launched = 0;
 
-  private constructor(store: Store, ownsStore: boolean, options: RuntimeOptions, models: Awaited<ReturnType<typeof bindModels>>) {
+  private constructor(store: Store, ownsStore: boolean, options: ResolvedRuntimeOptions, models: Awaited<ReturnType<typeof bindModels>>) {
     this.store = store;
     this.#ownsStore = ownsStore;
-    this.agents = indexByName(options.agents ?? [], "agent");
-    this.workflows = indexByName(options.workflows ?? [], "workflow");
-    this.principal = options.principal ?? process.env.CADRE_PRINCIPAL ?? process.env.USER ?? "unknown";
-    this.now = options.now ?? Date.now;
-    this.#leaseMs = options.leaseMs ?? 30_000;
-    this.#maxPayloadBytes = options.maxPayloadBytes ?? defaultMaxPayloadBytes;
+    this.agents = indexByName(options.agents, "agent");
+    this.workflows = indexByName(options.workflows, "workflow");
+    this.principal = options.principal;
+    this.now = options.now;
+    this.#generateId = options.generateId;
+    this.#leaseMs = options.leaseMs;
+    this.#maxPayloadBytes = options.maxPayloadBytes;
     this.guards = new GuardRegistry({ store, owner: this.#owner, now: this.now });
     this.timeouts = new AdaptiveTimeouts(store, this.now);
     this.#executor = {
@@ -114,9 +94,9 @@ export class Runtime {
       timeouts: this.timeouts,
       models,
       now: this.now,
-      blockOverdueReviews: options.blockOverdueReviews ?? false,
+      blockOverdueReviews: options.blockOverdueReviews,
       maxPayloadBytes: this.#maxPayloadBytes,
-      audit: options.audit ?? {},
+      audit: options.audit,
       runChild: (parent, child) => this.#runChild(parent, child),
       deliver: (event) => this.#delivery.deliver(event),
     };
@@ -127,11 +107,12 @@ export class Runtime {
   }
 
   static async open(options: RuntimeOptions = {}): Promise<Runtime> {
+    const resolved = resolveRuntimeOptions(options);
     // Model-backed agents fail here, before anything opens, if a provider, key, tier or price is missing.
-    const models = await bindModels(options.agents ?? [], options.models);
+    const models = await bindModels(resolved.agents, resolved.models);
     const ownsStore = typeof options.store !== "object";
     const store = typeof options.store === "object" ? options.store : await openStore(options.store);
-    const runtime = new Runtime(store, ownsStore, options, models);
+    const runtime = new Runtime(store, ownsStore, resolved, models);
     try {
       await upsertInventory(store, { agents: [...runtime.agents.values()], now: runtime.now(), principal: runtime.principal });
       await provisionWorkflowBudgets(store, [...runtime.workflows.values()], { now: runtime.now(), principal: runtime.principal });
@@ -156,7 +137,7 @@ export class Runtime {
   async start<I, O, In>(workflowOrName: Workflow<I, O, In> | string, input: In, options: StartOptions = {}): Promise<RunHandle<O>> {
     const workflow = typeof workflowOrName === "string" ? this.workflow(workflowOrName) : this.#registered(workflowOrName);
     const parsed = parseInput(workflow.input, input, `workflow "${workflow.name}"`);
-    const runId = options.runId ?? generateId("run");
+    const runId = options.runId ?? this.#generateId("run");
     const now = this.now();
     const principal = options.principal ?? this.principal;
     const budget = options.budget ?? workflow.budget?.perRun ?? 0;

@@ -1,0 +1,73 @@
+import type { Agent } from "../agent/define-agent.ts";
+import { generateId } from "../engine/ids.ts";
+import type { AuditSigningOptions } from "../governance/audit-signing-key.ts";
+import type { ModelConfig } from "../models/model-registry.ts";
+import { defaultMaxPayloadBytes } from "../store/payloads.ts";
+import type { Store } from "../store/store.ts";
+import type { Workflow } from "./define-workflow.ts";
+
+/** Everything a runtime can be told; only what differs from the defaults needs saying. */
+export interface RuntimeOptions {
+  /** A store, or its location (SQLite path or postgres:// URL). Default: CADRE_STORE or .cadre/cadre.db. */
+  store?: Store | string;
+  agents?: Agent[];
+  workflows?: Workflow[];
+  /** Who runs act for, recorded on every run and audit record (default: CADRE_PRINCIPAL, else the OS user). */
+  principal?: string;
+  /** How long a run's lease lasts without a heartbeat (default 30 s). */
+  leaseMs?: number;
+  /** Refuse calls to high-risk agents whose review is overdue (default false: warn in `cadre agents`). */
+  blockOverdueReviews?: boolean;
+  /** Providers, tiers and prices for model-backed agents. */
+  models?: ModelConfig;
+  /** The largest JSON value a run may journal: its input and output, each step's input and output (default 8 MiB). */
+  maxPayloadBytes?: number;
+  /** Sign an audit checkpoint at every run end with this key (or CADRE_AUDIT_KEY); nothing is signed without a key. */
+  audit?: AuditSigningOptions;
+  /** The clock (epoch ms): injectable for tests. */
+  now?: () => number;
+  /** New ids (`run_…`): injectable for tests. */
+  generateId?: (prefix: string) => string;
+}
+
+/** The options with every default applied, once, when a runtime opens. */
+export interface ResolvedRuntimeOptions {
+  agents: Agent[];
+  workflows: Workflow[];
+  principal: string;
+  leaseMs: number;
+  blockOverdueReviews: boolean;
+  models: ModelConfig | undefined;
+  maxPayloadBytes: number;
+  audit: AuditSigningOptions;
+  now: () => number;
+  generateId: (prefix: string) => string;
+}
+
+export function resolveRuntimeOptions(options: RuntimeOptions, environment: NodeJS.ProcessEnv = process.env): ResolvedRuntimeOptions {
+  return {
+    agents: options.agents ?? [],
+    workflows: options.workflows ?? [],
+    principal: options.principal ?? environment.CADRE_PRINCIPAL ?? environment.USER ?? "unknown",
+    leaseMs: options.leaseMs ?? 30_000,
+    blockOverdueReviews: options.blockOverdueReviews ?? false,
+    models: options.models,
+    maxPayloadBytes: options.maxPayloadBytes ?? defaultMaxPayloadBytes,
+    audit: options.audit ?? {},
+    now: options.now ?? Date.now,
+    generateId: options.generateId ?? generateId,
+  };
+}
+
+/**
+ * What a `cadre.config.ts` default-exports: the runtime's options, with the store as a
+ * location (overridden by --store and CADRE_STORE). Clock and id source stay in code.
+ */
+export type CadreConfig = Omit<RuntimeOptions, "store" | "now" | "generateId"> & { store?: string };
+
+/** Every key a config may hold: anything else is a mistake and is refused. */
+export const configKeys = ["agents", "workflows", "store", "principal", "leaseMs", "blockOverdueReviews", "models", "maxPayloadBytes", "audit"] as const satisfies ReadonlyArray<keyof CadreConfig>;
+
+// The list above must name every key of CadreConfig: this fails to compile when one is missing.
+type MissingConfigKey = Exclude<keyof CadreConfig, (typeof configKeys)[number]>;
+export const everyConfigKeyListed: MissingConfigKey extends never ? true : MissingConfigKey = true;
