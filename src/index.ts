@@ -55,14 +55,12 @@ export type { CircuitBreakerOptions, BulkheadOptions, BreakerState } from "./eng
 export { readBreakerStates } from "./engine/breaker-states.ts";
 export type { BreakerStateRecord } from "./engine/breaker-states.ts";
 export type { AdaptiveTimeout, TimeoutSetting } from "./engine/adaptive-timeout.ts";
-export { percentile95 } from "./engine/adaptive-timeout.ts";
 
 export type { ModelAgentSettings } from "./agent/model-agent.ts";
 export type { ModelAgentDefinition } from "./agent/define-agent.ts";
 export type { AgentModel, ModelMessage, MessagePart, ModelRequest, ModelTurn } from "./models/model-turn.ts";
 export { resolveModel } from "./models/model-registry.ts";
 export type { ModelConfig, ModelSpec, ResolvedModel, OpenAICompatibleProvider } from "./models/model-registry.ts";
-export { priceFor, costOf, worstCaseCost, estimateTokens } from "./models/pricing.ts";
 export type { TokenUsage } from "./models/pricing.ts";
 export { builtInPrices, pricesAsOf } from "./models/prices.ts";
 export type { ModelPrice } from "./models/prices.ts";
@@ -72,7 +70,6 @@ export type { CadreConfig } from "./cli/config.ts";
 
 export { RunSuspended, ApprovalRejectedError, WaitTimeoutError } from "./workflow/patterns/suspension.ts";
 export { PlanError, LoopLimitError, BoardConflictError } from "./workflow/patterns/pattern-errors.ts";
-export { validatePlan } from "./workflow/patterns/plan.ts";
 export type { PlanTask } from "./workflow/patterns/plan.ts";
 export type { Classification, RouteOptions } from "./workflow/patterns/route.ts";
 export type { Critique, RefineCriticInput, RefineOptions, RefineProducerInput, RefineResult } from "./workflow/patterns/refine.ts";

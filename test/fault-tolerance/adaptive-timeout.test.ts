@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, percentile95, type Runtime } from "../../src/index.ts";
+import { defineAgent, type Runtime } from "../../src/index.ts";
+import { percentile95 } from "../../src/internal.ts";
 import { dialects } from "../helpers/stores.ts";
 import { callsOf, runtimeFixture, sleep } from "./helpers.ts";
 

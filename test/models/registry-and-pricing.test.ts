@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Runtime, costOf, defineAgent, estimateTokens, priceFor, resolveModel, usd, worstCaseCost } from "../../src/index.ts";
+import { Runtime, defineAgent, resolveModel, usd } from "../../src/index.ts";
+import { costOf, estimateTokens, priceFor, worstCaseCost } from "../../src/internal.ts";
 
 describe("model registry", () => {
   it("names the environment variable to set when a provider's key is missing", async () => {

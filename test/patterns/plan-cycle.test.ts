@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { PlanError, Runtime, defineAgent, defineWorkflow, validatePlan, type Agent, type PlanTask } from "../../src/index.ts";
+import { PlanError, Runtime, defineAgent, defineWorkflow, type Agent, type PlanTask } from "../../src/index.ts";
+import { validatePlan } from "../../src/internal.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 
 const worker = defineAgent({ name: "worker", owner: "tests", purpose: "does a task", input: z.any(), output: z.any(), run: (input) => input });
