@@ -1,5 +1,6 @@
 import type { Transaction } from "kysely";
 import { InternalError, toCadreError, type CadreError, type SerializedError } from "../errors.ts";
+import { compiledQuery } from "../store/compiled-query.ts";
 import { decodeJson, encodeJson } from "../store/json.ts";
 import { decodePayloads, defaultMaxPayloadBytes, encodePayload, storePayload } from "../store/payloads.ts";
 import type { Database, StepStatus, StepType } from "../store/schema.ts";
@@ -36,6 +37,36 @@ export interface JournalOptions {
   /** The largest input or output a step may journal (default 8 MiB). */
   maxPayloadBytes?: number;
 }
+
+type StepRow = { [K in keyof Database["steps"]]: Database["steps"][K] };
+
+// The journal's two hot statements, compiled once per dialect (Kysely would rebuild them on every step).
+const insertStep = compiledQuery((db, row: StepRow) =>
+  db.insertInto("steps").values({
+    run_id: row.run_id,
+    key: row.key,
+    attempt: row.attempt,
+    name: row.name,
+    type: row.type,
+    agent: row.agent,
+    status: row.status,
+    input: row.input,
+    output: row.output,
+    error: row.error,
+    idempotency_key: row.idempotency_key,
+    started_at: row.started_at,
+    ended_at: row.ended_at,
+    duration_ms: row.duration_ms,
+  }),
+);
+const endStep = compiledQuery((db, end: { runId: string; key: string; attempt: number; status: StepStatus; output: string | null; error: string | null; endedAt: number; durationMs: number }) =>
+  db
+    .updateTable("steps")
+    .set({ status: end.status, output: end.output, error: end.error, ended_at: end.endedAt, duration_ms: end.durationMs })
+    .where("run_id", "=", end.runId)
+    .where("key", "=", end.key)
+    .where("attempt", "=", end.attempt),
+);
 
 /** Steps whose input other modules read straight from the table (waits, approvals): always stored inline. */
 const inlineTypes: ReadonlySet<StepType> = new Set(["approval", "event", "signal"]);
@@ -121,12 +152,12 @@ export class Journal {
     const input = this.#encode(entry.input, "input", entry.key);
     await this.#write(async (tx) => {
       if (inTransaction) await inTransaction(tx);
-      await tx.insertInto("steps").values(this.#row(entry, await this.#stored(tx, entry.type, input), { status: "started" })).execute();
+      await insertStep(tx, this.#row(entry, await this.#stored(tx, entry.type, input), { status: "started" }));
     });
     this.#byPosition.set(positionOf(entry.key), { ...entry, status: "started", output: undefined, error: undefined, endedAt: null, durationMs: null });
   }
 
-  #row(entry: NewAttempt, input: string | null, outcome: { status: "started" } | { status: "failed"; error: SerializedError }) {
+  #row(entry: NewAttempt, input: string | null, outcome: { status: "started" } | { status: "failed"; error: SerializedError }): StepRow {
     const refused = outcome.status === "failed";
     return {
       run_id: this.runId,
@@ -151,7 +182,7 @@ export class Journal {
     // An input refused for its size is not journaled: the error says what it was.
     const input = error.code === "PAYLOAD_TOO_LARGE" ? null : this.#encode(entry.input, "input", entry.key);
     await this.#write(async (tx) => {
-      await tx.insertInto("steps").values(this.#row(entry, await this.#stored(tx, entry.type, input), { status: "failed", error })).execute();
+      await insertStep(tx, this.#row(entry, await this.#stored(tx, entry.type, input), { status: "failed", error }));
       if (inTransaction) await inTransaction(tx);
     });
     this.#byPosition.set(positionOf(entry.key), { ...entry, status: "failed", output: undefined, error, endedAt: entry.startedAt, durationMs: 0 });
@@ -180,19 +211,16 @@ export class Journal {
       outcome = { status: "failed", error: refused.toJSON(), endedAt: ending.endedAt };
     }
     const write = this.#write(async (tx) => {
-      await tx
-        .updateTable("steps")
-        .set({
-          status: outcome.status,
-          output: await this.#stored(tx, entry.type, output),
-          error: encodeJson(outcome.error),
-          ended_at: outcome.endedAt,
-          duration_ms: durationMs,
-        })
-        .where("run_id", "=", this.runId)
-        .where("key", "=", key)
-        .where("attempt", "=", entry.attempt)
-        .execute();
+      await endStep(tx, {
+        runId: this.runId,
+        key,
+        attempt: entry.attempt,
+        status: outcome.status,
+        output: await this.#stored(tx, entry.type, output),
+        error: encodeJson(outcome.error),
+        endedAt: outcome.endedAt,
+        durationMs,
+      });
       if (inTransaction) await inTransaction(tx);
     });
     const tracked: Promise<void> = write.then(
