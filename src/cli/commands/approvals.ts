@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { cliPrincipal, globalOptions, operatorFor, withOperator, withRuntime } from "../cli-context.ts";
+import { globalOptions, operatorFor, withOperator, withRuntime } from "../cli-context.ts";
 import { commandLine } from "../invocation.ts";
 import { printJson, readJsonInput, style } from "../io.ts";
 import { formatTime, renderTable } from "../table.ts";
@@ -31,11 +31,10 @@ export function registerApprovalCommands(program: Command): void {
       .option("--note <text>", "why (recorded in the audit log)")
       .action(async (runId: string, approval: string, options: { note?: string }, command: Command) => {
         const global = globalOptions(command);
-        const by = cliPrincipal();
         await withRuntime(global, async (runtime) => {
           const operator = operatorFor(runtime.store);
           const outcome = approved ? await operator.approvals.approve(runId, approval, { note: options.note }) : await operator.approvals.reject(runId, approval, { note: options.note });
-          const decided = `${approved ? style.green("approved") : style.red("rejected")} "${approval}" for ${runId} as ${by}`;
+          const decided = `${approved ? style.green("approved") : style.red("rejected")} "${approval}" for ${runId} as ${outcome.decision.by}`;
           // A child run's approval resumes the outermost run waiting on it, which resumes the child.
           const root = outcome.resume;
           if (!runtime.workflows.has(root.workflow)) {
