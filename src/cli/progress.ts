@@ -2,7 +2,7 @@ import type { RuntimeEvents } from "../engine/events.ts";
 import type { Runtime } from "../workflow/runtime.ts";
 import { formatDuration } from "./table.ts";
 import { style } from "./io.ts";
-import { compareKeys } from "./step-order.ts";
+import { compareStepKeys } from "../engine/journal.ts";
 
 interface Line {
   key: string;
@@ -31,7 +31,7 @@ export function attachProgress(runtime: Runtime, options: { tty?: boolean; strea
 
   const draw = () => {
     frame += 1;
-    const rows = [...lines.values()].sort((left, right) => compareKeys(left.key, right.key)).slice(-40).map((line) => render(line, frame));
+    const rows = [...lines.values()].sort((left, right) => compareStepKeys(left.key, right.key)).slice(-40).map((line) => render(line, frame));
     if (drawn > 0) stream.write(`\u001b[${drawn}A\u001b[0J`);
     stream.write(rows.length ? `${rows.join("\n")}\n` : "");
     drawn = rows.length;
