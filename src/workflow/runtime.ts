@@ -236,6 +236,8 @@ export class Runtime {
   }
 
   async getSteps(runId: string): Promise<JournalEntry[]> {
+    // Outcomes are written behind: what this process already knows is on disk before it is read.
+    await this.store.flush();
     return (await Journal.load(this.store, runId)).entries();
   }
 

@@ -1,21 +1,13 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Runtime } from "../../src/index.ts";
 import { crashWorkflow, readExecutions } from "../fixtures/crash-workflow.ts";
+import { crashChild } from "../helpers/crash.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 
 const fixture = join(import.meta.dirname, "../fixtures/crash-workflow.ts");
-
-async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for the child process");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe.each(await dialects())("crash and resume on %s", (dialect) => {
   let location: TestStoreLocation;
@@ -24,13 +16,7 @@ describe.each(await dialects())("crash and resume on %s", (dialect) => {
   it("a SIGKILLed run resumes: finished steps never run again, the interrupted one re-runs with the same idempotency key", async () => {
     location = await freshStoreLocation(dialect);
     const logPath = join(mkdtempSync(join(tmpdir(), "cadre-crash-")), "executions.jsonl");
-    const child = spawn(process.execPath, [fixture, location.location, logPath], { env: { ...process.env, CADRE_CRASH_HANG: "1" }, stdio: ["ignore", "pipe", "inherit"] });
-    let runId = "";
-    child.stdout.on("data", (chunk: Buffer) => (runId += chunk.toString()));
-    await waitFor(() => readExecutions(logPath).some((execution) => execution.step === 3));
-    child.kill("SIGKILL");
-    await new Promise((resolve) => child.once("exit", resolve));
-    runId = runId.trim();
+    const runId = await crashChild({ script: fixture, args: [location.location, logPath], reached: () => readExecutions(logPath).some((execution) => execution.step === 3), what: "the child to reach step 3" });
     expect(runId).toMatch(/^run_/);
 
     const before = readExecutions(logPath);

@@ -1,29 +1,16 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { CadreError, Runtime, defineAgent, defineWorkflow, type Agent, type Workflow } from "../../src/index.ts";
-import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
+import { CadreError, defineAgent, defineWorkflow } from "../../src/index.ts";
+import { runtimeFixture } from "../helpers/runtime-fixture.ts";
+import { dialects } from "../helpers/stores.ts";
 import { deferred } from "../helpers/deferred.ts";
 
 const number = z.object({ n: z.number() });
 
 describe.each(await dialects())("durable execution on %s", (dialect) => {
-  let location: TestStoreLocation;
-  const runtimes: Runtime[] = [];
-
-  async function open(agents: Agent[], workflows: Workflow[], options: { leaseMs?: number } = {}): Promise<Runtime> {
-    location ??= await freshStoreLocation(dialect);
-    const runtime = await Runtime.open({ store: location.location, agents, workflows, ...options });
-    runtimes.push(runtime);
-    return runtime;
-  }
-
-  afterEach(async () => {
-    for (const runtime of runtimes.splice(0)) await runtime.close();
-    await location?.cleanup();
-    location = undefined as unknown as TestStoreLocation;
-  });
+  const open = runtimeFixture(dialect);
 
   it("runs agents, journals every step and returns the validated output", async () => {
     const double = defineAgent({ name: "double", owner: "t", purpose: "t", input: number, output: number, run: ({ n }) => ({ n: n * 2 }) });

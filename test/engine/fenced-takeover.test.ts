@@ -7,6 +7,7 @@ import { openStore } from "../../src/index.ts";
 import { pricePerCall } from "../fixtures/fenced/cadre.config.ts";
 import { auditKinds, ledgerTotals } from "../governance/fixtures.ts";
 import { cadre, repositoryRoot } from "../helpers/cli.ts";
+import { until } from "../helpers/crash.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 
 const config = join(import.meta.dirname, "../fixtures/fenced/cadre.config.ts");
@@ -82,15 +83,6 @@ function startCli(args: string[], env: Record<string, string>): Cli {
   child.stderr!.on("data", (chunk: Buffer) => (cli.stderr += chunk.toString()));
   child.stdout!.resume();
   return cli;
-}
-
-/** Polls a condition; the limit only turns a hang into a failure, it measures nothing. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe.each(await dialects())("fenced run ownership on %s", (dialect) => {

@@ -1,29 +1,9 @@
-import { afterEach } from "vitest";
 import { z } from "zod";
-import { Runtime, defineWorkflow, type Agent, type RuntimeOptions, type Workflow, type WorkflowContext } from "../../src/index.ts";
-import { freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
+import { defineWorkflow, type Agent, type WorkflowContext } from "../../src/index.ts";
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/**
- * A runtime on a fresh store of `dialect` per test, closed and cleaned up after it. Call
- * inside a `describe`.
- */
-export function runtimeFixture(dialect: "sqlite" | "postgres") {
-  let location: TestStoreLocation | undefined;
-  const runtimes: Runtime[] = [];
-  afterEach(async () => {
-    for (const runtime of runtimes.splice(0)) await runtime.close();
-    await location?.cleanup();
-    location = undefined;
-  });
-  return async (agents: Agent[], workflows: Workflow[], options: Omit<RuntimeOptions, "store" | "agents" | "workflows"> = {}) => {
-    location ??= await freshStoreLocation(dialect);
-    const runtime = await Runtime.open({ ...options, store: location.location, agents, workflows });
-    runtimes.push(runtime);
-    return runtime;
-  };
-}
+export { runtimeFixture } from "../helpers/runtime-fixture.ts";
 
 /**
  * A workflow that calls `agent` `times` times (in sequence, or concurrently in a parallel)

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Runtime, decideApproval, defineWorkflow, type ChildSpec, type WorkflowContext } from "../../src/index.ts";
-import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
+import { decideApproval, defineWorkflow, type ChildSpec, type WorkflowContext } from "../../src/index.ts";
+import { runtimeFixture } from "../helpers/runtime-fixture.ts";
+import { dialects } from "../helpers/stores.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -23,20 +24,11 @@ const crash = async () => {
 };
 
 describe.each(await dialects())("supervision trees (OTP semantics) on %s", (dialect) => {
-  let location: TestStoreLocation | undefined;
-  const runtimes: Runtime[] = [];
-  afterEach(async () => {
-    for (const runtime of runtimes.splice(0)) await runtime.close();
-    await location?.cleanup();
-    location = undefined;
-  });
+  const openRuntime = runtimeFixture(dialect);
 
   async function open(body: (ctx: WorkflowContext) => Promise<unknown>) {
-    location ??= await freshStoreLocation(dialect);
     const workflow = defineWorkflow({ name: "supervised", input: z.object({}), output: z.any(), run: (_input, ctx) => body(ctx) });
-    const runtime = await Runtime.open({ store: location.location, workflows: [workflow] });
-    runtimes.push(runtime);
-    return { runtime, workflow };
+    return { runtime: await openRuntime([], [workflow]), workflow };
   }
 
   async function run(body: (ctx: WorkflowContext) => Promise<unknown>) {
@@ -267,7 +259,6 @@ describe.each(await dialects())("supervision trees (OTP semantics) on %s", (dial
     const handle = await runtime.start(workflow, {});
     while (!release) await sleep(5);
     await runtime.close(); // the process goes away mid generation 1
-    runtimes.splice(runtimes.indexOf(runtime), 1);
     expect((await handle.result()).status).toBe("failed");
 
     const { runtime: next } = await open(body);

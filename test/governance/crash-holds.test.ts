@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Runtime, usd } from "../../src/index.ts";
 import { crashHoldsDefinitions } from "../fixtures/crash-holds.ts";
+import { crashChild } from "../helpers/crash.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 import { auditKinds, ledgerTotals } from "./fixtures.ts";
 
@@ -17,17 +17,7 @@ describe.each(await dialects())("crash with budget holds open on %s", (dialect) 
   it("after kill -9 and resume the stale holds and grants are released, finished calls are not paid twice, and the ledger balances", async () => {
     location = await freshStoreLocation(dialect);
     const marker = join(mkdtempSync(join(tmpdir(), "cadre-holds-")), "marker");
-    const child = spawn(process.execPath, [fixture, location.location, marker], { env: { ...process.env, CADRE_CRASH_HANG: "1" }, stdio: ["ignore", "pipe", "inherit"] });
-    let runId = "";
-    child.stdout.on("data", (chunk: Buffer) => (runId += chunk.toString()));
-    const deadline = Date.now() + 15_000;
-    while (!existsSync(marker)) {
-      if (Date.now() > deadline) throw new Error("the child never reached the hanging call");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    child.kill("SIGKILL");
-    await new Promise((resolve) => child.once("exit", resolve));
-    runId = runId.trim();
+    const runId = await crashChild({ script: fixture, args: [location.location, marker], reached: () => existsSync(marker), what: "the child to reach the hanging call" });
 
     const { payer, workflow } = crashHoldsDefinitions(marker);
     const runtime = await Runtime.open({ store: location.location, agents: [payer], workflows: [workflow] });

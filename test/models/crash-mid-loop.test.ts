@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import { Runtime, spendReport } from "../../src/index.ts";
 import { startScriptedOpenAIServer } from "../../src/testing/index.ts";
 import { crashLoopDefinitions } from "../fixtures/crash-model-loop.ts";
 import { ledgerTotals } from "../governance/fixtures.ts";
+import { crashChild } from "../helpers/crash.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 
 const fixture = join(import.meta.dirname, "../fixtures/crash-model-loop.ts");
@@ -29,19 +29,7 @@ describe.each(await dialects())("a model agent killed mid-loop on %s", (dialect)
     });
     try {
       const marker = join(mkdtempSync(join(tmpdir(), "cadre-loop-")), "marker");
-      const child = spawn(process.execPath, [fixture, location.location, marker], {
-        env: { ...process.env, CADRE_CRASH_HANG: "1", CADRE_OPENAI_BASE_URL: server.baseURL },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      let runId = "";
-      child.stdout.on("data", (chunk: Buffer) => (runId += chunk.toString()));
-      const deadline = Date.now() + 15_000;
-      while (!existsSync(marker)) {
-        if (Date.now() > deadline) throw new Error("the child never reached the second tool call");
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      child.kill("SIGKILL");
-      await new Promise((resolve) => child.once("exit", resolve));
+      const runId = await crashChild({ script: fixture, args: [location.location, marker], env: { CADRE_OPENAI_BASE_URL: server.baseURL }, reached: () => existsSync(marker), what: "the child to reach the second tool call" });
       expect(server.requestCount).toBe(2);
 
       process.env.CADRE_OPENAI_BASE_URL = server.baseURL;

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,17 +7,10 @@ import { Runtime, defineAgent, defineWorkflow } from "../../src/index.ts";
 import { crashHierarchy } from "../fixtures/crash-hierarchy.ts";
 import { readExecutions } from "../fixtures/crash-workflow.ts";
 import { cadre } from "../helpers/cli.ts";
+import { crashChild } from "../helpers/crash.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 
 const fixture = join(import.meta.dirname, "../fixtures/crash-hierarchy.ts");
-
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for the child process");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe.each(await dialects())("child workflows on %s", (dialect) => {
   let location: TestStoreLocation;
@@ -27,13 +19,7 @@ describe.each(await dialects())("child workflows on %s", (dialect) => {
   it("a parent killed while its child runs resumes the same child run, which re-runs only its unfinished step", async () => {
     location = await freshStoreLocation(dialect);
     const logPath = join(mkdtempSync(join(tmpdir(), "cadre-hierarchy-")), "executions.jsonl");
-    const process_ = spawn(process.execPath, [fixture, location.location, logPath], { env: { ...process.env, CADRE_CRASH_HANG: "1" }, stdio: ["ignore", "pipe", "inherit"] });
-    let parentId = "";
-    process_.stdout.on("data", (chunk: Buffer) => (parentId += chunk.toString()));
-    await until(() => readExecutions(logPath).some((execution) => execution.step === 3));
-    process_.kill("SIGKILL");
-    await new Promise((resolve) => process_.once("exit", resolve));
-    parentId = parentId.trim();
+    const parentId = await crashChild({ script: fixture, args: [location.location, logPath], reached: () => readExecutions(logPath).some((execution) => execution.step === 3), what: "the child run's step 3" });
 
     const { worker, child, parent } = crashHierarchy(logPath);
     const runtime = await Runtime.open({ store: location.location, agents: [worker], workflows: [parent, child] });
