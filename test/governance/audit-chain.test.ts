@@ -56,7 +56,8 @@ describe.each(await dialects())("the audit chain on %s", (dialect) => {
     let finished = false;
     void appenders.then(() => (finished = true));
     const verifications = [];
-    while (!finished) {
+    // Bounded: a verifier that never yields the lock (or a stuck appender) fails the test instead of spinning.
+    while (!finished && verifications.length < 500) {
       verifications.push(await verifyAuditChain(store.db, { pageSize: 5 }));
       // SQLite answers synchronously: let the appenders' exit events through.
       await new Promise((resolve) => setImmediate(resolve));
