@@ -2,12 +2,15 @@
  * `npm run bench`: prints speed and memory figures (the README's Benchmarks block is a copy of
  * this output). Performance is measured here, never asserted in unit tests.
  */
+import { benchCliStartup } from "./cli-startup.ts";
+import { benchConcurrentRuns } from "./concurrent-runs.ts";
 import { benchEngine, type Figure } from "./engine.ts";
 import { benchGovernance } from "./governance.ts";
 
 const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["engine (SQLite file, durable, governed and audited)", benchEngine],
   ["gateway (authorize + reserve + settle + audit, journaled)", benchGovernance],
+  ["many runs at once (one process, group commit)", benchConcurrentRuns],
 ];
 
 for (const [title, run] of sections) {
@@ -16,3 +19,6 @@ for (const [title, run] of sections) {
     process.stdout.write(`  ${figure.name.padEnd(42)} ${figure.value}\n`);
   }
 }
+
+process.stdout.write("\nCLI start-up (the built CLI as a process; node -e 0 is the floor)\n");
+for (const line of await benchCliStartup()) process.stdout.write(`  ${line}\n`);
