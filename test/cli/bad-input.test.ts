@@ -118,7 +118,7 @@ describe("bad store locations (SQLite)", () => {
 
   it("a command that only reads, or changes an agent, creates no store: STORE_NOT_FOUND, exit 2, no file or directory made", () => {
     const missing = join(tempDirectory("missing"), "no", "such", "dir", "x.db");
-    for (const args of [...readCommands("run_x"), ...agentCommands]) {
+    for (const args of [...readCommands("run_x"), ...agentCommands, ["approvals"]]) {
       expectRefused(cadre(["--store", missing, ...args]), "STORE_NOT_FOUND", `No store at ${missing} (no such file). Nothing was created. Create one by running a workflow, or check --store / CADRE_STORE.`);
     }
     expectRefused(cadre(["audit", "verify"], { env: { CADRE_STORE: missing } }), "STORE_NOT_FOUND");

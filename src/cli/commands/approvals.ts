@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { globalOptions, operatorFor, withOperator, withRuntime } from "../cli-context.ts";
+import { globalOptions, operatorFor, withReadOnlyOperator, withRuntime } from "../cli-context.ts";
 import { commandLine } from "../invocation.ts";
 import { printJson, readJsonInput, style } from "../io.ts";
 import { formatTime, renderTable } from "../table.ts";
@@ -13,7 +13,7 @@ export function registerApprovalCommands(program: Command): void {
     .option("--run <runId>", "only this run")
     .action(async (options: { run?: string }, command: Command) => {
       const global = globalOptions(command);
-      const pending = await withOperator(global, (operator) => operator.approvals.pending({ runId: options.run }));
+      const pending = await withReadOnlyOperator(global, (operator) => operator.approvals.pending({ runId: options.run }));
       if (global.json) return printJson(pending);
       if (pending.length === 0) return void process.stdout.write("No run is waiting for an approval.\n");
       process.stdout.write(

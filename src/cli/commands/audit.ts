@@ -3,7 +3,7 @@ import { once } from "node:events";
 import type { Command } from "commander";
 import { AuditKeyError, auditKeyEnvironmentVariable, generateAuditKeyPair, loadAuditSigner, loadAuditVerifiers, type AuditSigningOptions } from "../../governance/audit-signing-key.ts";
 import type { AuditReport } from "../../governance/audit-verify.ts";
-import { globalOptions, withOperator, withReadOnlyOperator, type GlobalOptions } from "../cli-context.ts";
+import { globalOptions, withExistingOperator, withReadOnlyOperator, type GlobalOptions } from "../cli-context.ts";
 import { loadConfig } from "../config.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { printJson, style } from "../io.ts";
@@ -43,7 +43,7 @@ export function registerAuditCommands(program: Command): void {
       const global = globalOptions(command);
       const signer = loadAuditSigner(await auditSettings(global));
       if (!signer) throw new AuditKeyError(`No audit signing key is configured: set ${auditKeyEnvironmentVariable} to the path of a PEM private key, or audit.signingKey in cadre.config.ts (create one with \`cadre audit keygen\`).`);
-      const outcome = await withOperator(global, (operator) => operator.audit.checkpoint(signer));
+      const outcome = await withExistingOperator(global, (operator) => operator.audit.checkpoint(signer));
       if (global.json) printJson(outcome ? { ...outcome.checkpoint, created: outcome.created, file: outcome.file ?? null } : null);
       else if (!outcome) process.stdout.write("nothing to checkpoint: the audit log is empty\n");
       else {
