@@ -4,46 +4,54 @@
  */
 export type ErrorFault = "configuration" | "input" | "budget" | "permission" | "validation" | "model" | "system" | "timeout";
 
-export type ErrorCode =
-  | "CONFIGURATION"
-  | "INVALID_INPUT"
-  | "INVALID_OUTPUT"
-  | "UNKNOWN_WORKFLOW"
-  | "UNKNOWN_AGENT"
-  | "UNKNOWN_RUN"
-  | "STORE_NOT_CADRE"
-  | "STORE_CORRUPT"
-  | "STORE_TOO_NEW"
-  | "STORE_NOT_FOUND"
-  | "STORE_UNAVAILABLE"
-  | "STORE_CONFIG"
-  | "STORE_READ_ONLY"
-  | "STORE_FULL"
-  | "PAYLOAD_TOO_LARGE"
-  | "AUDIT_KEY"
-  | "NON_DETERMINISM"
-  | "STEP_FAILED"
-  | "STEP_TIMEOUT"
-  | "PARALLEL_FAILED"
-  | "RUN_LEASED"
-  | "RUN_LEASE_LOST"
-  | "RUN_NOT_RESUMABLE"
-  | "BUDGET_EXCEEDED"
-  | "PERMISSION_DENIED"
-  | "AGENT_REVOKED"
-  | "REVIEW_OVERDUE"
-  | "CIRCUIT_OPEN"
-  | "BULKHEAD_FULL"
-  | "SUPERVISOR_FAILED"
-  | "MAX_TURNS"
-  | "MODEL_ERROR"
-  | "PLAN_INVALID"
-  | "APPROVAL_REJECTED"
-  | "APPROVAL_DECIDED"
-  | "LOOP_LIMIT"
-  | "CONFLICT"
-  | "ABORTED"
-  | "INTERNAL";
+/**
+ * Every error code, once: whose fault it is (the default; an error may say otherwise, e.g. an
+ * invalid output is the model's fault when a model wrote it) and the HTTP status an API
+ * answers with. The CLI's exit code follows the fault (see cli/io.ts).
+ */
+export const errorCatalog = {
+  CONFIGURATION: { fault: "configuration", http: 500 },
+  INVALID_INPUT: { fault: "input", http: 400 },
+  INVALID_OUTPUT: { fault: "validation", http: 502 },
+  UNKNOWN_WORKFLOW: { fault: "input", http: 404 },
+  UNKNOWN_AGENT: { fault: "input", http: 404 },
+  UNKNOWN_RUN: { fault: "input", http: 404 },
+  STORE_NOT_CADRE: { fault: "configuration", http: 500 },
+  STORE_CORRUPT: { fault: "system", http: 500 },
+  STORE_TOO_NEW: { fault: "configuration", http: 500 },
+  STORE_NOT_FOUND: { fault: "configuration", http: 500 },
+  STORE_UNAVAILABLE: { fault: "configuration", http: 503 },
+  STORE_CONFIG: { fault: "configuration", http: 500 },
+  STORE_READ_ONLY: { fault: "configuration", http: 503 },
+  STORE_FULL: { fault: "configuration", http: 507 },
+  PAYLOAD_TOO_LARGE: { fault: "input", http: 413 },
+  AUDIT_KEY: { fault: "configuration", http: 500 },
+  NON_DETERMINISM: { fault: "configuration", http: 409 },
+  STEP_FAILED: { fault: "system", http: 502 },
+  STEP_TIMEOUT: { fault: "timeout", http: 504 },
+  PARALLEL_FAILED: { fault: "system", http: 502 },
+  RUN_LEASED: { fault: "input", http: 409 },
+  RUN_LEASE_LOST: { fault: "system", http: 409 },
+  RUN_NOT_RESUMABLE: { fault: "input", http: 409 },
+  BUDGET_EXCEEDED: { fault: "budget", http: 402 },
+  PERMISSION_DENIED: { fault: "permission", http: 403 },
+  AGENT_REVOKED: { fault: "permission", http: 403 },
+  REVIEW_OVERDUE: { fault: "permission", http: 403 },
+  CIRCUIT_OPEN: { fault: "system", http: 503 },
+  BULKHEAD_FULL: { fault: "system", http: 503 },
+  SUPERVISOR_FAILED: { fault: "system", http: 502 },
+  MAX_TURNS: { fault: "model", http: 502 },
+  MODEL_ERROR: { fault: "model", http: 502 },
+  PLAN_INVALID: { fault: "validation", http: 422 },
+  APPROVAL_REJECTED: { fault: "input", http: 409 },
+  APPROVAL_DECIDED: { fault: "input", http: 409 },
+  LOOP_LIMIT: { fault: "model", http: 502 },
+  CONFLICT: { fault: "validation", http: 409 },
+  ABORTED: { fault: "system", http: 503 },
+  INTERNAL: { fault: "system", http: 500 },
+} as const satisfies Record<string, { fault: ErrorFault; http: number }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
 
 const marker = Symbol.for("cadre.error");
 
@@ -53,6 +61,8 @@ export interface CadreErrorOptions {
   details?: Record<string, unknown>;
   /** Whether trying the same thing again may succeed. */
   retryable?: boolean;
+  /** Whose fault it is, when it differs from the code's (see errorCatalog). */
+  fault?: ErrorFault;
 }
 
 export class CadreError extends Error {
@@ -62,11 +72,11 @@ export class CadreError extends Error {
   readonly retryable: boolean;
   readonly [marker] = true;
 
-  constructor(code: ErrorCode, fault: ErrorFault, message: string, options: CadreErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: CadreErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.fault = fault;
+    this.fault = options.fault ?? errorCatalog[code].fault;
     this.details = options.details ?? {};
     this.retryable = options.retryable ?? false;
   }
@@ -94,28 +104,28 @@ export interface SerializedError {
 /** Wrong or missing configuration: fix the config file, the environment or the definition. */
 export class ConfigurationError extends CadreError {
   constructor(message: string, options?: CadreErrorOptions) {
-    super("CONFIGURATION", "configuration", message, options);
+    super("CONFIGURATION", message, options);
   }
 }
 
 /** Input that does not match a schema (workflow input, agent input, tool input). */
 export class InputValidationError extends CadreError {
   constructor(message: string, options?: CadreErrorOptions) {
-    super("INVALID_INPUT", "input", message, options);
+    super("INVALID_INPUT", message, options);
   }
 }
 
 /** An agent, tool or model produced output that does not match its declared schema. */
 export class OutputValidationError extends CadreError {
   constructor(message: string, options?: CadreErrorOptions) {
-    super("INVALID_OUTPUT", "validation", message, { retryable: true, ...options });
+    super("INVALID_OUTPUT", message, { retryable: true, ...options });
   }
 }
 
 /** Unexpected failure inside Cadre or its store. */
 export class InternalError extends CadreError {
   constructor(message: string, options?: CadreErrorOptions) {
-    super("INTERNAL", "system", message, options);
+    super("INTERNAL", message, options);
   }
 }
 
@@ -131,9 +141,9 @@ export function toCadreError(error: unknown): CadreError {
     const message = [error.message, ...causes.map((cause) => cause.message)].filter((part, index, parts) => part !== "" && !parts.slice(0, index).some((earlier) => earlier.includes(part))).join(": ");
     const details: Record<string, unknown> = { errorName: error.name };
     if (causes.length > 0) details.causes = causes;
-    return new CadreError("STEP_FAILED", "system", message || error.name, { cause: error, retryable: true, details });
+    return new CadreError("STEP_FAILED", message || error.name, { cause: error, retryable: true, details });
   }
-  return new CadreError("STEP_FAILED", "system", String(error), { retryable: true });
+  return new CadreError("STEP_FAILED", String(error), { retryable: true });
 }
 
 /** A link of a cause chain, JSON-safe for the journal. */
@@ -158,9 +168,10 @@ function causeChain(cause: unknown, depth = 0): CauseLink[] {
 
 /** Rebuilds an error read back from the journal, so replay throws what the first run threw. */
 export function fromSerializedError(serialized: SerializedError): CadreError {
-  const error = new CadreError(serialized.code, serialized.fault, serialized.message, {
+  const error = new CadreError(serialized.code, serialized.message, {
     details: serialized.details,
     retryable: serialized.retryable,
+    fault: serialized.fault,
   });
   Object.defineProperty(error, "name", { value: serialized.name });
   return error;

@@ -1,4 +1,4 @@
-export { CadreError, ConfigurationError, InputValidationError, OutputValidationError, InternalError } from "./errors.ts";
+export { CadreError, ConfigurationError, InputValidationError, OutputValidationError, InternalError, errorCatalog } from "./errors.ts";
 export type { ErrorCode, ErrorFault, SerializedError } from "./errors.ts";
 
 export { openStore, defaultStoreLocation, StoreCorruptError, StoreNotCadreError, StoreTooNewError, latestSchemaVersion } from "./store/index.ts";

@@ -63,7 +63,7 @@ function parseAnswer(text: string, schema: z.ZodType, textOutput: boolean): { ok
  * answer is therefore constrained on the turn it is given, with no extra call.
  */
 export async function runModelLoop(agent: AgentDefinition & ModelAgentSettings, input: unknown, context: AgentContext): Promise<unknown> {
-  if (!context.model) throw new CadreError("CONFIGURATION", "configuration", `Agent "${agent.name}" has a model but the runtime did not resolve it.`);
+  if (!context.model) throw new CadreError("CONFIGURATION", `Agent "${agent.name}" has a model but the runtime did not resolve it.`);
   const maxTurns = agent.maxTurns ?? 10;
   const textOutput = isTextOutput(agent.output);
   const system = systemPrompt(agent, context.goal);

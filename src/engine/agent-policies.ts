@@ -28,7 +28,6 @@ export class CircuitOpenError extends CadreError {
   constructor(details: { name: string; halfOpenAfterMs: number; stepKey?: string }) {
     super(
       "CIRCUIT_OPEN",
-      "system",
       `The circuit breaker for "${details.name}" is open after repeated failures: failing fast without calling it. It lets a probe through ${details.halfOpenAfterMs} ms after it opened; retry after that, or fix what makes "${details.name}" fail.`,
       { details, retryable: true },
     );
@@ -38,7 +37,7 @@ export class CircuitOpenError extends CadreError {
 export class BulkheadFullError extends CadreError {
   constructor(details: { name: string; maxConcurrency: number; queue: number; waitedMs?: number }) {
     const why = details.waitedMs === undefined ? `queue ${details.queue} full` : `no slot freed within ${details.waitedMs} ms`;
-    super("BULKHEAD_FULL", "system", `"${details.name}" already runs ${details.maxConcurrency} calls (${why}); the call was refused to protect the rest of the system. Retry later, or raise bulkhead.maxConcurrency/queue.`, {
+    super("BULKHEAD_FULL", `"${details.name}" already runs ${details.maxConcurrency} calls (${why}); the call was refused to protect the rest of the system. Retry later, or raise bulkhead.maxConcurrency/queue.`, {
       details,
       retryable: true,
     });

@@ -93,7 +93,7 @@ export async function fundBudget(context: AdminContext, options: { amount: numbe
     const run = options.runId ? await getRunRecord(tx, options.runId) : undefined;
     if (options.runId && !run) throw new UnknownRunError(options.runId);
     if (run && ["completed", "partial", "cancelled"].includes(run.status)) {
-      throw new CadreError("RUN_NOT_RESUMABLE", "input", `Run ${run.id} is ${run.status}: it will spend nothing more, so it cannot be funded. Fund its workflow instead: cadre budget fund <dollars> --workflow ${run.workflow}`, { details: { runId: run.id, status: run.status } });
+      throw new CadreError("RUN_NOT_RESUMABLE", `Run ${run.id} is ${run.status}: it will spend nothing more, so it cannot be funded. Fund its workflow instead: cadre budget fund <dollars> --workflow ${run.workflow}`, { details: { runId: run.id, status: run.status } });
     }
     await fund(tx, { amount: options.amount, now, note: options.note ?? `deposit by ${context.principal}` });
     if (options.workflow) {

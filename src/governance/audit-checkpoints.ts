@@ -23,7 +23,7 @@ export interface AuditCheckpoint {
 /** The audit chain cannot be checkpointed: it does not verify, so signing its head would vouch for tampering. */
 export class AuditChainBrokenError extends CadreError {
   constructor(details: { brokenAt: number; reason: string }) {
-    super("STORE_CORRUPT", "system", `The audit chain is broken at record ${details.brokenAt} (${details.reason}); refusing to sign a checkpoint over it. Run \`cadre audit verify\`.`, { details });
+    super("STORE_CORRUPT", `The audit chain is broken at record ${details.brokenAt} (${details.reason}); refusing to sign a checkpoint over it. Run \`cadre audit verify\`.`, { details });
   }
 }
 

@@ -19,7 +19,7 @@ export interface AuditSigningOptions {
 /** An audit key is missing, unreadable or not an Ed25519 key: fix the path or the configuration. */
 export class AuditKeyError extends CadreError {
   constructor(message: string, options?: CadreErrorOptions) {
-    super("AUDIT_KEY", "configuration", message, options);
+    super("AUDIT_KEY", message, options);
   }
 }
 

@@ -9,7 +9,6 @@ export class BudgetExceededError extends CadreError {
     const retryHelps = details.reservedMicros > 0 && details.reservedMicros + details.availableMicros >= details.askedMicros;
     super(
       "BUDGET_EXCEEDED",
-      "budget",
       `The ${details.level} budget (${details.account}) cannot cover ${formatUsd(details.askedMicros)}: ${formatUsd(details.availableMicros)} available` +
         (details.reservedMicros > 0 ? `, ${formatUsd(details.reservedMicros)} held by calls in flight` : "") +
         (retryHelps ? ". A retry may succeed once those calls settle." : ". A retry will not help: raise the budget (cadre budget) or lower the call's cost."),
@@ -22,7 +21,6 @@ export class PermissionDeniedError extends CadreError {
   constructor(details: { agent: string; scope: string; resource: string; reason: string; runId?: string | null; stepKey?: string | null }) {
     super(
       "PERMISSION_DENIED",
-      "permission",
       `Agent "${details.agent}" may not use ${details.scope} on "${details.resource}": ${details.reason}. Grant it with the agent's grants, a just-in-time grant on the call, or \`cadre grants\`.`,
       { details },
     );
@@ -33,7 +31,6 @@ export class AgentRevokedError extends CadreError {
   constructor(details: { agent: string; reason: string | null; revokedAt: number | null }) {
     super(
       "AGENT_REVOKED",
-      "permission",
       `Agent "${details.agent}" is revoked${details.reason ? ` (${details.reason})` : ""}; its calls are refused. Restore it with \`cadre agents restore ${details.agent}\`.`,
       { details },
     );
@@ -44,7 +41,6 @@ export class ReviewOverdueError extends CadreError {
   constructor(details: { agent: string; dueAt: number }) {
     super(
       "REVIEW_OVERDUE",
-      "permission",
       `High-risk agent "${details.agent}" was due for review on ${new Date(details.dueAt).toISOString().slice(0, 10)} and is blocked until reviewed: \`cadre agents review ${details.agent}\`.`,
       { details },
     );

@@ -113,7 +113,7 @@ export async function upsertInventory(store: Store, options: { agents: Inventori
 export class UnknownAgentError extends CadreError {
   constructor(details: { agent: string; known: string[]; location: string }) {
     const known = details.known.length === 0 ? "The inventory is empty: agents are recorded when a runtime opens with them." : `Known agents: ${details.known.join(", ")}.`;
-    super("UNKNOWN_AGENT", "input", `No agent named "${details.agent}" in the inventory of ${details.location}. ${known}`, { details: { agent: details.agent, known: details.known } });
+    super("UNKNOWN_AGENT", `No agent named "${details.agent}" in the inventory of ${details.location}. ${known}`, { details: { agent: details.agent, known: details.known } });
   }
 }
 

@@ -65,7 +65,7 @@ export async function callModel(options: { model: LanguageModel; modelId: string
   } catch (error) {
     if (CadreError.is(error)) throw error;
     const status = (error as { statusCode?: number }).statusCode;
-    throw new CadreError("MODEL_ERROR", "model", `Model ${options.modelId} failed: ${(error as Error).message}`, {
+    throw new CadreError("MODEL_ERROR", `Model ${options.modelId} failed: ${(error as Error).message}`, {
       cause: error,
       // Rate limits and server errors may pass on a retry; bad requests will not.
       retryable: status === undefined || status === 429 || status >= 500,

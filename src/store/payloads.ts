@@ -21,7 +21,6 @@ export class PayloadTooLargeError extends CadreError {
   constructor(details: { what: string; bytes: number; limitBytes: number; runId?: string; stepKey?: string }) {
     super(
       "PAYLOAD_TOO_LARGE",
-      "input",
       `${details.what} is ${formatBytes(details.bytes)} of JSON, over the ${formatBytes(details.limitBytes)} a run may journal. Keep large data outside the run (a file, a bucket, a table) and pass its location, or raise \`maxPayloadBytes\` in the runtime options.`,
       { details },
     );
@@ -67,7 +66,7 @@ export async function decodePayloads(db: Db, texts: ReadonlyArray<string | null>
     if (text === null) return undefined;
     if (!text.startsWith(referencePrefix)) return JSON.parse(text);
     const data = loaded.get(text.slice(referencePrefix.length));
-    if (data === undefined) throw new CadreError("STORE_CORRUPT", "system", `The store references payload ${text.slice(referencePrefix.length, referencePrefix.length + 16)}… but it is missing. Restore the store from a backup.`);
+    if (data === undefined) throw new CadreError("STORE_CORRUPT", `The store references payload ${text.slice(referencePrefix.length, referencePrefix.length + 16)}… but it is missing. Restore the store from a backup.`);
     return JSON.parse(data);
   });
 }

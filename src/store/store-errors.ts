@@ -3,12 +3,12 @@ import { CadreError } from "../errors.ts";
 /** The file exists but is not a SQLite database, or the database is damaged. */
 export class StoreCorruptError extends CadreError {
   constructor(location: string, reason: string, cause?: unknown) {
-    super(
-      "STORE_CORRUPT",
-      "configuration",
-      `The store at ${location} cannot be read: ${reason}. Nothing was changed. Restore it from a backup, or point --store / CADRE_STORE at another file.`,
-      { cause, details: { location, reason } },
-    );
+    super("STORE_CORRUPT", `The store at ${location} cannot be read: ${reason}. Nothing was changed. Restore it from a backup, or point --store / CADRE_STORE at another file.`, {
+      cause,
+      details: { location, reason },
+      // Not a failure of Cadre's: the file given is unreadable, and a different --store is the fix.
+      fault: "configuration",
+    });
   }
 }
 
@@ -17,7 +17,6 @@ export class StoreNotCadreError extends CadreError {
   constructor(location: string, tables: string[]) {
     super(
       "STORE_NOT_CADRE",
-      "configuration",
       `The database at ${location} is not a Cadre store (it has tables ${tables.slice(0, 5).join(", ")}${tables.length > 5 ? ", ..." : ""} but no cadre_meta). Nothing was changed. Use a new file or an empty database/schema.`,
       { details: { location, tables } },
     );
@@ -29,7 +28,6 @@ export class StoreTooNewError extends CadreError {
   constructor(location: string, found: number, supported: number) {
     super(
       "STORE_TOO_NEW",
-      "configuration",
       `The store at ${location} has schema version ${found}, but this Cadre supports up to ${supported}. Nothing was changed. Upgrade Cadre to open it.`,
       { details: { location, found, supported } },
     );
@@ -41,7 +39,6 @@ export class StoreNotFoundError extends CadreError {
   constructor(location: string, reason = "nothing is there") {
     super(
       "STORE_NOT_FOUND",
-      "configuration",
       `No store at ${location} (${reason}). Nothing was created. Create one by running a workflow, or check --store / CADRE_STORE.`,
       { details: { location, reason } },
     );
@@ -51,7 +48,7 @@ export class StoreNotFoundError extends CadreError {
 /** The store location cannot work as given (a directory, a malformed URL, an unknown database, a bad schema name...). */
 export class StoreConfigError extends CadreError {
   constructor(location: string, reason: string, fix: string, cause?: unknown) {
-    super("STORE_CONFIG", "configuration", `The store ${location} cannot be used: ${reason}. Nothing was changed. ${fix}`, { cause, details: { location, reason } });
+    super("STORE_CONFIG", `The store ${location} cannot be used: ${reason}. Nothing was changed. ${fix}`, { cause, details: { location, reason } });
   }
 }
 
@@ -60,7 +57,6 @@ export class StoreReadOnlyError extends CadreError {
   constructor(location: string, reason: string, cause?: unknown) {
     super(
       "STORE_READ_ONLY",
-      "configuration",
       `The store at ${location} cannot be written: ${reason}. Nothing was changed and the store is intact. Make it writable (file and directory permissions, the file's immutable attribute, a read-only mount, database privileges), or use a command that only reads (runs, show, audit verify, spend, agents, grants, budget).`,
       { cause, details: { location, reason } },
     );
@@ -72,7 +68,6 @@ export class StoreFullError extends CadreError {
   constructor(location: string, reason: string, cause?: unknown) {
     super(
       "STORE_FULL",
-      "configuration",
       `The store at ${location} cannot grow: ${reason}. Nothing was changed and the store is intact. Free some space on its disk, then try again.`,
       { cause, retryable: true, details: { location, reason } },
     );
@@ -84,7 +79,6 @@ export class StoreUnavailableError extends CadreError {
   constructor(location: string, reason: string, cause?: unknown) {
     super(
       "STORE_UNAVAILABLE",
-      "configuration",
       `Cannot reach the store at ${location}: ${reason}. Nothing was changed. Check that the server is running and reachable from here, or point --store / CADRE_STORE at another store.`,
       { cause, retryable: true, details: { location, reason } },
     );

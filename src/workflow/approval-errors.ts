@@ -29,6 +29,6 @@ export class ApprovalAlreadyDecidedError extends CadreError {
       details.runStatus === "waiting"
         ? ` The run has not continued yet: run \`cadre resume ${details.resumeRunId}\` with a --config that defines workflow "${details.resumeWorkflow}" (or let a worker/server pick it up).`
         : ` The run is ${details.runStatus}; see \`cadre show ${details.runId}\`.`;
-    super("APPROVAL_DECIDED", "input", decided + next, { details: { ...details } });
+    super("APPROVAL_DECIDED", decided + next, { details: { ...details } });
   }
 }

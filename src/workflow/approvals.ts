@@ -74,7 +74,7 @@ async function notWaitingError(db: Db, options: { runId: string; name: string })
   const decided = await findStepByName(db, { runId: options.runId, name: `approval:${options.name}`, status: "completed" });
   const decision = decided?.output as { approved: boolean; by: string; at: number; note: string | null } | undefined;
   if (!decided || !decision) {
-    return new CadreError("UNKNOWN_RUN", "input", `Run ${options.runId} is not waiting for an approval named "${options.name}". List pending approvals with \`cadre approvals\`.`, {
+    return new CadreError("UNKNOWN_RUN", `Run ${options.runId} is not waiting for an approval named "${options.name}". List pending approvals with \`cadre approvals\`.`, {
       details: { runId: options.runId, name: options.name },
     });
   }

@@ -14,7 +14,6 @@ export class ParallelError extends CadreError {
     const first = details.failures[0]?.error;
     super(
       "PARALLEL_FAILED",
-      "system",
       `${details.failures.length} of ${details.total} branches failed at step ${details.position} (needed ${details.required} to succeed)${first ? `; first: ${first.message}` : ""}`,
       {
         cause: first,

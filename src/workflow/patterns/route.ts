@@ -26,8 +26,9 @@ export async function route<I, O>(ctx: WorkflowContext, classifier: Agent<any, C
   const chosen = !routes[classification.route] || lowConfidence ? options.fallback : classification.route;
   await ctx.record("route.decision", { classifier: classifier.name, ...classification, chosen: chosen ?? null, lowConfidence });
   if (!chosen || !routes[chosen]) {
-    throw new CadreError("INVALID_OUTPUT", "model", `Classifier "${classifier.name}" chose route "${classification.route}", which is not one of ${Object.keys(routes).join(", ")}, and no fallback is set.`, {
+    throw new CadreError("INVALID_OUTPUT", `Classifier "${classifier.name}" chose route "${classification.route}", which is not one of ${Object.keys(routes).join(", ")}, and no fallback is set.`, {
       details: { classification, routes: Object.keys(routes) },
+      fault: "model",
     });
   }
   return { route: chosen, classification, output: await ctx.call(routes[chosen]!, input) };

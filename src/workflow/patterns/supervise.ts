@@ -45,7 +45,6 @@ export class SupervisorError extends CadreError {
   constructor(details: { position: string; child: string; restarts: number; maxRestarts: number; withinMs: number; cause: CadreError }) {
     super(
       "SUPERVISOR_FAILED",
-      "system",
       `Supervisor at step ${details.position} gave up: child "${details.child}" failed again after ${details.restarts} restarts within ${details.withinMs} ms (max ${details.maxRestarts}): ${details.cause.message}. Fix the cause, or raise maxRestarts/withinMs; resuming the run retries the last failure.`,
       { cause: details.cause, details: { position: details.position, child: details.child, restarts: details.restarts, maxRestarts: details.maxRestarts, withinMs: details.withinMs, error: details.cause.toJSON() } },
     );
@@ -75,7 +74,7 @@ export async function supervise<T>(environment: SupervisorEnvironment, options: 
   const withinMs = options.withinMs ?? 5_000;
   const ids = children.map((child) => child.id);
   if (new Set(ids).size !== children.length) {
-    throw new CadreError("CONFIGURATION", "configuration", `Supervisor at step ${environment.position} has duplicate child ids (${ids.join(", ")}); give each child a unique id.`, { details: { position: environment.position, ids } });
+    throw new CadreError("CONFIGURATION", `Supervisor at step ${environment.position} has duplicate child ids (${ids.join(", ")}); give each child a unique id.`, { details: { position: environment.position, ids } });
   }
   const states: ChildState[] = children.map(() => ({ status: "pending" }));
   const generations = children.map(() => 0);
