@@ -1,3 +1,4 @@
+import { ConfigurationError } from "../errors.ts";
 import type { TimeoutSetting } from "../engine/adaptive-timeout.ts";
 import type { Logger } from "../engine/logger.ts";
 import type { BulkheadOptions, CircuitBreakerOptions } from "../engine/agent-policies.ts";
@@ -102,12 +103,12 @@ export function defineAgent<I = string, O = string, In = I, const Tools extends 
   definition: AgentDefinition<I, O, In, Tools> | ModelAgentDefinition<I, O, In, Tools>,
 ): Agent<I, O, In> {
   if (!agentNamePattern.test(definition.name)) {
-    throw new TypeError(`Agent name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`);
+    throw new ConfigurationError(`Agent name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`, { details: { agent: definition.name, field: "name" } });
   }
   validatePolicies({ subject: `Agent "${definition.name}"`, settings: definition });
   if (typeof (definition as { run?: unknown }).run === "function") return { ...definition, kind: "agent" } as Agent<I, O, In>;
   if (!("model" in definition) || !definition.model || !definition.instructions) {
-    throw new TypeError(`Agent "${definition.name}" needs either run(input, context) or model + instructions.`);
+    throw new ConfigurationError(`Agent "${definition.name}" needs either run(input, context) or model + instructions.`, { details: { agent: definition.name, field: "run" } });
   }
   const modelAgent = {
     ...definition,

@@ -1,3 +1,4 @@
+import { ConfigurationError } from "../errors.ts";
 import type { z } from "zod";
 import type { WorkflowContext } from "./context.ts";
 
@@ -34,7 +35,7 @@ const workflowNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 
 export function defineWorkflow<I, O, In = I>(definition: WorkflowDefinition<I, O, In>): Workflow<I, O, In> {
   if (!workflowNamePattern.test(definition.name)) {
-    throw new TypeError(`Workflow name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`);
+    throw new ConfigurationError(`Workflow name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`, { details: { workflow: definition.name, field: "name" } });
   }
   return { ...definition, kind: "workflow" };
 }

@@ -21,3 +21,17 @@ describe("the error catalog", () => {
     expect(fromSerializedError(fromModel.toJSON())).toMatchObject({ code: "INVALID_OUTPUT", fault: "model", message: "still not JSON" });
   });
 });
+
+describe("definition mistakes", () => {
+  it("are ConfigurationErrors naming the agent, tool or workflow and the field", async () => {
+    const { defineAgent, defineTool, defineWorkflow } = await import("../../src/index.ts");
+    const { z } = await import("zod");
+    expect(() => defineAgent({ name: "Bad Name", owner: "t", purpose: "t", input: z.string(), output: z.string(), run: (s: string) => s })).toThrow(
+      expect.objectContaining({ code: "CONFIGURATION", details: { agent: "Bad Name", field: "name" } }),
+    );
+    expect(() => defineTool({ name: "quote", description: "d", input: z.object({}), output: z.object({}), price: 0.5, run: async () => ({}) })).toThrow(
+      expect.objectContaining({ code: "CONFIGURATION", details: { tool: "quote", field: "price" } }),
+    );
+    expect(() => defineWorkflow({ name: "Nope!", input: z.object({}), output: z.any(), run: async () => 1 })).toThrow(expect.objectContaining({ code: "CONFIGURATION", details: { workflow: "Nope!", field: "name" } }));
+  });
+});
