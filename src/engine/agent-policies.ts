@@ -52,6 +52,12 @@ export interface GuardedAttempt {
   timeoutMs?: number | undefined;
   /** The attempt's effect once started: its bulkhead slot stays taken until the effect settles. */
   effect?: () => Promise<unknown> | undefined;
+  /**
+   * Runs once the call is admitted (a bulkhead slot, a breaker that is not open) and before
+   * `work`, outside the breaker's count: the journal's start and the gateway's checks, whose
+   * refusals (no grant, no budget) say nothing about the health of the agent or tool.
+   */
+  before?: () => Promise<void>;
 }
 
 /**
@@ -74,6 +80,7 @@ const stateNames: Record<CircuitState, BreakerState> = {
 export class Guard {
   readonly name: string;
   readonly #breaker: CircuitBreakerPolicy | undefined;
+  #openedAt = 0;
   readonly #breakerOptions: CircuitBreakerOptions | undefined;
   readonly #bulkhead: BulkheadPolicy | undefined;
   readonly #bulkheadOptions: BulkheadOptions | undefined;
@@ -92,7 +99,11 @@ export class Guard {
         halfOpenAfter: breakerOptions.halfOpenAfterMs,
         halfOpenSampling: { calls: breakerOptions.halfOpenProbes ?? 1, threshold: 0 },
       });
-      this.#breaker.onStateChange((state) => options.onBreakerChange?.(stateNames[state]));
+      this.#breaker.onStateChange((state) => {
+        // Cockatiel measures its open period with Date.now(); so does the admission check.
+        if (state === CircuitState.Open) this.#openedAt = Date.now();
+        options.onBreakerChange?.(stateNames[state]);
+      });
     }
     if (options.bulkhead) {
       this.#bulkheadOptions = options.bulkhead;
@@ -105,7 +116,8 @@ export class Guard {
   }
 
   /**
-   * Runs `work` through the bulkhead, then the breaker. The bulkhead slot is held until the
+   * Runs `work` through the bulkhead, then the breaker (an open one refuses before `before`
+   * runs, so a refused call starts nothing). The bulkhead slot is held until the
    * attempt's effect has really ended, not just until `work` gave up on it at its deadline: an
    * effect that ignores its abort signal keeps its slot, so no more than `maxConcurrency` calls
    * ever run at once. Calls waiting for a slot give up at their timeout or when aborted.
@@ -129,6 +141,8 @@ export class Guard {
         clearTimeout(timer);
         attempt.signal?.removeEventListener("abort", onAbort);
         try {
+          this.#admit();
+          await attempt.before?.();
           resolve(await (this.#breaker ? this.#breaker.execute(work) : work()));
         } catch (error) {
           fail(error);
@@ -140,6 +154,13 @@ export class Guard {
       };
       (this.#bulkhead ? this.#bulkhead.execute(occupy, waiting.signal) : occupy()).catch(fail);
     });
+  }
+
+  /** Fails fast while the breaker is open (or isolated) and its probe delay has not passed, before anything else runs. */
+  #admit(): void {
+    const state = this.#breaker?.state;
+    if (state === CircuitState.Isolated) throw new IsolatedCircuitError();
+    if (state === CircuitState.Open && Date.now() - this.#openedAt < this.#breakerOptions!.halfOpenAfterMs) throw new BrokenCircuitError();
   }
 
   #bulkheadFull(waitedMs?: number): BulkheadFullError {

@@ -57,7 +57,7 @@ export interface StepSpec<T> {
    * running it. `attempt.effect()` is the untimed effect once started, so a bulkhead can hold
    * its slot until the effect really ends.
    */
-  guard?: (<R>(work: () => Promise<R>, attempt: { signal: AbortSignal; timeoutMs: number | undefined; effect(): Promise<unknown> | undefined }) => Promise<R>) | undefined;
+  guard?: (<R>(work: () => Promise<R>, attempt: { signal: AbortSignal; timeoutMs: number | undefined; effect(): Promise<unknown> | undefined; before(): Promise<void> }) => Promise<R>) | undefined;
   execute(attempt: AttemptContext): Promise<T>;
 }
 
@@ -118,11 +118,11 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
   const ended = (status: "completed" | "failed" | "waiting", endedAt: number, error?: CadreError) =>
     events.emit("step-end", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt, status, durationMs: endedAt - startedAt, ...(error ? { error: error.toJSON() } : {}), replayed: false });
 
-  // Journaled `started` (with the hold and the allow record) only once the guard let the call through.
   let refusal: CadreError | undefined;
   let started = false;
   let effect: Promise<T> | undefined;
-  const attempt = async (): Promise<T> => {
+  // Journaled `started` (with the hold and the allow record) only once the guard let the call in.
+  const start = async (): Promise<void> => {
     // A call that waited for a bulkhead slot may find its run cancelled meanwhile.
     if (base.signal.aborted) throw new AbortedError(`Run ${runId} was aborted before step ${spec.key} could run.`, { runId, stepKey: spec.key });
     try {
@@ -135,19 +135,21 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
     }
     started = true;
     events.emit("step-start", { runId, key: spec.key, name: spec.name, type: spec.type, agent, attempt: base.attempt });
-    return withTimeout(
+  };
+  const timed = (): Promise<T> =>
+    withTimeout(
       spec.timeoutMs,
       base.signal,
       (signal) => (effect = spec.execute({ ...base, signal })),
       () => new StepTimeoutError({ runId, stepKey: spec.key, timeoutMs: spec.timeoutMs!, agent }),
     );
-  };
 
   let output: T;
   try {
     // 1. The guard (breaker, bulkhead) refuses cheaply, before anything durable. 2. Journal + hold + audit in one
-    // transaction. 3. The effect under its timeout. 4. Its outcome, settlement and audit, written behind.
-    output = await (spec.guard ? spec.guard(attempt, { signal: base.signal, timeoutMs: spec.timeoutMs, effect: () => effect }) : attempt());
+    // transaction (its refusals are not counted by the breaker). 3. The effect under its timeout, counted by the
+    // breaker. 4. Its outcome, settlement and audit, written behind.
+    output = await (spec.guard ? spec.guard(timed, { signal: base.signal, timeoutMs: spec.timeoutMs, effect: () => effect, before: start }) : start().then(timed));
   } catch (thrown) {
     const endedAt = environment.now();
     if (!started) {

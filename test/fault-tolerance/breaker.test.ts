@@ -212,6 +212,44 @@ describe.each(await dialects())("circuit breakers on %s", (dialect) => {
     expect(states.get("tool:lookup")?.state).toBe("open");
     expect(states.has("agent:caller")).toBe(false);
   });
+
+  it("a call refused for lack of a grant is never the breaker's probe: the next real call probes, fails and reopens it", async () => {
+    const clock = breakerClock();
+    let toolCalls = 0;
+    const reader = defineTool({
+      name: "reader",
+      description: "a failing read of a named file",
+      circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs },
+      input: z.object({ file: z.string() }),
+      output: z.string(),
+      resource: ({ file }) => file,
+      run: () => {
+        toolCalls += 1;
+        throw new Error("disk down");
+      },
+    });
+    const caller = defineAgent({
+      name: "file-caller",
+      owner: "tests",
+      purpose: "reads allowed and forbidden files",
+      tools: [reader],
+      grants: [{ scope: reader.scope, resource: "public/*" }],
+      input: z.object({}),
+      output: z.array(z.string()),
+      run: async (_input, context) => {
+        const read = (file: string) => context.tools.call(reader, { file }).then(() => "ok", (error: { code: string }) => error.code);
+        const codes = [await read("public/a"), await read("public/b")];
+        clock.advance(halfOpenAfterMs + 1);
+        // Refused by the gateway (the caller's fault): it must not pass as a healthy probe and close the breaker.
+        for (const file of ["secret/x", "public/c", "public/d"]) codes.push(await read(file));
+        return codes;
+      },
+    });
+    const workflow = defineWorkflow({ name: "reading", input: z.object({}), output: z.any(), run: (_input, ctx) => ctx.call(caller, {}) });
+    const runtime = await open([caller], [workflow]);
+    expect((await (await runtime.start(workflow, {})).result()).output).toEqual(["STEP_FAILED", "STEP_FAILED", "PERMISSION_DENIED", "STEP_FAILED", "CIRCUIT_OPEN"]);
+    expect(toolCalls).toBe(3);
+  });
 });
 
 describe("resilience settings", () => {
