@@ -290,3 +290,15 @@ export async function findStepByName(db: Db, options: { runId: string; name: str
     .executeTakeFirst();
   return row ? { key: row.key, attempt: row.attempt, output: decodeJson(row.output) } : undefined;
 }
+
+/** Completes a waiting step from outside its run (a person's decision), with the decision as its output. */
+export async function completeWaitingStep(db: Db, options: { runId: string; key: string; attempt: number; output: unknown; at: number }): Promise<void> {
+  await db
+    .updateTable("steps")
+    .set({ status: "completed", output: encodeJson(options.output), ended_at: options.at })
+    .where("run_id", "=", options.runId)
+    .where("key", "=", options.key)
+    .where("attempt", "=", options.attempt)
+    .where("status", "=", "waiting")
+    .execute();
+}

@@ -219,3 +219,8 @@ export async function runWorkflows(db: Db, runIds: readonly string[]): Promise<M
   const rows = await db.selectFrom("runs").select(["id", "workflow"]).where("id", "in", [...new Set(runIds)]).execute();
   return new Map(rows.map((row) => [row.id, row.workflow]));
 }
+
+/** Raises what a run was given (a top-up): a resume re-funds it up to the new total. */
+export async function raiseRunBudget(db: Db, options: { runId: string; amount: number }): Promise<void> {
+  await db.updateTable("runs").set((eb) => ({ budget: eb("budget", "+", options.amount) })).where("id", "=", options.runId).execute();
+}

@@ -3,10 +3,10 @@ import { CadreError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { appendAudit } from "./audit-log.ts";
 import { createCredential, revokeCredentials, rotateCredential, type IssuedCredential } from "./credentials.ts";
-import { insertGrant, type GrantSpec } from "./grants.ts";
+import { insertGrant, revokeGrantById, type GrantSpec } from "./grants.ts";
 import { markAgentReviewed, requireAgent, updateAgentStatus } from "./inventory.ts";
 import { UnknownRunError } from "../engine/engine-errors.ts";
-import { getRunRecord } from "../engine/run-records.ts";
+import { getRunRecord, raiseRunBudget } from "../engine/run-records.ts";
 import { fund, transfer, treasuryAccount, workflowAccount, ensureAccount, runAccount } from "./ledger.ts";
 
 /** Operator actions on the inventory, credentials, grants and budgets. Each one is audited. */
@@ -74,10 +74,9 @@ export async function addGrant(context: AdminContext, options: { agent: string; 
 export async function revokeGrant(context: AdminContext, options: { grantId: string }): Promise<boolean> {
   const now = context.now ?? Date.now();
   return context.store.transaction(async (tx) => {
-    const row = await tx.selectFrom("grants").select(["agent"]).where("id", "=", options.grantId).where("revoked_at", "is", null).executeTakeFirst();
-    if (!row) return false;
-    await tx.updateTable("grants").set({ revoked_at: now }).where("id", "=", options.grantId).execute();
-    await audit(context, tx, "grant.revoked", row.agent, { grant: options.grantId });
+    const agent = await revokeGrantById(tx, { grantId: options.grantId, now });
+    if (agent === undefined) return false;
+    await audit(context, tx, "grant.revoked", agent, { grant: options.grantId });
     return true;
   });
 }
@@ -103,7 +102,7 @@ export async function fundBudget(context: AdminContext, options: { amount: numbe
     if (run) {
       await ensureAccount(tx, { id: runAccount(run.id), kind: "run", name: run.id, runId: run.id, now });
       await transfer(tx, { from: treasuryAccount, to: runAccount(run.id), amount: options.amount, level: "treasury", now, runId: run.id, note: "fund run" });
-      await tx.updateTable("runs").set((eb) => ({ budget: eb("budget", "+", options.amount) })).where("id", "=", run.id).execute();
+      await raiseRunBudget(tx, { runId: run.id, amount: options.amount });
     }
     await appendAudit(tx, context.store.dialect, [
       { kind: "budget.funded", at: now, runId: run?.id ?? null, workflow: options.workflow ?? run?.workflow ?? null, principal: context.principal, data: { amountMicros: options.amount, id: randomUUID(), ...(run ? { runBudgetMicros: run.budget + options.amount } : {}) } },

@@ -191,3 +191,11 @@ export async function listGrants(db: Db, agent: string): Promise<GrantRecord[]> 
   const rows = await db.selectFrom("grants").selectAll().where("agent", "=", agent).orderBy("created_at").execute();
   return rows.map(toGrantRecord);
 }
+
+/** Revokes one live grant; returns the agent that held it, or undefined when no live grant has that id. */
+export async function revokeGrantById(tx: Db, options: { grantId: string; now: number }): Promise<string | undefined> {
+  const row = await tx.selectFrom("grants").select(["agent"]).where("id", "=", options.grantId).where("revoked_at", "is", null).executeTakeFirst();
+  if (!row) return undefined;
+  await tx.updateTable("grants").set({ revoked_at: options.now }).where("id", "=", options.grantId).execute();
+  return row.agent;
+}

@@ -1,8 +1,7 @@
 import { CadreError } from "../errors.ts";
 import { appendAudit } from "../governance/audit-log.ts";
-import { findStepByName, waitingSteps } from "../engine/journal.ts";
+import { completeWaitingStep, findStepByName, waitingSteps } from "../engine/journal.ts";
 import { getRunRecord, runWorkflows } from "../engine/run-records.ts";
-import { encodeJson } from "../store/json.ts";
 import type { Db, Store } from "../store/store.ts";
 import { ApprovalAlreadyDecidedError } from "./approval-errors.ts";
 import { waitingRoot } from "./wake.ts";
@@ -55,13 +54,7 @@ export async function decideApproval(store: Store, options: { runId: string; nam
     const step = await findStepByName(tx, { runId: options.runId, name: `approval:${options.name}`, status: "waiting" });
     const run = step ? await getRunRecord(tx, options.runId) : undefined;
     if (!step || !run) throw await notWaitingError(tx, options);
-    await tx
-      .updateTable("steps")
-      .set({ status: "completed", output: encodeJson(decision), ended_at: now })
-      .where("run_id", "=", options.runId)
-      .where("key", "=", step.key)
-      .where("attempt", "=", step.attempt)
-      .execute();
+    await completeWaitingStep(tx, { runId: options.runId, key: step.key, attempt: step.attempt, output: decision, at: now });
     await appendAudit(tx, store.dialect, [
       { kind: options.approved ? "approval.granted" : "approval.rejected", at: now, runId: options.runId, stepKey: step.key, workflow: run.workflow, principal: options.by, data: { name: options.name, note: decision.note } },
     ]);
