@@ -1,6 +1,5 @@
 import type { Agent, AgentContext, AgentTools } from "../../agent/define-agent.ts";
 import type { AgentModel, ModelRequest, ModelTurn } from "../../models/model-turn.ts";
-import type { AttemptContext } from "../../engine/run-step.ts";
 import type { Scope } from "../../engine/scope.ts";
 import { ConfigurationError } from "../../errors.ts";
 import type { Tool } from "../../governance/define-tool.ts";
@@ -114,4 +113,3 @@ function flagLowConfidence(state: RunState, agent: Agent, stepKey: string, outpu
   state.gateway.record("confidence.low", { stepKey, agent: agent.name, data: { confidence, threshold: agent.confidenceThreshold } }).catch(() => {});
 }
 
-export type { AttemptContext };
