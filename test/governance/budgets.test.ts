@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Runtime, defineAgent, defineWorkflow, usd, type Agent, type Workflow } from "../../src/index.ts";
-import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
+import { defineAgent, defineWorkflow, usd } from "../../src/index.ts";
+import { runtimeFixture } from "../helpers/runtime-fixture.ts";
+import { dialects } from "../helpers/stores.ts";
 import { auditKinds, burstAgent, burstWorkflow, ledgerTotals, paidTool } from "./fixtures.ts";
 
 describe.each(await dialects())("budgets and holds on %s", (dialect) => {
-  let location: TestStoreLocation;
-  let runtime: Runtime | undefined;
-  const open = async (agents: Agent[], workflows: Workflow[]) => {
-    location = await freshStoreLocation(dialect);
-    runtime = await Runtime.open({ store: location.location, agents, workflows });
-    return runtime;
-  };
-  afterEach(async () => {
-    await runtime?.close();
-    runtime = undefined;
-    await location?.cleanup();
-  });
+  // One store per test, shared by the runtimes a test opens.
+  const open = runtimeFixture(dialect);
 
   const races = [
     { level: "run", agentBudget: undefined, perRun: usd(0.5) },
@@ -62,8 +53,7 @@ describe.each(await dialects())("budgets and holds on %s", (dialect) => {
     expect(Number(workflowAccount?.balance)).toBe(usd(100) - usd(0.03));
     const perCallLimited = burstAgent(tool, { name: "narrow", budget: { perCall: usd(0.02) } });
     const narrowWorkflow = defineWorkflow({ name: "narrow-flow", input: z.object({}), output: z.any(), budget: { perRun: usd(1), allocation: usd(1) }, run: (_input, ctx) => ctx.call(perCallLimited, { count: 3 }) });
-    await rt.close();
-    runtime = await Runtime.open({ store: location.location, agents: [perCallLimited], workflows: [narrowWorkflow] });
+    const runtime = await open([perCallLimited], [narrowWorkflow]);
     const narrow = await (await runtime.start(narrowWorkflow, {})).result();
     expect(narrow.output).toEqual({ ok: 2, errors: ["BUDGET_EXCEEDED"] });
     const callDeny = (await auditKinds(runtime.store, narrow.runId)).find((record) => record.kind === "gateway.deny");

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Runtime, defineAgent, defineTool, defineWorkflow, type Agent, type Tool, type Workflow } from "../../src/index.ts";
-import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
+import { defineAgent, defineTool, defineWorkflow, type Agent, type Tool } from "../../src/index.ts";
+import { runtimeFixture } from "../helpers/runtime-fixture.ts";
+import { dialects } from "../helpers/stores.ts";
 
 /** A free tool whose resource is the path it is given, so the grant's pattern alone decides. */
 const readFile = defineTool({
@@ -37,18 +38,8 @@ const reader = (name: string, grants: Agent["grants"], tool: Tool = readFile) =>
   });
 
 describe.each(await dialects())("grant resource and scope patterns on %s", (dialect) => {
-  let location: TestStoreLocation;
-  let runtime: Runtime | undefined;
-  const open = async (agents: Agent[], workflows: Workflow[]) => {
-    location = await freshStoreLocation(dialect);
-    runtime = await Runtime.open({ store: location.location, agents, workflows });
-    return runtime;
-  };
-  afterEach(async () => {
-    await runtime?.close();
-    runtime = undefined;
-    await location?.cleanup();
-  });
+  // One store per test, shared by the runtimes a test opens.
+  const open = runtimeFixture(dialect);
 
   /** Runs `agent` over `paths` in a run of its own and returns each path's outcome. */
   const outcomesOf = async (agent: Agent, paths: string[]) => {
@@ -96,8 +87,6 @@ describe.each(await dialects())("grant resource and scope patterns on %s", (dial
     const paths = ["reports/a.md", "secrets/key", "", "*", "a\nb"];
     const everything = Object.fromEntries(paths.map((path) => [path, "ok"]));
     expect(await outcomesOf(reader("star", [{ scope: "fs:read", resource: "*" }]), paths)).toEqual(everything);
-    await runtime?.close();
-    await location.cleanup();
     expect(await outcomesOf(reader("defaulted", [{ scope: "fs:read" }]), paths)).toEqual(everything);
   });
 

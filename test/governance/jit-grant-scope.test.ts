@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Runtime, defineAgent, defineWorkflow, usd, type Agent, type Workflow } from "../../src/index.ts";
-import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
+import { Runtime, defineAgent, defineWorkflow, usd, type Agent } from "../../src/index.ts";
+import { runtimeFixture } from "../helpers/runtime-fixture.ts";
+import { dialects } from "../helpers/stores.ts";
 import { auditKinds, paidTool } from "./fixtures.ts";
 
 /** A promise with its resolver, to order concurrent steps by events rather than by time. */
@@ -12,18 +13,8 @@ function signal(): { promise: Promise<void>; resolve(): void } {
 }
 
 describe.each(await dialects())("a just-in-time grant stays inside its own step on %s", (dialect) => {
-  let location: TestStoreLocation;
-  let runtime: Runtime | undefined;
-  const open = async (agents: Agent[], workflows: Workflow[]) => {
-    location = await freshStoreLocation(dialect);
-    runtime = await Runtime.open({ store: location.location, agents, workflows });
-    return runtime;
-  };
-  afterEach(async () => {
-    await runtime?.close();
-    runtime = undefined;
-    await location?.cleanup();
-  });
+  // One store per test, shared by the runtimes a test opens.
+  const open = runtimeFixture(dialect);
 
   /**
    * `exporter` holds no standing grant. As the holder it signals once its step has started
@@ -73,7 +64,7 @@ describe.each(await dialects())("a just-in-time grant stays inside its own step 
           async (branch) => {
             await holding.promise;
             const outcome = await branch.call(exporter, { role: "intruder" });
-            liveWhileRefused = await liveJitGrants(runtime!);
+            liveWhileRefused = await liveJitGrants(rt);
             release.resolve();
             return outcome;
           },
