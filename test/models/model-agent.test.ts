@@ -1,35 +1,13 @@
 import { MockLanguageModelV4 } from "ai/test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Runtime, defineAgent, defineTool, defineWorkflow, spendReport, usd, type Agent } from "../../src/index.ts";
+import { Runtime, defineAgent, defineWorkflow, spendReport, usd, type Agent } from "../../src/index.ts";
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer, type ScriptedResponse } from "../../src/testing/index.ts";
 import { ledgerTotals } from "../governance/fixtures.ts";
+import { notesTool, researcherWith } from "./research-agent.ts";
 
-const notes = defineTool({
-  name: "notes",
-  description: "look up research notes on a topic",
-  input: z.object({ topic: z.string() }),
-  output: z.object({ notes: z.string() }),
-  price: usd(0.001),
-  run: ({ topic }) => ({ notes: `three facts about ${topic}` }),
-});
-const briefSchema = z.object({ summary: z.string(), confidence: z.number().min(0).max(1) });
-
-function researcher(overrides: Partial<Parameters<typeof defineAgent>[0]> = {}): Agent {
-  return defineAgent({
-    name: "researcher",
-    owner: "tests",
-    purpose: "researches a topic",
-    model: "openai:gpt-4o-mini",
-    instructions: "Research the topic with your notes tool, then answer.",
-    tools: [notes],
-    grants: [{ scope: "tool:notes" }],
-    input: z.object({ topic: z.string() }),
-    output: briefSchema,
-    maxTurns: 4,
-    ...overrides,
-  } as never);
-}
+const notes = notesTool({ price: usd(0.001) });
+const researcher = (overrides: Partial<Parameters<typeof defineAgent>[0]> = {}): Agent => researcherWith("openai:gpt-4o-mini", notes, overrides);
 
 describe("model-backed agents through the real OpenAI-compatible provider", () => {
   let server: ScriptedOpenAIServer | undefined;

@@ -1,39 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Runtime, defineAgent, defineTool, defineWorkflow, usd, type Agent, type ModelConfig } from "../../src/index.ts";
+import { Runtime, defineAgent, defineWorkflow, usd, type Agent, type ModelConfig } from "../../src/index.ts";
 import { isStrictSchema } from "../../src/models/structured-output.ts";
+import { notesTool, researcherWith } from "./research-agent.ts";
 import { createScriptedModel, startScriptedOpenAIServer, type ChatCompletionRequest, type Script, type ScriptedOpenAIServer, type ScriptedResponse } from "../../src/testing/index.ts";
 
 let notesCalls = 0;
-const notes = defineTool({
-  name: "notes",
-  description: "look up research notes on a topic",
-  input: z.object({ topic: z.string() }),
-  output: z.object({ notes: z.string() }),
-  run: ({ topic }) => {
-    notesCalls += 1;
-    return { notes: `three facts about ${topic}` };
-  },
-});
-const briefSchema = z.object({ summary: z.string(), confidence: z.number().min(0).max(1) });
+const notes = notesTool({ onCall: () => (notesCalls += 1) });
+const researcher = (overrides: Partial<Parameters<typeof defineAgent>[0]> = {}): Agent => researcherWith("local:m", notes, overrides);
 const brief = { summary: "Solar is cheap", confidence: 0.9 };
 const free = { inputPerMillion: 0, outputPerMillion: 0 };
-
-function researcher(overrides: Partial<Parameters<typeof defineAgent>[0]> = {}): Agent {
-  return defineAgent({
-    name: "researcher",
-    owner: "tests",
-    purpose: "researches a topic",
-    model: "local:m",
-    instructions: "Research the topic with your notes tool, then answer.",
-    tools: [notes],
-    grants: [{ scope: "tool:notes" }],
-    input: z.object({ topic: z.string() }),
-    output: briefSchema,
-    maxTurns: 4,
-    ...overrides,
-  } as never);
-}
 
 /** The server the issue is about: it answers correctly only when the request carries a JSON-Schema response format. */
 const honoursOnlyResponseFormat: ScriptedResponse = { whenJsonSchema: { json: brief }, otherwise: { text: "Solar is cheap, I am fairly sure." } };
