@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { sql } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Runtime, defineAgent, defineTool, defineWorkflow, usd } from "../../src/index.ts";
+import { defineAgent, defineTool, defineWorkflow, usd } from "../../src/index.ts";
 import { auditKinds, ledgerTotals } from "../governance/fixtures.ts";
 import { cadre } from "../helpers/cli.ts";
-import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
+import { runtimeFixture } from "../helpers/runtime-fixture.ts";
+import { dialects, freshStoreLocation } from "../helpers/stores.ts";
 
 const blobInput = z.object({ blob: z.string() });
 const measure = defineAgent({ name: "measure", owner: "tests", purpose: "measures a blob", input: blobInput, output: blobInput, run: async (input) => input });
@@ -26,19 +27,8 @@ const inflater = defineAgent({ name: "inflater", owner: "tests", purpose: "asks 
 const inflating = defineWorkflow({ name: "inflating", input: z.object({ size: z.number() }), output: z.number(), budget: { perRun: usd(1), allocation: usd(10) }, run: (input, ctx) => ctx.call(inflater, input) });
 
 describe.each(await dialects())("payloads on %s", (dialect) => {
-  let location: TestStoreLocation;
-  let runtime: Runtime | undefined;
-  afterEach(async () => {
-    await runtime?.close();
-    runtime = undefined;
-    await location?.cleanup();
-  });
-
-  async function open(maxPayloadBytes?: number) {
-    location = await freshStoreLocation(dialect);
-    runtime = await Runtime.open({ store: location.location, agents: [measure, inflater], workflows: [pipeline, inflating], maxPayloadBytes });
-    return runtime;
-  }
+  const openRuntime = runtimeFixture(dialect);
+  const open = (maxPayloadBytes?: number) => openRuntime([measure, inflater], [pipeline, inflating], { maxPayloadBytes });
 
   it("a large input passed along a run is stored once, and reads back whole", async () => {
     const runtime = await open();

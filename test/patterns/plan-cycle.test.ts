@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { PlanError, Runtime, defineAgent, defineWorkflow, type Agent, type PlanTask } from "../../src/index.ts";
+import { PlanError, defineAgent, defineWorkflow, type Agent, type PlanTask } from "../../src/index.ts";
 import { validatePlan } from "../../src/internal.ts";
-import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
+import { runtimeFixture } from "../helpers/runtime-fixture.ts";
+import { dialects } from "../helpers/stores.ts";
 
 const worker = defineAgent({ name: "worker", owner: "tests", purpose: "does a task", input: z.any(), output: z.any(), run: (input) => input });
 const agents: ReadonlyMap<string, Agent> = new Map([["worker", worker]]);
@@ -57,13 +58,7 @@ describe("plan validation names a dependency cycle", () => {
 });
 
 describe.each(await dialects())("a cyclic plan fails at once on %s", (dialect) => {
-  let location: TestStoreLocation;
-  let runtime: Runtime | undefined;
-  afterEach(async () => {
-    await runtime?.close();
-    runtime = undefined;
-    await location?.cleanup();
-  });
+  const open = runtimeFixture(dialect);
 
   it("ctx.plan rejects with PLAN_INVALID before the event loop turns, and no agent runs", async () => {
     let calls = 0;
@@ -82,8 +77,7 @@ describe.each(await dialects())("a cyclic plan fails at once on %s", (dialect) =
         return Promise.race([planned, stillPending]);
       },
     });
-    location = await freshStoreLocation(dialect);
-    runtime = await Runtime.open({ store: location.location, agents: [counted], workflows: [workflow] });
+    const runtime = await open([counted], [workflow]);
     const result = await (await runtime.start(workflow, {})).result();
     expect(result.output).toMatchObject({ outcome: "rejected", code: "PLAN_INVALID" });
     const { cycle } = (result.output as { details: { cycle: string[] } }).details;
