@@ -1,19 +1,15 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { verifyCredential } from "../../src/index.ts";
 import { dialects } from "../helpers/stores.ts";
-import { auditRecords, openFixture, spend, type OperatorFixture } from "./setup.ts";
+import { auditRecords, operatorFixture, spend } from "./setup.ts";
 
 const dayMs = 86_400_000;
 
 describe.each(await dialects())("operator agents, grants and credentials on %s", (dialect) => {
-  let fixture: OperatorFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const open = operatorFixture(dialect);
 
   it("lists the inventory with spend; revoke, restore and review change the row and are audited with the principal", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runtime, operator, clock } = fixture;
     await (await runtime.start(spend, { calls: 3 })).result();
 
@@ -39,7 +35,7 @@ describe.each(await dialects())("operator agents, grants and credentials on %s",
   });
 
   it("an unknown agent is UNKNOWN_AGENT listing the known names, for every operation that names one", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { agents, grants, credentials } = fixture.operator;
     const operations = [
       () => agents.get("nobody"),
@@ -60,7 +56,7 @@ describe.each(await dialects())("operator agents, grants and credentials on %s",
   });
 
   it("grants: lists declared ones, adds and revokes standing ones (audited), refuses a bad grant or a grant id the agent does not hold", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { operator, clock } = fixture;
     expect(await operator.grants.list("clerk")).toEqual([expect.objectContaining({ agent: "clerk", scope: "tool:lookup", resource: "*", kind: "declared", revokedAt: null })]);
 
@@ -84,7 +80,7 @@ describe.each(await dialects())("operator agents, grants and credentials on %s",
   });
 
   it("credentials: the secret is returned once and verifies; rotate revokes the old one; revoke counts; list never shows a secret", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runtime, operator, clock } = fixture;
     const verify = (secret: string) => runtime.store.transaction((tx) => verifyCredential(tx, { secret, now: clock.now }));
 

@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dialects } from "../helpers/stores.ts";
-import { auditRecords, batch, openFixture, payout, type OperatorFixture } from "./setup.ts";
+import { auditRecords, batch, operatorFixture, payout } from "./setup.ts";
 
 describe.each(await dialects())("operator approvals on %s", (dialect) => {
-  let fixture: OperatorFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const open = operatorFixture(dialect);
 
   it("lists pending approvals; approving records the decision as the operator's principal and says which run to resume, which a runtime then finishes", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runtime, operator, clock } = fixture;
     const parent = (await (await runtime.start(batch, {})).result()).runId;
     const [child] = (await operator.runs.list({ parentRunId: parent })).items;
@@ -32,7 +28,7 @@ describe.each(await dialects())("operator approvals on %s", (dialect) => {
   });
 
   it("a rejection is recorded and the resumed run fails with APPROVAL_REJECTED; deciding again is APPROVAL_DECIDED; an approval nobody waits for is UNKNOWN_RUN", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runtime, operator } = fixture;
     const runId = (await (await runtime.start(payout, { amount: 99 })).result()).runId;
 

@@ -1,20 +1,16 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generateAuditKeyPair, loadAuditSigner, loadAuditVerifiers } from "../../src/index.ts";
 import { dialects } from "../helpers/stores.ts";
-import { auditRecords, batch, exported, openFixture, spend, type OperatorFixture } from "./setup.ts";
+import { auditRecords, batch, exported, operatorFixture, spend } from "./setup.ts";
 
 describe.each(await dialects())("operator budgets, spend and audit on %s", (dialect) => {
-  let fixture: OperatorFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const open = operatorFixture(dialect);
 
   it("funds the treasury, a workflow or an unfinished run (audited), and lists the accounts it touched", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runtime, operator } = fixture;
     const balance = async (id: string) => (await operator.budgets.accounts()).find((account) => account.id === id)?.balanceMicros;
     const treasury = (await balance("treasury"))!;
@@ -42,7 +38,7 @@ describe.each(await dialects())("operator budgets, spend and audit on %s", (dial
   });
 
   it("refuses a deposit that is not a positive integer, that goes to two places, or to an unknown or finished run", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runtime, operator } = fixture;
     const finished = (await (await runtime.start(spend, { calls: 0 })).result()).runId;
     for (const amountMicros of [0, -1, 1.5, Number.NaN]) await expect(operator.budgets.fund({ amountMicros })).rejects.toMatchObject({ code: "INVALID_INPUT" });
@@ -53,7 +49,7 @@ describe.each(await dialects())("operator budgets, spend and audit on %s", (dial
   });
 
   it("reports spend by agent, tool, model, run and day, of one run tree or one run alone", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runtime, operator } = fixture;
     const single = (await (await runtime.start(spend, { calls: 2 })).result()).runId;
     const parent = (await (await runtime.start(batch, {})).result()).runId;
@@ -76,7 +72,7 @@ describe.each(await dialects())("operator budgets, spend and audit on %s", (dial
   });
 
   it("verifies the chain, exports it in order (all of it or one run's), and signs a checkpoint with the operator's clock", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runtime, operator, clock } = fixture;
     const runId = (await (await runtime.start(spend, { calls: 1 })).result()).runId;
     await operator.budgets.fund({ amountMicros: 1 });
@@ -97,7 +93,7 @@ describe.each(await dialects())("operator budgets, spend and audit on %s", (dial
   });
 
   it("a changed record fails verification, naming it", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runtime, operator } = fixture;
     await operator.budgets.fund({ amountMicros: 1 });
     const [funded] = await auditRecords(operator, ["budget.funded"]);

@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CadreError, Runtime, openOperator, type RunSummary } from "../../src/index.ts";
 import { dialects } from "../helpers/stores.ts";
-import { auditor, batch, clerk, exported, openFixture, payout, spend, type OperatorFixture } from "./setup.ts";
+import { auditor, batch, clerk, exported, operatorFixture, payout, spend } from "./setup.ts";
 
 describe.each(await dialects())("operator runs on %s", (dialect) => {
-  let fixture: OperatorFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const open = operatorFixture(dialect);
 
   it("lists runs newest first a page at a time: runs created in the same millisecond are neither repeated nor skipped, and a new run does not shift later pages", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     // Runs started by a runtime whose clock stands still share their creation time.
     const time = { now: Date.UTC(2026, 0, 1) };
     const frozen = await Runtime.open({ store: fixture.runtime.store, agents: [clerk, auditor], workflows: [spend, payout, batch], now: () => time.now });
@@ -44,7 +40,7 @@ describe.each(await dialects())("operator runs on %s", (dialect) => {
   });
 
   it("filters by status, workflow and parent run", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runtime, operator } = fixture;
     const spent = (await (await runtime.start(spend, { calls: 1 })).result()).runId;
     const parent = (await (await runtime.start(batch, {})).result()).runId;
@@ -59,7 +55,7 @@ describe.each(await dialects())("operator runs on %s", (dialect) => {
   });
 
   it("refuses a bad page size, status or cursor with INVALID_INPUT", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { operator } = fixture;
     for (const options of [{ limit: 0 }, { limit: 1001 }, { limit: 2.5 }, { status: "done" as never }, { cursor: "not-a-cursor" }, { cursor: Buffer.from('["x","y"]').toString("base64url") }]) {
       await expect(operator.runs.list(options)).rejects.toMatchObject({ code: "INVALID_INPUT" });
@@ -67,7 +63,7 @@ describe.each(await dialects())("operator runs on %s", (dialect) => {
   });
 
   it("gets a run with its steps in tree order and its child runs; its cost counts the child runs unless asked not to; it says what the run waits for", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runtime, operator } = fixture;
     const parent = (await (await runtime.start(batch, {})).result()).runId;
     const detail = await operator.runs.get(parent);
@@ -95,7 +91,7 @@ describe.each(await dialects())("operator runs on %s", (dialect) => {
   });
 
   it("every read of an unknown run is UNKNOWN_RUN naming it", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const { runs } = fixture.operator;
     for (const read of [() => runs.get("run_nope"), () => runs.tree("run_nope"), () => runs.steps("run_nope"), () => runs.cost("run_nope"), () => runs.waits("run_nope")]) {
       const error = await read().then(() => undefined, (thrown: unknown) => thrown);
@@ -105,7 +101,7 @@ describe.each(await dialects())("operator runs on %s", (dialect) => {
   });
 
   it("acts as \"operator\" when no principal is given", async () => {
-    fixture = await openFixture(dialect);
+    const fixture = await open();
     const operator = openOperator({ store: fixture.runtime.store });
     await operator.budgets.fund({ amountMicros: 1 });
     const [funded] = (await exported(operator)).filter((record) => record.kind === "budget.funded");

@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import { z } from "zod";
 import { Runtime, defineAgent, defineWorkflow, openOperator, usd, type AuditRecord, type Operator } from "../../src/index.ts";
 import { paidTool } from "../governance/fixtures.ts";
@@ -85,4 +86,14 @@ export async function exported(operator: Operator, options: { runId?: string } =
 /** What the audit log recorded of `kinds`, through the operator's export. */
 export async function auditRecords(operator: Operator, kinds: string[]): Promise<AuditRecord[]> {
   return (await exported(operator)).filter((record) => kinds.includes(record.kind));
+}
+
+/** An operator fixture per test, closed (with its store removed) after it. Call inside a `describe`. */
+export function operatorFixture(dialect: "sqlite" | "postgres"): () => Promise<OperatorFixture> {
+  let fixture: OperatorFixture | undefined;
+  afterEach(async () => {
+    await fixture?.close();
+    fixture = undefined;
+  });
+  return async () => (fixture = await openFixture(dialect));
 }
