@@ -59,23 +59,14 @@ function requireEd25519(key: KeyObject, path: string): KeyObject {
   return key;
 }
 
-function loadPrivateKey(path: string): KeyObject {
-  const pem = readKeyFile(path, "signing");
+/** Reads a PEM key of the given kind and insists on Ed25519. */
+function loadKey(path: string, kind: "private" | "public"): KeyObject {
+  const pem = readKeyFile(path, kind === "private" ? "signing" : "public");
   try {
-    return requireEd25519(createPrivateKey(pem), path);
+    return requireEd25519(kind === "private" ? createPrivateKey(pem) : createPublicKey(pem), path);
   } catch (error) {
     if (CadreError.is(error)) throw error;
-    throw new AuditKeyError(`${path} is not a PEM private key: ${(error as Error).message}`, { cause: error, details: { path } });
-  }
-}
-
-function loadPublicKey(path: string): KeyObject {
-  const pem = readKeyFile(path, "public");
-  try {
-    return requireEd25519(createPublicKey(pem), path);
-  } catch (error) {
-    if (CadreError.is(error)) throw error;
-    throw new AuditKeyError(`${path} is not a PEM public key: ${(error as Error).message}`, { cause: error, details: { path } });
+    throw new AuditKeyError(`${path} is not a PEM ${kind} key: ${(error as Error).message}`, { cause: error, details: { path } });
   }
 }
 
@@ -87,7 +78,7 @@ function signingKeyPath(options: AuditSigningOptions, environment: NodeJS.Proces
 export function loadAuditSigner(options: AuditSigningOptions = {}, environment: NodeJS.ProcessEnv = process.env): AuditSigner | null {
   const path = signingKeyPath(options, environment);
   if (!path) return null;
-  const privateKey = loadPrivateKey(resolve(path));
+  const privateKey = loadKey(resolve(path), "private");
   const publicKey = createPublicKey(privateKey);
   return { privateKey, publicKey, keyId: auditKeyId(publicKey), checkpointFile: options.checkpointFile && resolve(options.checkpointFile) };
 }
@@ -100,7 +91,7 @@ export function loadAuditVerifiers(options: AuditSigningOptions & { publicKeys?:
   const paths = options.publicKeys?.length ? options.publicKeys : options.publicKey ? [options.publicKey] : [];
   if (paths.length > 0) {
     return paths.map((path) => {
-      const publicKey = loadPublicKey(resolve(path));
+      const publicKey = loadKey(resolve(path), "public");
       return { keyId: auditKeyId(publicKey), publicKey };
     });
   }
