@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigurationError } from "../errors.ts";
-import { configKeys, type CadreConfig } from "../workflow/runtime-options.ts";
+import { configKeys, type CadreConfig } from "../workflow/config-shape.ts";
 
-export type { CadreConfig } from "../workflow/runtime-options.ts";
+export type { CadreConfig } from "../workflow/config-shape.ts";
 
 export const configFileNames = ["cadre.config.ts", "cadre.config.mts", "cadre.config.js", "cadre.config.mjs"];
 

@@ -59,15 +59,4 @@ export function resolveRuntimeOptions(options: RuntimeOptions, environment: Node
   };
 }
 
-/**
- * What a `cadre.config.ts` default-exports: the runtime's options, with the store as a
- * location (overridden by --store and CADRE_STORE). Clock and id source stay in code.
- */
-export type CadreConfig = Omit<RuntimeOptions, "store" | "now" | "generateId"> & { store?: string };
-
-/** Every key a config may hold: anything else is a mistake and is refused. */
-export const configKeys = ["agents", "workflows", "store", "principal", "leaseMs", "blockOverdueReviews", "models", "maxPayloadBytes", "audit"] as const satisfies ReadonlyArray<keyof CadreConfig>;
-
-// The list above must name every key of CadreConfig: this fails to compile when one is missing.
-type MissingConfigKey = Exclude<keyof CadreConfig, (typeof configKeys)[number]>;
-export const everyConfigKeyListed: MissingConfigKey extends never ? true : MissingConfigKey = true;
+export type { CadreConfig } from "./config-shape.ts";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { configKeys } from "../../src/workflow/runtime-options.ts";
+import { configKeys } from "../../src/workflow/config-shape.ts";
 import { cadre } from "../helpers/cli.ts";
 
 describe("cadre.config.ts keys", () => {

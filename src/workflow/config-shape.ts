@@ -1,0 +1,16 @@
+import type { RuntimeOptions } from "./runtime-options.ts";
+
+// Types and a list only: the CLI reads this for every command, so it must load nothing heavy.
+
+/**
+ * What a `cadre.config.ts` default-exports: the runtime's options, with the store as a
+ * location (overridden by --store and CADRE_STORE). Clock and id source stay in code.
+ */
+export type CadreConfig = Omit<RuntimeOptions, "store" | "now" | "generateId"> & { store?: string };
+
+/** Every key a config may hold: anything else is a mistake and is refused. */
+export const configKeys = ["agents", "workflows", "store", "principal", "leaseMs", "blockOverdueReviews", "models", "maxPayloadBytes", "audit"] as const satisfies ReadonlyArray<keyof CadreConfig>;
+
+// The list above must name every key of CadreConfig: this fails to compile when one is missing.
+type MissingConfigKey = Exclude<keyof CadreConfig, (typeof configKeys)[number]>;
+export const everyConfigKeyListed: MissingConfigKey extends never ? true : MissingConfigKey = true;
