@@ -53,7 +53,6 @@ try {
       continue;
     }
     const decision = result.output;
-    await runtime.store.flush(); // step ends are written behind the run's result: read them once committed
     const journal = await runtime.getSteps(handle.runId);
     console.log(`${applicantId}: ${decision.decision.toUpperCase()}  score ${decision.score}/1000  limit $${(decision.limitMicros / 1_000_000).toLocaleString("en-US")}`);
     for (const reason of decision.reasons) console.log(`    · ${reason}`);
@@ -86,7 +85,6 @@ process.exitCode = failed > 0 ? 1 : 0;
 async function chaosRun(): Promise<void> {
   for (const applicantId of applicants) {
     const result = await (await runtime.start(creditDecision, { applicantId })).result();
-    await runtime.store.flush();
     const bureauStep = (await runtime.getSteps(result.runId)).find((step) => step.type === "agent" && step.name === "credit-bureau");
     const error = bureauStep?.error;
     const bureauOutcome = bureauStep?.status === "completed" ? "report received" : error?.code === "CIRCUIT_OPEN" ? "circuit open: failed fast, bureau not called" : `${error?.code}: ${error?.message}`;

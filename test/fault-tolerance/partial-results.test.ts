@@ -84,7 +84,6 @@ describe.each(await dialects())("partial results on %s", (dialect) => {
     const runtime = await open([], [workflow]);
     const result = await (await runtime.start(workflow, {})).result();
     expect(result.error).toMatchObject({ code: "PARALLEL_FAILED", details: { required: 3 } });
-    await runtime.store.flush(); // a cancelled step's end is written behind the run's result
     const slow = (await runtime.getSteps(result.runId)).find((step) => step.name === "slow");
     expect(slow).toMatchObject({ status: "failed", error: { code: "ABORTED" } });
   });
