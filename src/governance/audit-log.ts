@@ -31,22 +31,19 @@ export interface AuditRecord {
 
 export const genesisHash = "0".repeat(64);
 
-/** The fields a record's hash covers, in canonical form. */
-function hashedBody(record: Omit<AuditRecord, "hash" | "prevHash">): string {
-  return canonicalJson({
-    seq: record.seq,
-    at: record.at,
-    kind: record.kind,
-    runId: record.runId,
-    stepKey: record.stepKey,
-    workflow: record.workflow,
-    agent: record.agent,
-    principal: record.principal,
-    data: record.data,
-  });
+/**
+ * The fields a record's hash covers, in canonical form: `canonicalJson` of the record with its
+ * keys in sorted order, spelled out so the data, already canonical, is not canonicalised twice.
+ */
+function hashedBody(record: Omit<AuditRecord, "hash" | "prevHash" | "data">, canonicalData: string): string {
+  const json = JSON.stringify;
+  return `{"agent":${json(record.agent)},"at":${json(record.at)},"data":${canonicalData},"kind":${json(record.kind)},"principal":${json(record.principal)},"runId":${json(record.runId)},"seq":${json(record.seq)},"stepKey":${json(record.stepKey)},"workflow":${json(record.workflow)}}`;
+}
+function chainHash(prevHash: string, record: Omit<AuditRecord, "hash" | "prevHash" | "data">, canonicalData: string): string {
+  return createHash("sha256").update(prevHash).update(hashedBody(record, canonicalData)).digest("hex");
 }
 export function hashRecord(prevHash: string, record: Omit<AuditRecord, "hash" | "prevHash">): string {
-  return createHash("sha256").update(prevHash).update(hashedBody(record)).digest("hex");
+  return chainHash(prevHash, record, canonicalJson(record.data));
 }
 
 const pendingByTransaction = new WeakMap<object, AuditEntry[]>();
@@ -100,11 +97,28 @@ const selectHead = compiledQuery((db) => db.selectFrom("cadre_meta").select("val
 const selectHeadForUpdate = compiledQuery((db) => db.selectFrom("cadre_meta").select("value").where("key", "=", auditHeadKey).forUpdate());
 const updateHead = compiledQuery((db, head: { value: string }) => db.updateTable("cadre_meta").set({ value: head.value }).where("key", "=", auditHeadKey));
 
+type ChainedRow = {
+  seq: number;
+  at: number;
+  kind: string;
+  run_id: string | null;
+  step_key: string | null;
+  workflow: string | null;
+  agent: string | null;
+  principal: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+};
+const insertRecord = compiledQuery((db, row: ChainedRow) =>
+  db.insertInto("audit_log").values({ seq: row.seq, at: row.at, kind: row.kind, run_id: row.run_id, step_key: row.step_key, workflow: row.workflow, agent: row.agent, principal: row.principal, data: row.data, prev_hash: row.prev_hash, hash: row.hash }),
+);
+
 async function writeChained(tx: Db, dialect: StoreDialect, entries: AuditEntry[]): Promise<void> {
   const head = await lockHead(tx, dialect);
   let seq = head.seq;
   let prevHash = head.hash;
-  const rows = entries.map((entry) => {
+  const rows = entries.map((entry): ChainedRow => {
     seq += 1;
     const record = {
       seq,
@@ -115,9 +129,9 @@ async function writeChained(tx: Db, dialect: StoreDialect, entries: AuditEntry[]
       workflow: entry.workflow ?? null,
       agent: entry.agent ?? null,
       principal: entry.principal ?? null,
-      data: entry.data ?? {},
     };
-    const hash = hashRecord(prevHash, record);
+    const data = canonicalJson(entry.data ?? {});
+    const hash = chainHash(prevHash, record, data);
     const row = {
       seq,
       at: record.at,
@@ -127,15 +141,20 @@ async function writeChained(tx: Db, dialect: StoreDialect, entries: AuditEntry[]
       workflow: record.workflow,
       agent: record.agent,
       principal: record.principal,
-      data: canonicalJson(record.data),
+      data,
       prev_hash: prevHash,
       hash,
     };
     prevHash = hash;
     return row;
   });
-  // Chunked to stay under the drivers' limits on bound parameters.
-  for (let index = 0; index < rows.length; index += 500) await tx.insertInto("audit_log").values(rows.slice(index, index + 500)).execute();
+  if (dialect === "sqlite" || rows.length === 1) {
+    // One compiled statement per record: no round trip on SQLite, no query building.
+    for (const row of rows) await insertRecord(tx, row);
+  } else {
+    // One round trip for many records on PostgreSQL, chunked under the drivers' limit on bound parameters.
+    for (let index = 0; index < rows.length; index += 500) await tx.insertInto("audit_log").values(rows.slice(index, index + 500)).execute();
+  }
   await updateHead(tx, { value: `${seq}:${prevHash}` });
 }
 

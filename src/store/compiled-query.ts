@@ -4,6 +4,19 @@ import type { Db } from "./store.ts";
 
 const placeholderPrefix = "\u0000cadre-parameter:";
 
+type SynchronousRunner = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>;
+const synchronousRunners = new WeakMap<object, SynchronousRunner>();
+
+/**
+ * Lets compiled queries on a dialect whose driver is synchronous (better-sqlite3) run
+ * straight on its connection, without Kysely's executor: its connection provider, plugin
+ * passes and awaits cost more than SQLite takes to run the statement. Safe because the store
+ * has one connection and a transaction is just the statements run on it between BEGIN and COMMIT.
+ */
+export function runCompiledSynchronously(adapter: object, runner: SynchronousRunner): void {
+  synchronousRunners.set(adapter, runner);
+}
+
 /**
  * A hot-path query written once with Kysely, compiled once per dialect, then run with new
  * parameter values. Kysely builds and compiles a query on every call, which costs more than
@@ -27,6 +40,12 @@ export function compiledQuery<P extends Record<string, unknown>, R>(build: (db: 
       byAdapter.set(adapter, entry);
     }
     const values = entry.slots.map((slot) => ("name" in slot ? (parameters[slot.name] ?? null) : slot.value));
-    return db.executeQuery({ ...entry.compiled, parameters: values });
+    const synchronous = synchronousRunners.get(adapter);
+    if (!synchronous) return db.executeQuery({ ...entry.compiled, parameters: values });
+    try {
+      return Promise.resolve(synchronous(entry.compiled.sql, values) as QueryResult<R>);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
-import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult } from "kysely";
+import { CompiledQuery, SqliteDialect, type DatabaseConnection, type DialectAdapter, type Driver, type QueryResult } from "kysely";
+import { runCompiledSynchronously } from "./compiled-query.ts";
 import { diagnoseSqliteFailure } from "./sqlite-failures.ts";
 
 /**
@@ -10,17 +11,24 @@ import { diagnoseSqliteFailure } from "./sqlite-failures.ts";
  * the typed store error, whichever command ran it.
  */
 export class CachingSqliteDialect extends SqliteDialect {
+  readonly #connection: CachingSqliteConnection;
   readonly #database: BetterSqlite3.Database;
-  readonly #location: string;
 
   constructor(database: BetterSqlite3.Database, location: string) {
     super({ database });
     this.#database = database;
-    this.#location = location;
+    this.#connection = new CachingSqliteConnection(database, location);
   }
 
   override createDriver(): Driver {
-    return new CachingSqliteDriver(this.#database, this.#location);
+    return new CachingSqliteDriver(this.#database, this.#connection);
+  }
+
+  // The hot path's compiled statements skip Kysely's executor on this connection (see compiled-query.ts).
+  override createAdapter(): DialectAdapter {
+    const adapter = super.createAdapter();
+    runCompiledSynchronously(adapter, (sql, parameters) => this.#connection.execute(sql, parameters));
+    return adapter;
   }
 }
 
@@ -30,9 +38,9 @@ class CachingSqliteDriver implements Driver {
   readonly #connection: CachingSqliteConnection;
   readonly #database: BetterSqlite3.Database;
 
-  constructor(database: BetterSqlite3.Database, location: string) {
+  constructor(database: BetterSqlite3.Database, connection: CachingSqliteConnection) {
     this.#database = database;
-    this.#connection = new CachingSqliteConnection(database, location);
+    this.#connection = connection;
   }
 
   async init(): Promise<void> {}
@@ -75,11 +83,15 @@ class CachingSqliteConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    return this.execute(compiledQuery.sql, compiledQuery.parameters);
+  }
+
+  /** Runs one statement now, on the calling tick: better-sqlite3 is synchronous. */
+  execute<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> {
     try {
-      const statement = this.#prepare(compiledQuery.sql);
-      const parameters = compiledQuery.parameters as unknown[];
-      if (statement.reader) return { rows: statement.all(parameters) as R[] };
-      const { changes, lastInsertRowid } = statement.run(parameters);
+      const statement = this.#prepare(sql);
+      if (statement.reader) return { rows: statement.all(parameters as unknown[]) as R[] };
+      const { changes, lastInsertRowid } = statement.run(parameters as unknown[]);
       return { numAffectedRows: BigInt(changes), insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid), rows: [] };
     } catch (error) {
       throw diagnoseSqliteFailure(this.#location, error) ?? error;
