@@ -14,6 +14,7 @@ import { Runtime, defineAgent, defineTool, defineWorkflow, openStore, usd, type 
 import { toolGovernance } from "../src/workflow/effects/tool-call.ts";
 import { createLogger } from "../src/workflow/logger.ts";
 import type { Figure } from "./engine.ts";
+import { sample, spread, target } from "./stats.ts";
 
 const postgresUrl = process.env.CADRE_BENCH_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -82,7 +83,7 @@ async function gatewayOverhead(store: Store, calls: number): Promise<{ bareMicro
 
 /** Reserve + settle of one micro-dollar on one run account from `callers` concurrent transactions (own connections). */
 async function reservationsPerSecond(store: Store, callers: number, perCaller: number): Promise<number> {
-  const runId = `race-${process.pid}`;
+  const runId = `race-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   await store.transaction((tx) => openRunAccount(tx, { runId, workflow: governedCalls.name, perRun: usd(10), now: Date.now() }));
   const levels = [{ account: runAccount(runId), level: "run" as const }];
   const started = performance.now();
@@ -119,9 +120,8 @@ export async function benchGovernance(): Promise<Figure[]> {
   try {
     const { bareMicros, governedMicros } = await gatewayOverhead(sqlite.store, 500);
     figures.push({ name: "gateway overhead per call, SQLite", value: `${micros(governedMicros - bareMicros)} (governed step ${micros(governedMicros)}, bare step ${micros(bareMicros)})` });
-    await endToEnd(sqlite, 1, 50);
-    const ms = await endToEnd(sqlite, 1, 500);
-    figures.push({ name: "governed tool call end to end, SQLite", value: `${micros((ms / 500) * 1000)} per call (500 sequential, agent + zod + journal + gateway)` });
+    const perCall = await sample(5, async () => ((await endToEnd(sqlite, 1, 500)) / 500) * 1000);
+    figures.push({ name: "governed tool call end to end, SQLite", value: `${spread(perCall, "µs", 0)} per call (500 sequential, agent + zod + journal + gateway)  ${target(perCall, 250, "µs")}` });
   } finally {
     await sqlite.close();
     rmSync(directory, { recursive: true, force: true });
@@ -136,14 +136,14 @@ export async function benchGovernance(): Promise<Figure[]> {
   try {
     const { bareMicros, governedMicros } = await gatewayOverhead(postgres.store, 200);
     figures.push({ name: "gateway overhead per call, PostgreSQL", value: `${micros(governedMicros - bareMicros)} (governed step ${micros(governedMicros)}, bare step ${micros(bareMicros)})` });
-    await endToEnd(postgres, 1, 20);
-    const ms = await endToEnd(postgres, 1, 200);
-    figures.push({ name: "governed tool call end to end, PostgreSQL", value: `${micros((ms / 200) * 1000)} per call (200 sequential)` });
+    const perCall = await sample(3, async () => ((await endToEnd(postgres, 1, 100)) / 100) * 1000);
+    figures.push({ name: "governed tool call end to end, PostgreSQL", value: `${spread(perCall, "µs", 0)} per call (100 sequential)  ${target(perCall, 1000, "µs")}` });
     const concurrentMs = await endToEnd(postgres, 8, 100);
     figures.push({ name: "governed calls/s, 8 callers, PostgreSQL", value: `${Math.round(800 / (concurrentMs / 1000))} per second (8 agents × 100 calls, one runtime, group commit)` });
     const store = await openStore(location);
     try {
-      figures.push({ name: "reservations/s, 8 callers, PostgreSQL", value: `${await reservationsPerSecond(store, 8, 250)} per second (reserve + settle, 8 concurrent transactions on one account)` });
+      const rate = await sample(3, () => reservationsPerSecond(store, 8, 100));
+      figures.push({ name: "reservations/s, 8 callers, PostgreSQL", value: `${spread(rate, "per second", 0)} (reserve + settle, 8 concurrent transactions on one account)  ${target(rate, 2000, "per second", "at least")}` });
     } finally {
       await store.close();
     }

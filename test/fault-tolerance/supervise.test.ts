@@ -1,22 +1,28 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { decideApproval, defineWorkflow, type ChildSpec, type WorkflowContext } from "../../src/index.ts";
+import { decideApproval, defineWorkflow, type AttemptContext, type ChildSpec, type WorkflowContext } from "../../src/index.ts";
+import { deferred } from "../helpers/deferred.ts";
 import { runtimeFixture } from "../helpers/runtime-fixture.ts";
 import { dialects } from "../helpers/stores.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A child whose every execution is counted; `behaviour(execution number)` decides what it does. */
-function child(id: string, restart: ChildSpec["restart"], counts: Record<string, number>, behaviour: (execution: number, ctx: WorkflowContext) => Promise<unknown>): ChildSpec {
+function child(id: string, restart: ChildSpec["restart"], counts: Record<string, number>, behaviour: (execution: number, ctx: WorkflowContext, attempt: AttemptContext) => Promise<unknown>): ChildSpec {
   return {
     id,
     restart,
     run: (ctx) =>
-      ctx.step(`work-${id}`, () => {
+      ctx.step(`work-${id}`, (attempt) => {
         counts[id] = (counts[id] ?? 0) + 1;
-        return behaviour(counts[id]!, ctx);
+        return behaviour(counts[id]!, ctx, attempt);
       }),
   };
+}
+
+/** Never settles by itself: ends when the step is aborted (its supervisor stops it). */
+function untilAborted(attempt: AttemptContext): Promise<never> {
+  return new Promise((_resolve, reject) => attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason), { once: true }));
 }
 
 const crash = async () => {
@@ -139,14 +145,15 @@ describe.each(await dialects())("supervision trees (OTP semantics) on %s", (dial
 
   it("a temporary child is never restarted even under one-for-all: the group restart stops it for good", async () => {
     const counts: Record<string, number> = {};
+    const tempStarted = deferred();
     const { result } = await run((ctx) =>
       ctx.supervise({ strategy: "one-for-all" }, [
-        child("temp", "temporary", counts, async () => {
-          await sleep(200);
-          return "never";
+        child("temp", "temporary", counts, async (_execution, _ctx, attempt) => {
+          tempStarted.resolve();
+          return untilAborted(attempt);
         }),
         child("fails-once", "permanent", counts, async (execution) => {
-          await sleep(10);
+          await tempStarted.promise;
           if (execution === 1) throw new Error("crash");
           return "ok";
         }),
@@ -203,18 +210,24 @@ describe.each(await dialects())("supervision trees (OTP semantics) on %s", (dial
 
   it("a resumed run replays the journaled restarts: superseded generations never run again", async () => {
     const counts: Record<string, number> = {};
+    const prepareStarted = deferred();
     const { runtime, workflow } = await open((ctx) =>
       ctx.supervise({ strategy: "one-for-all", maxRestarts: 1 }, [
         child("flaky", "permanent", counts, async (execution) => {
-          if (execution === 1) throw new Error("crash");
-          return "fetched";
+          if (execution !== 1) return "fetched";
+          // Crash only once the gate is mid-prepare, so one-for-all must stop it.
+          await prepareStarted.promise;
+          throw new Error("crash");
         }),
         {
           id: "gate",
           run: async (ctx) => {
-            await ctx.step("prepare", async () => {
+            await ctx.step("prepare", async (attempt) => {
               counts.prepare = (counts.prepare ?? 0) + 1;
-              await sleep(50);
+              if (counts.prepare === 1) {
+                prepareStarted.resolve();
+                await untilAborted(attempt);
+              }
               return "ready";
             });
             return (await ctx.approval("go")).approved;

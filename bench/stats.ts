@@ -1,0 +1,30 @@
+/**
+ * Figures from a shared, noisy machine: each measurement is repeated and reported as its
+ * median with the spread (fastest–slowest), and set beside a floor measured in the same
+ * process a moment before, so a slow machine shows as a slow floor, not as a regression.
+ */
+export interface Sample {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** Runs `measure` once to warm up, then `repeat` times. */
+export async function sample(repeat: number, measure: () => Promise<number> | number): Promise<Sample> {
+  await measure();
+  const values: number[] = [];
+  for (let i = 0; i < repeat; i += 1) values.push(await measure());
+  values.sort((left, right) => left - right);
+  return { median: values[Math.floor(values.length / 2)]!, min: values[0]!, max: values[values.length - 1]! };
+}
+
+/** `12.3 ms (11.9–14.0)` */
+export function spread(value: Sample, unit: string, digits = 1): string {
+  return `${value.median.toFixed(digits)} ${unit} (${value.min.toFixed(digits)}–${value.max.toFixed(digits)})`;
+}
+
+/** `✓ target ≤ 25 ms` or `✗ target ≤ 25 ms`, judged on the median. */
+export function target(value: Sample, limit: number, unit: string, direction: "at most" | "at least" = "at most"): string {
+  const met = direction === "at most" ? value.median <= limit : value.median >= limit;
+  return `${met ? "✓" : "✗"} target ${direction === "at most" ? "≤" : "≥"} ${limit} ${unit}`;
+}
