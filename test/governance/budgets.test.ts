@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, defineWorkflow, usd } from "../../src/index.ts";
+import { defineAgent, defineWorkflow, openOperator, usd } from "../../src/index.ts";
 import { runtimeFixture } from "../helpers/runtime-fixture.ts";
 import { dialects } from "../helpers/stores.ts";
 import { auditKinds, burstAgent, burstWorkflow, ledgerTotals, paidTool } from "./fixtures.ts";
@@ -26,8 +26,7 @@ describe.each(await dialects())("budgets and holds on %s", (dialect) => {
     expect(output.ok).toBe(50);
     expect(output.errors).toHaveLength(50);
     expect(new Set(output.errors)).toEqual(new Set(["BUDGET_EXCEEDED"]));
-    const charges = await rt.store.db.selectFrom("ledger_entries").select((eb) => eb.fn.sum<number>("amount").as("total")).where("run_id", "=", result.runId).where("kind", "=", "charge").executeTakeFirst();
-    expect(Number(charges?.total)).toBe(usd(0.5));
+    expect((await openOperator({ store: rt.store }).runs.cost(result.runId)).spentMicros).toBe(usd(0.5));
     const totals = await ledgerTotals(rt.store);
     expect(totals.held).toBe(0);
     expect(totals.openHolds).toBe(0);
@@ -49,8 +48,8 @@ describe.each(await dialects())("budgets and holds on %s", (dialect) => {
     const deny = (await auditKinds(rt.store, second.runId)).find((record) => record.kind === "gateway.deny");
     expect(deny?.data).toMatchObject({ level: "agent-day" });
     // The run got $1, spent $0.01 on the second run: the rest is back in the workflow's account.
-    const workflowAccount = await rt.store.db.selectFrom("accounts").select(["balance"]).where("id", "=", "workflow:burst").executeTakeFirst();
-    expect(Number(workflowAccount?.balance)).toBe(usd(100) - usd(0.03));
+    const workflowAccount = (await openOperator({ store: rt.store }).budgets.accounts()).find((account) => account.id === "workflow:burst");
+    expect(workflowAccount?.balanceMicros).toBe(usd(100) - usd(0.03));
     const perCallLimited = burstAgent(tool, { name: "narrow", budget: { perCall: usd(0.02) } });
     const narrowWorkflow = defineWorkflow({ name: "narrow-flow", input: z.object({}), output: z.any(), budget: { perRun: usd(1), allocation: usd(1) }, run: (_input, ctx) => ctx.call(perCallLimited, { count: 3 }) });
     const runtime = await open([perCallLimited], [narrowWorkflow]);

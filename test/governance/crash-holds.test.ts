@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Runtime, usd } from "../../src/index.ts";
+import { Runtime, openOperator, usd } from "../../src/index.ts";
 import { crashHoldsDefinitions } from "../fixtures/crash-holds.ts";
 import { crashChild } from "../helpers/crash.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
@@ -37,15 +37,14 @@ describe.each(await dialects())("crash with budget holds open on %s", (dialect) 
       expect(after.openHolds).toBe(0);
       expect(after.conserved).toBe(after.funded);
       // Calls 1 and 2 finished before the crash and were replayed from the journal: 3 charges, not 5.
-      const charges = await runtime.store.db.selectFrom("ledger_entries").select(["amount"]).where("run_id", "=", runId).where("kind", "=", "charge").execute();
-      expect(charges.map((charge) => Number(charge.amount))).toEqual([usd(0.2), usd(0.2), usd(0.2)]);
+      const operator = openOperator({ store: runtime.store });
+      expect(await operator.runs.cost(runId)).toMatchObject({ spentMicros: usd(0.6), charges: 3 });
       const resume = (await auditKinds(runtime.store, runId)).find((record) => record.kind === "run.resume");
       expect(resume?.data).toMatchObject({ releasedHolds: 1, revokedGrants: 1, forced: true });
       // The re-run call got its grant again and gave it back when it ended.
       expect(await liveJitGrants()).toHaveLength(0);
       expect(await runtime.store.db.selectFrom("grants").select("id").where("run_id", "=", runId).execute()).toHaveLength(2);
-      const workflowAccount = await runtime.store.db.selectFrom("accounts").select(["balance"]).where("id", "=", "workflow:pay-three").executeTakeFirstOrThrow();
-      expect(Number(workflowAccount.balance)).toBe(usd(5) - usd(0.6));
+      expect((await operator.budgets.accounts()).find((account) => account.id === "workflow:pay-three")?.balanceMicros).toBe(usd(5) - usd(0.6));
     } finally {
       await runtime.close();
     }

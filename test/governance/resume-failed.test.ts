@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openStore } from "../../src/index.ts";
+import { openOperator, openStore } from "../../src/index.ts";
 import { perRun, price } from "../fixtures/refund/cadre.config.ts";
 import { cadre } from "../helpers/cli.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
@@ -30,9 +30,10 @@ describe.each(await dialects())("finishing a failed run on %s", (dialect) => {
   async function inspect(runId: string) {
     const store = await openStore(location.location);
     try {
-      const run = await store.db.selectFrom("runs").select(["status", "budget"]).where("id", "=", runId).executeTakeFirstOrThrow();
-      const charged = await store.db.selectFrom("ledger_entries").select((eb) => eb.fn.sum<number>("amount").as("total")).where("run_id", "=", runId).where("kind", "=", "charge").executeTakeFirst();
-      return { status: run.status, budget: Number(run.budget), spent: Number(charged?.total ?? 0), totals: await ledgerTotals(store), records: await auditKinds(store, runId) };
+      const operator = openOperator({ store });
+      const { run } = await operator.runs.get(runId);
+      const { spentMicros } = await operator.runs.cost(runId);
+      return { status: run.status, budget: run.budget, spent: spentMicros, totals: await ledgerTotals(store), records: await auditKinds(store, runId) };
     } finally {
       await store.close();
     }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Runtime, defineAgent, defineTool, defineWorkflow, usd, type Agent, type HandoffDecision, type Workflow } from "../../src/index.ts";
+import { Runtime, defineAgent, defineTool, defineWorkflow, openOperator, usd, type Agent, type HandoffDecision, type Workflow } from "../../src/index.ts";
 import { deferred } from "../helpers/deferred.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 import { auditKinds } from "../governance/fixtures.ts";
@@ -263,13 +263,11 @@ describe.each(await dialects())("coordination patterns on %s", (dialect) => {
     const children = await rt.listRuns({ parentRunId: result.runId });
     expect(children).toHaveLength(1);
     expect(children[0]).toMatchObject({ workflow: "child", status: "completed", parentStepKey: "1:workflow:child" });
-    const childCharges = await rt.store.db.selectFrom("ledger_entries").select((eb) => eb.fn.sum<number>("amount").as("total")).where("run_id", "=", children[0]!.id).where("kind", "=", "charge").executeTakeFirst();
-    expect(Number(childCharges?.total)).toBe(usd(0.3));
+    const operator = openOperator({ store: rt.store });
+    expect(await operator.runs.cost(children[0]!.id)).toMatchObject({ spentMicros: usd(0.3), charges: 3 });
     // The parent got its unspent money back: $2 − $0.30.
-    const parentAccount = await rt.store.db.selectFrom("accounts").select(["balance"]).where("id", "=", `run:${result.runId}`).executeTakeFirstOrThrow();
-    expect(Number(parentAccount.balance)).toBe(0);
-    const workflowAccount = await rt.store.db.selectFrom("accounts").select(["balance"]).where("id", "=", "workflow:parent").executeTakeFirstOrThrow();
-    expect(Number(workflowAccount.balance)).toBe(usd(10) - usd(0.3));
+    expect((await operator.budgets.accounts({ runId: result.runId })).find((account) => account.id === `run:${result.runId}`)?.balanceMicros).toBe(0);
+    expect((await operator.budgets.accounts()).find((account) => account.id === "workflow:parent")?.balanceMicros).toBe(usd(10) - usd(0.3));
   });
 
   it("a child workflow never uses grants wider than its parent gave it, even if its agents hold them", async () => {
