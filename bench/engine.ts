@@ -96,11 +96,16 @@ export async function benchEngine(): Promise<Figure[]> {
     const serialMs = await sample(1, () => timeRun(runtime, "chain", { steps: 10, slow: true }));
     const parallelMs = await sample(5, () => timeRun(runtime, "fan-out", { width: 10, slow: true }));
     figures.push({ name: "10 agents × 50 ms in parallel", value: `${spread(parallelMs, "ms")}, speed-up ${(serialMs.median / parallelMs.median).toFixed(1)}× over ${serialMs.median.toFixed(0)} ms serial  ${target(parallelMs, 53, "ms")}` });
-    const probe = JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, "rss-probe.mjs"), "1000"], { encoding: "utf8" })) as { status: string; error?: unknown; baseline: number; peak: number };
-    if (probe.status !== "completed") throw new Error(`the RSS probe's run ended ${probe.status}: ${JSON.stringify(probe.error)}`);
     const megabytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-    const peak = { median: probe.peak / 1024 / 1024, min: 0, max: 0 };
-    figures.push({ name: "peak RSS, N=1000 fan-out", value: `${megabytes(probe.peak)} MB (node alone with zod + kysely ${megabytes(probe.baseline)} MB)  ${target(peak, 90, "MB")}` });
+    // V8's young generation grows to 3 × its semi-space (16 MB by default) under a burst of
+    // allocations; a smaller one is a deployment knob (NODE_OPTIONS), so both are printed.
+    for (const flags of [[], ["--max-semi-space-size=2"]]) {
+      const probe = JSON.parse(execFileSync(process.execPath, [...flags, join(import.meta.dirname, "rss-probe.mjs"), "1000"], { encoding: "utf8" })) as { status: string; error?: unknown; baseline: number; peak: number };
+      if (probe.status !== "completed") throw new Error(`the RSS probe's run ended ${probe.status}: ${JSON.stringify(probe.error)}`);
+      const peak = { median: probe.peak / 1024 / 1024, min: 0, max: 0 };
+      const name = flags.length === 0 ? "peak RSS, N=1000 fan-out" : `  the same with ${flags[0]}`;
+      figures.push({ name, value: `${megabytes(probe.peak)} MB (node alone with zod + kysely ${megabytes(probe.baseline)} MB)  ${target(peak, 90, "MB")}` });
+    }
   } finally {
     await runtime.close();
     rmSync(directory, { recursive: true, force: true });
