@@ -5,7 +5,7 @@ export { openStore, defaultStoreLocation, StoreCorruptError, StoreNotCadreError,
 export type { Store, StoreDialect, RunStatus, StepStatus, StepType } from "./store/index.ts";
 
 export { NonDeterminismError, StepTimeoutError, UnknownRunError, RunLeasedError, RunNotResumableError, AbortedError } from "./engine/engine-errors.ts";
-export type { RuntimeEvents, RuntimeEventName } from "./engine/events.ts";
+export type { RuntimeEvents, RuntimeEventName, RuntimeEvent } from "./engine/events.ts";
 export type { JournalEntry } from "./engine/journal.ts";
 export type { RunRecord, RunFilter } from "./engine/run-records.ts";
 export type { RetryOptions } from "./engine/resilience.ts";

@@ -1,6 +1,7 @@
 import type { ModelMessage } from "../models/model-turn.ts";
 import { z } from "zod";
 import { CadreError, toCadreError } from "../errors.ts";
+import { RunSuspended } from "../engine/run-suspended.ts";
 import { ModelBehaviourError } from "../models/model-errors.ts";
 import { structuredAnswerSchema } from "../models/structured-output.ts";
 import type { AgentContext, AgentDefinition } from "./define-agent.ts";
@@ -80,8 +81,12 @@ export async function runModelLoop(agent: AgentDefinition & ModelAgentSettings, 
         result.toolCalls.map((call) =>
           context.tools.call(call.toolName, call.input).then(
             (value) => ({ type: "json" as const, value: value as never }),
-            // The model sees refusals and failures and can adapt; the gateway already audited them.
-            (error: unknown) => ({ type: "error-text" as const, value: `${toCadreError(error).code}: ${toCadreError(error).message}` }),
+            (error: unknown) => {
+              // A call waiting for a person's approval parks the run; it is not the tool's answer.
+              if (RunSuspended.is(error)) throw error;
+              // The model sees refusals (a person's included) and failures and can adapt; the gateway already audited them.
+              return { type: "error-text" as const, value: `${toCadreError(error).code}: ${toCadreError(error).message}` };
+            },
           ),
         ),
       );

@@ -1,3 +1,4 @@
+import { RunSuspended } from "./run-suspended.ts";
 import { BrokenCircuitError, BulkheadRejectedError, CircuitState, ConsecutiveBreaker, IsolatedCircuitError, SamplingBreaker, bulkhead, circuitBreaker, handleWhen, type BulkheadPolicy, type CircuitBreakerPolicy } from "cockatiel";
 import { CadreError } from "../errors.ts";
 import { AbortedError } from "./engine-errors.ts";
@@ -65,6 +66,8 @@ export interface GuardedAttempt {
  * aborted) and a refusal that is the caller's fault (bad input, no grant, no budget) do not.
  */
 function isHealthFailure(error: unknown): boolean {
+  // Waiting for a person (an agent whose tool call needs approval) is not a failure.
+  if (RunSuspended.is(error)) return false;
   if (!CadreError.is(error)) return true;
   return error.code !== "ABORTED" && (error.fault === "system" || error.fault === "model" || error.fault === "timeout" || error.fault === "validation");
 }

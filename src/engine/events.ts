@@ -19,7 +19,14 @@ export interface RuntimeEvents {
     /** True when the result came from the journal and nothing ran. */
     replayed: boolean;
   };
+  /** A piece of a model-backed agent's answer, as the provider streams it (never on replay: a resumed run returns the journaled text). */
+  "model-delta": { runId: string; stepKey: string; agent: string; attempt: number; text: string };
+  /** The run parks at a wait (an approval, an event): emitted each time it parks there until the answer comes. */
+  "wait-start": { runId: string; key: string; name: string; type: StepType; request: unknown };
 }
+
+/** Any runtime event, tagged with its name in `event` (`type` is a step's type): what `handle.events()` yields. */
+export type RuntimeEvent = { [K in RuntimeEventName]: { event: K } & RuntimeEvents[K] }[RuntimeEventName];
 
 export type RuntimeEventName = keyof RuntimeEvents;
 type Listener<K extends RuntimeEventName> = (event: RuntimeEvents[K]) => void;
@@ -27,6 +34,13 @@ type Listener<K extends RuntimeEventName> = (event: RuntimeEvents[K]) => void;
 /** A tiny typed event emitter; a throwing listener never breaks a run. */
 export class EventBus {
   #listeners = new Map<RuntimeEventName, Set<Listener<any>>>();
+  #any = new Set<(event: RuntimeEvent) => void>();
+
+  /** Every event, tagged with its name. */
+  onAny(listener: (event: RuntimeEvent) => void): () => void {
+    this.#any.add(listener);
+    return () => this.#any.delete(listener);
+  }
 
   on<K extends RuntimeEventName>(name: K, listener: Listener<K>): () => void {
     let set = this.#listeners.get(name);
@@ -37,8 +51,10 @@ export class EventBus {
 
   emit<K extends RuntimeEventName>(name: K, event: RuntimeEvents[K]): void {
     const set = this.#listeners.get(name);
-    if (!set) return;
-    for (const listener of set) {
+    const listeners: Array<(event: any) => void> = [...(set ?? [])];
+    const tagged = this.#any.size > 0 ? ({ event: name, ...event } as RuntimeEvent) : undefined;
+    for (const listener of this.#any) listeners.push(() => listener(tagged!));
+    for (const listener of listeners) {
       try {
         listener(event);
       } catch {

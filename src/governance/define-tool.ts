@@ -11,6 +11,11 @@ export interface ToolContext {
   agent: string;
   runId: string;
   stepKey: string;
+  /**
+   * The W3C `traceparent` of this call's span when tracing is on: send it as the
+   * `traceparent` header of an HTTP request so the remote service joins the run's trace.
+   */
+  traceparent?: string;
 }
 
 /**
@@ -36,6 +41,14 @@ export interface ToolDefinition<I = any, O = any, In = I, Name extends string = 
   /** Stop calling the tool after repeated failures, across agents and runs. */
   circuitBreaker?: CircuitBreakerOptions;
   bulkhead?: BulkheadOptions;
+  /**
+   * Ask a person before the call: always (`true`), or when the predicate picks the (validated)
+   * input. The run parks on an approval named `tool:<name>` that names the agent, the tool and
+   * the input; approved, the call runs when the run resumes; rejected, the agent gets an
+   * APPROVAL_REJECTED error instead of the result (a model-backed agent sees it as the tool's
+   * answer and can adapt). The predicate must depend on the input alone: a resume asks it again.
+   */
+  needsApproval?: boolean | ((input: I) => boolean);
   run(input: I, context: ToolContext): Promise<O> | O;
 }
 

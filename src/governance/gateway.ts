@@ -32,6 +32,11 @@ export interface EffectPrice {
   subject: string;
   worstCase(): number;
   actual(output: unknown): { costMicros: number; units: Record<string, unknown> };
+  /**
+   * What an attempt that failed had already used and must pay for (a streamed model call
+   * aborted after its first tokens); undefined when it used nothing, and the hold is released.
+   */
+  used?(attempt: number): { costMicros: number; units: Record<string, unknown> } | undefined;
 }
 
 /**
@@ -189,7 +194,7 @@ export class Gateway {
   #pricedHooks(effect: GovernedEffect & { agent: GovernedAgent }, stepKey: string): StepHooks {
     const { agent } = effect;
     const subject = effect.price?.subject ?? `agent:${agent.name}`;
-    const price = effect.price ?? { subject, worstCase: () => 0, actual: () => ({ costMicros: 0, units: {} }) };
+    const price: EffectPrice = effect.price ?? { subject, worstCase: () => 0, actual: () => ({ costMicros: 0, units: {} }) };
     const { runId, now } = this.#options;
     const reservations = new Map<number, { reservation: Reservation; worst: number }>();
     const moneyAccount = effect.within?.moneyAccount ?? runAccount(runId);
@@ -215,7 +220,7 @@ export class Gateway {
       ended: async (tx, attempt, outcome) => {
         const held = reservations.get(attempt.attempt);
         if (!held) return;
-        const settled = outcome.ok ? options.actual(outcome.output) : { costMicros: 0, units: {} };
+        const settled = outcome.ok ? options.actual(outcome.output) : (price.used?.(attempt.attempt) ?? { costMicros: 0, units: {} });
         const charged = await settle(tx, {
           reservation: held.reservation,
           actual: Math.min(settled.costMicros, held.worst),

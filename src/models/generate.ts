@@ -1,8 +1,9 @@
-import type { LanguageModel, ModelMessage as SdkModelMessage, OutputInterface, ToolSet } from "ai";
+import type { LanguageModel, LanguageModelUsage, ModelMessage as SdkModelMessage, OutputInterface, ToolSet } from "ai";
 import { z } from "zod";
 import type { ModelRequest, ModelTurn } from "./model-turn.ts";
 import { CadreError } from "../errors.ts";
 import type { Tool } from "../governance/define-tool.ts";
+import type { StreamedUsage } from "./streamed-usage.ts";
 
 /** Tools as the model sees them: name, description, JSON Schema of the input. No `execute`: the gateway runs them. */
 export async function toModelTools(tools: Tool[]): Promise<ToolSet> {
@@ -31,45 +32,106 @@ function answerFormat(schema: Record<string, unknown>): OutputInterface<string, 
   };
 }
 
+type ModelMessages = SdkModelMessage[];
+
+/** What a model call needs: the resolved model, Cadre's request, the agent's tools, the attempt's signal. */
+export interface ModelCallOptions {
+  model: LanguageModel;
+  modelId: string;
+  request: ModelRequest;
+  tools: Tool[];
+  signal: AbortSignal;
+}
+
+/** The AI SDK's call settings for one request: exactly one step, no SDK retries, tools returned rather than executed. */
+async function callSettings(options: ModelCallOptions) {
+  const { request } = options;
+  const offered = options.tools.filter((tool) => request.toolNames.includes(tool.name));
+  const { stepCountIs } = await import("ai");
+  return {
+    model: options.model,
+    system: request.system,
+    // Journaled JSON of the SDK's own messages (and our user turns): the shapes match, the type is ours.
+    messages: request.messages as ModelMessages,
+    ...(offered.length > 0 ? { tools: await toModelTools(offered) } : {}),
+    ...(request.answerSchema ? { output: answerFormat(request.answerSchema) } : {}),
+    maxOutputTokens: request.maxOutputTokens,
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    stopWhen: stepCountIs(1),
+    maxRetries: 0,
+    abortSignal: options.signal,
+  };
+}
+
 /**
  * One call to the provider through the AI SDK: exactly one step, no SDK retries (the
  * step's own retry policy decides), tool calls returned rather than executed.
  */
-type ModelMessages = SdkModelMessage[];
-
-export async function callModel(options: { model: LanguageModel; modelId: string; request: ModelRequest; tools: Tool[]; signal: AbortSignal }): Promise<ModelTurn> {
-  const { request } = options;
-  const offered = options.tools.filter((tool) => request.toolNames.includes(tool.name));
-  const { generateText, stepCountIs } = await import("ai");
+export async function callModel(options: ModelCallOptions): Promise<ModelTurn> {
+  const { generateText } = await import("ai");
   try {
-    const result = await generateText({
-      model: options.model,
-      system: request.system,
-      // Journaled JSON of the SDK's own messages (and our user turns): the shapes match, the type is ours.
-      messages: request.messages as ModelMessages,
-      ...(offered.length > 0 ? { tools: await toModelTools(offered) } : {}),
-      ...(request.answerSchema ? { output: answerFormat(request.answerSchema) } : {}),
-      maxOutputTokens: request.maxOutputTokens,
-      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      stopWhen: stepCountIs(1),
-      maxRetries: 0,
-      abortSignal: options.signal,
-    });
+    const result = await generateText(await callSettings(options));
     return {
       text: result.text,
       toolCalls: result.toolCalls.map((call) => ({ toolCallId: call.toolCallId, toolName: call.toolName, input: call.input })),
       finishReason: result.finishReason,
-      usage: { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0, cachedInputTokens: result.usage.inputTokenDetails?.cacheReadTokens ?? 0 },
+      usage: turnUsage(result.usage),
       responseMessages: JSON.parse(JSON.stringify(result.response.messages)),
     };
   } catch (error) {
-    if (CadreError.is(error)) throw error;
-    const status = (error as { statusCode?: number }).statusCode;
-    throw new CadreError("MODEL_ERROR", `Model ${options.modelId} failed: ${(error as Error).message}`, {
-      cause: error,
-      // Rate limits and server errors may pass on a retry; bad requests will not.
-      retryable: status === undefined || status === 429 || status >= 500,
-      details: { model: options.modelId, status },
-    });
+    throw modelError(error, options.modelId);
   }
+}
+
+/**
+ * The same call, streamed: each piece of the answer's text goes to `onText` as it arrives,
+ * and `usage` learns what arrived, so an attempt that ends early (aborted, broken off) can
+ * still be charged for the tokens the provider produced. The turn returned, and journaled,
+ * is the same as `callModel`'s.
+ */
+export async function streamModel(options: ModelCallOptions & { onText(text: string): void; usage: StreamedUsage }): Promise<ModelTurn> {
+  const { streamText } = await import("ai");
+  const { usage } = options;
+  try {
+    const result = streamText({
+      ...(await callSettings(options)),
+      // Errors come as stream parts (read below); the SDK's default handler would log them to the console.
+      onError: () => {},
+    });
+    for await (const part of result.fullStream) {
+      if (part.type === "text-delta") {
+        usage.arrived(part.text);
+        options.onText(part.text);
+      } else if (part.type === "reasoning-delta") usage.arrived(part.text);
+      else if (part.type === "tool-input-delta") usage.arrived(part.delta);
+      else if (part.type === "finish-step") usage.reported(turnUsage(part.usage));
+      else if (part.type === "error") throw part.error;
+      else if (part.type === "abort") throw options.signal.reason ?? new DOMException("The model call was aborted.", "AbortError");
+    }
+    const [text, toolCalls, finishReason, totalUsage, response] = await Promise.all([result.text, result.toolCalls, result.finishReason, result.usage, result.response]);
+    return {
+      text,
+      toolCalls: toolCalls.map((call) => ({ toolCallId: call.toolCallId, toolName: call.toolName, input: call.input })),
+      finishReason,
+      usage: turnUsage(totalUsage),
+      responseMessages: JSON.parse(JSON.stringify(response.messages)),
+    };
+  } catch (error) {
+    throw modelError(error, options.modelId);
+  }
+}
+
+function turnUsage(usage: LanguageModelUsage): ModelTurn["usage"] {
+  return { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0, cachedInputTokens: usage.inputTokenDetails?.cacheReadTokens ?? 0 };
+}
+
+function modelError(error: unknown, modelId: string): CadreError {
+  if (CadreError.is(error)) return error;
+  const status = (error as { statusCode?: number }).statusCode;
+  return new CadreError("MODEL_ERROR", `Model ${modelId} failed: ${(error as Error).message}`, {
+    cause: error,
+    // Rate limits and server errors may pass on a retry; bad requests will not.
+    retryable: status === undefined || status === 429 || status >= 500,
+    details: { model: modelId, status },
+  });
 }

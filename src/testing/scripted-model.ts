@@ -8,7 +8,7 @@ import {
   type LanguageModelV4StreamPart,
   type LanguageModelV4Usage,
 } from "@ai-sdk/provider";
-import { ScriptExhaustedError, nextScriptedResponse, scriptedDelay, toScriptedOutcome, type Script, type ScriptedOutcome } from "./scripted-response.ts";
+import { ScriptExhaustedError, nextScriptedResponse, scriptedDelay, textPieces, untilAborted, toScriptedOutcome, type Script, type ScriptedOutcome } from "./scripted-response.ts";
 
 export interface ScriptedModelOptions {
   /** The same scripted responses the scripted server takes; a function gets the AI SDK call options. */
@@ -79,9 +79,24 @@ export function createScriptedModel(options: ScriptedModelOptions): ScriptedMode
     async doStream(callOptions) {
       const { outcome, response } = await answer(callOptions);
       const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }, { type: "response-metadata", ...response }];
+      if (outcome.stallAfterPieces !== undefined) {
+        // Cut off mid-answer: some pieces, then nothing (no finish, no usage) until the call is aborted.
+        const sent = textPieces(outcome.text ?? "").slice(0, outcome.stallAfterPieces);
+        const signal = callOptions.abortSignal;
+        const stream = new ReadableStream<LanguageModelV4StreamPart>({
+          async start(controller) {
+            for (const part of parts) controller.enqueue(part);
+            controller.enqueue({ type: "text-start", id: "text-0" });
+            for (const piece of sent) controller.enqueue({ type: "text-delta", id: "text-0", delta: piece });
+            await untilAborted(signal);
+            controller.error(signal?.reason ?? new DOMException("The operation was aborted.", "AbortError"));
+          },
+        });
+        return { stream };
+      }
       if (outcome.text) {
         parts.push({ type: "text-start", id: "text-0" });
-        for (const piece of outcome.text.match(/[\s\S]{1,16}/g) ?? []) parts.push({ type: "text-delta", id: "text-0", delta: piece });
+        for (const piece of textPieces(outcome.text)) parts.push({ type: "text-delta", id: "text-0", delta: piece });
         parts.push({ type: "text-end", id: "text-0" });
       }
       for (const call of outcome.toolCalls) {

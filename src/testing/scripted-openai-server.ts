@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
-import { ScriptExhaustedError, nextScriptedResponse, scriptedDelay, toScriptedOutcome, type Script, type ScriptedOutcome, type ScriptedResponse } from "./scripted-response.ts";
+import { ScriptExhaustedError, nextScriptedResponse, scriptedDelay, textPieces, untilAborted, toScriptedOutcome, type Script, type ScriptedOutcome, type ScriptedResponse } from "./scripted-response.ts";
 
 /** A chat-completions request body as the server received it. */
 export interface ChatCompletionRequest {
@@ -82,7 +82,14 @@ export async function startScriptedOpenAIServer(options: ScriptedOpenAIServerOpt
       response.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: request.model, choices, ...extra })}\n\n`);
     const delta = (content: unknown, finishReason: string | null = null) => send([{ index: 0, delta: content, finish_reason: finishReason }]);
     delta({ role: "assistant", content: "" });
-    for (const piece of pieces(outcome.text ?? "")) delta({ content: piece });
+    const textPieces = pieces(outcome.text ?? "");
+    if (outcome.stallAfterPieces !== undefined) {
+      // Cut off mid-answer: some pieces, then nothing (no finish, no usage) until the client hangs up.
+      for (const piece of textPieces.slice(0, outcome.stallAfterPieces)) delta({ content: piece });
+      await untilAborted(signal);
+      return void response.end();
+    }
+    for (const piece of textPieces) delta({ content: piece });
     // Like OpenAI: the id and name first, then the arguments in fragments.
     outcome.toolCalls.forEach((call, position) => {
       delta({ tool_calls: [{ index: position, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] });
@@ -158,9 +165,7 @@ function wireUsage(usage: Extract<ScriptedOutcome, { kind: "answer" }>["usage"])
   };
 }
 
-function pieces(text: string): string[] {
-  return text.match(/[\s\S]{1,16}/g) ?? [];
-}
+const pieces = textPieces;
 
 function sendError(response: ServerResponse, error: { status: number; message: string; type: string; code: string | null }): void {
   sendJson(response, error.status, { error: { message: error.message, type: error.type, param: null, code: error.code } });

@@ -25,6 +25,12 @@ interface ScriptedAnswerOptions {
   /** Wait this long before answering (an aborted request stops waiting). */
   delayMs?: number;
   finishReason?: ScriptedFinishReason;
+  /**
+   * When streamed: send this many pieces of the text (16 characters each), then hold the
+   * stream open without finishing until the client hangs up: an answer cut off mid-stream,
+   * whose usage the provider never reports. Ignored by non-streamed requests.
+   */
+  stallAfterPieces?: number;
 }
 
 /** A scripted response that is not conditional. */
@@ -56,6 +62,7 @@ export type ScriptedOutcome =
       finishReason: ScriptedFinishReason;
       usage: Required<ScriptedUsage>;
       delayMs: number;
+      stallAfterPieces: number | undefined;
     }
   | { kind: "error"; status: number; message: string; type: string; code: string | null; delayMs: number };
 
@@ -106,7 +113,20 @@ export function toScriptedOutcome(scripted: ScriptedResponse, options: { prompt:
     cachedTokens: response.usage?.cachedTokens ?? 0,
     reasoningTokens: response.usage?.reasoningTokens ?? 0,
   };
-  return { kind: "answer", text, toolCalls, finishReason, usage, delayMs };
+  return { kind: "answer", text, toolCalls, finishReason, usage, delayMs, stallAfterPieces: "stallAfterPieces" in response ? response.stallAfterPieces : undefined };
+}
+
+/** The pieces a streamed text is sent in: 16 characters each. */
+export function textPieces(text: string): string[] {
+  return text.match(/[\s\S]{1,16}/g) ?? [];
+}
+
+/** Resolves when `signal` aborts (never without one). */
+export function untilAborted(signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    signal?.addEventListener("abort", () => resolve(), { once: true });
+  });
 }
 
 /** Waits `ms`, or less if `signal` aborts (then resolves false). */

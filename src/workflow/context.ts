@@ -158,7 +158,8 @@ export class DurableContext implements WorkflowContext {
     if (target.kind === "workflow") return this.#callWorkflow(target, input, options.budget, options.grants);
     const unregistered = unregisteredAgent(this.#state, target);
     if (unregistered) return Promise.reject(unregistered);
-    return runEffect(this.#site(), agentCall(this.#site(), { agent: target, input, call: options, delegate: this.#delegate }));
+    // An agent whose tool call waits for a person's approval parks the run.
+    return this.#parking(runEffect(this.#site(), agentCall(this.#site(), { agent: target, input, call: options, delegate: this.#delegate })));
   }
 
   /** An agent's own delegations: calls in its effect scope that finish even while the run parks. */
@@ -256,7 +257,7 @@ export class DurableContext implements WorkflowContext {
     const state = this.#state;
     const { position, key } = this.#scope.next(`approval:${name}`);
     const decision = await this.#parking(waitDurably<ApprovalDecision>(
-      { runId: state.runId, journal: state.journal, now: state.now },
+      { runId: state.runId, journal: state.journal, now: state.now, events: state.events },
       { position, key, name: `approval:${name}`, type: "approval", request: { request: options.request ?? null }, timeoutMs: options.timeout, describe: `approval "${name}"` },
     ));
     if (!decision.approved) throw new ApprovalRejectedError({ name, stepKey: key, by: decision.by, note: decision.note });
@@ -287,7 +288,7 @@ export class DurableContext implements WorkflowContext {
     const state = this.#state;
     const { position, key } = this.#scope.next(`wait:${topic}`);
     const event = await this.#parking(waitDurably<{ data: unknown }>(
-      { runId: state.runId, journal: state.journal, now: state.now },
+      { runId: state.runId, journal: state.journal, now: state.now, events: state.events },
       {
         position,
         key,

@@ -1,4 +1,6 @@
+import type { EventBus } from "../engine/events.ts";
 import type { OwnedRun, RunHandle, RunResult } from "./run-handle.ts";
+import { RunEventStream } from "./run-events.ts";
 
 /**
  * Decides where an owned run executes. The runtime hands every started or resumed run to
@@ -18,12 +20,14 @@ export interface Dispatcher {
 export class InProcessDispatcher implements Dispatcher {
   readonly #execute: (owned: OwnedRun, signal: AbortSignal) => Promise<RunResult>;
   readonly #settled: (owned: OwnedRun, result: RunResult) => Promise<RunResult>;
-  readonly #active = new Map<string, { controller: AbortController; done: Promise<RunResult> }>();
+  readonly #events: EventBus;
+  readonly #active = new Map<string, { controller: AbortController; done: Promise<RunResult>; stream: RunEventStream }>();
 
-  /** `settled` runs after the run has left the active set (it may resume the run again). */
-  constructor(options: { execute(owned: OwnedRun, signal: AbortSignal): Promise<RunResult>; settled(owned: OwnedRun, result: RunResult): Promise<RunResult> }) {
+  /** `settled` runs after the run has left the active set (it may resume the run again). `events`: the bus a run's handle follows. */
+  constructor(options: { execute(owned: OwnedRun, signal: AbortSignal): Promise<RunResult>; settled(owned: OwnedRun, result: RunResult): Promise<RunResult>; events: EventBus }) {
     this.#execute = options.execute;
     this.#settled = options.settled;
+    this.#events = options.events;
   }
 
   dispatch(owned: OwnedRun): RunHandle {
@@ -31,16 +35,19 @@ export class InProcessDispatcher implements Dispatcher {
     const { id } = owned.run;
     // Another process took the run over: stop every in-flight effect of this one.
     owned.lease.onLost((error) => controller.abort(error));
+    // Listening before the run executes: its first events are emitted before dispatch returns.
+    const stream = new RunEventStream(this.#events, id);
     const done = this.#execute(owned, controller.signal)
       .finally(() => this.#active.delete(id))
-      .then((result) => this.#settled(owned, result));
-    this.#active.set(id, { controller, done });
-    return { runId: id, result: () => done };
+      .then((result) => this.#settled(owned, result))
+      .finally(() => stream.end());
+    this.#active.set(id, { controller, done, stream });
+    return { runId: id, result: () => done, events: () => stream.iterate() };
   }
 
   running(runId: string): RunHandle | undefined {
     const active = this.#active.get(runId);
-    return active ? { runId, result: () => active.done } : undefined;
+    return active ? { runId, result: () => active.done, events: () => active.stream.iterate() } : undefined;
   }
 
   async close(): Promise<void> {

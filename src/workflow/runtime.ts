@@ -101,7 +101,7 @@ export class Runtime {
       deliver: (event) => this.#delivery.deliver(event),
     };
     this.#wakes = new WakeScheduler({ store, now: this.now, resume: (runId) => this.resume(runId), wake: (runId) => this.wake(runId) });
-    this.#dispatcher = new InProcessDispatcher({ execute: (owned, signal) => executeRun(this.#executor, owned, signal), settled: (owned, result) => this.#wakes.afterRun(owned, result) });
+    this.#dispatcher = new InProcessDispatcher({ execute: (owned, signal) => executeRun(this.#executor, owned, signal), settled: (owned, result) => this.#wakes.afterRun(owned, result), events: this.#events });
     this.#delivery = new EventDelivery({ store, knows: (name) => this.workflows.has(name), wake: (runId) => this.wake(runId), start: (workflow, input, runId) => this.start(workflow, input, { runId }) });
     for (const workflow of this.workflows.values()) for (const topic of workflow.subscribe ?? []) this.subscribe(topic, workflow);
   }

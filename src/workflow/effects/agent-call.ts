@@ -11,6 +11,9 @@ import { parseInput, parseOutput } from "../validate.ts";
 import { runEffect, type Effect, type EffectSite } from "./effect.ts";
 import { modelCall } from "./model-call.ts";
 import { toolCall } from "./tool-call.ts";
+import type { RecordedApprovalDecision } from "../approvals.ts";
+import { ApprovalRejectedError } from "../patterns/suspension.ts";
+import { waitDurably } from "../patterns/waiting.ts";
 
 export interface AgentCallOptions {
   /** Overrides the agent's timeout for this call (ms). */
@@ -90,9 +93,35 @@ function agentTools(site: EffectSite, agent: Agent, within: AgentCallFrame): Age
         }),
       );
     }
-    return runEffect(site, toolCall(site.state, { agent, within, tool, input }));
+    if (!needsApproval(tool, input)) return runEffect(site, toolCall(site.state, { agent, within, tool, input }));
+    return approveToolCall(site, agent, tool, input).then(() => runEffect(site, toolCall(site.state, { agent, within, tool, input })));
   };
   return { call } as AgentTools;
+}
+
+/** Whether this call of the tool waits for a person: always, or when its predicate picks the input (an input the tool would refuse needs no one). */
+function needsApproval(tool: Tool, input: unknown): boolean {
+  if (typeof tool.needsApproval !== "function") return tool.needsApproval === true;
+  const parsed = tool.input.safeParse(input);
+  return parsed.success && tool.needsApproval(parsed.data);
+}
+
+/**
+ * Parks the run on an approval named `tool:<tool>` before the call, the request naming the
+ * agent, the tool and the input; journaled like `ctx.approval`, so `cadre approve|reject`, the
+ * operator API and the HTTP API decide it and a resume finds the decision at the same key.
+ * A rejection throws APPROVAL_REJECTED, which a model-backed agent's loop hands the model as
+ * the tool's result: it can answer without the tool or try another way.
+ */
+async function approveToolCall(site: EffectSite, agent: Agent, tool: Tool, input: unknown): Promise<void> {
+  const { state } = site;
+  const name = `tool:${tool.name}`;
+  const { position, key } = site.scope.next(`approval:${name}`);
+  const decision = await waitDurably<RecordedApprovalDecision>(
+    { runId: state.runId, journal: state.journal, now: state.now, events: state.events },
+    { position, key, name: `approval:${name}`, type: "approval", request: { request: { agent: agent.name, tool: tool.name, input } }, describe: `approval of tool "${tool.name}" for agent "${agent.name}"` },
+  );
+  if (!decision.approved) throw new ApprovalRejectedError({ name, stepKey: key, by: decision.by, note: decision.note });
 }
 
 /** A model-backed agent's model: each generation a model-call effect. */
@@ -101,7 +130,17 @@ function agentModel(site: EffectSite, agent: Agent, within: AgentCallFrame): Age
   if (!binding) return undefined;
   return {
     id: binding.resolved.id,
-    generate: (request: ModelRequest): Promise<ModelTurn> => runEffect(site, modelCall({ agent, within, binding, request })),
+    generate: (request: ModelRequest): Promise<ModelTurn> =>
+      runEffect(
+        site,
+        modelCall({
+          agent,
+          within,
+          binding,
+          request,
+          onText: (text, step) => site.state.events.emit("model-delta", { runId: site.state.runId, stepKey: step.key, agent: agent.name, attempt: step.attempt, text }),
+        }),
+      ),
   };
 }
 

@@ -1,5 +1,6 @@
 import { NonDeterminismError } from "../../engine/engine-errors.ts";
 import { idempotencyKeyFor } from "../../engine/ids.ts";
+import type { EventBus } from "../../engine/events.ts";
 import type { Journal } from "../../engine/journal.ts";
 import type { StepType } from "../../store/schema.ts";
 import { RunSuspended, WaitTimeoutError } from "./suspension.ts";
@@ -9,6 +10,8 @@ export interface WaitEnvironment {
   runId: string;
   journal: Journal;
   now(): number;
+  /** Where `wait-start` is reported each time the run parks at the wait. */
+  events?: EventBus;
 }
 
 export interface WaitSpec<T> {
@@ -57,5 +60,6 @@ export async function waitDurably<T>(environment: WaitEnvironment, spec: WaitSpe
     journal.ended(spec.key, { status: "failed", error: error.toJSON(), endedAt: environment.now() });
     throw error;
   }
+  environment.events?.emit("wait-start", { runId: environment.runId, key: spec.key, name: spec.name, type: spec.type, request: request!.request ?? request });
   throw new RunSuspended(spec.key, spec.describe);
 }
