@@ -1,4 +1,4 @@
-import { MockLanguageModelV4 } from "ai/test";
+import { MockLanguageModelV4, convertArrayToReadableStream } from "ai/test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Runtime, defineAgent, defineWorkflow, spendReport, usd, type Agent } from "../../src/index.ts";
@@ -109,13 +109,22 @@ describe("model-backed agents through the real OpenAI-compatible provider", () =
 });
 
 describe("model agent turn logic with the AI SDK's mock model", () => {
-  it("feeds tool results back and returns the final text", async () => {
-    const responses = [
-      { content: [{ type: "tool-call" as const, toolCallId: "c1", toolName: "notes", input: JSON.stringify({ topic: "wind" }) }], finishReason: { unified: "tool-calls" as const, raw: "tool_calls" } },
-      { content: [{ type: "text" as const, text: "Wind is variable." }], finishReason: { unified: "stop" as const, raw: "stop" } },
-    ];
+  it("feeds tool results back and returns the final text (text answers are streamed)", async () => {
     const usage = { inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 5, text: 5, reasoning: 0 } };
-    const model = new MockLanguageModelV4({ provider: "scripted", modelId: "turns", doGenerate: responses.map((response) => ({ ...response, usage, warnings: [] })) as never });
+    const responses = [
+      [
+        { type: "tool-call" as const, toolCallId: "c1", toolName: "notes", input: JSON.stringify({ topic: "wind" }) },
+        { type: "finish" as const, finishReason: { unified: "tool-calls" as const, raw: "tool_calls" }, usage },
+      ],
+      [
+        { type: "text-start" as const, id: "t" },
+        { type: "text-delta" as const, id: "t", delta: "Wind is " },
+        { type: "text-delta" as const, id: "t", delta: "variable." },
+        { type: "text-end" as const, id: "t" },
+        { type: "finish" as const, finishReason: { unified: "stop" as const, raw: "stop" }, usage },
+      ],
+    ];
+    const model = new MockLanguageModelV4({ provider: "scripted", modelId: "turns", doStream: responses.map((parts) => ({ stream: convertArrayToReadableStream(parts) })) as never });
     const writer = defineAgent({ name: "writer", owner: "t", purpose: "t", model: "scripted:turns", instructions: "Write.", tools: [notes], grants: [{ scope: "tool:notes" }] });
     const workflow = defineWorkflow({ name: "write", input: z.string(), output: z.string(), budget: { perRun: usd(0.1), allocation: usd(1) }, run: (input, ctx) => ctx.call(writer, input) });
     const runtime = await Runtime.open({
@@ -127,8 +136,8 @@ describe("model agent turn logic with the AI SDK's mock model", () => {
     try {
       const result = await (await runtime.start(workflow, "wind")).result();
       expect(result).toMatchObject({ status: "completed", output: "Wind is variable." });
-      expect(model.doGenerateCalls).toHaveLength(2);
-      const secondPrompt = JSON.stringify(model.doGenerateCalls[1]!.prompt);
+      expect(model.doStreamCalls).toHaveLength(2);
+      const secondPrompt = JSON.stringify(model.doStreamCalls[1]!.prompt);
       expect(secondPrompt).toContain("three facts about wind");
     } finally {
       await runtime.close();
