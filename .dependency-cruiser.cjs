@@ -1,6 +1,8 @@
 /**
  * Layer directions and no import circles, checked with the tests (test/architecture/layers.test.ts).
  * The layers, bottom up: store ← engine ← governance ← models ← agent ← workflow ← operator ← cli.
+ * telemetry/ sits beside governance: it implements engine's observer interface, and the runtime
+ * (workflow/) loads it; it is the only folder that imports OpenTelemetry.
  */
 const layer = (name, mayNotImport, comment) => ({
   name: `${name}-imports-down`,
@@ -19,13 +21,21 @@ module.exports = {
       from: { path: "^src/" },
       to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
     },
-    layer("store", ["engine", "governance", "models", "agent", "workflow", "operator", "cli", "testing"], "The store knows nothing of what it stores."),
-    layer("engine", ["governance", "models", "agent", "workflow", "operator", "cli", "testing"], "The engine (journal, leases, guards) runs any step without knowing governance."),
-    layer("governance", ["models", "agent", "workflow", "operator", "cli", "testing"], "Governance decides on effects described in its own terms."),
-    layer("models", ["agent", "workflow", "operator", "cli", "testing"], "Models are the AI SDK's layer: providers, prices, calls."),
-    layer("agent", ["workflow", "operator", "cli", "testing"], "Agents are defined without the workflow runtime."),
+    layer("store", ["telemetry", "engine", "governance", "models", "agent", "workflow", "operator", "cli", "testing"], "The store knows nothing of what it stores."),
+    layer("engine", ["telemetry", "governance", "models", "agent", "workflow", "operator", "cli", "testing"], "The engine (journal, leases, guards) runs any step without knowing governance."),
+    layer("governance", ["telemetry", "models", "agent", "workflow", "operator", "cli", "testing"], "Governance decides on effects described in its own terms."),
+    layer("models", ["telemetry", "agent", "workflow", "operator", "cli", "testing"], "Models are the AI SDK's layer: providers, prices, calls."),
+    layer("agent", ["telemetry", "workflow", "operator", "cli", "testing"], "Agents are defined without the workflow runtime."),
+    layer("telemetry", ["governance", "models", "agent", "workflow", "operator", "cli", "testing"], "Telemetry observes runs through engine's observer interface and knows nothing else."),
     layer("workflow", ["operator", "cli", "testing"], "Workflows run without the operator or the CLI."),
     layer("operator", ["cli", "testing"], "The operator API serves the CLI and the server, never the reverse."),
+    {
+      name: "opentelemetry-only-in-telemetry",
+      comment: "OpenTelemetry is optional: only telemetry/ imports it, and the runtime loads that folder only when telemetry is on.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/telemetry/" },
+      to: { path: "node_modules/@opentelemetry/" },
+    },
     {
       name: "ai-sdk-only-in-models",
       comment: "A provider SDK appears only in its own folder.",

@@ -6,6 +6,8 @@ export type { Store, StoreDialect, RunStatus, StepStatus, StepType } from "./sto
 
 export { NonDeterminismError, StepTimeoutError, UnknownRunError, RunLeasedError, RunNotResumableError, AbortedError } from "./engine/engine-errors.ts";
 export type { RuntimeEvents, RuntimeEventName, RuntimeEvent } from "./engine/events.ts";
+export type { RuntimeObserver, RunObservation, StepObservation, ObservedRun, ObservedStep } from "./engine/run-observer.ts";
+export type { TelemetryOptions, OtlpProtocol } from "./telemetry/telemetry-settings.ts";
 export type { JournalEntry } from "./engine/journal.ts";
 export type { RunRecord, RunFilter } from "./engine/run-records.ts";
 export type { RetryOptions } from "./engine/resilience.ts";

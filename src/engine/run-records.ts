@@ -31,6 +31,8 @@ export interface RunRecord {
   leaseEpoch: number;
   /** Micro-units the run was given in all: its perRun (or carve) plus top-ups. */
   budget: number;
+  /** The W3C traceparent of the run's first span, when it was traced: resumes and child runs join its trace. */
+  traceContext: string | null;
 }
 
 export interface RunFilter {
@@ -66,7 +68,13 @@ function toRunRecord(row: RunsTable, input: unknown, output: unknown): RunRecord
     leaseExpiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
     leaseEpoch: Number(row.lease_epoch),
     budget: Number(row.budget),
+    traceContext: row.trace_context ?? null,
   };
+}
+
+/** Records the trace a run belongs to (once, at its first traced execution). */
+export async function setRunTraceContext(db: Db, runId: string, traceContext: string): Promise<void> {
+  await db.updateTable("runs").set({ trace_context: traceContext }).where("id", "=", runId).where("trace_context", "is", null).execute();
 }
 
 /** Creates a run; its input (already validated) is refused with PayloadTooLargeError over `maxPayloadBytes`. */

@@ -83,6 +83,12 @@ export interface GatewayOptions {
   blockOverdueReviews: boolean;
   /** For a child run: the most it may use, whatever its agents hold (its parent's grants at most). */
   ceiling?: GrantSpec[] | null;
+  /**
+   * Told of every record about a step as its transaction is written (tracing turns them into
+   * span events). A batch that fails and is retried writes its records again, so the same
+   * decision can be told twice; it is never told of a decision that is not written.
+   */
+  observe?: (record: { kind: string; stepKey: string; agent?: string | undefined; data: Record<string, unknown> }) => void;
 }
 
 const dayMs = 86_400_000;
@@ -103,13 +109,17 @@ export class Gateway {
     this.#options = options;
   }
 
-  #audit(tx: Db, entries: Array<Omit<AuditEntry, "at" | "runId" | "workflow" | "principal">>): Promise<void> {
-    const { runId, workflow, principal, now } = this.#options;
-    return appendAudit(
+  async #audit(tx: Db, entries: Array<Omit<AuditEntry, "at" | "runId" | "workflow" | "principal">>): Promise<void> {
+    const { runId, workflow, principal, now, observe } = this.#options;
+    await appendAudit(
       tx,
       this.#options.dialect,
       entries.map((entry) => ({ ...entry, at: now(), runId, workflow, principal })),
     );
+    if (!observe) return;
+    for (const entry of entries) {
+      if (entry.stepKey) observe({ kind: entry.kind, stepKey: entry.stepKey, agent: entry.agent ?? undefined, data: entry.data ?? {} });
+    }
   }
 
   /** Writes a record on its own (group-committed), e.g. a low-confidence flag. */

@@ -242,6 +242,14 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 12,
+    name: "a run's trace context",
+    async up(db) {
+      // The W3C traceparent of the run's first span: its resumes and its child runs join that trace.
+      await db.schema.alterTable("runs").addColumn("trace_context", "text").execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

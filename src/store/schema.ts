@@ -95,6 +95,8 @@ export interface RunsTable {
   lease_epoch: number;
   /** Micro-units the run was given in all (its perRun or carve, plus `budget fund --run` top-ups). */
   budget: number;
+  /** The W3C traceparent of the run's first span when tracing was on (null otherwise). */
+  trace_context: string | null;
 }
 
 export type StepStatus = "started" | "completed" | "failed" | "waiting";

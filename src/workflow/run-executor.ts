@@ -3,7 +3,9 @@ import type { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import type { EventBus } from "../engine/events.ts";
 import type { GuardRegistry } from "../engine/guards.ts";
 import type { RunRecord } from "../engine/run-records.ts";
-import { finishRun } from "../engine/run-records.ts";
+import { finishRun, setRunTraceContext } from "../engine/run-records.ts";
+import type { Logger } from "../engine/logger.ts";
+import type { RunObservation, RuntimeObserver } from "../engine/run-observer.ts";
 import { Scope } from "../engine/scope.ts";
 import { toCadreError } from "../errors.ts";
 import { checkpointAudit } from "../governance/audit-checkpoints.ts";
@@ -37,6 +39,8 @@ export interface ExecutorServices {
   runChild(parent: RunRecord, child: ChildRunRequest): Promise<unknown>;
   /** Delivers an event the run emitted to waiting runs and subscribers. */
   deliver(event: PublishedEvent): Promise<unknown>;
+  /** Tracing and metrics (OpenTelemetry when configured): told of runs, steps and gateway decisions. */
+  observer?: RuntimeObserver | undefined;
 }
 
 /**
@@ -52,6 +56,7 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
   events.emit("run-start", { runId: run.id, workflow: workflow.name, resumed });
   lease.startHeartbeat();
   const logger = createLogger({ runId: run.id, workflow: workflow.name });
+  const observation = observe(services, owned, logger);
   const state: RunState = {
     runId: run.id,
     workflow: workflow.name,
@@ -76,15 +81,28 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
     },
     store,
     lease,
-    gateway: new Gateway({ ceiling: run.grantCeiling, store: lease, dialect: store.dialect, runId: run.id, workflow: workflow.name, principal: run.principal, now, logger, blockOverdueReviews: services.blockOverdueReviews }),
+    gateway: new Gateway({
+      ceiling: run.grantCeiling,
+      store: lease,
+      dialect: store.dialect,
+      runId: run.id,
+      workflow: workflow.name,
+      principal: run.principal,
+      now,
+      logger,
+      blockOverdueReviews: services.blockOverdueReviews,
+      observe: observation ? (record) => observation.decision(record) : undefined,
+    }),
     partial: false,
+    observation,
   };
 
   let result: RunResult;
   let outputJson: string | null = null;
   try {
     const context = new DurableContext(state, new Scope(), signal);
-    const output = parseOutput(workflow.output, await workflow.run(run.input, context), `workflow "${workflow.name}"`);
+    const returned = observation ? await observation.within(async () => workflow.run(run.input, context)) : await workflow.run(run.input, context);
+    const output = parseOutput(workflow.output, returned, `workflow "${workflow.name}"`);
     outputJson = encodePayload(output, services.maxPayloadBytes, () => ({ what: `The output of workflow "${workflow.name}"`, runId: run.id }));
     // A workflow that caught its suspension still parks: what it returned came from a path the resume will not take.
     result = state.suspended ? { runId: run.id, status: "waiting" } : { runId: run.id, status: state.partial ? "partial" : "completed", output };
@@ -117,5 +135,21 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
     lease.stopHeartbeat();
   }
   events.emit("run-end", { runId: run.id, workflow: workflow.name, status: result.status, output: result.output, error: result.error, durationMs: now() - startedAt });
+  observation?.ended({ status: result.status, error: result.error, durationMs: now() - startedAt });
   return result;
+}
+
+/**
+ * Tells the observer the run begins; the first time a run is observed, the trace context it
+ * gets is stored on the run (fenced, written behind), so a resume in any process joins its trace.
+ */
+function observe(services: ExecutorServices, owned: OwnedRun, logger: Logger): RunObservation | undefined {
+  const { run, workflow, lease, resumed } = owned;
+  if (!services.observer) return undefined;
+  const observation = services.observer.runStarted({ runId: run.id, workflow: workflow.name, principal: run.principal, resumed, parentRunId: run.parentRunId, traceContext: run.traceContext });
+  const traceContext = observation.traceContext;
+  if (traceContext && !run.traceContext) {
+    lease.write((tx) => setRunTraceContext(tx, run.id, traceContext)).catch((error: unknown) => logger.warn(`storing the run's trace context failed: ${toCadreError(error).message}`));
+  }
+  return observation;
 }

@@ -4,6 +4,7 @@ import type { EventBus } from "../engine/events.ts";
 import type { GuardRegistry } from "../engine/guards.ts";
 import type { Journal } from "../engine/journal.ts";
 import type { RunLease } from "../engine/run-lease.ts";
+import type { RunObservation } from "../engine/run-observer.ts";
 import type { Gateway } from "../governance/gateway.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import type { Store } from "../store/store.ts";
@@ -51,6 +52,8 @@ export interface RunState {
   models: ReadonlyMap<string, AgentModelBinding>;
   /** Set when a join returned partial results: the run then ends `partial`. */
   partial: boolean;
+  /** Tracing and metrics of this execution of the run, when an observer is configured. */
+  observation?: RunObservation | undefined;
   /** Set when a wait parked the run: it ends `waiting` whatever the workflow did with the suspension. */
   suspended?: RunSuspended;
 }

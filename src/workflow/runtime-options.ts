@@ -5,6 +5,8 @@ import type { ModelConfig } from "../models/model-registry.ts";
 import { defaultMaxPayloadBytes } from "../store/payloads.ts";
 import type { Store } from "../store/store.ts";
 import type { Workflow } from "./define-workflow.ts";
+import type { RuntimeObserver } from "../engine/run-observer.ts";
+import { resolveTelemetrySettings, type TelemetryOptions, type TelemetrySettings } from "../telemetry/telemetry-settings.ts";
 
 /** Everything a runtime can be told; only what differs from the defaults needs saying. */
 export interface RuntimeOptions {
@@ -24,6 +26,14 @@ export interface RuntimeOptions {
   maxPayloadBytes?: number;
   /** Sign an audit checkpoint at every run end with this key (or CADRE_AUDIT_KEY); nothing is signed without a key. */
   audit?: AuditSigningOptions;
+  /**
+   * OpenTelemetry traces and metrics over OTLP/HTTP: on when given (unless `enabled: false`) or
+   * when OTEL_EXPORTER_OTLP_ENDPOINT is set; OTEL_SDK_DISABLED=true turns it off. Off, nothing
+   * of OpenTelemetry is loaded.
+   */
+  telemetry?: TelemetryOptions;
+  /** Told of every run, step and gateway decision: e.g. `createTelemetry({ spanExporter })` from `cadre/telemetry`. */
+  observers?: RuntimeObserver[];
   /** The clock (epoch ms): injectable for tests. */
   now?: () => number;
   /** New ids (`run_…`): injectable for tests. */
@@ -40,6 +50,9 @@ export interface ResolvedRuntimeOptions {
   models: ModelConfig | undefined;
   maxPayloadBytes: number;
   audit: AuditSigningOptions;
+  /** Undefined when telemetry is off. */
+  telemetry: TelemetrySettings | undefined;
+  observers: RuntimeObserver[];
   now: () => number;
   generateId: (prefix: string) => string;
 }
@@ -54,6 +67,8 @@ export function resolveRuntimeOptions(options: RuntimeOptions, environment: Node
     models: options.models,
     maxPayloadBytes: options.maxPayloadBytes ?? defaultMaxPayloadBytes,
     audit: options.audit ?? {},
+    telemetry: resolveTelemetrySettings(options.telemetry, environment),
+    observers: options.observers ?? [],
     now: options.now ?? Date.now,
     generateId: options.generateId ?? generateId,
   };

@@ -29,6 +29,7 @@ import { executeRun, type ExecutorServices } from "./run-executor.ts";
 import { settledHandle, type OwnedRun, type RunHandle } from "./run-handle.ts";
 import type { ChildRunRequest } from "./run-state.ts";
 import { WakeScheduler } from "./wake-scheduler.ts";
+import { combineObservers, type RuntimeObserver } from "../engine/run-observer.ts";
 import { resolveRuntimeOptions, type ResolvedRuntimeOptions, type RuntimeOptions } from "./runtime-options.ts";
 
 export type { RunHandle, RunResult } from "./run-handle.ts";
@@ -74,7 +75,9 @@ export class Runtime {
   /** Runs launched so far: a run's number orders its writes before those of later runs. */
   #launched = 0;
 
-  private constructor(store: Store, ownsStore: boolean, options: ResolvedRuntimeOptions, models: Awaited<ReturnType<typeof bindModels>>) {
+  readonly #observer: RuntimeObserver | undefined;
+
+  private constructor(store: Store, ownsStore: boolean, options: ResolvedRuntimeOptions, models: Awaited<ReturnType<typeof bindModels>>, observer: RuntimeObserver | undefined) {
     this.store = store;
     this.#ownsStore = ownsStore;
     this.agents = indexByName(options.agents, "agent");
@@ -86,7 +89,9 @@ export class Runtime {
     this.#maxPayloadBytes = options.maxPayloadBytes;
     this.guards = new GuardRegistry({ store, owner: this.#owner, now: this.now });
     this.timeouts = new AdaptiveTimeouts(store, this.now);
+    this.#observer = observer;
     this.#executor = {
+      observer,
       store,
       events: this.#events,
       agents: this.agents,
@@ -110,9 +115,10 @@ export class Runtime {
     const resolved = resolveRuntimeOptions(options);
     // Model-backed agents fail here, before anything opens, if a provider, key, tier or price is missing.
     const models = await bindModels(resolved.agents, resolved.models);
+    const observer = await runtimeObserver(resolved);
     const ownsStore = typeof options.store !== "object";
     const store = typeof options.store === "object" ? options.store : await openStore(options.store);
-    const runtime = new Runtime(store, ownsStore, resolved, models);
+    const runtime = new Runtime(store, ownsStore, resolved, models, observer);
     try {
       await upsertInventory(store, { agents: [...runtime.agents.values()], now: runtime.now(), principal: runtime.principal });
       await provisionWorkflowBudgets(store, [...runtime.workflows.values()], { now: runtime.now(), principal: runtime.principal });
@@ -247,6 +253,8 @@ export class Runtime {
     this.#closing = true;
     this.#wakes.close();
     await this.#dispatcher.close();
+    // Spans and metrics of the runs just ended leave before the process may exit; an unreachable collector is not the runs' failure.
+    await this.#observer?.flush().catch(() => {});
     if (this.#ownsStore) await this.store.close();
   }
 
@@ -283,6 +291,13 @@ export class Runtime {
     const options = { lease, maxPayloadBytes: this.#maxPayloadBytes };
     return { run, workflow, lease, resumed, journal: resumed ? await Journal.load(this.store, run.id, options) : Journal.empty(this.store, run.id, options) };
   }
+}
+
+/** The configured observers and, when telemetry is on, OpenTelemetry's (loaded only then), as one. */
+async function runtimeObserver(options: ResolvedRuntimeOptions): Promise<RuntimeObserver | undefined> {
+  const observers = [...options.observers];
+  if (options.telemetry) observers.push(await (await import("../telemetry/open-telemetry.ts")).openTelemetry(options.telemetry));
+  return combineObservers(observers);
 }
 
 function indexByName<T extends { name: string }>(items: T[], kind: string): Map<string, T> {

@@ -1,6 +1,10 @@
 import type { Guard } from "../../engine/agent-policies.ts";
 import type { RetryOptions } from "../../engine/resilience.ts";
-import { runStep, type AttemptContext } from "../../engine/run-step.ts";
+import { idempotencyKeyFor } from "../../engine/ids.ts";
+import type { ObservedStep, StepObservation } from "../../engine/run-observer.ts";
+import { RunSuspended } from "../../engine/run-suspended.ts";
+import { runStep, type AttemptContext, type StepHooks } from "../../engine/run-step.ts";
+import { toCadreError } from "../../errors.ts";
 import type { Scope } from "../../engine/scope.ts";
 import type { GovernedEffect } from "../../governance/gateway.ts";
 import type { StepType } from "../../store/schema.ts";
@@ -19,6 +23,8 @@ export interface EffectSite {
 export interface EffectStep {
   position: string;
   key: string;
+  /** The W3C traceparent of the step's span when the run is traced: tools send it on their HTTP requests. */
+  traceparent?: string | undefined;
 }
 
 /**
@@ -55,19 +61,58 @@ export async function runEffect<O>(site: EffectSite, effect: Effect<O>): Promise
   const step = site.scope.next(effect.label ?? effect.name);
   const timeoutMs = typeof effect.timeoutMs === "function" ? await effect.timeoutMs() : effect.timeoutMs;
   const guard = effect.guard;
-  return runStep(
-    { runId: state.runId, journal: state.journal, events: state.events, signal: site.signal, now: state.now, parked: site.parked },
-    {
-      ...step,
-      name: effect.name,
-      type: effect.type,
-      agent: effect.agent?.name ?? null,
-      input: typeof effect.input === "function" ? (effect.input as (step: EffectStep) => unknown)(step) : effect.input,
-      timeoutMs,
-      retry: effect.retry,
-      hooks: state.gateway.hooks(effect, step.key),
-      guard: guard ? (work, attempt) => guard.run(work, attempt) : undefined,
-      execute: (attempt) => effect.execute(attempt, step),
+  const hooks = state.gateway.hooks(effect, step.key);
+  const run = (observed?: StepObservation) =>
+    runStep(
+      { runId: state.runId, journal: state.journal, events: state.events, signal: site.signal, now: state.now, parked: site.parked },
+      {
+        ...step,
+        name: effect.name,
+        type: effect.type,
+        agent: effect.agent?.name ?? null,
+        input: typeof effect.input === "function" ? (effect.input as (step: EffectStep) => unknown)(step) : effect.input,
+        timeoutMs,
+        retry: effect.retry,
+        hooks: observed && hooks ? observedHooks(hooks, observed) : hooks,
+        guard: guard ? (work, attempt) => guard.run(work, attempt) : undefined,
+        execute: (attempt) => effect.execute(attempt, observed?.traceparent ? { ...step, traceparent: observed.traceparent } : step),
+      },
+    );
+  const observation = state.observation;
+  const previous = state.journal.at(step.position);
+  // A step replayed from the journal did nothing this time: it is not observed.
+  if (!observation || previous?.status === "completed") return run();
+  const observed: ObservedStep = {
+    key: step.key,
+    name: effect.name,
+    type: effect.type,
+    agent: effect.agent?.name ?? null,
+    attempt: (previous?.attempt ?? 0) + 1,
+    idempotencyKey: previous?.idempotencyKey ?? idempotencyKeyFor(state.runId, step.key),
+    subject: effect.price?.subject,
+    settles: hooks?.ended !== undefined,
+  };
+  return observation.step(observed, async (stepObservation) => {
+    try {
+      const output = await run(stepObservation);
+      stepObservation.ended({ status: "completed" });
+      return output;
+    } catch (error) {
+      stepObservation.ended(RunSuspended.is(error) ? { status: "waiting" } : { status: "failed", error: toCadreError(error).toJSON() });
+      throw error;
+    }
+  });
+}
+
+/** The gateway's hooks, telling the observer when each attempt begins. */
+function observedHooks(hooks: StepHooks, observed: StepObservation): StepHooks {
+  const started = hooks.started;
+  if (!started) return hooks;
+  return {
+    ...hooks,
+    started: async (tx, attempt) => {
+      await started(tx, attempt);
+      observed.attempt(attempt.attempt);
     },
-  );
+  };
 }

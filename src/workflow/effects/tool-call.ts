@@ -28,7 +28,7 @@ export function toolCall<I, O>(state: RunState, options: { agent: Agent; within:
     timeoutMs: tool.timeout,
     execute: async (attempt, step) => {
       const parsed = parseInput(tool.input, input, `tool "${tool.name}"`);
-      const output = await tool.run(parsed, { signal: attempt.signal, idempotencyKey: attempt.idempotencyKey, agent: agent.name, runId: state.runId, stepKey: step.key });
+      const output = await tool.run(parsed, { signal: attempt.signal, idempotencyKey: attempt.idempotencyKey, agent: agent.name, runId: state.runId, stepKey: step.key, ...(step.traceparent ? { traceparent: step.traceparent } : {}) });
       return parseOutput(tool.output, output, `tool "${tool.name}"`);
     },
   };
