@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { Agent } from "../agent/define-agent.ts";
 import { RunLeasedError, RunNotResumableError, UnknownRunError } from "../engine/engine-errors.ts";
-import { EventBus, type RuntimeEventName, type RuntimeEvents } from "../engine/events.ts";
+import { EventBus, type RuntimeEvent, type RuntimeEventName, type RuntimeEvents } from "../engine/events.ts";
 import { generateId } from "../engine/ids.ts";
 import { Journal, type JournalEntry } from "../engine/journal.ts";
 import { RunLease } from "../engine/run-lease.ts";
@@ -131,6 +131,11 @@ export class Runtime {
 
   on<K extends RuntimeEventName>(name: K, listener: (event: RuntimeEvents[K]) => void): () => void {
     return this.#events.on(name, listener);
+  }
+
+  /** Every event of every run, tagged with its name (`event`): what a live feed of all runs (SSE) forwards. */
+  onAny(listener: (event: RuntimeEvent) => void): () => void {
+    return this.#events.onAny(listener);
   }
 
   workflow(name: string): Workflow {
