@@ -67,6 +67,11 @@ export function defineTool<I, O, In = I, Name extends string = string>(definitio
   if (typeof definition.price === "number" && (!Number.isSafeInteger(definition.price) || definition.price < 0)) {
     throw new ConfigurationError(`Tool "${definition.name}" has price ${definition.price}: prices are non-negative integer micro-units (use usd(0.5) for $0.50).`, { details: { tool: definition.name, field: "price" } });
   }
+  if (definition.needsApproval !== undefined && typeof definition.needsApproval !== "boolean" && typeof definition.needsApproval !== "function") {
+    throw new ConfigurationError(`Tool "${definition.name}" has needsApproval ${JSON.stringify(definition.needsApproval)}: use true, false or a function of the tool's input that returns a boolean.`, {
+      details: { tool: definition.name, field: "needsApproval" },
+    });
+  }
   validatePolicies({ subject: `Tool "${definition.name}"`, settings: definition });
   return { ...definition, scope: definition.scope ?? `tool:${definition.name}`, kind: "tool" };
 }

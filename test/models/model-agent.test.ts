@@ -111,7 +111,7 @@ describe("model-backed agents through the real OpenAI-compatible provider", () =
 describe("model agent turn logic with the AI SDK's mock model", () => {
   it("feeds tool results back and returns the final text (text answers are streamed)", async () => {
     const usage = { inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 5, text: 5, reasoning: 0 } };
-    const responses = [
+    const responses: Array<Array<Record<string, unknown>>> = [
       [
         { type: "tool-call" as const, toolCallId: "c1", toolName: "notes", input: JSON.stringify({ topic: "wind" }) },
         { type: "finish" as const, finishReason: { unified: "tool-calls" as const, raw: "tool_calls" }, usage },

@@ -33,6 +33,8 @@ describe.each(await dialects())("streaming model agents with the scripted model 
     const { runtime: rt, workflow } = await open([{ toolCalls: [{ name: "weather", arguments: { city: "Lisbon" } }] }, { text: answer, usage: { promptTokens: 40, completionTokens: 20 } }]);
     const fromBus: string[] = [];
     rt.on("model-delta", (event) => fromBus.push(event.text));
+    const everything: RuntimeEvent[] = [];
+    rt.onAny((event) => everything.push(event));
     const handle = await rt.start(workflow, { question: "Weather in Lisbon?" });
     // Opened after start returned: the stream still begins at the run's first event.
     const events = await collect(handle.events());
@@ -43,6 +45,8 @@ describe.each(await dialects())("streaming model agents with the scripted model 
     expect(deltas.length).toBeGreaterThan(2);
     expect(deltas.map((delta) => delta.text).join("")).toBe(answer);
     expect(fromBus.join("")).toBe(answer);
+    // The feed of all runs carries the same events, in the same order.
+    expect(everything).toEqual(events);
     const steps = await rt.getSteps(result.runId);
     const finalTurn = steps.filter((step) => step.type === "model").at(-1)!;
     expect((finalTurn.output as { text: string }).text).toBe(answer);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { Runtime, openOperator, openStore, type Store } from "../../src/index.ts";
+import { z } from "zod";
+import { Runtime, defineTool, openOperator, openStore, type Store } from "../../src/index.ts";
 import { createScriptedModel, type ScriptedResponse } from "../../src/testing/index.ts";
 import { auditKinds, ledgerTotals } from "../governance/fixtures.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
@@ -13,6 +14,14 @@ const weatherScript = (request: { prompt: unknown }): ScriptedResponse => {
   if (!prompt.includes('"role":"tool"')) return toolTurn;
   return { text: prompt.includes("APPROVAL_REJECTED") ? "I was not allowed to check the weather." : "Sunny in Lisbon." };
 };
+
+describe("needsApproval on a tool", () => {
+  it("is refused at definition unless it is a boolean or a predicate", () => {
+    const define = (needsApproval: unknown) => defineTool({ name: "pay", description: "pays", input: z.object({}), output: z.object({}), needsApproval: needsApproval as never, run: () => ({}) });
+    expect(() => define("yes")).toThrow(expect.objectContaining({ code: "CONFIGURATION", details: { tool: "pay", field: "needsApproval" } }));
+    expect(define(true).needsApproval).toBe(true);
+  });
+});
 
 describe.each(await dialects())("per-tool approval inside a model agent's loop on %s", (dialect) => {
   let location: TestStoreLocation | undefined;
