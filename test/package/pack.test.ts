@@ -61,7 +61,7 @@ describe("the packed package in a new project", () => {
   }, 120_000);
 
   it("type-checks the README's snippets under strict", () => {
-    expect([...snippets.keys()].sort()).toEqual(["research.ts", "workflow.ts"]);
+    expect([...snippets.keys()].sort()).toEqual(["research.ts", "streaming.ts", "workflow.ts"]);
     const check = spawnSync(process.execPath, [join(repositoryRoot, "node_modules/typescript/bin/tsc"), "-p", project], { cwd: project, encoding: "utf8" });
     expect(check.stdout + check.stderr).toBe("");
     expect(check.status).toBe(0);
@@ -72,6 +72,12 @@ describe("the packed package in a new project", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain("status: 'completed'");
     expect(run.stdout).toContain("output: { score: 712 }");
+  }, 120_000);
+
+  it("runs the README's streaming example as pasted: the answer printed as it streams", () => {
+    const run = spawnSync(process.execPath, ["streaming.ts"], { cwd: project, encoding: "utf8", timeout: 60_000 });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe("Heat pumps move heat instead of making it.\ncompleted\n");
   }, 120_000);
 
   it("runs the README's model-backed agent offline as pasted", () => {
