@@ -6,11 +6,13 @@ import { benchCliStartup } from "./cli-startup.ts";
 import { benchConcurrentRuns } from "./concurrent-runs.ts";
 import { benchEngine, type Figure } from "./engine.ts";
 import { benchGovernance } from "./governance.ts";
+import { benchTelemetry } from "./telemetry.ts";
 
 const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["engine (SQLite file, durable, governed and audited)", benchEngine],
   ["gateway (authorize + reserve + settle + audit, journaled)", benchGovernance],
   ["many runs at once (one process, group commit)", benchConcurrentRuns],
+  ["OpenTelemetry (a span per step, decisions as events)", benchTelemetry],
 ];
 
 for (const [title, run] of sections) {
