@@ -6,6 +6,7 @@ import { z } from "zod";
 import { Runtime, defineAgent, defineTool, defineWorkflow, usd, type RuntimeObserver } from "../src/index.ts";
 import { createTelemetry } from "../src/telemetry/index.ts";
 import type { Figure } from "./engine.ts";
+import { sample, spread, type Sample } from "./stats.ts";
 
 const ping = defineTool({ name: "ping", description: "a governed call costing one micro-dollar", input: z.object({ i: z.number() }), output: z.number(), price: 1, run: ({ i }) => i });
 const pinger = defineAgent({
@@ -23,29 +24,52 @@ const pinger = defineAgent({
 });
 const pings = defineWorkflow({ name: "pings", input: z.object({ calls: z.number() }), output: z.number(), budget: { perRun: usd(10), allocation: usd(1000) }, run: (input, ctx) => ctx.call(pinger, input) });
 
-/** µs per governed tool call in one run of `calls` calls, with the given observers (none: telemetry off). */
-async function perCall(observers: RuntimeObserver[], calls: number): Promise<number> {
+/** A runtime on a fresh SQLite file with the given observers (none: telemetry off). */
+async function openBench(observers: RuntimeObserver[]): Promise<{ runtime: Runtime; close(): Promise<void> }> {
   const directory = mkdtempSync(join(tmpdir(), "cadre-bench-otel-"));
   const runtime = await Runtime.open({ store: join(directory, "cadre.db"), agents: [pinger], workflows: [pings], observers });
-  try {
-    await (await runtime.start(pings, { calls: 50 })).result();
-    const started = performance.now();
-    const result = await (await runtime.start(pings, { calls })).result();
-    if (result.status !== "completed") throw new Error(`bench run failed: ${JSON.stringify(result.error)}`);
-    return ((performance.now() - started) / calls) * 1000;
-  } finally {
-    await runtime.close();
-    rmSync(directory, { recursive: true, force: true });
-  }
+  return {
+    runtime,
+    close: async () => {
+      await runtime.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
 }
 
-/** What tracing adds to a governed tool call: a span per step, its gateway decisions as events, metrics. */
+/** µs per governed tool call in one run of `calls` sequential calls. */
+async function perCall(runtime: Runtime, calls: number): Promise<number> {
+  const started = performance.now();
+  const result = await (await runtime.start(pings, { calls })).result();
+  if (result.status !== "completed") throw new Error(`bench run failed: ${JSON.stringify(result.error)}`);
+  return ((performance.now() - started) / calls) * 1000;
+}
+
+/** Median and spread of the measured rounds, the first (the warm-up) left out. */
+function summary(values: number[]): Sample {
+  const measured = values.slice(1).sort((left, right) => left - right);
+  return { median: measured[Math.floor(measured.length / 2)]!, min: measured[0]!, max: measured.at(-1)! };
+}
+
+/** What tracing adds to a governed tool call: a span per step, its gateway decisions as events, metrics. Measured alternately, in one process. */
 export async function benchTelemetry(): Promise<Figure[]> {
-  const calls = 1000;
-  const off = await perCall([], calls);
-  const on = await perCall([createTelemetry({ spanExporter: new InMemorySpanExporter() })], calls);
-  return [
-    { name: "governed tool call, telemetry off", value: `${off.toFixed(0)} µs` },
-    { name: "governed tool call, traced (in-memory exporter)", value: `${on.toFixed(0)} µs` },
-  ];
+  const off = await openBench([]);
+  const traced = await openBench([createTelemetry({ spanExporter: new InMemorySpanExporter() })]);
+  try {
+    const offTimes: number[] = [];
+    const tracedTimes: number[] = [];
+    const both = async () => {
+      offTimes.push(await perCall(off.runtime, 300));
+      tracedTimes.push(await perCall(traced.runtime, 300));
+      return 0;
+    };
+    await sample(5, both);
+    return [
+      { name: "governed tool call, telemetry off", value: `${spread(summary(offTimes), "µs", 0)} per call (300 sequential)` },
+      { name: "governed tool call, traced", value: `${spread(summary(tracedTimes), "µs", 0)} per call (in-memory exporter)` },
+    ];
+  } finally {
+    await off.close();
+    await traced.close();
+  }
 }
