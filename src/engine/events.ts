@@ -50,16 +50,17 @@ export class EventBus {
   }
 
   emit<K extends RuntimeEventName>(name: K, event: RuntimeEvents[K]): void {
-    const set = this.#listeners.get(name);
-    const listeners: Array<(event: any) => void> = [...(set ?? [])];
-    const tagged = this.#any.size > 0 ? ({ event: name, ...event } as RuntimeEvent) : undefined;
-    for (const listener of this.#any) listeners.push(() => listener(tagged!));
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch {
-        // Progress reporting must not change the outcome of a run.
-      }
-    }
+    for (const listener of this.#listeners.get(name) ?? []) call(listener, event);
+    if (this.#any.size === 0) return;
+    const tagged = { event: name, ...event } as RuntimeEvent;
+    for (const listener of this.#any) call(listener, tagged);
+  }
+}
+
+function call<E>(listener: (event: E) => void, event: E): void {
+  try {
+    listener(event);
+  } catch {
+    // Progress reporting must not change the outcome of a run.
   }
 }

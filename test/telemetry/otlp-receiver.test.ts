@@ -101,6 +101,19 @@ describe("OpenTelemetry from a real CLI run to a local OTLP/HTTP receiver", () =
     expect(metricNames).toEqual(expect.arrayContaining(["cadre.step.duration", "cadre.spend", "cadre.run.duration"]));
   }, 120_000);
 
+  it("a `telemetry` entry in the config turns it on without OTEL_* variables", async () => {
+    receiver = await startReceiver();
+    const store = join(mkdtempSync(join(tmpdir(), "cadre-otlp-")), "cadre.db");
+    const withEntry = join(import.meta.dirname, "../fixtures/telemetry/with-entry.config.ts");
+    const result = await cadre(["--store", store, "--config", withEntry, "run", "define", "--input", '{"word":"entry"}'], { TEST_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_ENDPOINT: "" });
+    expect(result.status).toBe(0);
+    const { spans, serviceNames } = spansOf(receiver.received);
+    expect(new Set(serviceNames)).toEqual(new Set(["from-config"]));
+    expect(spans.map((span) => span.name)).toContain("invoke_workflow define");
+    // metrics: false in the entry: no metrics export.
+    expect(receiver.received.filter((request) => request.path === "/v1/metrics")).toEqual([]);
+  }, 120_000);
+
   it("http/protobuf sends protobuf; OTEL_SDK_DISABLED=true sends nothing", async () => {
     receiver = await startReceiver();
     const store = join(mkdtempSync(join(tmpdir(), "cadre-otlp-")), "cadre.db");
