@@ -153,4 +153,26 @@ describe.each(await dialects())("OpenTelemetry traces with an in-memory exporter
     // Replayed steps did nothing this time: no spans for them.
     expect(resumedSpans.map((span) => span.name)).toEqual(["invoke_workflow convert"]);
   });
+
+  it("a retried model step is one span: its attempts' decisions as events, the last attempt's number, an error before the first token charged nothing", async () => {
+    location = await freshStoreLocation(dialect);
+    store = await openStore(location.location);
+    const exporter = new InMemorySpanExporter();
+    const model = createScriptedModel({ script: [{ error: { status: 503, message: "busy" } }, { text: "done", usage: { promptTokens: 10, completionTokens: 1 } }] });
+    const writer = defineAgent({ name: "writer", owner: "t", purpose: "writes", model: "scripted:model", instructions: "Write." });
+    const write = defineWorkflow({ name: "write", input: z.string(), output: z.string(), budget: { perRun: usd(1), allocation: usd(10) }, run: (input, ctx) => ctx.call(writer, input) });
+    const runtime = await Runtime.open({
+      store,
+      agents: [writer],
+      workflows: [write],
+      models: { instances: { "scripted:model": model }, prices: { "scripted:model": { inputPerMillion: 1_000_000, outputPerMillion: 1_000_000 } } },
+      observers: [createTelemetry({ spanExporter: exporter })],
+    });
+    expect(await (await runtime.start(write, "x")).result()).toMatchObject({ status: "completed", output: "done" });
+    await runtime.close();
+    const chat = spanNamed(exporter.getFinishedSpans(), "chat model");
+    expect(chat.events.map((event) => `${event.name}#${event.attributes?.attempt}`)).toEqual(["gateway.allow#1", "gateway.release#1", "gateway.allow#2", "gateway.settle#2"]);
+    expect(chat.events[1]!.attributes).toMatchObject({ chargedMicros: 0, error: "MODEL_ERROR" });
+    expect(chat.attributes).toMatchObject({ "cadre.step.attempt": 2, "cadre.cost_micros": 11, "cadre.step.status": "completed" });
+  });
 });
