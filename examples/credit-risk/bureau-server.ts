@@ -38,6 +38,8 @@ export interface BureauStats {
   billable: number;
   /** Requests answered from the idempotency cache. */
   replayed: number;
+  /** Requests whose caller went away before the answer: never answered, never charged. */
+  abandoned: number;
 }
 
 export interface BureauServer {
@@ -67,7 +69,7 @@ export async function startBureauServer(options: BureauServerOptions = {}): Prom
   const latencyRandom = seededRandom(hashString(`latency:${seed}`));
   const isKnown = knownApplicants(options.applicants);
   const idempotentResponses = new Map<string, { applicantId: string; body: string }>();
-  const counters: BureauStats = { requests: 0, failures: 0, billable: 0, replayed: 0 };
+  const counters: BureauStats = { requests: 0, failures: 0, billable: 0, replayed: 0, abandoned: 0 };
   const pending = new Set<NodeJS.Timeout>();
 
   const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -123,8 +125,8 @@ export async function startBureauServer(options: BureauServerOptions = {}): Prom
     pending.add(timer);
     // A caller that gave up (timeout, abort) gets nothing and is not billed.
     response.on("close", () => {
+      if (pending.delete(timer)) counters.abandoned += 1;
       clearTimeout(timer);
-      pending.delete(timer);
     });
   });
   await new Promise<void>((resolve, reject) => {
