@@ -1,6 +1,17 @@
 /**
  * Every error Cadre throws is a `CadreError` with a stable `code` and a `fault` that says
  * whose problem it is. Match on `code` (or `CadreError.is`), never on message text.
+ *
+ * One constructor shape for every subclass: `new XError(details, options?)`.
+ * - `details` is one object of the facts, and it is what `toJSON().details` carries (the
+ *   journal stores it). A class that can word its own message builds it from the facts
+ *   (`new UnknownRunError({ runId })`); a class whose message depends on the situation takes it
+ *   as `details.message` (`new ConfigurationError({ message, agent: "scorer", field: "timeoutMs" })`),
+ *   which becomes the error's message and is not repeated in `details`. `details.fix`, where the
+ *   fix is known, says what to do; it is appended to the message and kept in `details`.
+ * - `options` is `{ cause?, retryable?, fault? }`: the cause chain, and the two defaults
+ *   (not retryable; the code's fault from `errorCatalog`) when this instance differs.
+ * Only `CadreError` itself, the base, takes `(code, message, options)`.
  */
 export type ErrorFault = "configuration" | "input" | "budget" | "permission" | "validation" | "model" | "system" | "timeout";
 
@@ -55,14 +66,36 @@ export type ErrorCode = keyof typeof errorCatalog;
 
 const marker = Symbol.for("cadre.error");
 
+/** The second argument of every CadreError subclass. */
 export interface CadreErrorOptions {
   cause?: unknown;
-  /** Extra fields the caller needs to act: run id, step key, agent, budget level... */
-  details?: Record<string, unknown>;
   /** Whether trying the same thing again may succeed. */
   retryable?: boolean;
   /** Whose fault it is, when it differs from the code's (see errorCatalog). */
   fault?: ErrorFault;
+}
+
+/** The base constructor's options: a subclass's options plus the details it built. */
+export interface CadreErrorBaseOptions extends CadreErrorOptions {
+  /** Extra fields the caller needs to act: run id, step key, agent, budget level... */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The details of an error whose message the thrower words: the message, the fix when it is
+ * known, and any structured fields (agent, tool, workflow, field, runId...).
+ */
+export interface MessageDetails {
+  message: string;
+  /** What to do about it, when known; appended to the message. */
+  fix?: string;
+  [field: string]: unknown;
+}
+
+/** Splits message details into the error's message (with the fix appended) and the details it keeps. */
+export function messageFromDetails(details: MessageDetails): { message: string; details: Record<string, unknown> } {
+  const { message, ...rest } = details;
+  return { message: details.fix ? `${message} ${details.fix}` : message, details: rest };
 }
 
 export class CadreError extends Error {
@@ -72,7 +105,7 @@ export class CadreError extends Error {
   readonly retryable: boolean;
   readonly [marker] = true;
 
-  constructor(code: ErrorCode, message: string, options: CadreErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: CadreErrorBaseOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -103,29 +136,44 @@ export interface SerializedError {
 
 /** Wrong or missing configuration: fix the config file, the environment or the definition. */
 export class ConfigurationError extends CadreError {
-  constructor(message: string, options?: CadreErrorOptions) {
-    super("CONFIGURATION", message, options);
+  constructor(details: MessageDetails, options?: CadreErrorOptions) {
+    const { message, details: facts } = messageFromDetails(details);
+    super("CONFIGURATION", message, { ...options, details: facts });
   }
 }
 
 /** Input that does not match a schema (workflow input, agent input, tool input). */
 export class InputValidationError extends CadreError {
-  constructor(message: string, options?: CadreErrorOptions) {
-    super("INVALID_INPUT", message, options);
+  constructor(details: MessageDetails, options?: CadreErrorOptions) {
+    const { message, details: facts } = messageFromDetails(details);
+    super("INVALID_INPUT", message, { ...options, details: facts });
   }
 }
 
 /** An agent, tool or model produced output that does not match its declared schema. */
 export class OutputValidationError extends CadreError {
-  constructor(message: string, options?: CadreErrorOptions) {
-    super("INVALID_OUTPUT", message, { retryable: true, ...options });
+  constructor(details: MessageDetails, options?: CadreErrorOptions) {
+    const { message, details: facts } = messageFromDetails(details);
+    super("INVALID_OUTPUT", message, { retryable: true, ...options, details: facts });
   }
 }
 
 /** Unexpected failure inside Cadre or its store. */
 export class InternalError extends CadreError {
-  constructor(message: string, options?: CadreErrorOptions) {
-    super("INTERNAL", message, options);
+  constructor(details: MessageDetails, options?: CadreErrorOptions) {
+    const { message, details: facts } = messageFromDetails(details);
+    super("INTERNAL", message, { ...options, details: facts });
+  }
+}
+
+/**
+ * Code that Cadre ran on the workflow's behalf (a step, a tool, a model client) threw
+ * something that is not a CadreError. Retryable: such failures are usually transient.
+ */
+export class StepFailedError extends CadreError {
+  constructor(details: MessageDetails, options?: CadreErrorOptions) {
+    const { message, details: facts } = messageFromDetails(details);
+    super("STEP_FAILED", message, { retryable: true, ...options, details: facts });
   }
 }
 
@@ -139,11 +187,11 @@ export function toCadreError(error: unknown): CadreError {
   if (error instanceof Error) {
     const causes = causeChain(error.cause);
     const message = [error.message, ...causes.map((cause) => cause.message)].filter((part, index, parts) => part !== "" && !parts.slice(0, index).some((earlier) => earlier.includes(part))).join(": ");
-    const details: Record<string, unknown> = { errorName: error.name };
+    const details: MessageDetails = { message: message || error.name, errorName: error.name };
     if (causes.length > 0) details.causes = causes;
-    return new CadreError("STEP_FAILED", message || error.name, { cause: error, retryable: true, details });
+    return new StepFailedError(details, { cause: error });
   }
-  return new CadreError("STEP_FAILED", String(error), { retryable: true });
+  return new StepFailedError({ message: String(error) });
 }
 
 /** A link of a cause chain, JSON-safe for the journal. */

@@ -1,5 +1,5 @@
-export { CadreError, ConfigurationError, InputValidationError, OutputValidationError, InternalError, errorCatalog } from "./errors.ts";
-export type { ErrorCode, ErrorFault, SerializedError } from "./errors.ts";
+export { CadreError, ConfigurationError, InputValidationError, OutputValidationError, InternalError, StepFailedError, errorCatalog } from "./errors.ts";
+export type { CadreErrorOptions, ErrorCode, ErrorFault, MessageDetails, SerializedError } from "./errors.ts";
 
 export { openStore, defaultStoreLocation, StoreCorruptError, StoreNotCadreError, StoreTooNewError, latestSchemaVersion } from "./store/index.ts";
 export type { Store, StoreDialect, RunStatus, StepStatus, StepType } from "./store/index.ts";

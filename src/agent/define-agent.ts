@@ -103,12 +103,12 @@ export function defineAgent<I = string, O = string, In = I, const Tools extends 
   definition: AgentDefinition<I, O, In, Tools> | ModelAgentDefinition<I, O, In, Tools>,
 ): Agent<I, O, In> {
   if (!agentNamePattern.test(definition.name)) {
-    throw new ConfigurationError(`Agent name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`, { details: { agent: definition.name, field: "name" } });
+    throw new ConfigurationError({ message: `Agent name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`, agent: definition.name, field: "name" });
   }
   validatePolicies({ subject: `Agent "${definition.name}"`, settings: definition });
   if (typeof (definition as { run?: unknown }).run === "function") return { ...definition, kind: "agent" } as Agent<I, O, In>;
   if (!("model" in definition) || !definition.model || !definition.instructions) {
-    throw new ConfigurationError(`Agent "${definition.name}" needs either run(input, context) or model + instructions.`, { details: { agent: definition.name, field: "run" } });
+    throw new ConfigurationError({ message: `Agent "${definition.name}" needs either run(input, context) or model + instructions.`, agent: definition.name, field: "run" });
   }
   const modelAgent = {
     ...definition,

@@ -1,6 +1,6 @@
 import type { ModelMessage } from "../models/model-turn.ts";
 import { z } from "zod";
-import { CadreError, toCadreError } from "../errors.ts";
+import { ConfigurationError, toCadreError } from "../errors.ts";
 import { RunSuspended } from "../engine/run-suspended.ts";
 import { ModelBehaviourError } from "../models/model-errors.ts";
 import { structuredAnswerSchema } from "../models/structured-output.ts";
@@ -64,7 +64,7 @@ function parseAnswer(text: string, schema: z.ZodType, textOutput: boolean): { ok
  * answer is therefore constrained on the turn it is given, with no extra call.
  */
 export async function runModelLoop(agent: AgentDefinition & ModelAgentSettings, input: unknown, context: AgentContext): Promise<unknown> {
-  if (!context.model) throw new CadreError("CONFIGURATION", `Agent "${agent.name}" has a model but the runtime did not resolve it.`);
+  if (!context.model) throw new ConfigurationError({ message: `Agent "${agent.name}" has a model but the runtime did not resolve it.`, agent: agent.name, field: "model" });
   const maxTurns = agent.maxTurns ?? 10;
   const textOutput = isTextOutput(agent.output);
   const system = systemPrompt(agent, context.goal);
@@ -99,17 +99,10 @@ export async function runModelLoop(agent: AgentDefinition & ModelAgentSettings, 
     const answer = parseAnswer(result.text, agent.output, textOutput);
     if (answer.ok) return answer.value;
     if (repairs >= 1) {
-      throw new ModelBehaviourError("INVALID_OUTPUT", `Agent "${agent.name}" answered with output that does not match its schema, even after a repair turn: ${answer.problem}`, {
-        agent: agent.name,
-        problem: answer.problem,
-        answer: result.text.slice(0, 2000),
-      });
+      throw new ModelBehaviourError({ code: "INVALID_OUTPUT", message: `Agent "${agent.name}" answered with output that does not match its schema, even after a repair turn: ${answer.problem}`, agent: agent.name, problem: answer.problem, answer: result.text.slice(0, 2000) });
     }
     repairs += 1;
     messages.push({ role: "user", content: `Your answer was rejected: ${answer.problem}. Reply again with only the corrected JSON.` });
   }
-  throw new ModelBehaviourError("MAX_TURNS", `Agent "${agent.name}" reached its limit of ${maxTurns} model calls without a final answer. Raise maxTurns or give it clearer instructions.`, {
-    agent: agent.name,
-    maxTurns,
-  });
+  throw new ModelBehaviourError({ code: "MAX_TURNS", message: `Agent "${agent.name}" reached its limit of ${maxTurns} model calls without a final answer. Raise maxTurns or give it clearer instructions.`, agent: agent.name, maxTurns });
 }

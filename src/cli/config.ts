@@ -20,24 +20,22 @@ export function defineConfig(config: CadreConfig): CadreConfig {
 export async function loadConfig(explicitPath?: string, cwd = process.cwd()): Promise<{ config: CadreConfig; path: string | null }> {
   const path = explicitPath ? resolve(cwd, explicitPath) : configFileNames.map((name) => resolve(cwd, name)).find((candidate) => existsSync(candidate));
   if (!path) return { config: {}, path: null };
-  if (!existsSync(path)) throw new ConfigurationError(`Config file ${path} does not exist. Pass --config with the path of your cadre.config.ts.`, { details: { path } });
+  if (!existsSync(path)) throw new ConfigurationError({ message: `Config file ${path} does not exist. Pass --config with the path of your cadre.config.ts.`, path });
   let module: { default?: unknown };
   try {
     module = await import(pathToFileURL(path).href);
   } catch (error) {
-    throw new ConfigurationError(`Could not load ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, details: { path } });
+    throw new ConfigurationError({ message: `Could not load ${path}: ${error instanceof Error ? error.message : String(error)}`, path }, { cause: error });
   }
   const config = module.default;
   if (typeof config !== "object" || config === null) {
-    throw new ConfigurationError(`${path} must default-export a config object: export default defineConfig({ agents, workflows }).`, { details: { path } });
+    throw new ConfigurationError({ message: `${path} must default-export a config object: export default defineConfig({ agents, workflows }).`, path });
   }
   const unknown = Object.keys(config).filter((key) => !(configKeys as readonly string[]).includes(key));
   if (unknown.length > 0) {
     const key = unknown[0]!;
     const near = configKeys.find((known) => known.toLowerCase() === key.toLowerCase() || editDistance(known, key) <= 2);
-    throw new ConfigurationError(`${path} has an unknown key "${key}"${near ? ` (did you mean "${near}"?)` : ""}. A config may hold: ${configKeys.join(", ")}.`, {
-      details: { path, field: key, unknown, known: configKeys },
-    });
+    throw new ConfigurationError({ message: `${path} has an unknown key "${key}"${near ? ` (did you mean "${near}"?)` : ""}. A config may hold: ${configKeys.join(", ")}.`, path, field: key, unknown, known: configKeys });
   }
   return { config: config as CadreConfig, path };
 }

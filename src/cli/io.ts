@@ -28,15 +28,13 @@ export function readJsonInput(value: string | undefined): unknown {
     try {
       text = readFileSync(where, "utf8");
     } catch (error) {
-      throw new InputValidationError(`Cannot read input file ${where}: ${(error as Error).message}`, { details: { path: where } });
+      throw new InputValidationError({ message: `Cannot read input file ${where}: ${(error as Error).message}`, path: where });
     }
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InputValidationError(`The input in ${where} is not valid JSON: ${(error as Error).message}. Pass JSON like --input '{"applicantId":"A-1001"}' or --input @input.json.`, {
-      details: { where },
-    });
+    throw new InputValidationError({ message: `The input in ${where} is not valid JSON: ${(error as Error).message}. Pass JSON like --input '{"applicantId":"A-1001"}' or --input @input.json.`, where });
   }
 }
 
@@ -51,9 +49,7 @@ export function parseDollars(text: string): number {
   const dollars = /^(\d+(\.\d*)?|\.\d+)$/.test(text.trim()) ? Number(text) : Number.NaN;
   const micros = usd(dollars);
   if (Number.isNaN(dollars) || micros < 1 || dollars > maxDollars) {
-    throw new InputValidationError(`The amount must be a positive number of dollars like 25 or 0.50, at least $0.000001 and at most $${maxDollars.toLocaleString("en-US")}; got "${text}".`, {
-      details: { amount: text, maxMicros: usd(maxDollars) },
-    });
+    throw new InputValidationError({ message: `The amount must be a positive number of dollars like 25 or 0.50, at least $0.000001 and at most $${maxDollars.toLocaleString("en-US")}; got "${text}".`, amount: text, maxMicros: usd(maxDollars) });
   }
   return dollars;
 }

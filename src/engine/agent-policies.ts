@@ -1,6 +1,6 @@
 import { RunSuspended } from "./run-suspended.ts";
 import { BrokenCircuitError, BulkheadRejectedError, CircuitState, ConsecutiveBreaker, IsolatedCircuitError, SamplingBreaker, bulkhead, circuitBreaker, handleWhen, type BulkheadPolicy, type CircuitBreakerPolicy } from "cockatiel";
-import { CadreError } from "../errors.ts";
+import { CadreError, type CadreErrorOptions } from "../errors.ts";
 import { AbortedError } from "./engine-errors.ts";
 import { validatePolicies } from "./validate-policies.ts";
 
@@ -26,21 +26,22 @@ export interface BulkheadOptions {
 export type BreakerState = "closed" | "open" | "half-open" | "isolated";
 
 export class CircuitOpenError extends CadreError {
-  constructor(details: { name: string; halfOpenAfterMs: number; stepKey?: string }) {
+  constructor(details: { name: string; halfOpenAfterMs: number; stepKey?: string }, options?: CadreErrorOptions) {
     super(
       "CIRCUIT_OPEN",
       `The circuit breaker for "${details.name}" is open after repeated failures: failing fast without calling it. It lets a probe through ${details.halfOpenAfterMs} ms after it opened; retry after that, or fix what makes "${details.name}" fail.`,
-      { details, retryable: true },
+      { retryable: true, ...options, details },
     );
   }
 }
 
 export class BulkheadFullError extends CadreError {
-  constructor(details: { name: string; maxConcurrency: number; queue: number; waitedMs?: number }) {
+  constructor(details: { name: string; maxConcurrency: number; queue: number; waitedMs?: number }, options?: CadreErrorOptions) {
     const why = details.waitedMs === undefined ? `queue ${details.queue} full` : `no slot freed within ${details.waitedMs} ms`;
     super("BULKHEAD_FULL", `"${details.name}" already runs ${details.maxConcurrency} calls (${why}); the call was refused to protect the rest of the system. Retry later, or raise bulkhead.maxConcurrency/queue.`, {
-      details,
       retryable: true,
+      ...options,
+      details,
     });
   }
 }
@@ -135,7 +136,7 @@ export class Guard {
         waiting.abort();
         reject(error);
       };
-      const onAbort = () => giveUp(new AbortedError(`A call of "${this.name}" was cancelled while it waited for a bulkhead slot.`, { name: this.name }));
+      const onAbort = () => giveUp(new AbortedError({ message: `A call of "${this.name}" was cancelled while it waited for a bulkhead slot.`, name: this.name }));
       const waitLimit = this.#bulkhead && attempt.timeoutMs !== undefined && Number.isFinite(attempt.timeoutMs) && attempt.timeoutMs > 0 ? attempt.timeoutMs : undefined;
       const timer = waitLimit === undefined ? undefined : setTimeout(() => giveUp(this.#bulkheadFull(waitLimit)), waitLimit);
       attempt.signal?.addEventListener("abort", onAbort, { once: true });

@@ -199,7 +199,7 @@ export class Journal {
     inTransaction?: InTransaction,
   ): CadreError | undefined {
     const entry = this.#byPosition.get(positionOf(key));
-    if (!entry || entry.key !== key) throw new InternalError(`Step ${key} of run ${this.runId} ended but was never journaled as started.`);
+    if (!entry || entry.key !== key) throw new InternalError({ message: `Step ${key} of run ${this.runId} ended but was never journaled as started.` });
     const durationMs = ending.endedAt - entry.startedAt;
     let outcome = ending;
     let output: string | null = null;

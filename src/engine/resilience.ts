@@ -58,10 +58,10 @@ export async function withTimeout<T>(
 function rejectOnAbort<T>(signal: AbortSignal, promise: Promise<T>): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => {});
-    return Promise.reject(new AbortedError("The step was aborted: its caller timed out or was cancelled."));
+    return Promise.reject(new AbortedError({ message: "The step was aborted: its caller timed out or was cancelled." }));
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError("The step was aborted: its caller timed out or was cancelled."));
+    const onAbort = () => reject(new AbortedError({ message: "The step was aborted: its caller timed out or was cancelled." }));
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(
       (value) => {

@@ -91,7 +91,7 @@ export async function runStep<T>(environment: StepEnvironment, spec: StepSpec<T>
 
   try {
     return await withRetry(spec.retry, environment.signal, async (index) => {
-      if (environment.signal.aborted) throw new AbortedError(`Run ${runId} was aborted before step ${spec.key}.`, { runId, stepKey: spec.key });
+      if (environment.signal.aborted) throw new AbortedError({ message: `Run ${runId} was aborted before step ${spec.key}.`, runId, stepKey: spec.key });
       const attempt = firstAttempt + index - 1;
       return runAttempt(environment, spec, { attempt, idempotencyKey, stepKey: spec.key, signal: environment.signal });
     });
@@ -124,7 +124,7 @@ async function runAttempt<T>(environment: StepEnvironment, spec: StepSpec<T>, ba
   // Journaled `started` (with the hold and the allow record) only once the guard let the call in.
   const start = async (): Promise<void> => {
     // A call that waited for a bulkhead slot may find its run cancelled meanwhile.
-    if (base.signal.aborted) throw new AbortedError(`Run ${runId} was aborted before step ${spec.key} could run.`, { runId, stepKey: spec.key });
+    if (base.signal.aborted) throw new AbortedError({ message: `Run ${runId} was aborted before step ${spec.key} could run.`, runId, stepKey: spec.key });
     try {
       await journal.started(entry, spec.hooks?.started ? (tx) => spec.hooks!.started!(tx, base) : undefined);
     } catch (thrown) {

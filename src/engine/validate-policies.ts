@@ -49,6 +49,6 @@ export function validatePolicies(options: { subject: string; settings: PolicySet
     check(timeout.min === undefined || timeout.max === undefined || timeout.min <= timeout.max, "timeout.min must not exceed timeout.max");
   }
   if (problems.length > 0) {
-    throw new ConfigurationError(`${subject} has invalid resilience settings: ${problems.join("; ")}.`, { details: { subject, problems } });
+    throw new ConfigurationError({ message: `${subject} has invalid resilience settings: ${problems.join("; ")}.`, subject, problems });
   }
 }

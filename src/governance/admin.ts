@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { CadreError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { appendAudit } from "./audit-log.ts";
 import { createCredential, revokeCredentials, rotateCredential, type IssuedCredential } from "./credentials.ts";
 import { insertGrant, revokeGrantById, type GrantSpec } from "./grants.ts";
 import { markAgentReviewed, requireAgent, updateAgentStatus } from "./inventory.ts";
-import { UnknownRunError } from "../engine/engine-errors.ts";
+import { RunNotResumableError, UnknownRunError } from "../engine/engine-errors.ts";
 import { getRunRecord, raiseRunBudget } from "../engine/run-records.ts";
 import { fund, transfer, treasuryAccount, workflowAccount, ensureAccount, runAccount } from "./ledger.ts";
 
@@ -90,9 +89,9 @@ export async function fundBudget(context: AdminContext, options: { amount: numbe
   const now = context.now ?? Date.now();
   await context.store.transaction(async (tx) => {
     const run = options.runId ? await getRunRecord(tx, options.runId) : undefined;
-    if (options.runId && !run) throw new UnknownRunError(options.runId);
+    if (options.runId && !run) throw new UnknownRunError({ runId: options.runId });
     if (run && ["completed", "partial", "cancelled"].includes(run.status)) {
-      throw new CadreError("RUN_NOT_RESUMABLE", `Run ${run.id} is ${run.status}: it will spend nothing more, so it cannot be funded. Fund its workflow instead: cadre budget fund <dollars> --workflow ${run.workflow}`, { details: { runId: run.id, status: run.status } });
+      throw new RunNotResumableError({ runId: run.id, status: run.status, reason: "it will spend nothing more, so it cannot be funded", fix: `Fund its workflow instead: cadre budget fund <dollars> --workflow ${run.workflow}` });
     }
     await fund(tx, { amount: options.amount, now, note: options.note ?? `deposit by ${context.principal}` });
     if (options.workflow) {

@@ -1,6 +1,6 @@
 import { sign, verify } from "node:crypto";
 import { appendFileSync } from "node:fs";
-import { CadreError } from "../errors.ts";
+import { CadreError, type CadreErrorOptions } from "../errors.ts";
 import type { Db, Store } from "../store/store.ts";
 import { readAuditHead, walkAuditChain, type ChainLink } from "./audit-log.ts";
 import { loadAuditSigner, type AuditSigner, type AuditSigningOptions, type AuditVerifier } from "./audit-signing-key.ts";
@@ -22,8 +22,8 @@ export interface AuditCheckpoint {
 
 /** The audit chain cannot be checkpointed: it does not verify, so signing its head would vouch for tampering. */
 export class AuditChainBrokenError extends CadreError {
-  constructor(details: { brokenAt: number; reason: string }) {
-    super("STORE_CORRUPT", `The audit chain is broken at record ${details.brokenAt} (${details.reason}); refusing to sign a checkpoint over it. Run \`cadre audit verify\`.`, { details });
+  constructor(details: { brokenAt: number; reason: string }, options?: CadreErrorOptions) {
+    super("STORE_CORRUPT", `The audit chain is broken at record ${details.brokenAt} (${details.reason}); refusing to sign a checkpoint over it. Run \`cadre audit verify\`.`, { ...options, details });
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CadreError, type CadreErrorOptions } from "../errors.ts";
+import { CadreError, messageFromDetails, type CadreErrorOptions, type MessageDetails } from "../errors.ts";
 
 /**
  * Where the audit checkpoint keys live. The private key must stay outside the store (and away
@@ -18,8 +18,9 @@ export interface AuditSigningOptions {
 
 /** An audit key is missing, unreadable or not an Ed25519 key: fix the path or the configuration. */
 export class AuditKeyError extends CadreError {
-  constructor(message: string, options?: CadreErrorOptions) {
-    super("AUDIT_KEY", message, options);
+  constructor(details: MessageDetails, options?: CadreErrorOptions) {
+    const { message, details: facts } = messageFromDetails(details);
+    super("AUDIT_KEY", message, { ...options, details: facts });
   }
 }
 
@@ -48,13 +49,13 @@ function readKeyFile(path: string, what: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    throw new AuditKeyError(`Cannot read the audit ${what} key ${path}: ${(error as Error).message}. Create a pair with \`cadre audit keygen\`.`, { cause: error, details: { path } });
+    throw new AuditKeyError({ message: `Cannot read the audit ${what} key ${path}: ${(error as Error).message}. Create a pair with \`cadre audit keygen\`.`, path }, { cause: error });
   }
 }
 
 function requireEd25519(key: KeyObject, path: string): KeyObject {
   if (key.asymmetricKeyType !== "ed25519") {
-    throw new AuditKeyError(`${path} is a ${key.asymmetricKeyType ?? "symmetric"} key; audit checkpoints need an Ed25519 key (\`cadre audit keygen\`).`, { details: { path } });
+    throw new AuditKeyError({ message: `${path} is a ${key.asymmetricKeyType ?? "symmetric"} key; audit checkpoints need an Ed25519 key (\`cadre audit keygen\`).`, path });
   }
   return key;
 }
@@ -66,7 +67,7 @@ function loadKey(path: string, kind: "private" | "public"): KeyObject {
     return requireEd25519(kind === "private" ? createPrivateKey(pem) : createPublicKey(pem), path);
   } catch (error) {
     if (CadreError.is(error)) throw error;
-    throw new AuditKeyError(`${path} is not a PEM ${kind} key: ${(error as Error).message}`, { cause: error, details: { path } });
+    throw new AuditKeyError({ message: `${path} is not a PEM ${kind} key: ${(error as Error).message}`, path }, { cause: error });
   }
 }
 
@@ -107,7 +108,7 @@ export function generateAuditKeyPair(directory: string): { privateKeyPath: strin
   const privateKeyPath = resolve(join(directory, "cadre-audit.key"));
   const publicKeyPath = resolve(join(directory, "cadre-audit.pub"));
   for (const path of [privateKeyPath, publicKeyPath]) {
-    if (existsSync(path)) throw new AuditKeyError(`${path} already exists; move it away or pass another --out directory.`, { details: { path } });
+    if (existsSync(path)) throw new AuditKeyError({ message: `${path} already exists; move it away or pass another --out directory.`, path });
   }
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
   mkdirSync(directory, { recursive: true });

@@ -126,7 +126,7 @@ async function* storeCheckpointPages(db: Db, pageSize: number): AsyncGenerator<A
 
 /** The checkpoints of a JSON-lines file, a page at a time; unreadable lines become problems. */
 async function* fileCheckpointPages(path: string, pageSize: number, problems: AuditProblem[]): AsyncGenerator<AuditCheckpoint[]> {
-  if (!existsSync(path)) throw new InputValidationError(`The checkpoint file ${path} does not exist.`, { details: { path } });
+  if (!existsSync(path)) throw new InputValidationError({ message: `The checkpoint file ${path} does not exist.`, path });
   let page: AuditCheckpoint[] = [];
   let lineNumber = 0;
   for await (const line of createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Infinity })) {

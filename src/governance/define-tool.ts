@@ -62,15 +62,13 @@ const toolNamePattern = /^[a-z][a-z0-9_.-]{0,62}$/;
 
 export function defineTool<I, O, In = I, Name extends string = string>(definition: ToolDefinition<I, O, In, Name>): Tool<I, O, In, Name> {
   if (!toolNamePattern.test(definition.name)) {
-    throw new ConfigurationError(`Tool name "${definition.name}" must be lowercase letters, digits, dashes, dots or underscores, starting with a letter.`, { details: { tool: definition.name, field: "name" } });
+    throw new ConfigurationError({ message: `Tool name "${definition.name}" must be lowercase letters, digits, dashes, dots or underscores, starting with a letter.`, tool: definition.name, field: "name" });
   }
   if (typeof definition.price === "number" && (!Number.isSafeInteger(definition.price) || definition.price < 0)) {
-    throw new ConfigurationError(`Tool "${definition.name}" has price ${definition.price}: prices are non-negative integer micro-units (use usd(0.5) for $0.50).`, { details: { tool: definition.name, field: "price" } });
+    throw new ConfigurationError({ message: `Tool "${definition.name}" has price ${definition.price}: prices are non-negative integer micro-units (use usd(0.5) for $0.50).`, tool: definition.name, field: "price" });
   }
   if (definition.needsApproval !== undefined && typeof definition.needsApproval !== "boolean" && typeof definition.needsApproval !== "function") {
-    throw new ConfigurationError(`Tool "${definition.name}" has needsApproval ${JSON.stringify(definition.needsApproval)}: use true, false or a function of the tool's input that returns a boolean.`, {
-      details: { tool: definition.name, field: "needsApproval" },
-    });
+    throw new ConfigurationError({ message: `Tool "${definition.name}" has needsApproval ${JSON.stringify(definition.needsApproval)}: use true, false or a function of the tool's input that returns a boolean.`, tool: definition.name, field: "needsApproval" });
   }
   validatePolicies({ subject: `Tool "${definition.name}"`, settings: definition });
   return { ...definition, scope: definition.scope ?? `tool:${definition.name}`, kind: "tool" };
@@ -83,6 +81,6 @@ export function resourceOf<I>(tool: Tool<I>, input: I): string {
 
 export function priceOf<I, O>(tool: Tool<I, O>, input: I, output?: O): number {
   const price = typeof tool.price === "function" ? tool.price(input, output) : (tool.price ?? 0);
-  if (!Number.isSafeInteger(price) || price < 0) throw new ConfigurationError(`Tool "${tool.name}" computed price ${price}; prices are non-negative integer micro-units.`, { details: { tool: tool.name, field: "price" } });
+  if (!Number.isSafeInteger(price) || price < 0) throw new ConfigurationError({ message: `Tool "${tool.name}" computed price ${price}; prices are non-negative integer micro-units.`, tool: tool.name, field: "price" });
   return price;
 }

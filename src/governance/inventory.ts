@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { TimeoutSetting } from "../engine/adaptive-timeout.ts";
 import type { RetryOptions } from "../engine/resilience.ts";
-import { CadreError } from "../errors.ts";
+import { CadreError, type CadreErrorOptions } from "../errors.ts";
 import type { AgentsTable } from "../store/schema.ts";
 import { lockSection } from "../store/store-lock.ts";
 import type { Db, Store } from "../store/store.ts";
@@ -111,9 +111,9 @@ export async function upsertInventory(store: Store, options: { agents: Inventori
 
 /** A name that is not in the inventory. Lists the names that are, so a typo is answered alike everywhere. */
 export class UnknownAgentError extends CadreError {
-  constructor(details: { agent: string; known: string[]; location: string }) {
+  constructor(details: { agent: string; known: string[]; location: string }, options?: CadreErrorOptions) {
     const known = details.known.length === 0 ? "The inventory is empty: agents are recorded when a runtime opens with them." : `Known agents: ${details.known.join(", ")}.`;
-    super("UNKNOWN_AGENT", `No agent named "${details.agent}" in the inventory of ${details.location}. ${known}`, { details: { agent: details.agent, known: details.known } });
+    super("UNKNOWN_AGENT", `No agent named "${details.agent}" in the inventory of ${details.location}. ${known}`, { ...options, details: { agent: details.agent, known: details.known } });
   }
 }
 

@@ -2,6 +2,7 @@ import type { LanguageModel, LanguageModelUsage, ModelMessage as SdkModelMessage
 import { z } from "zod";
 import type { ModelRequest, ModelTurn } from "./model-turn.ts";
 import { CadreError } from "../errors.ts";
+import { ModelBehaviourError } from "./model-errors.ts";
 import type { Tool } from "../governance/define-tool.ts";
 import type { StreamedUsage } from "./streamed-usage.ts";
 
@@ -128,10 +129,9 @@ function turnUsage(usage: LanguageModelUsage): ModelTurn["usage"] {
 function modelError(error: unknown, modelId: string): CadreError {
   if (CadreError.is(error)) return error;
   const status = (error as { statusCode?: number }).statusCode;
-  return new CadreError("MODEL_ERROR", `Model ${modelId} failed: ${(error as Error).message}`, {
+  return new ModelBehaviourError({ code: "MODEL_ERROR", message: `Model ${modelId} failed: ${(error as Error).message}`, model: modelId, status }, {
     cause: error,
     // Rate limits and server errors may pass on a retry; bad requests will not.
     retryable: status === undefined || status === 429 || status >= 500,
-    details: { model: modelId, status },
   });
 }

@@ -72,11 +72,7 @@ export async function resolveModel(spec: ModelSpec, config: ModelConfig = {}, en
   const colon = name.indexOf(":");
   if (colon <= 0 || colon === name.length - 1) {
     const from = tier === undefined ? "" : ` (tier "${tier}", set at models.tiers.${tier})`;
-    throw new ModelConfigurationError(`Model "${name}"${from} must be written "provider:model-id", e.g. "openai:gpt-4o-mini", or given as { tier: "fast" }.`, {
-      reason: "invalid-model-spec",
-      model: name,
-      ...(tier === undefined ? {} : { tier, field: `models.tiers.${tier}` }),
-    });
+    throw new ModelConfigurationError({ message: `Model "${name}"${from} must be written "provider:model-id", e.g. "openai:gpt-4o-mini", or given as { tier: "fast" }.`, reason: "invalid-model-spec", model: name, ...(tier === undefined ? {} : { tier, field: `models.tiers.${tier}` }) });
   }
   const provider = name.slice(0, colon);
   const modelId = name.slice(colon + 1);
@@ -102,10 +98,7 @@ function resolveTier(tier: string, config: ModelConfig): string {
   const model = config.tiers && Object.hasOwn(config.tiers, tier) ? config.tiers[tier] : undefined;
   if (!model) {
     const configured = Object.keys(config.tiers ?? {});
-    throw new ModelConfigurationError(
-      `Tier "${tier}" is not configured (configured tiers: ${configured.length ? configured.join(", ") : "none"}). Map it in your config: models: { tiers: { ${tier}: "openai:gpt-4o-mini" } }.`,
-      { reason: "unknown-tier", tier, configured, field: `models.tiers.${tier}` },
-    );
+    throw new ModelConfigurationError({ message: `Tier "${tier}" is not configured (configured tiers: ${configured.length ? configured.join(", ") : "none"}). Map it in your config: models: { tiers: { ${tier}: "openai:gpt-4o-mini" } }.`, reason: "unknown-tier", tier, configured, field: `models.tiers.${tier}` });
   }
   return model;
 }
@@ -113,22 +106,14 @@ function resolveTier(tier: string, config: ModelConfig): string {
 function requireKey(provider: string, variable: string, environment: NodeJS.ProcessEnv): string {
   const key = environment[variable]?.trim();
   if (!key) {
-    throw new ModelConfigurationError(`Provider "${provider}" needs an API key: set the environment variable ${variable}.`, {
-      reason: "missing-api-key",
-      provider,
-      environmentVariable: variable,
-    });
+    throw new ModelConfigurationError({ message: `Provider "${provider}" needs an API key: set the environment variable ${variable}.`, reason: "missing-api-key", provider, environmentVariable: variable });
   }
   return key;
 }
 
 function checkBaseURL(provider: string, baseURL: unknown, field: string): string {
   if (typeof baseURL === "string" && URL.canParse(baseURL) && /^https?:$/.test(new URL(baseURL).protocol)) return baseURL.replace(/\/+$/, "");
-  throw new ModelConfigurationError(`Provider "${provider}" needs an http(s) base URL such as "http://127.0.0.1:11434/v1" at ${field}; got ${JSON.stringify(baseURL)}.`, {
-    reason: "invalid-provider",
-    provider,
-    field,
-  });
+  throw new ModelConfigurationError({ message: `Provider "${provider}" needs an http(s) base URL such as "http://127.0.0.1:11434/v1" at ${field}; got ${JSON.stringify(baseURL)}.`, reason: "invalid-provider", provider, field });
 }
 
 async function openAICompatibleModel(options: { provider: string; modelId: string; baseURL: string; apiKey: string | undefined; structuredOutputs: boolean }): Promise<LanguageModel> {
@@ -145,11 +130,7 @@ async function createModel(provider: string, modelId: string, config: ModelConfi
   if (custom) {
     const field = `models.providers.${provider}`;
     if (custom.kind !== "openai-compatible") {
-      throw new ModelConfigurationError(`Provider "${provider}" has kind ${JSON.stringify(custom.kind)} at ${field}.kind; the only supported kind is "openai-compatible".`, {
-        reason: "invalid-provider",
-        provider,
-        field: `${field}.kind`,
-      });
+      throw new ModelConfigurationError({ message: `Provider "${provider}" has kind ${JSON.stringify(custom.kind)} at ${field}.kind; the only supported kind is "openai-compatible".`, reason: "invalid-provider", provider, field: `${field}.kind` });
     }
     const baseURL = checkBaseURL(provider, custom.baseURL, `${field}.baseURL`);
     const apiKey = custom.apiKeyEnv ? requireKey(provider, custom.apiKeyEnv, environment) : undefined;
@@ -178,10 +159,7 @@ async function createModel(provider: string, modelId: string, config: ModelConfi
     default: {
       const servers = Object.keys(config.providers ?? {}).filter((name) => openAICompatibleEntry(name, config));
       const known = [...new Set([...Object.keys(providerApiKeyVariables), ...servers])];
-      throw new ModelConfigurationError(
-        `Unknown model provider "${provider}". Known providers: ${known.join(", ")}. Add an OpenAI-compatible server in your config: models: { providers: { ${provider}: { kind: "openai-compatible", baseURL: "http://127.0.0.1:11434/v1" } } }.`,
-        { reason: "unknown-provider", provider, known, field: `models.providers.${provider}` },
-      );
+      throw new ModelConfigurationError({ message: `Unknown model provider "${provider}". Known providers: ${known.join(", ")}. Add an OpenAI-compatible server in your config: models: { providers: { ${provider}: { kind: "openai-compatible", baseURL: "http://127.0.0.1:11434/v1" } } }.`, reason: "unknown-provider", provider, known, field: `models.providers.${provider}` });
     }
   }
 }

@@ -28,12 +28,9 @@ export function priceFor(first: string, second?: string | Record<string, ModelPr
   if (configured) return checkPrice(model, configured);
   const builtIn = Object.hasOwn(builtInPrices, model) ? builtInPrices[model] : undefined;
   if (builtIn) return builtIn;
-  throw new ModelConfigurationError(
-    `No price is known for model "${model}" (shipped prices as of ${pricesAsOf}), so its calls cannot be budgeted. ` +
+  throw new ModelConfigurationError({ message: `No price is known for model "${model}" (shipped prices as of ${pricesAsOf}), so its calls cannot be budgeted. ` +
       `Set one in your config, in micro-USD per million tokens: models: { prices: { "${model}": { inputPerMillion: 150000, outputPerMillion: 600000 } } } ` +
-      `($0.15 and $0.60 per 1M tokens; use 0 for a free local model).`,
-    { reason: "unknown-price", model, field: `models.prices["${model}"]`, pricesAsOf },
-  );
+      `($0.15 and $0.60 per 1M tokens; use 0 for a free local model).`, reason: "unknown-price", model, field: `models.prices["${model}"]`, pricesAsOf });
 }
 
 /** What a call cost in integer micro-USD, rounded up. Cached input tokens are billed at the cached rate. */
@@ -83,13 +80,13 @@ function ratesFor(price: ModelPrice, inputTokens: number): Omit<ModelPrice, "lon
 
 // Exact for any total below 2^53: `%` and `-` on safe integers do not round, unlike `/ 1e6`.
 function ceilMillionths(total: number): number {
-  if (!Number.isSafeInteger(total)) throw new InputValidationError(`Cost ${total} micro-USD × 10⁶ is not a safe integer: check the price and token counts.`, { details: { total } });
+  if (!Number.isSafeInteger(total)) throw new InputValidationError({ message: `Cost ${total} micro-USD × 10⁶ is not a safe integer: check the price and token counts.`, total });
   const remainder = total % 1_000_000;
   return (total - remainder) / 1_000_000 + (remainder > 0 ? 1 : 0);
 }
 
 function tokenCount(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new InputValidationError(`${name} must be a whole number of tokens, 0 or more; got ${value}.`, { details: { [name]: value } });
+  if (!Number.isSafeInteger(value) || value < 0) throw new InputValidationError({ message: `${name} must be a whole number of tokens, 0 or more; got ${value}.`, [name]: value });
   return value;
 }
 
@@ -103,11 +100,7 @@ function checkPrice(model: string, price: ModelPrice): ModelPrice {
       if (value === undefined && field === "cachedInputPerMillion") continue;
       if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
         const hint = typeof value === "number" && value > 0 && value < 1_000 ? ` If you meant $${value} per 1M tokens, write ${Math.round(value * 1_000_000)}.` : "";
-        throw new ModelConfigurationError(`Price models.prices["${model}"]${path}.${field} must be a whole number of micro-USD per million tokens (1 USD = 1000000); got ${JSON.stringify(value)}.${hint}`, {
-          reason: "invalid-price",
-          model,
-          field: `models.prices["${model}"]${path}.${field}`,
-        });
+        throw new ModelConfigurationError({ message: `Price models.prices["${model}"]${path}.${field} must be a whole number of micro-USD per million tokens (1 USD = 1000000); got ${JSON.stringify(value)}.${hint}`, reason: "invalid-price", model, field: `models.prices["${model}"]${path}.${field}` });
       }
     }
   };
@@ -116,11 +109,7 @@ function checkPrice(model: string, price: ModelPrice): ModelPrice {
     check(price.longContext, ".longContext");
     const threshold = price.longContext.aboveInputTokens;
     if (!Number.isSafeInteger(threshold) || threshold < 0) {
-      throw new ModelConfigurationError(`Price models.prices["${model}"].longContext.aboveInputTokens must be a whole number of tokens; got ${JSON.stringify(threshold)}.`, {
-        reason: "invalid-price",
-        model,
-        field: `models.prices["${model}"].longContext.aboveInputTokens`,
-      });
+      throw new ModelConfigurationError({ message: `Price models.prices["${model}"].longContext.aboveInputTokens must be a whole number of tokens; got ${JSON.stringify(threshold)}.`, reason: "invalid-price", model, field: `models.prices["${model}"].longContext.aboveInputTokens` });
     }
   }
   return price;

@@ -52,16 +52,16 @@ export class BudgetOperations {
    */
   async fund(options: FundOptions): Promise<FundResult> {
     if (!Number.isSafeInteger(options.amountMicros) || options.amountMicros < 1) {
-      throw new InputValidationError(`A deposit is a positive integer of micro-units; got ${options.amountMicros}.`, { details: { amountMicros: options.amountMicros } });
+      throw new InputValidationError({ message: `A deposit is a positive integer of micro-units; got ${options.amountMicros}.`, amountMicros: options.amountMicros });
     }
-    if (options.workflow !== undefined && options.runId !== undefined) throw new InputValidationError("A deposit goes to one place: a workflow or a run, not both.", { details: { workflow: options.workflow, runId: options.runId } });
+    if (options.workflow !== undefined && options.runId !== undefined) throw new InputValidationError({ message: "A deposit goes to one place: a workflow or a run, not both.", workflow: options.workflow, runId: options.runId });
     await fundBudget(adminContext(this.#context), { amount: options.amountMicros, workflow: options.workflow, runId: options.runId, note: options.note });
     return { fundedMicros: options.amountMicros, workflow: options.workflow ?? null, runId: options.runId ?? null, accounts: await this.accounts({ runId: options.runId }) };
   }
 
   /** Charges grouped by agent, tool, model, run or day, with model tokens: model and tool groupings count only those charges. */
   spend(options: SpendOptions): Promise<SpendRow[]> {
-    if (!spendGroupings.includes(options.by)) throw new InputValidationError(`Spend is grouped by ${spendGroupings.join(", ")}; got "${options.by}".`, { details: { by: options.by } });
+    if (!spendGroupings.includes(options.by)) throw new InputValidationError({ message: `Spend is grouped by ${spendGroupings.join(", ")}; got "${options.by}".`, by: options.by });
     return spendReport(this.#context.store.db, options);
   }
 }

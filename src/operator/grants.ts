@@ -22,9 +22,9 @@ export class GrantOperations {
 
   /** Adds a standing grant (kind `manual`); audited as `grant.issued`. */
   async add(agent: string, grant: GrantSpec): Promise<GrantRecord> {
-    if (grant.scope.trim() === "") throw new InputValidationError("A grant needs a scope, like tool:credit-bureau or fs:write.");
-    if (grant.expiresAt !== undefined && !Number.isFinite(grant.expiresAt)) throw new InputValidationError(`A grant's expiry is epoch milliseconds; got ${grant.expiresAt}.`, { details: { expiresAt: grant.expiresAt } });
-    if (grant.maxUses !== undefined && (!Number.isInteger(grant.maxUses) || grant.maxUses < 1)) throw new InputValidationError(`A grant's maxUses must be a positive integer; got ${grant.maxUses}.`, { details: { maxUses: grant.maxUses } });
+    if (grant.scope.trim() === "") throw new InputValidationError({ message: "A grant needs a scope, like tool:credit-bureau or fs:write." });
+    if (grant.expiresAt !== undefined && !Number.isFinite(grant.expiresAt)) throw new InputValidationError({ message: `A grant's expiry is epoch milliseconds; got ${grant.expiresAt}.`, expiresAt: grant.expiresAt });
+    if (grant.maxUses !== undefined && (!Number.isInteger(grant.maxUses) || grant.maxUses < 1)) throw new InputValidationError({ message: `A grant's maxUses must be a positive integer; got ${grant.maxUses}.`, maxUses: grant.maxUses });
     const id = await addGrant(adminContext(this.#context), { agent, grant });
     return (await this.list(agent)).find((record) => record.id === id)!;
   }
@@ -33,7 +33,7 @@ export class GrantOperations {
   async revoke(agent: string, grantId: string): Promise<GrantRecord> {
     const live = (await this.list(agent)).find((record) => record.id === grantId && record.revokedAt === null);
     if (!live || !(await revokeGrant(adminContext(this.#context), { grantId }))) {
-      throw new InputValidationError(`Agent "${agent}" holds no live grant with id ${grantId}. List them with \`cadre grants ${agent}\`.`, { details: { agent, grantId } });
+      throw new InputValidationError({ message: `Agent "${agent}" holds no live grant with id ${grantId}. List them with \`cadre grants ${agent}\`.`, agent, grantId });
     }
     return (await this.list(agent)).find((record) => record.id === grantId)!;
   }

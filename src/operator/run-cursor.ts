@@ -16,5 +16,5 @@ export function decodeRunCursor(cursor: string): RunPosition {
   } catch {
     // Not JSON: refused below like any other malformed cursor.
   }
-  throw new InputValidationError(`The cursor "${cursor}" is not one this API returned; pass the nextCursor of the previous page.`, { details: { cursor } });
+  throw new InputValidationError({ message: `The cursor "${cursor}" is not one this API returned; pass the nextCursor of the previous page.`, cursor });
 }

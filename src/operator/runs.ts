@@ -64,10 +64,10 @@ export class RunOperations {
   /** Runs newest first, a page at a time. */
   async list(options: RunListOptions = {}): Promise<Page<RunSummary>> {
     const limit = options.limit ?? 20;
-    if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) throw new InputValidationError(`The page size must be an integer from 1 to ${maxPageSize}; got ${limit}.`, { details: { limit } });
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) throw new InputValidationError({ message: `The page size must be an integer from 1 to ${maxPageSize}; got ${limit}.`, limit });
     const statuses = options.status === undefined ? [] : Array.isArray(options.status) ? options.status : [options.status];
     const unknown = statuses.find((status) => !runStatuses.includes(status));
-    if (unknown !== undefined) throw new InputValidationError(`A run status is one of ${runStatuses.join(", ")}; got "${unknown}".`, { details: { status: unknown } });
+    if (unknown !== undefined) throw new InputValidationError({ message: `A run status is one of ${runStatuses.join(", ")}; got "${unknown}".`, status: unknown });
     const after = options.cursor === undefined ? undefined : decodeRunCursor(options.cursor);
     const rows = await listRunSummaries(this.#context.store.db, { status: options.status, workflow: options.workflow, parentRunId: options.parentRunId, after, limit: limit + 1 });
     const items = rows.slice(0, limit);
@@ -83,7 +83,7 @@ export class RunOperations {
   /** The run, its steps and charges, and every child run below it, for drawing a step tree. */
   async tree(runId: string): Promise<RunTree> {
     const tree = await loadRunTree(this.#context.store, runId);
-    if (!tree) throw new UnknownRunError(runId);
+    if (!tree) throw new UnknownRunError({ runId });
     return tree;
   }
 
@@ -115,6 +115,6 @@ export class RunOperations {
   }
 
   async #require(runId: string): Promise<void> {
-    if (!(await runWorkflows(this.#context.store.db, [runId])).has(runId)) throw new UnknownRunError(runId);
+    if (!(await runWorkflows(this.#context.store.db, [runId])).has(runId)) throw new UnknownRunError({ runId });
   }
 }

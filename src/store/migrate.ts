@@ -37,14 +37,14 @@ export async function migrateStore(
 export async function requireCurrentSchema(db: Kysely<any>, dialect: "sqlite" | "postgres", location: string): Promise<void> {
   const version = await requireStore(db, dialect, location);
   if (version < latestSchemaVersion) {
-    throw new StoreConfigError(location, `it has schema version ${version}, older than this Cadre's ${latestSchemaVersion}, and commands that only read do not upgrade it`, "Run any command that writes (cadre run ...) once to upgrade it.");
+    throw new StoreConfigError({ location, reason: `it has schema version ${version}, older than this Cadre's ${latestSchemaVersion}, and commands that only read do not upgrade it`, fix: "Run any command that writes (cadre run ...) once to upgrade it." });
   }
 }
 
 /** Checks that the database already holds a Cadre store (of any version this code can open) and returns its schema version. */
 export async function requireStore(db: Kysely<any>, dialect: "sqlite" | "postgres", location: string): Promise<number> {
   const version = await readSchemaVersion(db, dialect, location);
-  if (version === 0) throw new StoreNotFoundError(location, "the database is empty");
+  if (version === 0) throw new StoreNotFoundError({ location, reason: "the database is empty" });
   return version;
 }
 
@@ -58,9 +58,9 @@ async function listTables(db: Kysely<any>, dialect: "sqlite" | "postgres"): Prom
 async function readSchemaVersion(db: Kysely<any>, dialect: "sqlite" | "postgres", location: string): Promise<number> {
   const tables = await listTables(db, dialect);
   if (tables.length === 0) return 0;
-  if (!tables.includes("cadre_meta")) throw new StoreNotCadreError(location, tables);
+  if (!tables.includes("cadre_meta")) throw new StoreNotCadreError({ location, tables });
   const row = await db.selectFrom("cadre_meta").select("value").where("key", "=", "schema_version").executeTakeFirst();
   const version = Number(row?.value ?? 0);
-  if (version > latestSchemaVersion) throw new StoreTooNewError(location, version, latestSchemaVersion);
+  if (version > latestSchemaVersion) throw new StoreTooNewError({ location, found: version, supported: latestSchemaVersion });
   return version;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { CadreError } from "../errors.ts";
+import { CadreError, type CadreErrorOptions } from "../errors.ts";
 import { compiledQuery } from "./compiled-query.ts";
 import type { Db } from "./store.ts";
 
@@ -18,12 +18,19 @@ const referencePrefix = "@payload:";
 
 /** A value too large to journal: the run or step fails (or never starts) and nothing is written. */
 export class PayloadTooLargeError extends CadreError {
-  constructor(details: { what: string; bytes: number; limitBytes: number; runId?: string; stepKey?: string }) {
+  constructor(details: { what: string; bytes: number; limitBytes: number; runId?: string; stepKey?: string }, options?: CadreErrorOptions) {
     super(
       "PAYLOAD_TOO_LARGE",
       `${details.what} is ${formatBytes(details.bytes)} of JSON, over the ${formatBytes(details.limitBytes)} a run may journal. Keep large data outside the run (a file, a bucket, a table) and pass its location, or raise \`maxPayloadBytes\` in the runtime options.`,
-      { details },
+      { ...options, details },
     );
+  }
+}
+
+/** A journaled value points at a payload row that is gone: the store lost data. */
+export class PayloadMissingError extends CadreError {
+  constructor(details: { hash: string }, options?: CadreErrorOptions) {
+    super("STORE_CORRUPT", `The store references payload ${details.hash.slice(0, 16)}… but it is missing. Restore the store from a backup.`, { ...options, details });
   }
 }
 
@@ -66,7 +73,7 @@ export async function decodePayloads(db: Db, texts: ReadonlyArray<string | null>
     if (text === null) return undefined;
     if (!text.startsWith(referencePrefix)) return JSON.parse(text);
     const data = loaded.get(text.slice(referencePrefix.length));
-    if (data === undefined) throw new CadreError("STORE_CORRUPT", `The store references payload ${text.slice(referencePrefix.length, referencePrefix.length + 16)}… but it is missing. Restore the store from a backup.`);
+    if (data === undefined) throw new PayloadMissingError({ hash: text.slice(referencePrefix.length) });
     return JSON.parse(data);
   });
 }

@@ -9,12 +9,12 @@ const unreachable = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOU
  */
 export function diagnosePostgresFailure(location: string, error: unknown): CadreError | undefined {
   const { code = "", message = String(error) } = (error ?? {}) as { code?: string; message?: string };
-  if (unreachable.has(code) || /timeout|terminated unexpectedly/i.test(message)) return new StoreUnavailableError(location, message || code, error);
-  if (code === "3D000") return new StoreConfigError(location, message, "Create the database (createdb), or fix its name in the URL.", error);
-  if (code === "28P01" || code === "28000") return new StoreConfigError(location, message, "Fix the user or password in the URL (or in PGPASSWORD / .pgpass).", error);
-  if (code === "3F000") return new StoreNotFoundError(location, message);
-  if (code === "42501" || code === "25006") return new StoreReadOnlyError(location, message, error);
-  if (code === "53100") return new StoreFullError(location, message, error);
+  if (unreachable.has(code) || /timeout|terminated unexpectedly/i.test(message)) return new StoreUnavailableError({ location, reason: message || code }, { cause: error });
+  if (code === "3D000") return new StoreConfigError({ location, reason: message, fix: "Create the database (createdb), or fix its name in the URL." }, { cause: error });
+  if (code === "28P01" || code === "28000") return new StoreConfigError({ location, reason: message, fix: "Fix the user or password in the URL (or in PGPASSWORD / .pgpass)." }, { cause: error });
+  if (code === "3F000") return new StoreNotFoundError({ location, reason: message });
+  if (code === "42501" || code === "25006") return new StoreReadOnlyError({ location, reason: message }, { cause: error });
+  if (code === "53100") return new StoreFullError({ location, reason: message }, { cause: error });
   return undefined;
 }
 
@@ -25,11 +25,7 @@ export function diagnosePostgresFailure(location: string, error: unknown): Cadre
  */
 export function checkSchemaName(location: string, schema: string): void {
   if (/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/.test(schema) && !/^pg_/i.test(schema)) return;
-  throw new StoreConfigError(
-    location,
-    `"${schema}" is not a usable schema name`,
-    "Use ?schema= with 1 to 63 letters, digits, underscores and hyphens, starting with a letter or underscore and not with pg_.",
-  );
+  throw new StoreConfigError({ location, reason: `"${schema}" is not a usable schema name`, fix: "Use ?schema= with 1 to 63 letters, digits, underscores and hyphens, starting with a letter or underscore and not with pg_." });
 }
 
 /** A URL as safe to print: the password replaced, even when the URL does not parse. */

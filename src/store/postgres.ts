@@ -27,7 +27,7 @@ export async function openPostgresStore(url: string, options: PostgresOpenOption
   const { connectionString, schema, location } = parseUrl(url);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(connectionString, schema, options) }) });
   try {
-    if (schema && (options.readOnly || options.mustExist) && !(await schemaExists(db, schema))) throw new StoreNotFoundError(location, `the database has no schema "${schema}"`);
+    if (schema && (options.readOnly || options.mustExist) && !(await schemaExists(db, schema))) throw new StoreNotFoundError({ location, reason: `the database has no schema "${schema}"` });
     if (options.readOnly) {
       await requireCurrentSchema(db, "postgres", location);
     } else {
@@ -52,7 +52,7 @@ function parseUrl(url: string): { connectionString: string; schema: string | nul
   try {
     parsed = new URL(url);
   } catch (error) {
-    throw new StoreConfigError(hidePassword(url), "it is not a valid URL", "Write it like postgres://user:password@host:5432/database?schema=name.", error);
+    throw new StoreConfigError({ location: hidePassword(url), reason: "it is not a valid URL", fix: "Write it like postgres://user:password@host:5432/database?schema=name." }, { cause: error });
   }
   const schema = parsed.searchParams.get("schema");
   const location = hidePassword(parsed.toString());

@@ -25,19 +25,19 @@ function describeSqliteError(error: unknown): string {
  */
 export function diagnoseSqliteFailure(location: string, error: unknown): CadreError | undefined {
   const code = errorCode(error);
-  if (code === "SQLITE_FULL" || code === "ENOSPC") return new StoreFullError(location, "the disk is full", error);
+  if (code === "SQLITE_FULL" || code === "ENOSPC") return new StoreFullError({ location, reason: "the disk is full" }, { cause: error });
   const readOnly = code.startsWith("SQLITE_READONLY") || ["EROFS", "EACCES", "EPERM"].includes(code);
   const unclear = code === "SQLITE_CANTOPEN" || code.startsWith("SQLITE_IOERR");
   if (readOnly || unclear) {
     const notWritable = whyNotWritable(location);
-    if (notWritable) return new StoreReadOnlyError(location, notWritable, error);
+    if (notWritable) return new StoreReadOnlyError({ location, reason: notWritable }, { cause: error });
     const free = freeBytes(location);
-    if (free !== undefined && free < nearlyFullBytes) return new StoreFullError(location, `the disk is full (${free} bytes free)`, error);
-    if (readOnly) return new StoreReadOnlyError(location, describeSqliteError(error), error);
+    if (free !== undefined && free < nearlyFullBytes) return new StoreFullError({ location, reason: `the disk is full (${free} bytes free)` }, { cause: error });
+    if (readOnly) return new StoreReadOnlyError({ location, reason: describeSqliteError(error) }, { cause: error });
   }
-  if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB") return new StoreCorruptError(location, describeSqliteError(error), error);
+  if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB") return new StoreCorruptError({ location, reason: describeSqliteError(error) }, { cause: error });
   // An I/O failure that is neither of the above says nothing about the file's contents.
-  if (unclear) return new StoreUnavailableError(location, `SQLite cannot open or read it: ${describeSqliteError(error)}`, error);
+  if (unclear) return new StoreUnavailableError({ location, reason: `SQLite cannot open or read it: ${describeSqliteError(error)}` }, { cause: error });
   return undefined;
 }
 

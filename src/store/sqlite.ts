@@ -121,13 +121,13 @@ function createDirectory(location: string): void {
 function checkFile(location: string, options: SqliteOpenOptions): void {
   const mustExist = options.readOnly || options.mustExist;
   if (!existsSync(location)) {
-    if (mustExist) throw new StoreNotFoundError(location, "no such file");
+    if (mustExist) throw new StoreNotFoundError({ location, reason: "no such file" });
     return;
   }
   const stats = statSync(location);
-  if (stats.isDirectory()) throw new StoreConfigError(location, "it is a directory", `Name a file in it, like --store ${join(location, "cadre.db")}.`);
+  if (stats.isDirectory()) throw new StoreConfigError({ location, reason: "it is a directory", fix: `Name a file in it, like --store ${join(location, "cadre.db")}.` });
   if (stats.size === 0) {
-    if (mustExist) throw new StoreNotFoundError(location, "the file is empty");
+    if (mustExist) throw new StoreNotFoundError({ location, reason: "the file is empty" });
     return;
   }
   const buffer = Buffer.alloc(16);
@@ -138,6 +138,6 @@ function checkFile(location: string, options: SqliteOpenOptions): void {
     closeSync(descriptor);
   }
   if (stats.size < 100 || buffer.toString("latin1") !== sqliteHeader) {
-    throw new StoreCorruptError(location, "the file is not a SQLite database (bad header)");
+    throw new StoreCorruptError({ location, reason: "the file is not a SQLite database (bad header)" });
   }
 }

@@ -48,17 +48,17 @@ export function resolveTelemetrySettings(options: TelemetryOptions | undefined, 
   const protocol = options?.protocol ?? (environment.OTEL_EXPORTER_OTLP_PROTOCOL?.trim() || "http/protobuf");
   if (!protocols.includes(protocol as OtlpProtocol)) {
     const where = options?.protocol ? "telemetry.protocol" : "OTEL_EXPORTER_OTLP_PROTOCOL";
-    throw new ConfigurationError(`${where} is "${protocol}"; Cadre exports OTLP over HTTP: use "http/json" or "http/protobuf".`, { details: { field: where, value: protocol } });
+    throw new ConfigurationError({ message: `${where} is "${protocol}"; Cadre exports OTLP over HTTP: use "http/json" or "http/protobuf".`, field: where, value: protocol });
   }
   const interval = options?.metricsIntervalMs ?? Number(environment.OTEL_METRIC_EXPORT_INTERVAL ?? 60_000);
   if (!Number.isFinite(interval) || interval <= 0) {
-    throw new ConfigurationError(`The metrics export interval must be a positive number of milliseconds; got ${interval}.`, { details: { field: "telemetry.metricsIntervalMs", value: interval } });
+    throw new ConfigurationError({ message: `The metrics export interval must be a positive number of milliseconds; got ${interval}.`, field: "telemetry.metricsIntervalMs", value: interval });
   }
   const endpoint = options?.endpoint ?? fromEnvironment ?? "http://localhost:4318";
   try {
     new URL(endpoint);
   } catch {
-    throw new ConfigurationError(`The OTLP endpoint "${endpoint}" is not a URL; give the collector's base URL, e.g. http://localhost:4318.`, { details: { field: "telemetry.endpoint", value: endpoint } });
+    throw new ConfigurationError({ message: `The OTLP endpoint "${endpoint}" is not a URL; give the collector's base URL, e.g. http://localhost:4318.`, field: "telemetry.endpoint", value: endpoint });
   }
   return {
     endpoint: endpoint.replace(/\/+$/, ""),

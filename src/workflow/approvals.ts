@@ -1,9 +1,9 @@
-import { CadreError } from "../errors.ts";
+import type { CadreError } from "../errors.ts";
 import { appendAudit } from "../governance/audit-log.ts";
 import { completeWaitingStep, findStepByName, waitingSteps } from "../engine/journal.ts";
 import { getRunRecord, runWorkflows } from "../engine/run-records.ts";
 import type { Db, Store } from "../store/store.ts";
-import { ApprovalAlreadyDecidedError } from "./approval-errors.ts";
+import { ApprovalAlreadyDecidedError, ApprovalNotPendingError } from "./approval-errors.ts";
 import { waitingRoot } from "./wake.ts";
 
 /** An approval a run is waiting for. */
@@ -67,9 +67,7 @@ async function notWaitingError(db: Db, options: { runId: string; name: string })
   const decided = await findStepByName(db, { runId: options.runId, name: `approval:${options.name}`, status: "completed" });
   const decision = decided?.output as { approved: boolean; by: string; at: number; note: string | null } | undefined;
   if (!decided || !decision) {
-    return new CadreError("UNKNOWN_RUN", `Run ${options.runId} is not waiting for an approval named "${options.name}". List pending approvals with \`cadre approvals\`.`, {
-      details: { runId: options.runId, name: options.name },
-    });
+    return new ApprovalNotPendingError({ runId: options.runId, name: options.name });
   }
   const resumeRunId = await waitingRoot(db, options.runId);
   const [run, root] = [await getRunRecord(db, options.runId), await getRunRecord(db, resumeRunId)];

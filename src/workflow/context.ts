@@ -313,7 +313,7 @@ export class DurableContext implements WorkflowContext {
     const total = branches.length;
     const required = options.minSuccess ?? total;
     if (required > total || required < 0) {
-      throw new ConfigurationError(`minSuccess ${required} is impossible with ${total} branches at step ${position}.`, { details: { position, total, required } });
+      throw new ConfigurationError({ message: `minSuccess ${required} is impossible with ${total} branches at step ${position}.`, position, total, required });
     }
     // Siblings stop as soon as the join can no longer succeed: no money spent on doomed work.
     const controller = new AbortController();
@@ -327,7 +327,7 @@ export class DurableContext implements WorkflowContext {
     const runBranch = async (index: number): Promise<void> => {
       const context = new DurableContext(this.#state, this.#scope.child(position, index), controller.signal);
       try {
-        if (controller.signal.aborted) throw new AbortedError(`Branch ${index} at step ${position} was cancelled because the join can no longer succeed.`);
+        if (controller.signal.aborted) throw new AbortedError({ message: `Branch ${index} at step ${position} was cancelled because the join can no longer succeed.` });
         results[index] = { ok: true, value: await branches[index]!(context) };
       } catch (error) {
         // A branch waiting for a person or an event parks the whole run; it is not a failure.
@@ -355,7 +355,7 @@ export class DurableContext implements WorkflowContext {
     const failures: BranchFailure[] = [];
     const values: T[] = [];
     results.forEach((result, index) => (result.ok ? values.push(result.value) : failures.push({ index, error: result.error })));
-    if (this.signal.aborted) throw new AbortedError(`Run ${this.#state.runId} was aborted during step ${position}.`, { runId: this.#state.runId });
+    if (this.signal.aborted) throw new AbortedError({ message: `Run ${this.#state.runId} was aborted during step ${position}.`, runId: this.#state.runId });
     if (values.length < required || (options.minSuccess === undefined && failures.length > 0)) {
       const primary = failures.find(({ error }) => error.code !== "ABORTED") ?? failures[0];
       const ordered = primary ? [primary, ...failures.filter((failure) => failure !== primary)] : failures;

@@ -35,7 +35,7 @@ const workflowNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 
 export function defineWorkflow<I, O, In = I>(definition: WorkflowDefinition<I, O, In>): Workflow<I, O, In> {
   if (!workflowNamePattern.test(definition.name)) {
-    throw new ConfigurationError(`Workflow name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`, { details: { workflow: definition.name, field: "name" } });
+    throw new ConfigurationError({ message: `Workflow name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`, workflow: definition.name, field: "name" });
   }
   return { ...definition, kind: "workflow" };
 }

@@ -1,4 +1,4 @@
-import { CadreError, type SerializedError } from "../errors.ts";
+import { CadreError, type CadreErrorOptions, type SerializedError } from "../errors.ts";
 
 /** One branch of a fan-out that did not succeed. */
 export interface BranchFailure {
@@ -10,13 +10,14 @@ export interface BranchFailure {
 export class ParallelError extends CadreError {
   readonly failures: BranchFailure[];
 
-  constructor(details: { runId: string; position: string; total: number; succeeded: number; required: number; failures: BranchFailure[] }) {
+  constructor(details: { runId: string; position: string; total: number; succeeded: number; required: number; failures: BranchFailure[] }, options?: CadreErrorOptions) {
     const first = details.failures[0]?.error;
     super(
       "PARALLEL_FAILED",
       `${details.failures.length} of ${details.total} branches failed at step ${details.position} (needed ${details.required} to succeed)${first ? `; first: ${first.message}` : ""}`,
       {
         cause: first,
+        ...options,
         details: {
           runId: details.runId,
           position: details.position,

@@ -1,13 +1,14 @@
-import { CadreError } from "../errors.ts";
+import { CadreError, type CadreErrorOptions } from "../errors.ts";
 
 export class UnknownWorkflowError extends CadreError {
-  constructor(name: string, known: string[]) {
+  constructor(details: { workflow: string; known: string[] }, options?: CadreErrorOptions) {
+    const { workflow: name, known } = details;
     super(
       "UNKNOWN_WORKFLOW",
       known.length
         ? `No workflow named "${name}". Known workflows: ${known.join(", ")}.`
         : `No workflow named "${name}": no workflows are registered. Define them in cadre.config.ts (or pass --config <file>), or to Runtime.open({ workflows }).`,
-      { details: { workflow: name, known } },
+      { ...options, details: { workflow: name, known } },
     );
   }
 }

@@ -140,7 +140,7 @@ export class Runtime {
 
   workflow(name: string): Workflow {
     const workflow = this.workflows.get(name);
-    if (!workflow) throw new UnknownWorkflowError(name, [...this.workflows.keys()]);
+    if (!workflow) throw new UnknownWorkflowError({ workflow: name, known: [...this.workflows.keys()] });
     return workflow;
   }
 
@@ -180,7 +180,7 @@ export class Runtime {
    */
   async resume(runId: string, options: { force?: boolean } = {}): Promise<RunHandle> {
     const run = await getRunRecord(this.store.db, runId);
-    if (!run) throw new UnknownRunError(runId);
+    if (!run) throw new UnknownRunError({ runId });
     if (run.status === "completed" || run.status === "partial") return settledHandle({ runId, status: run.status, output: run.output });
     if (run.status === "cancelled") throw new RunNotResumableError({ runId, status: run.status });
     const running = this.#dispatcher.running(runId);
@@ -285,7 +285,7 @@ export class Runtime {
 
   #registered(workflow: Workflow): Workflow {
     const registered = this.workflows.get(workflow.name);
-    if (!registered) throw new UnknownWorkflowError(workflow.name, [...this.workflows.keys()]);
+    if (!registered) throw new UnknownWorkflowError({ workflow: workflow.name, known: [...this.workflows.keys()] });
     return registered;
   }
 
@@ -308,7 +308,7 @@ async function runtimeObserver(options: ResolvedRuntimeOptions): Promise<Runtime
 function indexByName<T extends { name: string }>(items: T[], kind: string): Map<string, T> {
   const map = new Map<string, T>();
   for (const item of items) {
-    if (map.has(item.name) && map.get(item.name) !== item) throw new ConfigurationError(`Two ${kind}s are named "${item.name}"; names must be unique.`);
+    if (map.has(item.name) && map.get(item.name) !== item) throw new ConfigurationError({ message: `Two ${kind}s are named "${item.name}"; names must be unique.` });
     map.set(item.name, item);
   }
   return map;

@@ -9,15 +9,11 @@ export function describeIssues(error: z.ZodError): string {
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new InputValidationError(`Invalid input for ${where}: ${describeIssues(result.error)}`, {
-    details: { where, issues: result.error.issues.map(({ path, message, code }) => ({ path, message, code })) },
-  });
+  throw new InputValidationError({ message: `Invalid input for ${where}: ${describeIssues(result.error)}`, where, issues: result.error.issues.map(({ path, message, code }) => ({ path, message, code })) });
 }
 
 export function parseOutput<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new OutputValidationError(`Invalid output from ${where}: ${describeIssues(result.error)}`, {
-    details: { where, issues: result.error.issues.map(({ path, message, code }) => ({ path: path.map(String), message, code })) },
-  });
+  throw new OutputValidationError({ message: `Invalid output from ${where}: ${describeIssues(result.error)}`, where, issues: result.error.issues.map(({ path, message, code }) => ({ path: path.map(String), message, code })) });
 }

@@ -15,7 +15,7 @@ describe("the error catalog", () => {
     expect(new CadreError("BUDGET_EXCEEDED", "no money").fault).toBe("budget");
     expect(new CadreError("STEP_TIMEOUT", "slow").fault).toBe("timeout");
     // The same code, the model's fault when a model wrote the invalid output.
-    const fromModel = new ModelBehaviourError("INVALID_OUTPUT", "still not JSON", {});
+    const fromModel = new ModelBehaviourError({ code: "INVALID_OUTPUT", message: "still not JSON" });
     expect(fromModel).toMatchObject({ code: "INVALID_OUTPUT", fault: "model" });
     expect(new CadreError("INVALID_OUTPUT", "bad").fault).toBe("validation");
     expect(fromSerializedError(fromModel.toJSON())).toMatchObject({ code: "INVALID_OUTPUT", fault: "model", message: "still not JSON" });

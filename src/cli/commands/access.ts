@@ -64,13 +64,13 @@ export function registerAccessCommands(program: Command): void {
 
 function parseExpiry(text: string | undefined): number | undefined {
   const expiresAt = text ? Date.parse(text) : undefined;
-  if (expiresAt !== undefined && Number.isNaN(expiresAt)) throw new InputValidationError(`--expires "${text}" is not a date; use ISO 8601 like 2026-12-31T00:00:00Z.`);
+  if (expiresAt !== undefined && Number.isNaN(expiresAt)) throw new InputValidationError({ message: `--expires "${text}" is not a date; use ISO 8601 like 2026-12-31T00:00:00Z.` });
   return expiresAt;
 }
 
 function parseMaxUses(text: string | undefined): number | undefined {
   const maxUses = text ? Number(text) : undefined;
-  if (maxUses !== undefined && (!Number.isInteger(maxUses) || maxUses < 1)) throw new InputValidationError(`--max-uses must be a positive integer, got "${text}".`);
+  if (maxUses !== undefined && (!Number.isInteger(maxUses) || maxUses < 1)) throw new InputValidationError({ message: `--max-uses must be a positive integer, got "${text}".` });
   return maxUses;
 }
 

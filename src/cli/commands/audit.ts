@@ -42,7 +42,7 @@ export function registerAuditCommands(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
       const signer = loadAuditSigner(await auditSettings(global));
-      if (!signer) throw new AuditKeyError(`No audit signing key is configured: set ${auditKeyEnvironmentVariable} to the path of a PEM private key, or audit.signingKey in cadre.config.ts (create one with \`cadre audit keygen\`).`);
+      if (!signer) throw new AuditKeyError({ message: `No audit signing key is configured: set ${auditKeyEnvironmentVariable} to the path of a PEM private key, or audit.signingKey in cadre.config.ts (create one with \`cadre audit keygen\`).` });
       const outcome = await withExistingOperator(global, (operator) => operator.audit.checkpoint(signer));
       if (global.json) printJson(outcome ? { ...outcome.checkpoint, created: outcome.created, file: outcome.file ?? null } : null);
       else if (!outcome) process.stdout.write("nothing to checkpoint: the audit log is empty\n");

@@ -19,7 +19,7 @@ export function registerMoneyCommands(program: Command): void {
     .option("--by <grouping>", "agent | tool | model | run | day", "agent")
     .action(async (options: { run?: string; agent?: string; by: string; children: boolean }, command: Command) => {
       const global = globalOptions(command);
-      if (!spendGroupings.includes(options.by as SpendGrouping)) throw new InputValidationError(`--by must be agent, tool, model, run or day; got "${options.by}".`);
+      if (!spendGroupings.includes(options.by as SpendGrouping)) throw new InputValidationError({ message: `--by must be agent, tool, model, run or day; got "${options.by}".` });
       const view = { by: options.by as SpendGrouping, runId: options.run, agent: options.agent, includeChildRuns: options.children };
       await withReadOnlyOperator(global, async (operator) => {
         const rows = await operator.budgets.spend(view);
@@ -59,7 +59,7 @@ export function registerMoneyCommands(program: Command): void {
       // `budget` has a --run of its own (which run's accounts to list): read the merged options.
       const options = command.optsWithGlobals() as { workflow?: string; run?: string };
       const global = globalOptions(command);
-      if (options.workflow && options.run) throw new InputValidationError("Pass --workflow or --run, not both: a deposit goes to one place.");
+      if (options.workflow && options.run) throw new InputValidationError({ message: "Pass --workflow or --run, not both: a deposit goes to one place." });
       const funded = await withOperator(global, (operator) => operator.budgets.fund({ amountMicros: usd(amount), workflow: options.workflow, runId: options.run }));
       if (global.json) return printJson(funded);
       process.stdout.write(`funded ${formatMoney(funded.fundedMicros)}${options.workflow ? ` to ${options.workflow}` : options.run ? ` to run ${options.run}` : " to the treasury"}\n`);

@@ -18,9 +18,9 @@ export function registerRunsCommands(program: Command): void {
     .option("--limit <n>", "how many", "20")
     .action(async (options: { status?: RunStatus; workflow?: string; limit: string }, command: Command) => {
       const global = globalOptions(command);
-      if (options.status && !runStatuses.includes(options.status)) throw new InputValidationError(`--status must be one of ${runStatuses.join(", ")}; got "${options.status}".`);
+      if (options.status && !runStatuses.includes(options.status)) throw new InputValidationError({ message: `--status must be one of ${runStatuses.join(", ")}; got "${options.status}".` });
       const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new InputValidationError(`--limit must be a positive integer; got "${options.limit}".`);
+      if (!Number.isInteger(limit) || limit < 1) throw new InputValidationError({ message: `--limit must be a positive integer; got "${options.limit}".` });
       const runs = await withReadOnlyOperator(global, (operator) => newestRuns(operator, { status: options.status, workflow: options.workflow }, limit));
       if (global.json) return printJson(runs);
       if (runs.length === 0) return void process.stdout.write("No runs yet. Start one with: cadre run <workflow> --input '{...}'\n");

@@ -75,9 +75,7 @@ export function agentCall<I, O, In>(site: EffectSite, options: { agent: Agent<I,
 export function unregisteredAgent(state: RunState, agent: Agent): ConfigurationError | undefined {
   const registered = state.agents.get(agent.name);
   if (registered === agent || registered?.run === agent.run) return undefined;
-  return new ConfigurationError(`Agent "${agent.name}" is not registered with this runtime. Add it to Runtime.open({ agents }) or to the agents of cadre.config.ts.`, {
-    details: { agent: agent.name, runId: state.runId },
-  });
+  return new ConfigurationError({ message: `Agent "${agent.name}" is not registered with this runtime. Add it to Runtime.open({ agents }) or to the agents of cadre.config.ts.`, agent: agent.name, runId: state.runId });
 }
 
 /** An agent's tools: by definition or by name, each call a tool-call effect. */
@@ -88,9 +86,7 @@ function agentTools(site: EffectSite, agent: Agent, within: AgentCallFrame): Age
     if (!tool) {
       const { key } = site.scope.next(name);
       return Promise.reject(
-        new ConfigurationError(`Agent "${agent.name}" called tool "${name}" but does not declare it: add it to the agent's tools.`, {
-          details: { agent: agent.name, tool: name, runId: site.state.runId, stepKey: key },
-        }),
+        new ConfigurationError({ message: `Agent "${agent.name}" called tool "${name}" but does not declare it: add it to the agent's tools.`, agent: agent.name, tool: name, runId: site.state.runId, stepKey: key }),
       );
     }
     if (!needsApproval(tool, input)) return runEffect(site, toolCall(site.state, { agent, within, tool, input }));

@@ -17,18 +17,18 @@ export interface PlanTask {
 export function validatePlan(tasks: PlanTask[], agents: ReadonlyMap<string, Agent>): void {
   const ids = new Set<string>();
   for (const task of tasks) {
-    if (ids.has(task.id)) throw new PlanError(`Plan has two tasks with id "${task.id}".`, { task: task.id });
+    if (ids.has(task.id)) throw new PlanError({ message: `Plan has two tasks with id "${task.id}".`, task: task.id });
     ids.add(task.id);
   }
   for (const task of tasks) {
     const name = typeof task.agent === "string" ? task.agent : task.agent.name;
-    if (!agents.has(name)) throw new PlanError(`Task "${task.id}" uses agent "${name}", which is not registered (known: ${[...agents.keys()].join(", ")}).`, { task: task.id, agent: name });
+    if (!agents.has(name)) throw new PlanError({ message: `Task "${task.id}" uses agent "${name}", which is not registered (known: ${[...agents.keys()].join(", ")}).`, task: task.id, agent: name });
     for (const dependency of task.dependsOn ?? []) {
-      if (!ids.has(dependency)) throw new PlanError(`Task "${task.id}" depends on "${dependency}", which is not in the plan.`, { task: task.id, dependency });
+      if (!ids.has(dependency)) throw new PlanError({ message: `Task "${task.id}" depends on "${dependency}", which is not in the plan.`, task: task.id, dependency });
     }
   }
   const cycle = findCycle(tasks);
-  if (cycle) throw new PlanError(`Plan has a dependency cycle: ${cycle.join(" → ")}. No task in it could ever start.`, { cycle });
+  if (cycle) throw new PlanError({ message: `Plan has a dependency cycle: ${cycle.join(" → ")}. No task in it could ever start.`, cycle });
 }
 
 function findCycle(tasks: PlanTask[]): string[] | undefined {

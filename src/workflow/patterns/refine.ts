@@ -43,9 +43,7 @@ export interface RefineResult<D> {
 /** Critic-refiner: produce, critique, refine, until accepted or the hard cap; the result says which. */
 export async function refine<I, D>(ctx: WorkflowContext, options: RefineOptions<I, D>): Promise<RefineResult<D>> {
   if (!Number.isInteger(options.maxRounds) || options.maxRounds < 1) {
-    throw new ConfigurationError(`refine() needs an integer maxRounds ≥ 1 (got ${options.maxRounds}): a critic loop must have a hard cap.`, {
-      details: { pattern: "refine", producer: options.producer.name, critic: options.critic.name, maxRounds: options.maxRounds },
-    });
+    throw new ConfigurationError({ message: `refine() needs an integer maxRounds ≥ 1 (got ${options.maxRounds}): a critic loop must have a hard cap.`, pattern: "refine", producer: options.producer.name, critic: options.critic.name, maxRounds: options.maxRounds });
   }
   let feedback: string | null = null;
   let last: RefineResult<D> | undefined;

@@ -46,7 +46,7 @@ function pick<T>(candidates: Array<Candidate<T>>, rule: ResolutionRule<T>): Cand
  * run resolves the same way) and, when the sources disagree, audited with every candidate.
  */
 export async function resolveConflict<T>(ctx: WorkflowContext, candidates: Array<Candidate<T>>, rule: ResolutionRule<T>): Promise<Resolution<T>> {
-  if (candidates.length === 0) throw new ConfigurationError("resolve() needs at least one candidate: there is nothing to choose from.", { details: { pattern: "resolve", rule: typeof rule === "string" ? rule : rule.name || "custom" } });
+  if (candidates.length === 0) throw new ConfigurationError({ message: "resolve() needs at least one candidate: there is nothing to choose from.", pattern: "resolve", rule: typeof rule === "string" ? rule : rule.name || "custom" });
   const ruleName = typeof rule === "string" ? rule : rule.name || "custom";
   const resolution = await ctx.step(`resolve:${ruleName}`, () => {
     const winner = pick(candidates, rule);

@@ -1,5 +1,5 @@
 import type { Agent } from "../../agent/define-agent.ts";
-import { CadreError } from "../../errors.ts";
+import { ModelBehaviourError } from "../../models/model-errors.ts";
 import type { WorkflowContext } from "../context.ts";
 
 /** What a classifier agent must answer. */
@@ -26,9 +26,11 @@ export async function route<I, O>(ctx: WorkflowContext, classifier: Agent<any, C
   const chosen = !routes[classification.route] || lowConfidence ? options.fallback : classification.route;
   await ctx.record("route.decision", { classifier: classifier.name, ...classification, chosen: chosen ?? null, lowConfidence });
   if (!chosen || !routes[chosen]) {
-    throw new CadreError("INVALID_OUTPUT", `Classifier "${classifier.name}" chose route "${classification.route}", which is not one of ${Object.keys(routes).join(", ")}, and no fallback is set.`, {
-      details: { classification, routes: Object.keys(routes) },
-      fault: "model",
+    throw new ModelBehaviourError({
+      code: "INVALID_OUTPUT",
+      message: `Classifier "${classifier.name}" chose route "${classification.route}", which is not one of ${Object.keys(routes).join(", ")}, and no fallback is set.`,
+      classification,
+      routes: Object.keys(routes),
     });
   }
   return { route: chosen, classification, output: await ctx.call(routes[chosen]!, input) };

@@ -1,5 +1,5 @@
 import { AbortedError } from "../../engine/engine-errors.ts";
-import { CadreError, fromSerializedError, toCadreError } from "../../errors.ts";
+import { CadreError, ConfigurationError, fromSerializedError, toCadreError, type CadreErrorOptions } from "../../errors.ts";
 import type { WorkflowContext } from "../context.ts";
 import type { SupervisorDecision, SupervisorJournal } from "./supervisor-journal.ts";
 import { RunSuspended } from "./suspension.ts";
@@ -42,11 +42,11 @@ export interface SupervisorResult<T = unknown> {
 
 /** The supervisor gave up: its restart intensity was exceeded. Its parent supervisor sees it as a child failure. */
 export class SupervisorError extends CadreError {
-  constructor(details: { position: string; child: string; restarts: number; maxRestarts: number; withinMs: number; cause: CadreError }) {
+  constructor(details: { position: string; child: string; restarts: number; maxRestarts: number; withinMs: number; error: CadreError }, options?: CadreErrorOptions) {
     super(
       "SUPERVISOR_FAILED",
-      `Supervisor at step ${details.position} gave up: child "${details.child}" failed again after ${details.restarts} restarts within ${details.withinMs} ms (max ${details.maxRestarts}): ${details.cause.message}. Fix the cause, or raise maxRestarts/withinMs; resuming the run retries the last failure.`,
-      { cause: details.cause, details: { position: details.position, child: details.child, restarts: details.restarts, maxRestarts: details.maxRestarts, withinMs: details.withinMs, error: details.cause.toJSON() } },
+      `Supervisor at step ${details.position} gave up: child "${details.child}" failed again after ${details.restarts} restarts within ${details.withinMs} ms (max ${details.maxRestarts}): ${details.error.message}. Fix the cause, or raise maxRestarts/withinMs; resuming the run retries the last failure.`,
+      { cause: details.error, ...options, details: { position: details.position, child: details.child, restarts: details.restarts, maxRestarts: details.maxRestarts, withinMs: details.withinMs, error: details.error.toJSON() } },
     );
   }
 }
@@ -74,7 +74,7 @@ export async function supervise<T>(environment: SupervisorEnvironment, options: 
   const withinMs = options.withinMs ?? 5_000;
   const ids = children.map((child) => child.id);
   if (new Set(ids).size !== children.length) {
-    throw new CadreError("CONFIGURATION", `Supervisor at step ${environment.position} has duplicate child ids (${ids.join(", ")}); give each child a unique id.`, { details: { position: environment.position, ids } });
+    throw new ConfigurationError({ message: `Supervisor at step ${environment.position} has duplicate child ids (${ids.join(", ")});`, fix: "give each child a unique id.", pattern: "supervise", position: environment.position, ids });
   }
   const states: ChildState[] = children.map(() => ({ status: "pending" }));
   const generations = children.map(() => 0);
@@ -131,7 +131,7 @@ export async function supervise<T>(environment: SupervisorEnvironment, options: 
   while (true) {
     if (environment.signal.aborted) {
       await stopAll();
-      throw new AbortedError(`Supervisor at step ${environment.position} was aborted.`, { position: environment.position });
+      throw new AbortedError({ message: `Supervisor at step ${environment.position} was aborted.`, position: environment.position });
     }
     states.forEach((state, index) => state.status === "pending" && start(index));
     if (!states.some((state) => state.status === "running")) break;
@@ -163,7 +163,7 @@ export async function supervise<T>(environment: SupervisorEnvironment, options: 
       // Not journaled: resuming the failed run retries the child's last failure.
       states[exit.index] = { status: "failed", error };
       await stopAll();
-      throw new SupervisorError({ position: environment.position, child: child.id, restarts, maxRestarts, withinMs, cause: error });
+      throw new SupervisorError({ position: environment.position, child: child.id, restarts, maxRestarts, withinMs, error });
     }
     const group = restartGroup(options.strategy, children, states, exit.index);
     const decision: SupervisorDecision = {
@@ -210,9 +210,5 @@ function restartGroup(strategy: SupervisionStrategy, children: ChildSpec<unknown
 }
 
 function terminatedError(position: string, child: string, decision: SupervisorDecision): AbortedError {
-  return new AbortedError(`Temporary child "${child}" of the supervisor at step ${position} was stopped because its sibling "${decision.child}" failed and its group restarted; temporary children are never restarted.`, {
-    position,
-    child,
-    sibling: decision.child,
-  });
+  return new AbortedError({ message: `Temporary child "${child}" of the supervisor at step ${position} was stopped because its sibling "${decision.child}" failed and its group restarted; temporary children are never restarted.`, position, child, sibling: decision.child });
 }
