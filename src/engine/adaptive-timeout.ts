@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import type { Store } from "../store/store.ts";
+import { recentAgentCallDurations } from "./journal.ts";
 
 /** A timeout derived from the agent's own journaled latencies (seed 003: cascade timeouts). */
 export interface AdaptiveTimeout {
@@ -69,16 +69,7 @@ export class AdaptiveTimeouts {
   }
 
   async #query(agent: string): Promise<Figures> {
-    const rows = await this.#store.db
-      .selectFrom("steps")
-      .select("duration_ms")
-      .where("agent", "=", agent)
-      .where("status", "=", "completed")
-      .where("type", "=", sql.lit("agent")) // a literal, so SQLite can use the partial index on agent steps
-      .orderBy("ended_at", "desc")
-      .limit(sampleSize)
-      .execute();
-    const durations = rows.map((row) => Number(row.duration_ms ?? 0));
+    const durations = await recentAgentCallDurations(this.#store.db, agent, sampleSize);
     return { samples: durations.length, p95: percentile95(durations) };
   }
 }

@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { InternalError, toCadreError, type CadreError, type SerializedError } from "../errors.ts";
 import { compiledQuery } from "../store/compiled-query.ts";
 import { decodeJson, encodeJson } from "../store/json.ts";
@@ -269,10 +269,11 @@ export interface WaitingStep {
   startedAt: number;
 }
 
-/** The steps of the given types parked as `waiting`, oldest first; in the given runs only, when `runIds` is set. */
-export async function waitingSteps(db: Db, options: { types: StepType[]; runIds?: readonly string[] }): Promise<WaitingStep[]> {
+/** The steps of the given types parked as `waiting`, oldest first; in the given runs only, when `runIds` is set; named `name` only, when it is set. */
+export async function waitingSteps(db: Db, options: { types: StepType[]; runIds?: readonly string[]; name?: string }): Promise<WaitingStep[]> {
   let query = db.selectFrom("steps").select(["run_id", "key", "name", "type", "input", "started_at"]).where("status", "=", "waiting").where("type", "in", options.types).orderBy("started_at").orderBy("run_id").orderBy("key");
   if (options.runIds) query = query.where("run_id", "in", options.runIds.length > 0 ? [...options.runIds] : [""]);
+  if (options.name !== undefined) query = query.where("name", "=", options.name);
   const rows = await query.execute();
   return rows.map((row) => ({ runId: row.run_id, key: row.key, name: row.name, type: row.type, input: decodeJson(row.input), startedAt: Number(row.started_at) }));
 }
@@ -301,4 +302,24 @@ export async function completeWaitingStep(db: Db, options: { runId: string; key:
     .where("attempt", "=", options.attempt)
     .where("status", "=", "waiting")
     .execute();
+}
+
+/** The status one attempt of a step has in the store now (another process may have changed it since this journal was read). */
+export async function storedStepStatus(db: Db, step: { runId: string; key: string; attempt: number }): Promise<StepStatus | undefined> {
+  const row = await db.selectFrom("steps").select("status").where("run_id", "=", step.runId).where("key", "=", step.key).where("attempt", "=", step.attempt).executeTakeFirst();
+  return row?.status;
+}
+
+/** How long the agent's latest completed calls took (ms), newest first, at most `limit` of them, across every run. */
+export async function recentAgentCallDurations(db: Db, agent: string, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("steps")
+    .select("duration_ms")
+    .where("agent", "=", agent)
+    .where("status", "=", "completed")
+    .where("type", "=", sql.lit("agent")) // a literal, so SQLite can use the partial index on agent steps
+    .orderBy("ended_at", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => Number(row.duration_ms ?? 0));
 }

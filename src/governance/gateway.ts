@@ -1,12 +1,12 @@
 import type { Logger } from "../engine/logger.ts";
 import type { StepHooks } from "../engine/run-step.ts";
-import { compiledQuery } from "../store/compiled-query.ts";
 import type { Db, Store, StoreDialect } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
 import { authorize, holdsGrant, insertGrant, revokeStepGrants, withinCeiling, type GrantSpec } from "./grants.ts";
 import { AgentRevokedError, PermissionDeniedError, ReviewOverdueError } from "./governance-errors.ts";
 import { reserve, settle, type HoldLevel, type Reservation } from "./holds.ts";
-import { callAccount, capAccount, ensureAccount, getAccount, runAccount, sweep, transfer } from "./ledger.ts";
+import { agentStatus } from "./inventory.ts";
+import { accountSpent, callAccount, capAccount, ensureAccount, getAccount, runAccount, sweep, transfer } from "./ledger.ts";
 
 /** Per-agent money limits, all in micro-units. */
 export interface AgentBudget {
@@ -93,10 +93,6 @@ export interface GatewayOptions {
 
 const dayMs = 86_400_000;
 
-const selectAgentStatus = compiledQuery((db, agents: { agent: string }) =>
-  db.selectFrom("agents").select(["status", "status_reason", "status_changed_at", "risk", "review_every_days", "last_reviewed_at", "created_at"]).where("name", "=", agents.agent),
-);
-
 /**
  * The single path every effect takes: authenticate → authorize → reserve → (execute) →
  * settle → audit. It produces the StepHooks that commit each decision in the same
@@ -134,7 +130,7 @@ export class Gateway {
 
   /** The agent exists in the inventory, is active, and is not overdue for review if that blocks. */
   async #authenticate(tx: Db, agent: string): Promise<void> {
-    const [row] = (await selectAgentStatus(tx, { agent })).rows;
+    const row = await agentStatus(tx, agent);
     if (!row) throw new AgentRevokedError({ agent, reason: "not in the inventory", revokedAt: null });
     if (row.status === "revoked") throw new AgentRevokedError({ agent, reason: row.status_reason, revokedAt: row.status_changed_at === null ? null : Number(row.status_changed_at) });
     if (this.#options.blockOverdueReviews && row.risk === "high" && row.review_every_days) {
@@ -285,12 +281,11 @@ export class Gateway {
     const now = this.#options.now();
     for (const [period, cap] of [["day", agent.budget?.perDay], ["month", agent.budget?.perMonth]] as const) {
       if (!cap) continue;
-      const row = await tx.selectFrom("accounts").select(["spent"]).where("id", "=", capAccount(agent.name, period, now)).executeTakeFirst();
-      const spent = Number(row?.spent ?? 0);
+      const spent = await accountSpent(tx, capAccount(agent.name, period, now));
       const used = spent / cap;
       if (used >= warnAt && (spent - charged) / cap < warnAt) {
         this.#options.logger.warn(`agent ${agent.name} has used ${(used * 100).toFixed(0)}% of its ${period} cap`);
-        await this.#audit(tx, [{ kind: "budget.warning", agent: agent.name, data: { period, capMicros: cap, spentMicros: Number(row?.spent ?? 0) } }]);
+        await this.#audit(tx, [{ kind: "budget.warning", agent: agent.name, data: { period, capMicros: cap, spentMicros: spent } }]);
       }
     }
   }

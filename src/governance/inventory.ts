@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { TimeoutSetting } from "../engine/adaptive-timeout.ts";
 import type { RetryOptions } from "../engine/resilience.ts";
 import { CadreError, type CadreErrorOptions } from "../errors.ts";
+import { compiledQuery } from "../store/compiled-query.ts";
 import type { AgentsTable } from "../store/schema.ts";
 import { lockSection } from "../store/store-lock.ts";
 import type { Db, Store } from "../store/store.ts";
@@ -115,6 +116,20 @@ export class UnknownAgentError extends CadreError {
     const known = details.known.length === 0 ? "The inventory is empty: agents are recorded when a runtime opens with them." : `Known agents: ${details.known.join(", ")}.`;
     super("UNKNOWN_AGENT", `No agent named "${details.agent}" in the inventory of ${details.location}. ${known}`, { ...options, details: { agent: details.agent, known: details.known } });
   }
+}
+
+/** What the gateway checks before every agent call: whether the agent may act now. */
+export type AgentStatusRow = Pick<AgentsTable, "status" | "status_reason" | "status_changed_at" | "risk" | "review_every_days" | "last_reviewed_at" | "created_at">;
+
+// On every governed call: compiled once (see compiledQuery).
+const selectAgentStatus = compiledQuery((db, agents: { agent: string }) =>
+  db.selectFrom("agents").select(["status", "status_reason", "status_changed_at", "risk", "review_every_days", "last_reviewed_at", "created_at"]).where("name", "=", agents.agent),
+);
+
+/** The agent's status, risk and review dates, or undefined when it is not in the inventory. */
+export async function agentStatus(db: Db, agent: string): Promise<AgentStatusRow | undefined> {
+  const [row] = (await selectAgentStatus(db, { agent })).rows;
+  return row;
 }
 
 /** Every agent name in the inventory, sorted. */

@@ -61,6 +61,35 @@ export async function getAccount(db: Db, id: string): Promise<AccountRow | undef
   return row ? { ...row, balance: Number(row.balance), reserved: Number(row.reserved), spent: Number(row.spent) } : undefined;
 }
 
+/** What an account has spent so far (0 when it does not exist yet). */
+export async function accountSpent(db: Db, id: string): Promise<number> {
+  const row = await db.selectFrom("accounts").select(["spent"]).where("id", "=", id).executeTakeFirst();
+  return Number(row?.spent ?? 0);
+}
+
+/** What the accounts of these runs (their own and their calls' sub-accounts, not standing caps) hold and spent, together. */
+export async function runAccountsUsed(db: Db, runIds: readonly string[]): Promise<number> {
+  if (runIds.length === 0) return 0;
+  const row = await db
+    .selectFrom("accounts")
+    .select((eb) => eb.fn.sum<number>(eb("balance", "+", eb.ref("spent"))).as("total"))
+    .where("run_id", "in", [...runIds])
+    .where("kind", "!=", "cap")
+    .executeTakeFirst();
+  return Number(row?.total ?? 0);
+}
+
+/** The sub-accounts of a run's agent calls (those with a perCall budget), with the agent of each. */
+export async function callAccountsOfRun(db: Db, runId: string): Promise<Array<{ id: string; agent: string | null }>> {
+  return db.selectFrom("accounts").select(["id", "agent"]).where("run_id", "=", runId).where("kind", "=", "agent-run").execute();
+}
+
+/** Total charged to a run's accounts (its own and its calls' sub-accounts). */
+export async function runSpend(db: Db, runId: string): Promise<number> {
+  const row = await db.selectFrom("ledger_entries").select((eb) => eb.fn.sum<number>("amount").as("total")).where("run_id", "=", runId).where("kind", "=", "charge").executeTakeFirst();
+  return Number(row?.total ?? 0);
+}
+
 /** A deposit from outside the system into the treasury. */
 export async function fund(tx: Db, options: { amount: number; now: number; note?: string }): Promise<void> {
   assertAmount(options.amount);

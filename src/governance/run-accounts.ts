@@ -4,7 +4,7 @@ import type { Db, Store } from "../store/store.ts";
 import { appendAudit } from "./audit-log.ts";
 import { revokeRunGrants } from "./grants.ts";
 import { releaseRunHolds } from "./holds.ts";
-import { ensureAccount, fund, getAccount, runAccount, sweep, transfer, treasuryAccount, workflowAccount } from "./ledger.ts";
+import { callAccountsOfRun, ensureAccount, fund, getAccount, runAccount, runAccountsUsed, runSpend, sweep, transfer, treasuryAccount, workflowAccount } from "./ledger.ts";
 
 /**
  * Creates the run's account and moves its budget into it (all or nothing): from the
@@ -26,12 +26,6 @@ export async function closeRunAccount(tx: Db, options: { runId: string; workflow
   return { returned, spent };
 }
 
-/** Total charged to a run's accounts (its own and its calls' sub-accounts). */
-export async function runSpend(db: Db, runId: string): Promise<number> {
-  const row = await db.selectFrom("ledger_entries").select((eb) => eb.fn.sum<number>("amount").as("total")).where("run_id", "=", runId).where("kind", "=", "charge").executeTakeFirst();
-  return Number(row?.total ?? 0);
-}
-
 /**
  * Before a run resumes: gives it back what it may still spend. A run that ended (failed)
  * returned its unspent money to its source; a resume moves from that source what the run's
@@ -41,13 +35,7 @@ export async function runSpend(db: Db, runId: string): Promise<number> {
  */
 export async function refundRun(tx: Db, options: { runId: string; workflow: string; parentRunId: string | null; budget: number; now: number }): Promise<number> {
   const tree = await runTreeIds(tx, options.runId);
-  const used = await tx
-    .selectFrom("accounts")
-    .select((eb) => eb.fn.sum<number>(eb("balance", "+", eb.ref("spent"))).as("total"))
-    .where("run_id", "in", tree)
-    .where("kind", "!=", "cap")
-    .executeTakeFirst();
-  const owed = options.budget - Number(used?.total ?? 0);
+  const owed = options.budget - (await runAccountsUsed(tx, tree));
   if (owed <= 0) return 0;
   const source = options.parentRunId ? runAccount(options.parentRunId) : workflowAccount(options.workflow);
   const amount = Math.min(owed, (await getAccount(tx, source))?.balance ?? 0);
@@ -62,7 +50,7 @@ export async function refundRun(tx: Db, options: { runId: string; workflow: stri
  */
 export async function recoverRun(tx: Db, options: { runId: string; now: number }): Promise<{ releasedHolds: number; returnedMicros: number; revokedGrants: number }> {
   const releasedHolds = await releaseRunHolds(tx, options);
-  const calls = await tx.selectFrom("accounts").select(["id", "agent"]).where("run_id", "=", options.runId).where("kind", "=", "agent-run").execute();
+  const calls = await callAccountsOfRun(tx, options.runId);
   let returnedMicros = 0;
   for (const call of calls) returnedMicros += await sweep(tx, { from: call.id, to: runAccount(options.runId), now: options.now, runId: options.runId, agent: call.agent });
   const revokedGrants = await revokeRunGrants(tx, options);

@@ -1,4 +1,5 @@
 import { idempotencyKeyFor } from "../engine/ids.ts";
+import { waitingSteps } from "../engine/journal.ts";
 import { decodeJson, encodeJson } from "../store/json.ts";
 import type { Db } from "../store/store.ts";
 
@@ -33,9 +34,9 @@ export async function firstEventAfter(db: Db, topic: string, afterSeq: number): 
 
 /** Runs parked waiting for an event on `topic` that the event `seq` answers (their wait began before it). */
 export async function runsWaitingFor(db: Db, topic: string, seq: number): Promise<string[]> {
-  const rows = await db.selectFrom("steps").select(["run_id", "input"]).where("type", "=", "event").where("name", "=", `wait:${topic}`).where("status", "=", "waiting").execute();
-  const answered = rows.filter((row) => Number(decodeJson<{ afterSeq?: number }>(row.input)?.afterSeq ?? 0) < seq);
-  return [...new Set(answered.map((row) => row.run_id))];
+  const waits = await waitingSteps(db, { types: ["event"], name: `wait:${topic}` });
+  const answered = waits.filter((wait) => Number((wait.input as { afterSeq?: number } | undefined)?.afterSeq ?? 0) < seq);
+  return [...new Set(answered.map((wait) => wait.runId))];
 }
 
 /**

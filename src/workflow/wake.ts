@@ -1,4 +1,4 @@
-import type { Journal } from "../engine/journal.ts";
+import { storedStepStatus, type Journal } from "../engine/journal.ts";
 import { getRunRecord } from "../engine/run-records.ts";
 import type { Db } from "../store/store.ts";
 import { firstEventAfter } from "./events.ts";
@@ -33,8 +33,8 @@ export async function answeredWhileParked(db: Db, journal: Journal): Promise<boo
       const child = await getRunRecord(db, input.runId);
       if (child && child.status !== "waiting" && child.status !== "running") return true;
     } else {
-      const row = await db.selectFrom("steps").select("status").where("run_id", "=", journal.runId).where("key", "=", entry.key).where("attempt", "=", entry.attempt).executeTakeFirst();
-      if (row && row.status !== "waiting") return true;
+      const status = await storedStepStatus(db, { runId: journal.runId, key: entry.key, attempt: entry.attempt });
+      if (status !== undefined && status !== "waiting") return true;
     }
   }
   return false;
