@@ -104,5 +104,5 @@ export async function runModelLoop(agent: AgentDefinition & ModelAgentSettings, 
     repairs += 1;
     messages.push({ role: "user", content: `Your answer was rejected: ${answer.problem}. Reply again with only the corrected JSON.` });
   }
-  throw new ModelBehaviourError({ code: "MAX_TURNS", message: `Agent "${agent.name}" reached its limit of ${maxTurns} model calls without a final answer. Raise maxTurns or give it clearer instructions.`, agent: agent.name, maxTurns });
+  throw new ModelBehaviourError({ code: "MAX_TURNS", message: `Agent "${agent.name}" reached its limit of ${maxTurns} model calls without a final answer.`, fix: "Raise maxTurns or give it clearer instructions.", agent: agent.name, maxTurns });
 }

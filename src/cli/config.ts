@@ -20,7 +20,7 @@ export function defineConfig(config: CadreConfig): CadreConfig {
 export async function loadConfig(explicitPath?: string, cwd = process.cwd()): Promise<{ config: CadreConfig; path: string | null }> {
   const path = explicitPath ? resolve(cwd, explicitPath) : configFileNames.map((name) => resolve(cwd, name)).find((candidate) => existsSync(candidate));
   if (!path) return { config: {}, path: null };
-  if (!existsSync(path)) throw new ConfigurationError({ message: `Config file ${path} does not exist. Pass --config with the path of your cadre.config.ts.`, path });
+  if (!existsSync(path)) throw new ConfigurationError({ message: `Config file ${path} does not exist.`, fix: "Pass --config with the path of your cadre.config.ts.", path });
   let module: { default?: unknown };
   try {
     module = await import(pathToFileURL(path).href);

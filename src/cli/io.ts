@@ -34,7 +34,7 @@ export function readJsonInput(value: string | undefined): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InputValidationError({ message: `The input in ${where} is not valid JSON: ${(error as Error).message}. Pass JSON like --input '{"applicantId":"A-1001"}' or --input @input.json.`, where });
+    throw new InputValidationError({ message: `The input in ${where} is not valid JSON: ${(error as Error).message}.`, fix: `Pass JSON like --input '{"applicantId":"A-1001"}' or --input @input.json.`, where });
   }
 }
 

@@ -49,7 +49,7 @@ function readKeyFile(path: string, what: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    throw new AuditKeyError({ message: `Cannot read the audit ${what} key ${path}: ${(error as Error).message}. Create a pair with \`cadre audit keygen\`.`, path }, { cause: error });
+    throw new AuditKeyError({ message: `Cannot read the audit ${what} key ${path}: ${(error as Error).message}.`, fix: "Create a pair with `cadre audit keygen`.", path }, { cause: error });
   }
 }
 

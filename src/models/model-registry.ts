@@ -98,7 +98,7 @@ function resolveTier(tier: string, config: ModelConfig): string {
   const model = config.tiers && Object.hasOwn(config.tiers, tier) ? config.tiers[tier] : undefined;
   if (!model) {
     const configured = Object.keys(config.tiers ?? {});
-    throw new ModelConfigurationError({ message: `Tier "${tier}" is not configured (configured tiers: ${configured.length ? configured.join(", ") : "none"}). Map it in your config: models: { tiers: { ${tier}: "openai:gpt-4o-mini" } }.`, reason: "unknown-tier", tier, configured, field: `models.tiers.${tier}` });
+    throw new ModelConfigurationError({ message: `Tier "${tier}" is not configured (configured tiers: ${configured.length ? configured.join(", ") : "none"}).`, fix: `Map it in your config: models: { tiers: { ${tier}: "openai:gpt-4o-mini" } }.`, reason: "unknown-tier", tier, configured, field: `models.tiers.${tier}` });
   }
   return model;
 }
@@ -159,7 +159,7 @@ async function createModel(provider: string, modelId: string, config: ModelConfi
     default: {
       const servers = Object.keys(config.providers ?? {}).filter((name) => openAICompatibleEntry(name, config));
       const known = [...new Set([...Object.keys(providerApiKeyVariables), ...servers])];
-      throw new ModelConfigurationError({ message: `Unknown model provider "${provider}". Known providers: ${known.join(", ")}. Add an OpenAI-compatible server in your config: models: { providers: { ${provider}: { kind: "openai-compatible", baseURL: "http://127.0.0.1:11434/v1" } } }.`, reason: "unknown-provider", provider, known, field: `models.providers.${provider}` });
+      throw new ModelConfigurationError({ message: `Unknown model provider "${provider}". Known providers: ${known.join(", ")}.`, fix: `Add an OpenAI-compatible server in your config: models: { providers: { ${provider}: { kind: "openai-compatible", baseURL: "http://127.0.0.1:11434/v1" } } }.`, reason: "unknown-provider", provider, known, field: `models.providers.${provider}` });
     }
   }
 }

@@ -28,7 +28,7 @@ export function priceFor(first: string, second?: string | Record<string, ModelPr
   if (configured) return checkPrice(model, configured);
   const builtIn = Object.hasOwn(builtInPrices, model) ? builtInPrices[model] : undefined;
   if (builtIn) return builtIn;
-  throw new ModelConfigurationError({ message: `No price is known for model "${model}" (shipped prices as of ${pricesAsOf}), so its calls cannot be budgeted. ` +
+  throw new ModelConfigurationError({ message: `No price is known for model "${model}" (shipped prices as of ${pricesAsOf}), so its calls cannot be budgeted.`, fix:
       `Set one in your config, in micro-USD per million tokens: models: { prices: { "${model}": { inputPerMillion: 150000, outputPerMillion: 600000 } } } ` +
       `($0.15 and $0.60 per 1M tokens; use 0 for a free local model).`, reason: "unknown-price", model, field: `models.prices["${model}"]`, pricesAsOf });
 }

@@ -33,7 +33,7 @@ export class GrantOperations {
   async revoke(agent: string, grantId: string): Promise<GrantRecord> {
     const live = (await this.list(agent)).find((record) => record.id === grantId && record.revokedAt === null);
     if (!live || !(await revokeGrant(adminContext(this.#context), { grantId }))) {
-      throw new InputValidationError({ message: `Agent "${agent}" holds no live grant with id ${grantId}. List them with \`cadre grants ${agent}\`.`, agent, grantId });
+      throw new InputValidationError({ message: `Agent "${agent}" holds no live grant with id ${grantId}.`, fix: `List them with \`cadre grants ${agent}\`.`, agent, grantId });
     }
     return (await this.list(agent)).find((record) => record.id === grantId)!;
   }

@@ -75,7 +75,7 @@ export function agentCall<I, O, In>(site: EffectSite, options: { agent: Agent<I,
 export function unregisteredAgent(state: RunState, agent: Agent): ConfigurationError | undefined {
   const registered = state.agents.get(agent.name);
   if (registered === agent || registered?.run === agent.run) return undefined;
-  return new ConfigurationError({ message: `Agent "${agent.name}" is not registered with this runtime. Add it to Runtime.open({ agents }) or to the agents of cadre.config.ts.`, agent: agent.name, runId: state.runId });
+  return new ConfigurationError({ message: `Agent "${agent.name}" is not registered with this runtime.`, fix: "Add it to Runtime.open({ agents }) or to the agents of cadre.config.ts.", agent: agent.name, runId: state.runId });
 }
 
 /** An agent's tools: by definition or by name, each call a tool-call effect. */
