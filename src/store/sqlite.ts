@@ -27,6 +27,10 @@ export async function openSqliteStore(path: string, options: SqliteOpenOptions =
   if (!memory) createDirectory(location);
 
   const connection = connect(location, () => new BetterSqlite3(location));
+  // Processes sharing a file queue for the write lock (the migration's BEGIN IMMEDIATE, the
+  // switch to WAL, every write); on a busy machine a turn can take seconds. Set first, so the
+  // opening steps wait their turn too.
+  connection.pragma("busy_timeout = 30000");
   const db = new Kysely<Database>({ dialect: new CachingSqliteDialect(connection, location) });
   try {
     if (options.mustExist) await requireStore(db, "sqlite", location);
@@ -51,8 +55,6 @@ export async function openSqliteStore(path: string, options: SqliteOpenOptions =
     // The WAL file is truncated back to this after a checkpoint instead of keeping its largest size.
     connection.pragma("journal_size_limit = 67108864");
     connection.pragma("cache_size = -32000");
-    // Processes sharing a file queue for the write lock (BEGIN IMMEDIATE); on a busy machine a turn can take seconds.
-    connection.pragma("busy_timeout = 30000");
   } catch (error) {
     await db.destroy();
     throw diagnoseSqliteFailure(location, error) ?? error;
