@@ -80,7 +80,7 @@ export async function setRunTraceContext(db: Db, runId: string, traceContext: st
 /** Creates a run; its input (already validated) is refused with PayloadTooLargeError over `maxPayloadBytes`. */
 export async function insertRun(
   db: Db,
-  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt" | "budget">,
+  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt" | "budget"> & { status?: "running" | "pending" },
   options: { maxPayloadBytes: number },
 ): Promise<void> {
   const input = encodePayload(run.input, options.maxPayloadBytes, () => ({ what: `The input of workflow "${run.workflow}"`, runId: run.id })) ?? "null";
@@ -89,7 +89,8 @@ export async function insertRun(
     .values({
       id: run.id,
       workflow: run.workflow,
-      status: "running",
+      // A run handed to worker processes is "pending" (and unowned) until one of them takes it.
+      status: run.status ?? "running",
       input: (await storePayload(db, input))!,
       output: null,
       error: null,
@@ -177,6 +178,28 @@ export async function acquireLease(
   }
   const row = await query.returning("lease_epoch").executeTakeFirst();
   return row === undefined ? undefined : Number(row.lease_epoch);
+}
+
+/**
+ * Gives a run back without ending it: the epoch grows (so the process that held it stops at its
+ * next write, as after a take-over) and the lease is free for any process to take at once.
+ * Used by a worker draining on SIGTERM. Returns false when `epoch` was no longer current.
+ */
+export async function releaseLease(db: Db, runId: string, options: { epoch: number; now: number }): Promise<boolean> {
+  const result = await db
+    .updateTable("runs")
+    .set((eb) => ({ lease_owner: null, lease_expires_at: null, lease_epoch: eb("lease_epoch", "+", 1), updated_at: options.now }))
+    .where("id", "=", runId)
+    .where("lease_epoch", "=", options.epoch)
+    .where("status", "=", "running")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** How many runs of `workflow` wait, queued, for a worker to take them. */
+export async function countPendingRuns(db: Db, workflow: string): Promise<number> {
+  const row = await db.selectFrom("runs").select((eb) => eb.fn.countAll<number>().as("count")).where("status", "=", "pending").where("workflow", "=", workflow).executeTakeFirst();
+  return Number(row?.count ?? 0);
 }
 
 /** A run as listings show it: no input or output, so a page of runs reads no payloads. */

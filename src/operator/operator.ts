@@ -7,6 +7,7 @@ import { CredentialOperations } from "./credentials.ts";
 import { GrantOperations } from "./grants.ts";
 import type { OperatorContext } from "./operator-context.ts";
 import { RunOperations } from "./runs.ts";
+import { WorkerOperations } from "./workers.ts";
 
 export interface OperatorOptions {
   /** Who acts: named in the audit record of every decision (default `operator`). */
@@ -29,6 +30,7 @@ export class Operator {
   readonly credentials: CredentialOperations;
   readonly budgets: BudgetOperations;
   readonly audit: AuditOperations;
+  readonly workers: WorkerOperations;
 
   constructor(store: Store, options: OperatorOptions = {}) {
     const context: OperatorContext = { store, principal: options.principal ?? "operator", now: options.now ?? Date.now };
@@ -39,6 +41,7 @@ export class Operator {
     this.credentials = new CredentialOperations(context, this.agents);
     this.budgets = new BudgetOperations(context);
     this.audit = new AuditOperations(context);
+    this.workers = new WorkerOperations(context);
   }
 }
 

@@ -243,6 +243,25 @@ export const migrations: readonly Migration[] = [
     },
   },
   {
+    version: 7,
+    name: "worker processes and shared circuit breakers",
+    async up(db) {
+      // One row per worker process (`cadre worker`), refreshed by its heartbeat; `cadre workers` reads it.
+      await db.schema
+        .createTable("workers")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("host", "text", (column) => column.notNull())
+        .addColumn("pid", "integer", (column) => column.notNull())
+        .addColumn("labels", "text", (column) => column.notNull())
+        .addColumn("queues", "text", (column) => column.notNull())
+        .addColumn("concurrency", "integer", (column) => column.notNull())
+        .addColumn("started_at", time, (column) => column.notNull())
+        .addColumn("heartbeat_at", time, (column) => column.notNull())
+        .addColumn("stopped_at", time)
+        .execute();
+    },
+  },
+  {
     version: 12,
     name: "a run's trace context",
     async up(db) {

@@ -20,6 +20,20 @@ export interface Database {
   events: EventsTable;
   audit_checkpoints: AuditCheckpointsTable;
   payloads: PayloadsTable;
+  workers: WorkersTable;
+}
+
+/** A worker process as its heartbeat last described it (labels and queues as JSON). */
+export interface WorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  labels: string;
+  queues: string;
+  concurrency: number;
+  started_at: number;
+  heartbeat_at: number;
+  stopped_at: number | null;
 }
 
 /** Large JSON values stored once by content; runs and steps columns reference them. */
