@@ -1,0 +1,212 @@
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { openStore, Runtime, type Store } from "../../src/index.ts";
+import config, { pricePerCall } from "../fixtures/workers/cadre.config.ts";
+import { auditKinds, ledgerTotals } from "../governance/fixtures.ts";
+import { cadre } from "../helpers/cli.ts";
+import { until } from "../helpers/crash.ts";
+import { freshStoreLocation, postgresAvailable, type TestStoreLocation } from "../helpers/stores.ts";
+import { cadreAsync, EffectServer, freshQueueStore, startWorker, workersConfig, type WorkerProcess } from "./harness.ts";
+
+const postgres = await postgresAvailable();
+
+/** Each logical effect reached the outside world under exactly one idempotency key. */
+function expectOneKeyPerEffect(server: EffectServer, effects: string[]): void {
+  const keys = server.keysByEffect();
+  expect([...keys.keys()].sort()).toEqual([...effects].sort());
+  for (const [effect, seen] of keys) expect(seen.size, `effect ${effect} was sent under ${seen.size} idempotency keys`).toBe(1);
+}
+
+/** Charges equal completed calls × price, nothing is still held, money is conserved, the chain verifies. */
+async function expectBooksBalance(store: Store, location: string, calls: number): Promise<void> {
+  const charged = await store.db.selectFrom("ledger_entries").select((eb) => eb.fn.sum<number>("amount").as("total")).where("kind", "=", "charge").executeTakeFirst();
+  expect(Number(charged?.total)).toBe(calls * pricePerCall);
+  const totals = await ledgerTotals(store);
+  expect(totals).toMatchObject({ held: 0, openHolds: 0 });
+  expect(totals.conserved).toBe(totals.funded);
+  expect(cadre(["--store", location, "audit", "verify"]).status).toBe(0);
+}
+
+describe.skipIf(!postgres)("worker processes over PostgreSQL (pg-boss)", { timeout: 180_000 }, () => {
+  let location: TestStoreLocation;
+  let server: EffectServer;
+  let env: Record<string, string>;
+  let runtime: Runtime | undefined;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(() => {
+    // The CLI under test is the built one.
+    expect(cadre(["--help"]).status).toBe(0);
+  });
+
+  async function setUp(): Promise<Runtime> {
+    location = await freshQueueStore();
+    server = new EffectServer();
+    env = { CADRE_TEST_EFFECT_URL: await server.listen() };
+    // The submitting process hands runs to workers and executes nothing itself.
+    runtime = await Runtime.open({ ...config, store: location.location });
+    return runtime;
+  }
+
+  async function worker(args: string[] = []): Promise<WorkerProcess> {
+    const started = await startWorker(location.location, env, args);
+    workers.push(started);
+    return started;
+  }
+
+  afterEach(async () => {
+    for (const started of workers.splice(0)) started.child.kill("SIGKILL");
+    await runtime?.close();
+    runtime = undefined;
+    await server?.close();
+    await location?.cleanup();
+  });
+
+  it("3 workers execute 60 runs (10 with a child run): all complete, each effect once, the ledger balances, the audit chain verifies", async () => {
+    const submitter = await setUp();
+    const started = await Promise.all([worker(["--concurrency", "4"]), worker(["--concurrency", "4"]), worker(["--concurrency", "4"])]);
+    const handles = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 6 === 0 ? submitter.start("with-child", { tag: `p${i}`, count: 2 }) : submitter.start("priced-steps", { tag: `r${i}`, count: 2 }))),
+    );
+    const results = await Promise.all(handles.map((handle) => handle.result()));
+    expect(results.map((result) => result.status)).toEqual(Array(60).fill("completed"));
+    for (const [i, result] of results.entries()) expect(result.output).toBe(i % 6 === 0 ? 3 : 2);
+
+    const effects = Array.from({ length: 60 }, (_, i) => (i % 6 === 0 ? [`p${i}#0`, `p${i}/child#0`, `p${i}/child#1`] : [`r${i}#0`, `r${i}#1`])).flat();
+    expectOneKeyPerEffect(server, effects);
+    // Every worker process did some of the work.
+    const pids = new Set(server.requests.map((request) => request.pid));
+    for (const process of started) expect(pids.has(process.child.pid!)).toBe(true);
+
+    const store = await openStore(location.location);
+    try {
+      await expectBooksBalance(store, location.location, effects.length);
+      const runs = await store.db.selectFrom("runs").select(["status", "parent_run_id"]).execute();
+      expect(runs).toHaveLength(70);
+      expect(runs.every((run) => run.status === "completed")).toBe(true);
+    } finally {
+      await store.close();
+    }
+    // cadre workers lists the three, with their labels and pids.
+    const listed = JSON.parse(cadre(["--store", location.location, "--json", "workers"]).stdout) as Array<{ id: string; pid: number; runsHeld: number }>;
+    expect(listed.map((entry) => entry.id).sort()).toEqual(started.map((process) => process.id).sort());
+    expect(listed.map((entry) => entry.pid).sort()).toEqual(started.map((process) => process.child.pid).sort());
+  });
+
+  it("kill -9 of a worker mid-step: a survivor takes its runs over after the lease expires; each effect once, charged once", async () => {
+    const submitter = await setUp();
+    const victim = await worker(["--concurrency", "4"]);
+    // The victim's calls are held in flight: it dies mid-step, its effects sent but not answered.
+    server.hold = (request) => request.pid === victim.child.pid;
+    const handles = await Promise.all(Array.from({ length: 8 }, (_, i) => submitter.start("priced-steps", { tag: `k${i}`, count: 3 })));
+    await until(() => server.requests.filter((request) => request.pid === victim.child.pid).length >= 4, "the victim to be mid-step in four runs");
+    const heldRuns = new Set(server.requests.filter((request) => request.pid === victim.child.pid).map((request) => request.effect.split("#")[0]));
+    victim.child.kill("SIGKILL");
+    await victim.exited;
+    server.release();
+    const survivors = [await worker(["--concurrency", "4"]), await worker(["--concurrency", "4"])];
+
+    const results = await Promise.all(handles.map((handle) => handle.result()));
+    expect(results.map((result) => [result.status, result.output])).toEqual(Array(8).fill(["completed", 3]));
+    const effects = Array.from({ length: 8 }, (_, i) => [0, 1, 2].map((step) => `k${i}#${step}`)).flat();
+    expectOneKeyPerEffect(server, effects);
+    // The runs the victim held were finished by the survivors, re-running the interrupted step under its key.
+    const survivorPids = new Set(survivors.map((process) => process.child.pid));
+    for (const run of heldRuns) expect(server.requests.some((request) => request.effect.startsWith(`${run}#`) && survivorPids.has(request.pid))).toBe(true);
+
+    const store = await openStore(location.location);
+    try {
+      await expectBooksBalance(store, location.location, effects.length);
+      for (const handle of handles.filter((_, i) => heldRuns.has(`k${i}`))) {
+        const kinds = (await auditKinds(store, handle.runId)).map((record) => record.kind);
+        expect(kinds).toContain("run.resume");
+        expect(kinds.filter((kind) => kind === "run.end")).toHaveLength(1);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("SIGTERM drains: a worker stops taking work, hands back the runs it still holds at the deadline, and exits 0; another finishes them", async () => {
+    const submitter = await setUp();
+    const draining = await worker(["--concurrency", "2", "--drain-ms", "1000"]);
+    server.hold = (request) => request.pid === draining.child.pid;
+    const handles = await Promise.all(Array.from({ length: 2 }, (_, i) => submitter.start("priced-steps", { tag: `d${i}`, count: 2 })));
+    await until(() => server.requests.filter((request) => request.pid === draining.child.pid).length === 2, "both runs to be mid-step on the draining worker");
+    draining.child.kill("SIGTERM");
+    expect(await draining.exited).toBe(0);
+    expect(draining.stderr).toContain("stopped");
+    server.release();
+    await worker();
+
+    const results = await Promise.all(handles.map((handle) => handle.result()));
+    expect(results.map((result) => [result.status, result.output])).toEqual([["completed", 2], ["completed", 2]]);
+    expectOneKeyPerEffect(server, ["d0#0", "d0#1", "d1#0", "d1#1"]);
+    const store = await openStore(location.location);
+    try {
+      await expectBooksBalance(store, location.location, 4);
+      for (const handle of handles) expect((await auditKinds(store, handle.runId)).map((record) => record.kind)).toContain("run.release");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("an approval timeout wakes a parked run when no process that executed it is alive", async () => {
+    const submitter = await setUp();
+    const first = await worker();
+    const handle = await submitter.start("approval-timeout", { timeoutMs: 1500 });
+    const parked = await handle.result();
+    expect(parked.status).toBe("waiting");
+    first.child.kill("SIGKILL");
+    await first.exited;
+    await runtime!.close();
+    runtime = undefined;
+    // A new worker, which never saw the run, is woken by the scheduled ticket at the deadline.
+    await worker();
+    const store = await openStore(location.location);
+    try {
+      let run = { status: "waiting", output: null as string | null };
+      while (run.status === "waiting" || run.status === "running") {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        run = await store.db.selectFrom("runs").select(["status", "output"]).where("id", "=", handle.runId).executeTakeFirstOrThrow();
+      }
+      expect(run).toEqual({ status: "completed", output: JSON.stringify("timed-out") });
+      const kinds = (await auditKinds(store, handle.runId)).map((record) => record.kind);
+      expect(kinds.filter((kind) => kind === "run.resume")).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("cadre run --detach prints the run id at once; cadre run without it waits for the worker and prints the output", async () => {
+    await setUp();
+    const detached = cadre(["--store", location.location, "--config", workersConfig, "--json", "run", "priced-steps", "--detach", "--input", JSON.stringify({ tag: "cli-detached", count: 1 })], { env });
+    expect(detached.status).toBe(0);
+    const { runId } = JSON.parse(detached.stdout) as { runId: string };
+    expect(runId).toMatch(/^run_/);
+    const store = await openStore(location.location);
+    try {
+      expect((await store.db.selectFrom("runs").select("status").where("id", "=", runId).executeTakeFirstOrThrow()).status).toBe("pending");
+    } finally {
+      await store.close();
+    }
+    await worker();
+    const waited = await cadreAsync(["--store", location.location, "--config", workersConfig, "--json", "run", "priced-steps", "--input", JSON.stringify({ tag: "cli-waited", count: 2 })], env);
+    expect(waited.status).toBe(0);
+    expect(JSON.parse(waited.stdout)).toMatchObject({ status: "completed", output: 2, cost: { spentMicros: 2 * pricePerCall, charges: 2 } });
+    await until(() => server.requests.some((request) => request.effect === "cli-detached#0"), "the detached run to be executed");
+  });
+});
+
+describe("dispatch: queue on SQLite", () => {
+  it("is refused with a CONFIGURATION error saying it needs PostgreSQL", async () => {
+    const location = await freshStoreLocation("sqlite");
+    try {
+      await expect(Runtime.open({ ...config, store: location.location })).rejects.toMatchObject({ code: "CONFIGURATION", message: expect.stringContaining("needs a PostgreSQL store") });
+      const detached = cadre(["--store", location.location, "--config", workersConfig, "run", "priced-steps", "--detach", "--input", JSON.stringify({ tag: "x", count: 1 })]);
+      expect(detached.status).toBe(2);
+      expect(detached.stderr).toContain("PostgreSQL");
+    } finally {
+      await location.cleanup();
+    }
+  });
+});
