@@ -3,7 +3,7 @@ import type { SerializedError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../store/json.ts";
 import { decodePayloads, encodePayload, storePayload } from "../store/payloads.ts";
 import type { RunStatus, RunsTable } from "../store/schema.ts";
-import type { Db } from "../store/store.ts";
+import type { Db, Store } from "../store/store.ts";
 
 /** Scope and resource patterns a run may use at most (kept here, below governance, as plain data). */
 export type GrantCeiling = Array<{ scope: string; resource?: string }>;
@@ -194,6 +194,31 @@ export async function releaseLease(db: Db, runId: string, options: { epoch: numb
     .where("status", "=", "running")
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * `acquireLease` under a per-workflow limit: at most `limit` runs of `workflow` held by a live
+ * lease at once, across every process. An advisory lock per workflow serialises the count and
+ * the take (PostgreSQL only: the limit is a worker feature). Returns "full" at the limit.
+ */
+export async function acquireLeaseWithinLimit(
+  store: Store,
+  run: { id: string; workflow: string },
+  options: { owner: string; now: number; leaseMs: number; force?: boolean; limit: number },
+): Promise<number | undefined | "full"> {
+  return store.transaction(async (tx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`cadre-workflow:${run.workflow}`}))`.execute(tx);
+    const row = await tx
+      .selectFrom("runs")
+      .select((eb) => eb.fn.countAll<number>().as("held"))
+      .where("workflow", "=", run.workflow)
+      .where("status", "=", "running")
+      .where("lease_expires_at", ">", options.now)
+      .where("id", "<>", run.id)
+      .executeTakeFirst();
+    if (Number(row?.held ?? 0) >= options.limit) return "full";
+    return acquireLease(tx, run.id, options);
+  });
 }
 
 /** How many runs of `workflow` wait, queued, for a worker to take them. */

@@ -5,7 +5,7 @@ import { EventBus, type RuntimeEvent, type RuntimeEventName, type RuntimeEvents 
 import { generateId } from "../engine/ids.ts";
 import { Journal, type JournalEntry } from "../engine/journal.ts";
 import { RunLease } from "../engine/run-lease.ts";
-import { acquireLease, countPendingRuns, getRunRecord, insertRun, listRunRecords, releaseLease, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
+import { acquireLease, acquireLeaseWithinLimit, countPendingRuns, getRunRecord, insertRun, listRunRecords, releaseLease, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
 import { CadreError, ConfigurationError, fromSerializedError, toCadreError } from "../errors.ts";
@@ -240,7 +240,10 @@ export class Runtime {
   /** Takes the run's lease here (RUN_LEASED if a live process holds it and not `force`) and executes it. */
   async #takeOver(run: RunRecord, workflow: Workflow, force: boolean): Promise<RunHandle> {
     const runId = run.id;
-    const epoch = await acquireLease(this.store.db, runId, { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force });
+    const lease = { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force };
+    // A worker honours the workflow's concurrency exactly, whatever the queue let through.
+    const epoch = this.#jobs && workflow.concurrency !== undefined ? await acquireLeaseWithinLimit(this.store, run, { ...lease, limit: workflow.concurrency }) : await acquireLease(this.store.db, runId, lease);
+    if (epoch === "full") throw new WorkflowAtCapacity(workflow.name);
     if (epoch === undefined) {
       const current = (await getRunRecord(this.store.db, runId))!;
       throw new RunLeasedError({ runId, owner: current.leaseOwner ?? "unknown", expiresAt: current.leaseExpiresAt ?? 0 });
@@ -395,6 +398,8 @@ export class Runtime {
     try {
       handle = await this.#takeOver(run, this.workflow(run.workflow), Boolean(ticket.force));
     } catch (error) {
+      // Its workflow runs at its concurrency limit elsewhere: the ticket goes back for a moment.
+      if (error instanceof WorkflowAtCapacity) return { kind: "leased", until: this.now() + 250 };
       if (!(CadreError.is(error) && error.code === "RUN_LEASED")) throw error;
       const current = await getRunRecord(this.store.db, run.id);
       return { kind: "leased", until: current?.leaseExpiresAt ?? this.now() + this.#leaseMs };
@@ -469,6 +474,13 @@ async function runtimeObserver(options: ResolvedRuntimeOptions): Promise<Runtime
 function postgresLocation(store: RuntimeOptions["store"]): string | undefined {
   const location = typeof store === "string" ? store : store === undefined ? process.env.CADRE_STORE : undefined;
   return location && /^postgres(ql)?:\/\//.test(location) ? location : undefined;
+}
+
+/** A worker found the run's workflow at its concurrency limit (not an error anyone sees: the ticket waits). */
+class WorkflowAtCapacity extends Error {
+  constructor(workflow: string) {
+    super(`workflow "${workflow}" is at its concurrency limit`);
+  }
 }
 
 function indexByName<T extends { name: string }>(items: T[], kind: string): Map<string, T> {

@@ -126,6 +126,24 @@ describe.skipIf(!postgres)("worker processes over PostgreSQL (pg-boss)", { timeo
     }
   });
 
+  it("fairness: a workflow's flood (concurrency: 1) holds one slot; a run of another workflow queued behind it completes meanwhile", async () => {
+    const submitter = await setUp();
+    // Every flood call is held: a flood run, once taken, occupies its slot until released.
+    server.hold = (request) => request.effect.startsWith("f");
+    const floods = [];
+    for (let i = 0; i < 20; i += 1) floods.push(await submitter.start("flood", { tag: `f${i}` }));
+    const lone = await submitter.start("lone", { tag: "lone" });
+    await worker(["--concurrency", "3"]);
+
+    expect(await lone.result()).toMatchObject({ status: "completed", output: 1 });
+    // The per-workflow limit: however many slots the worker has, one flood run executed at a time.
+    expect(new Set(server.requests.filter((request) => request.effect.startsWith("f")).map((request) => request.effect)).size).toBe(1);
+    server.release();
+    server.hold = () => false;
+    const results = await Promise.all(floods.map((handle) => handle.result()));
+    expect(results.every((result) => result.status === "completed")).toBe(true);
+  });
+
   it("SIGTERM drains: a worker stops taking work, hands back the runs it still holds at the deadline, and exits 0; another finishes them", async () => {
     const submitter = await setUp();
     const draining = await worker(["--concurrency", "2", "--drain-ms", "1000"]);
