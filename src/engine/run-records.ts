@@ -185,14 +185,16 @@ export async function acquireLease(
  * next write, as after a take-over) and the lease is free for any process to take at once.
  * Used by a worker draining on SIGTERM. Returns false when `epoch` was no longer current.
  */
-export async function releaseLease(db: Db, runId: string, options: { epoch: number; now: number }): Promise<boolean> {
-  const result = await db
+export async function releaseLease(db: Db, runId: string, options: { epoch: number; now: number; onlyExpired?: boolean }): Promise<boolean> {
+  let query = db
     .updateTable("runs")
     .set((eb) => ({ lease_owner: null, lease_expires_at: null, lease_epoch: eb("lease_epoch", "+", 1), updated_at: options.now }))
     .where("id", "=", runId)
     .where("lease_epoch", "=", options.epoch)
-    .where("status", "=", "running")
-    .executeTakeFirst();
+    .where("status", "=", "running");
+  // A sweeper frees only a lease its owner failed to renew in time (it may have renewed since).
+  if (options.onlyExpired) query = query.where("lease_expires_at", "<", options.now);
+  const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
@@ -219,6 +221,19 @@ export async function acquireLeaseWithinLimit(
     if (Number(row?.held ?? 0) >= options.limit) return "full";
     return acquireLease(tx, run.id, options);
   });
+}
+
+/** Runs whose owner stopped renewing their lease (a killed process): a worker hands them on. */
+export async function listOrphanedRuns(db: Db, options: { now: number; limit: number }): Promise<Array<{ id: string; workflow: string; epoch: number; owner: string | null }>> {
+  const rows = await db
+    .selectFrom("runs")
+    .select(["id", "workflow", "lease_epoch", "lease_owner"])
+    .where("status", "=", "running")
+    .where("lease_owner", "is not", null)
+    .where("lease_expires_at", "<", options.now)
+    .limit(options.limit)
+    .execute();
+  return rows.map((row) => ({ id: row.id, workflow: row.workflow, epoch: Number(row.lease_epoch), owner: row.lease_owner }));
 }
 
 /** How many runs of `workflow` wait, queued, for a worker to take them. */

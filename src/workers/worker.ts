@@ -21,6 +21,10 @@ export interface WorkerOptions {
   execute(ticket: RunTicket): Promise<TicketOutcome>;
   /** Gives a run this process still executes back to the queue (lease freed, resume ticket queued). */
   release(runId: string): Promise<void>;
+  /** Hands on runs whose owner died (lease expired): a resume ticket each. */
+  sweep(): Promise<void>;
+  /** How often to sweep for such runs (ms). */
+  sweepMs: number;
   now(): number;
   /** How often the worker's row is refreshed (default 2 s). */
   heartbeatMs?: number;
@@ -37,6 +41,7 @@ export class Worker {
   /** Tickets being executed here, by run id. */
   readonly #active = new Map<string, Promise<void>>();
   #heartbeat: NodeJS.Timeout | undefined;
+  #sweeper: NodeJS.Timeout | undefined;
   #draining: Promise<void> | undefined;
 
   constructor(options: WorkerOptions) {
@@ -54,6 +59,9 @@ export class Worker {
     await registerWorker(store.db, { id: this.id, host: hostname(), pid: process.pid, labels: this.#options.labels, queues: this.#options.queues, concurrency: this.#options.concurrency, startedAt: now() });
     this.#heartbeat = setInterval(() => void heartbeatWorker(store.db, this.id, now()).catch(() => {}), this.#options.heartbeatMs ?? 2000);
     this.#heartbeat.unref();
+    // Failover does not wait for pg-boss to notice a dead worker's ticket: an expired lease is enough.
+    this.#sweeper = setInterval(() => void this.#options.sweep().catch((error: unknown) => process.emitWarning(`worker ${this.id}: sweeping for orphaned runs failed: ${toCadreError(error).message}`)), this.#options.sweepMs);
+    this.#sweeper.unref();
     for (const name of this.#options.queues) {
       await queue.work(name, { concurrency: this.#options.concurrency, groupLimits: this.#options.workflowLimits }, (ticket) => this.#take(name, ticket));
     }
@@ -70,6 +78,7 @@ export class Worker {
 
   async #drain(deadlineMs: number): Promise<void> {
     const { queue, store, now } = this.#options;
+    clearInterval(this.#sweeper);
     for (const name of this.#options.queues) await queue.offWork(name);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"deadline">((resolve) => (timer = setTimeout(() => resolve("deadline"), deadlineMs)));

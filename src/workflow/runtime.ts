@@ -5,7 +5,7 @@ import { EventBus, type RuntimeEvent, type RuntimeEventName, type RuntimeEvents 
 import { generateId } from "../engine/ids.ts";
 import { Journal, type JournalEntry } from "../engine/journal.ts";
 import { RunLease } from "../engine/run-lease.ts";
-import { acquireLease, acquireLeaseWithinLimit, countPendingRuns, getRunRecord, insertRun, listRunRecords, releaseLease, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
+import { acquireLease, acquireLeaseWithinLimit, countPendingRuns, getRunRecord, insertRun, listOrphanedRuns, listRunRecords, releaseLease, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
 import { CadreError, ConfigurationError, fromSerializedError, toCadreError } from "../errors.ts";
@@ -311,6 +311,8 @@ export class Runtime {
       labels: options.labels ?? {},
       execute: (ticket) => this.#take(ticket),
       release: (runId) => this.#release(runId),
+      sweep: () => this.#sweepOrphans(),
+      sweepMs: Math.max(250, Math.round(this.#leaseMs / 3)),
       now: this.now,
     });
     await worker.start();
@@ -425,6 +427,25 @@ export class Runtime {
     });
     // The renewal finds the new epoch: the lease is lost here, and the run's in-flight effects are aborted.
     await lease.renew();
+  }
+
+  /**
+   * Runs whose owner stopped renewing their lease (killed, lost): each is freed, fenced (the
+   * epoch grows, so a stalled owner that wakes up stops at its next write), audited, and handed
+   * on with a resume ticket, in one transaction; of several workers sweeping at once one wins.
+   */
+  async #sweepOrphans(): Promise<void> {
+    const now = this.now();
+    for (const orphan of await listOrphanedRuns(this.store.db, { now, limit: 100 })) {
+      const workflow = this.workflows.get(orphan.workflow);
+      if (!workflow) continue;
+      await this.store.transaction(async (tx) => {
+        if (!(await releaseLease(tx, orphan.id, { epoch: orphan.epoch, now, onlyExpired: true }))) return;
+        const run = (await getRunRecord(tx, orphan.id))!;
+        await appendAudit(tx, this.store.dialect, [{ kind: "run.release", at: now, runId: orphan.id, workflow: orphan.workflow, principal: run.principal, data: { owner: orphan.owner, epoch: orphan.epoch, reason: "lease expired", sweptBy: this.#owner } }]);
+        await this.#enqueue({ runId: orphan.id, workflow: orphan.workflow, kind: "resume" }, workflow, { tx });
+      });
+    }
   }
 
   /** Queues a ticket for a run of a workflow this runtime knows. */
