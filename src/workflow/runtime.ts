@@ -315,6 +315,8 @@ export class Runtime {
       sweepMs: Math.max(250, Math.round(this.#leaseMs / 3)),
       now: this.now,
     });
+    // A breaker one worker opens fails fast in every worker.
+    await this.guards.share(Math.max(250, Math.round(this.#leaseMs / 3)));
     await worker.start();
     return worker;
   }
@@ -343,6 +345,7 @@ export class Runtime {
     if (this.#closing) return;
     this.#closing = true;
     this.#wakes.close();
+    this.guards.close();
     await this.#dispatcher.close();
     await this.#jobs?.stop({ graceful: false, timeoutMs: 1000 });
     // Spans and metrics of the runs just ended leave before the process may exit; an unreachable collector is not the runs' failure.

@@ -25,6 +25,8 @@ export class EffectServer {
   readonly #server: Server;
   readonly #held: Array<() => void> = [];
   hold: (request: EffectRequest) => boolean = () => false;
+  /** Requests answered 503, as a service that is down. */
+  failing: (request: EffectRequest) => boolean = () => false;
 
   constructor() {
     this.#server = createServer((request, response) => void this.#handle(request, response));
@@ -60,6 +62,7 @@ export class EffectServer {
     const seen = { effect, key: String(request.headers["idempotency-key"]), pid };
     this.requests.push(seen);
     if (this.hold(seen)) await new Promise<void>((resolve) => this.#held.push(resolve));
+    if (this.failing(seen)) return void response.writeHead(503).end();
     response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ i: Number(effect.split("#")[1]), key: seen.key }));
   }
 }

@@ -144,6 +144,24 @@ describe.skipIf(!postgres)("worker processes over PostgreSQL (pg-boss)", { timeo
     expect(results.every((result) => result.status === "completed")).toBe(true);
   });
 
+  it("a circuit breaker one worker opens fails fast in another worker", async () => {
+    const submitter = await setUp();
+    server.failing = (request) => request.effect.startsWith("broken");
+    const first = await worker();
+    const broken = await (await submitter.start("fragile-calls", { tag: "broken", count: 3 })).result();
+    // Two failures open the breaker; the third call fails fast without reaching the server.
+    expect(broken.output).toEqual([expect.any(String), expect.any(String), "CIRCUIT_OPEN"]);
+    expect(server.requests.filter((request) => request.effect.startsWith("broken"))).toHaveLength(2);
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+
+    // A worker that never called the agent learns from the store that its breaker is open.
+    await worker();
+    const refused = await (await submitter.start("fragile-calls", { tag: "healthy", count: 1 })).result();
+    expect(refused.output).toEqual(["CIRCUIT_OPEN"]);
+    expect(server.requests.some((request) => request.effect.startsWith("healthy"))).toBe(false);
+  });
+
   it("SIGTERM drains: a worker stops taking work, hands back the runs it still holds at the deadline, and exits 0; another finishes them", async () => {
     const submitter = await setUp();
     const draining = await worker(["--concurrency", "2", "--drain-ms", "1000"]);
