@@ -80,7 +80,7 @@ export async function setRunTraceContext(db: Db, runId: string, traceContext: st
 /** Creates a run; its input (already validated) is refused with PayloadTooLargeError over `maxPayloadBytes`. */
 export async function insertRun(
   db: Db,
-  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt" | "budget"> & { status?: "running" | "pending" },
+  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt" | "budget"> & { status?: "running" | "pending"; placement?: Record<string, string> | null },
   options: { maxPayloadBytes: number },
 ): Promise<void> {
   const input = encodePayload(run.input, options.maxPayloadBytes, () => ({ what: `The input of workflow "${run.workflow}"`, runId: run.id })) ?? "null";
@@ -106,6 +106,7 @@ export async function insertRun(
       lease_expires_at: run.leaseExpiresAt,
       lease_epoch: 1,
       budget: run.budget,
+      placement: run.placement && Object.keys(run.placement).length > 0 ? encodeJson(run.placement) : null,
     })
     .execute();
 }
@@ -251,6 +252,8 @@ export interface RunSummary {
   endedAt: number | null;
   parentRunId: string | null;
   error: SerializedError | undefined;
+  /** Labels a worker must advertise to execute the run (only set when the workflow declares a placement). */
+  placement?: Record<string, string>;
 }
 
 /** Where a page of runs (newest first) starts: after the run created at `createdAt` with `id`. */
@@ -263,7 +266,7 @@ export interface RunPosition {
 export async function listRunSummaries(db: Db, filter: RunFilter & { after?: RunPosition } = {}): Promise<RunSummary[]> {
   let query = db
     .selectFrom("runs")
-    .select(["id", "workflow", "status", "created_at", "ended_at", "parent_run_id", "error"])
+    .select(["id", "workflow", "status", "created_at", "ended_at", "parent_run_id", "error", "placement"])
     .orderBy("created_at", "desc")
     .orderBy("id", "desc");
   if (filter.workflow) query = query.where("workflow", "=", filter.workflow);
@@ -281,6 +284,7 @@ export async function listRunSummaries(db: Db, filter: RunFilter & { after?: Run
     endedAt: row.ended_at === null ? null : Number(row.ended_at),
     parentRunId: row.parent_run_id,
     error: decodeJson<SerializedError>(row.error),
+    ...(row.placement ? { placement: decodeJson<Record<string, string>>(row.placement)! } : {}),
   }));
 }
 

@@ -259,6 +259,8 @@ export const migrations: readonly Migration[] = [
         .addColumn("heartbeat_at", time, (column) => column.notNull())
         .addColumn("stopped_at", time)
         .execute();
+      // Labels a worker must advertise to execute the run (JSON), from its workflow's `placement`.
+      await db.schema.alterTable("runs").addColumn("placement", "text").execute();
     },
   },
   {

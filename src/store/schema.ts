@@ -107,6 +107,8 @@ export interface RunsTable {
   lease_expires_at: number | null;
   /** Fencing token: incremented by every acquisition of the lease. */
   lease_epoch: number;
+  /** Labels (JSON) a worker must advertise to execute the run; null: any worker. */
+  placement: string | null;
   /** Micro-units the run was given in all (its perRun or carve, plus `budget fund --run` top-ups). */
   budget: number;
   /** The W3C traceparent of the run's first span when tracing was on (null otherwise). */

@@ -27,6 +27,8 @@ export interface EnqueueOptions {
   group?: string;
   /** Enqueue inside this store transaction: the ticket exists exactly when the run it names does. */
   tx?: Db;
+  /** Labels a worker must advertise to take the ticket. */
+  placement?: Record<string, string>;
 }
 
 /**
@@ -78,8 +80,8 @@ export class JobQueue {
   }
 
   /** Creates the pg-boss queue for a Cadre queue once: tickets are retried forever, Cadre decides when a run fails. */
-  async ensureQueue(queue: string): Promise<string> {
-    const name = jobQueueName(queue);
+  async ensureQueue(queue: string, placement?: Record<string, string>): Promise<string> {
+    const name = jobQueueName(queue, placement);
     if (this.#created.has(name)) return name;
     if (!(await this.boss.getQueue(name))) {
       await this.boss
@@ -94,7 +96,7 @@ export class JobQueue {
   }
 
   async enqueue(ticket: RunTicket, options: EnqueueOptions): Promise<void> {
-    const name = await this.ensureQueue(options.queue);
+    const name = await this.ensureQueue(options.queue, options.placement);
     await this.boss.send(name, { ...ticket }, {
       ...(options.startAfter !== undefined ? { startAfter: new Date(options.startAfter) } : {}),
       ...(options.priority !== undefined ? { priority: options.priority } : {}),
@@ -104,8 +106,8 @@ export class JobQueue {
   }
 
   /** Executes tickets of `queue` with `handler`, at most `concurrency` at once here and `groupLimits[workflow]` at once everywhere. */
-  async work(queue: string, options: { concurrency: number; groupLimits: Record<string, number> }, handler: (ticket: RunTicket, job: Job<RunTicket>) => Promise<void>): Promise<string> {
-    const name = await this.ensureQueue(queue);
+  async work(queue: string, options: { concurrency: number; groupLimits: Record<string, number>; placement?: Record<string, string> }, handler: (ticket: RunTicket, job: Job<RunTicket>) => Promise<void>): Promise<string> {
+    const name = await this.ensureQueue(queue, options.placement);
     const limited = Object.keys(options.groupLimits).length > 0;
     return this.boss.work<RunTicket>(
       name,
@@ -123,9 +125,9 @@ export class JobQueue {
     );
   }
 
-  /** Stops taking new tickets of `queue` (those in hand finish). */
-  offWork(queue: string): Promise<void> {
-    return this.boss.offWork(jobQueueName(queue), { wait: false });
+  /** Stops taking new tickets of `queue` at `placement` (those in hand finish). */
+  offWork(queue: string, placement?: Record<string, string>): Promise<void> {
+    return this.boss.offWork(jobQueueName(queue, placement), { wait: false });
   }
 
   async stop(options: { graceful: boolean; timeoutMs: number }): Promise<void> {

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { toCadreError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import type { JobQueue } from "./job-queue.ts";
-import type { RunTicket, TicketOutcome } from "./run-ticket.ts";
+import { jobQueueName, placementMatches, type RunTicket, type TicketOutcome } from "./run-ticket.ts";
 import { heartbeatWorker, markWorkerStopped, registerWorker } from "./worker-registry.ts";
 
 export interface WorkerOptions {
@@ -17,6 +17,8 @@ export interface WorkerOptions {
   /** Runs of a workflow executing at once across every worker, by workflow name. */
   workflowLimits: Record<string, number>;
   labels: Record<string, string>;
+  /** The placements the worker's workflows declare: it also serves those its labels satisfy. */
+  placements: Array<Record<string, string>>;
   /** Executes one ticket here; resolves when the run ended, parked or was found held elsewhere. */
   execute(ticket: RunTicket): Promise<TicketOutcome>;
   /** Gives a run this process still executes back to the queue (lease freed, resume ticket queued). */
@@ -62,9 +64,16 @@ export class Worker {
     // Failover does not wait for pg-boss to notice a dead worker's ticket: an expired lease is enough.
     this.#sweeper = setInterval(() => void this.#options.sweep().catch((error: unknown) => process.emitWarning(`worker ${this.id}: sweeping for orphaned runs failed: ${toCadreError(error).message}`)), this.#options.sweepMs);
     this.#sweeper.unref();
-    for (const name of this.#options.queues) {
-      await queue.work(name, { concurrency: this.#options.concurrency, groupLimits: this.#options.workflowLimits }, (ticket) => this.#take(name, ticket));
+    for (const { name, placement } of this.#served()) {
+      await queue.work(name, { concurrency: this.#options.concurrency, groupLimits: this.#options.workflowLimits, placement }, (ticket) => this.#take(name, ticket, placement));
     }
+  }
+
+  /** Every (queue, placement) this worker takes tickets from: unplaced work, and work placed where its labels match. */
+  #served(): Array<{ name: string; placement: Record<string, string> }> {
+    const placements = [{}, ...this.#options.placements.filter((placement) => Object.keys(placement).length > 0 && placementMatches(placement, this.#options.labels))];
+    const unique = new Map(placements.map((placement) => [jobQueueName("", placement), placement]));
+    return this.#options.queues.flatMap((name) => [...unique.values()].map((placement) => ({ name, placement })));
   }
 
   /**
@@ -79,7 +88,7 @@ export class Worker {
   async #drain(deadlineMs: number): Promise<void> {
     const { queue, store, now } = this.#options;
     clearInterval(this.#sweeper);
-    for (const name of this.#options.queues) await queue.offWork(name);
+    for (const { name, placement } of this.#served()) await queue.offWork(name, placement);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"deadline">((resolve) => (timer = setTimeout(() => resolve("deadline"), deadlineMs)));
     const finished = await Promise.race([Promise.allSettled([...this.#active.values()]).then(() => "finished" as const), deadline]);
@@ -94,8 +103,8 @@ export class Worker {
     await markWorkerStopped(store.db, this.id, now()).catch(() => {});
   }
 
-  async #take(queueName: string, ticket: RunTicket): Promise<void> {
-    const work = this.#execute(queueName, ticket);
+  async #take(queueName: string, ticket: RunTicket, placement: Record<string, string>): Promise<void> {
+    const work = this.#execute(queueName, ticket, placement);
     this.#active.set(ticket.runId, work);
     try {
       await work;
@@ -104,7 +113,7 @@ export class Worker {
     }
   }
 
-  async #execute(queueName: string, ticket: RunTicket): Promise<void> {
+  async #execute(queueName: string, ticket: RunTicket, placement: Record<string, string>): Promise<void> {
     const { queue, now } = this.#options;
     let outcome: TicketOutcome;
     try {
@@ -115,6 +124,6 @@ export class Worker {
       outcome = { kind: "leased", until: now() + 1000 };
     }
     // Another process holds the run: if it dies, its lease expires and this ticket takes the run over then.
-    if (outcome.kind === "leased") await queue.enqueue(ticket, { queue: queueName, startAfter: outcome.until + 1, group: ticket.workflow });
+    if (outcome.kind === "leased") await queue.enqueue(ticket, { queue: queueName, startAfter: outcome.until + 1, group: ticket.workflow, placement });
   }
 }

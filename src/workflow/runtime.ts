@@ -198,9 +198,9 @@ export class Runtime {
     try {
       await this.store.transaction(async (tx) => {
         const lease = queued ? { leaseOwner: null, leaseExpiresAt: null, status: "pending" as const } : { leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs };
-        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, budget, ...lease }, { maxPayloadBytes: this.#maxPayloadBytes });
+        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, budget, placement: workflow.placement ?? null, ...lease }, { maxPayloadBytes: this.#maxPayloadBytes });
         await openRunAccount(tx, { runId, workflow: workflow.name, perRun: budget, now, parentRunId: parent?.runId });
-        await appendAudit(tx, this.store.dialect, [{ kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal, ...(queued ? { queue: workflow.queue ?? defaultQueue } : {}) } }]);
+        await appendAudit(tx, this.store.dialect, [{ kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal, ...(queued ? { queue: workflow.queue ?? defaultQueue, ...(workflow.placement ? { placement: workflow.placement } : {}) } : {}) } }]);
         if (queued) await this.#enqueue({ runId, workflow: workflow.name, kind: "start" }, workflow, { tx });
       });
     } catch (thrown) {
@@ -238,7 +238,7 @@ export class Runtime {
   }
 
   /** Takes the run's lease here (RUN_LEASED if a live process holds it and not `force`) and executes it. */
-  async #takeOver(run: RunRecord, workflow: Workflow, force: boolean): Promise<RunHandle> {
+  async #takeOver(run: RunRecord, workflow: Workflow, force: boolean, placed?: { labels: Record<string, string> }): Promise<RunHandle> {
     const runId = run.id;
     const lease = { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force };
     // A worker honours the workflow's concurrency exactly, whatever the queue let through.
@@ -251,6 +251,8 @@ export class Runtime {
     // A queued run no process has executed yet starts from an empty journal.
     const owned = await this.#owned({ ...run, status: "running" }, workflow, epoch, run.status !== "pending");
     if (this.#jobs) this.#held.set(runId, owned.lease);
+    // The placement decision: which worker, with which labels, took a run that had to run there.
+    if (placed) await owned.lease.transaction((tx) => appendAudit(tx, this.store.dialect, [{ kind: "run.placed", at: this.now(), runId, workflow: workflow.name, principal: run.principal, data: { placement: workflow.placement, worker: this.#owner, labels: placed.labels, epoch } }]));
     if (run.status === "pending") return this.#dispatcher.dispatch(owned);
     const options = { force };
     // Fenced too: of two processes forcing a take-over at once, only the later epoch recovers and runs.
@@ -309,7 +311,8 @@ export class Runtime {
       concurrency: options.concurrency ?? 8,
       workflowLimits,
       labels: options.labels ?? {},
-      execute: (ticket) => this.#take(ticket),
+      placements: [...this.workflows.values()].flatMap((workflow) => (workflow.placement ? [workflow.placement] : [])),
+      execute: (ticket) => this.#take(ticket, options.labels ?? {}),
       release: (runId) => this.#release(runId),
       sweep: () => this.#sweepOrphans(),
       sweepMs: Math.max(250, Math.round(this.#leaseMs / 3)),
@@ -389,7 +392,7 @@ export class Runtime {
   }
 
   /** A worker executes one ticket: takes the run's lease (fenced) and runs it here, or says who holds it. */
-  async #take(ticket: RunTicket): Promise<TicketOutcome> {
+  async #take(ticket: RunTicket, labels: Record<string, string>): Promise<TicketOutcome> {
     const run = await getRunRecord(this.store.db, ticket.runId);
     if (!run) return { kind: "done", status: "unknown" };
     const finished = run.status === "completed" || run.status === "partial" || run.status === "cancelled";
@@ -399,9 +402,10 @@ export class Runtime {
       this.#wakes.requestWake(run.id);
       return { kind: "done", status: "running" };
     }
+    const workflow = this.workflow(run.workflow);
     let handle: RunHandle;
     try {
-      handle = await this.#takeOver(run, this.workflow(run.workflow), Boolean(ticket.force));
+      handle = await this.#takeOver(run, workflow, Boolean(ticket.force), workflow.placement ? { labels } : undefined);
     } catch (error) {
       // Its workflow runs at its concurrency limit elsewhere: the ticket goes back for a moment.
       if (error instanceof WorkflowAtCapacity) return { kind: "leased", until: this.now() + 250 };
@@ -465,7 +469,7 @@ export class Runtime {
    */
   async #enqueue(ticket: RunTicket, workflow: Workflow, options: { tx?: Db; startAfter?: number } = {}): Promise<void> {
     const priority = ticket.kind === "start" ? -(await countPendingRuns(options.tx ?? this.store.db, workflow.name)) : 1;
-    await this.#jobs!.enqueue(ticket, { queue: workflow.queue ?? defaultQueue, priority, group: workflow.name, ...options });
+    await this.#jobs!.enqueue(ticket, { queue: workflow.queue ?? defaultQueue, priority, group: workflow.name, placement: workflow.placement, ...options });
   }
 
   #watch(runId: string, sinceEpoch: number): RunHandle {

@@ -162,6 +162,30 @@ describe.skipIf(!postgres)("worker processes over PostgreSQL (pg-boss)", { timeo
     expect(server.requests.some((request) => request.effect.startsWith("healthy"))).toBe(false);
   });
 
+  it("placement: a run placed at region=eu waits (shown in cadre runs) until a worker labelled region=eu takes it; the decision is audited", async () => {
+    const submitter = await setUp();
+    const placed = await submitter.start("eu-only", { tag: "eu" });
+    const elsewhere = await worker(["--labels", "region=us"]);
+    // The unmatched worker is alive and taking work: it executes an unplaced run, never the placed one.
+    expect(await (await submitter.start("lone", { tag: "lone" })).result()).toMatchObject({ status: "completed" });
+    expect(server.requests.some((request) => request.effect.startsWith("eu#"))).toBe(false);
+    const listed = cadre(["--store", location.location, "runs", "--workflow", "eu-only"]);
+    expect(listed.stdout).toContain("waits for a worker with region=eu");
+    expect((JSON.parse(cadre(["--store", location.location, "--json", "runs", "--workflow", "eu-only"]).stdout) as Array<{ placement: unknown }>)[0]!.placement).toEqual({ region: "eu" });
+
+    const eu = await worker(["--labels", "region=eu,tier=gpu"]);
+    expect(await placed.result()).toMatchObject({ status: "completed", output: 1 });
+    expect(server.requests.filter((request) => request.effect.startsWith("eu#")).map((request) => request.pid)).toEqual([eu.child.pid]);
+    expect(elsewhere.child.pid).not.toBe(eu.child.pid);
+    const store = await openStore(location.location);
+    try {
+      const decision = (await auditKinds(store, placed.runId)).find((record) => record.kind === "run.placed");
+      expect(decision?.data).toMatchObject({ placement: { region: "eu" }, worker: eu.id, labels: { region: "eu", tier: "gpu" } });
+    } finally {
+      await store.close();
+    }
+  });
+
   it("SIGTERM drains: a worker stops taking work, hands back the runs it still holds at the deadline, and exits 0; another finishes them", async () => {
     const submitter = await setUp();
     const draining = await worker(["--concurrency", "2", "--drain-ms", "1000"]);

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { InputValidationError } from "../../errors.ts";
 import { globalOptions, withReadOnlyOperator, withRuntime } from "../cli-context.ts";
+import { formatLabels } from "../../workers/run-ticket.ts";
 import { printJson, style } from "../io.ts";
 import { formatDuration, formatTime, renderTable } from "../table.ts";
 
@@ -51,7 +52,7 @@ export function registerWorkerCommands(program: Command): void {
             worker.id,
             worker.host,
             worker.pid,
-            Object.entries(worker.labels).map(([key, value]) => `${key}=${value}`).join(",") || "-",
+            formatLabels(worker.labels) || "-",
             worker.queues.join(","),
             formatTime(worker.startedAt),
             `${worker.runsHeld}/${worker.concurrency * worker.queues.length}`,
