@@ -7,12 +7,14 @@ import { benchConcurrentRuns } from "./concurrent-runs.ts";
 import { benchEngine, type Figure } from "./engine.ts";
 import { benchGovernance } from "./governance.ts";
 import { benchTelemetry } from "./telemetry.ts";
+import { benchWorkers } from "./workers.ts";
 
 const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["engine (SQLite file, durable, governed and audited)", benchEngine],
   ["gateway (authorize + reserve + settle + audit, journaled)", benchGovernance],
   ["many runs at once (one process, group commit)", benchConcurrentRuns],
   ["OpenTelemetry (a span per step, decisions as events)", benchTelemetry],
+  ["worker processes (PostgreSQL, pg-boss; runs handed to `cadre worker` processes)", benchWorkers],
 ];
 
 for (const [title, run] of sections) {

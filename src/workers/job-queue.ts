@@ -66,6 +66,8 @@ export class JobQueue {
       schedule: false,
       superviseIntervalSeconds: tuning.monitorSeconds,
       monitorIntervalSeconds: tuning.monitorSeconds,
+      // The ready count behind burst fetching (below) is refreshed this often.
+      queueCacheIntervalSeconds: 1,
       registerInstance: false,
       openTelemetry: { enabled: false },
     });
@@ -116,6 +118,9 @@ export class JobQueue {
         batchSize: 1,
         pollingIntervalSeconds: this.#tuning.pollingSeconds,
         notifyPollingIntervalSeconds: this.#tuning.pollingSeconds,
+        // One ticket per fetch keeps a slow run from holding others back; with a backlog each
+        // slot fetches again at once instead of waiting for the next poll or NOTIFY.
+        burstWhenReadyExceeds: 1,
         // A workflow without a limit may use every slot; the large default keeps it unlimited.
         ...(limited ? { groupConcurrency: { default: 1_000_000, tiers: options.groupLimits } } : {}),
       },
