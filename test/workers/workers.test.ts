@@ -254,6 +254,17 @@ describe.skipIf(!postgres)("worker processes over PostgreSQL (pg-boss)", { timeo
     expect(waited.status).toBe(0);
     expect(JSON.parse(waited.stdout)).toMatchObject({ status: "completed", output: 2, cost: { spentMicros: 2 * pricePerCall, charges: 2 } });
     await until(() => server.requests.some((request) => request.effect === "cli-detached#0"), "the detached run to be executed");
+    // Without --json the waiting CLI draws each step the worker finished, read from the store.
+    const streamed = await cadreAsync(["--store", location.location, "--config", workersConfig, "run", "priced-steps", "--input", JSON.stringify({ tag: "cli-streamed", count: 2 })], env);
+    expect(streamed.status).toBe(0);
+    expect(streamed.stderr.match(/✓ .*\(agent\)/g)).toHaveLength(2);
+    expect(streamed.stderr).toContain("completed");
+  });
+});
+
+describe("dispatch option", () => {
+  it("refuses a dispatch that is neither in-process nor queue", async () => {
+    await expect(Runtime.open({ ...config, dispatch: "remote" as never, store: "unused.db" })).rejects.toMatchObject({ code: "CONFIGURATION", details: { field: "dispatch", value: "remote" } });
   });
 });
 
