@@ -103,6 +103,25 @@ async function throughput(count: number): Promise<Figure[]> {
   });
 }
 
+/** One run at a time through one idle worker: how long a queued run waits for a worker (pg-boss NOTIFY). */
+async function idleDispatch(): Promise<Figure[]> {
+  return withStore(async (location) => {
+    const submitter = await Runtime.open({ ...config, store: location });
+    const workers = [await startWorker(location, 4)];
+    try {
+      for (let i = 0; i < 50; i += 1) await (await submitter.start("small", {})).result();
+      const rows = await submitter.store.db.selectFrom("runs").select(["id", "created_at"]).execute();
+      const firstSteps = await submitter.store.db.selectFrom("steps").select(["run_id", (eb) => eb.fn.min("started_at").as("first")]).groupBy("run_id").execute();
+      const created = new Map(rows.map((row) => [row.id, Number(row.created_at)]));
+      const dispatch = firstSteps.map((row) => Number(row.first) - created.get(row.run_id)!).sort((a, b) => a - b);
+      return [{ name: "dispatch, idle worker (queued → first step)", value: `p50 ${percentile(dispatch, 50)} ms, p99 ${percentile(dispatch, 99)} ms (50 runs one at a time)` }];
+    } finally {
+      await stopWorkers(workers);
+      await submitter.close();
+    }
+  });
+}
+
 /** Kills (-9) a worker holding runs mid-step and measures until every one of them has a new owner. */
 async function failover(): Promise<Figure[]> {
   return withStore(async (location) => {
@@ -132,6 +151,7 @@ export async function benchWorkers(): Promise<Figure[]> {
   if (!(await reachable())) return [{ name: "skipped", value: `PostgreSQL at ${postgresUrl} is not reachable` }];
   const figures: Figure[] = [];
   for (const count of [1, 2, 4]) figures.push(...(await throughput(count)));
+  figures.push(...(await idleDispatch()));
   figures.push(...(await failover()));
   return figures;
 }

@@ -237,9 +237,10 @@ export async function listOrphanedRuns(db: Db, options: { now: number; limit: nu
   return rows.map((row) => ({ id: row.id, workflow: row.workflow, epoch: Number(row.lease_epoch), owner: row.lease_owner }));
 }
 
-/** How many runs of `workflow` wait, queued, for a worker to take them. */
-export async function countPendingRuns(db: Db, workflow: string): Promise<number> {
-  const row = await db.selectFrom("runs").select((eb) => eb.fn.countAll<number>().as("count")).where("status", "=", "pending").where("workflow", "=", workflow).executeTakeFirst();
+/** How many runs of `workflow` wait, queued, for a worker to take them, counted up to `atMost` (a bound keeps a deep backlog cheap to count). */
+export async function countPendingRuns(db: Db, workflow: string, atMost = 100): Promise<number> {
+  const pending = db.selectFrom("runs").select("id").where("status", "=", "pending").where("workflow", "=", workflow).limit(atMost).as("pending");
+  const row = await db.selectFrom(pending).select((eb) => eb.fn.countAll<number>().as("count")).executeTakeFirst();
   return Number(row?.count ?? 0);
 }
 

@@ -464,8 +464,8 @@ export class Runtime {
 
   /**
    * Queues a ticket on the workflow's queue. New runs of a workflow with a backlog go behind new
-   * runs of workflows without one (priority = minus its pending runs), so a flood of one
-   * workflow's runs never starves another's.
+   * runs of workflows without one (priority = minus its pending runs, counted up to 100), so a
+   * flood of one workflow's runs never starves another's.
    */
   async #enqueue(ticket: RunTicket, workflow: Workflow, options: { tx?: Db; startAfter?: number } = {}): Promise<void> {
     const priority = ticket.kind === "start" ? -(await countPendingRuns(options.tx ?? this.store.db, workflow.name)) : 1;
