@@ -186,6 +186,25 @@ describe.skipIf(!postgres)("worker processes over PostgreSQL (pg-boss)", { timeo
     }
   });
 
+  it("cadre approve resumes a parked run on a worker; cadre emit starts a subscriber run on a worker", async () => {
+    const submitter = await setUp();
+    const executing = await worker();
+    const parked = await (await submitter.start("needs-approval", { tag: "approved" })).result();
+    expect(parked.status).toBe("waiting");
+    const approved = await cadreAsync(["--store", location.location, "--config", workersConfig, "--json", "approve", parked.runId, "go-ahead"], { ...env, CADRE_PRINCIPAL: "reviewer" });
+    expect(approved.status).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ runId: parked.runId, status: "completed", output: "approved by reviewer" });
+
+    const emitted = await cadreAsync(["--store", location.location, "--config", workersConfig, "--json", "emit", "order.placed", "--data", JSON.stringify({ order: "42" })], env);
+    expect(emitted.status).toBe(0);
+    expect(JSON.parse(emitted.stdout)).toMatchObject({ topic: "order.placed", runs: [{ status: "completed", output: 1 }] });
+    // Both effects were made by the worker, not by the CLI processes that asked for them.
+    expect(server.requests.map((request) => [request.effect, request.pid])).toEqual([
+      ["approved#0", executing.child.pid],
+      ["order-42#0", executing.child.pid],
+    ]);
+  });
+
   it("SIGTERM drains: a worker stops taking work, hands back the runs it still holds at the deadline, and exits 0; another finishes them", async () => {
     const submitter = await setUp();
     const draining = await worker(["--concurrency", "2", "--drain-ms", "1000"]);
