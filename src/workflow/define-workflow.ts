@@ -55,7 +55,7 @@ export function defineWorkflow<I, O, In = I>(definition: WorkflowDefinition<I, O
   }
   for (const [key, value] of Object.entries(definition.placement ?? {})) {
     if (!labelPattern.test(key) || !labelPattern.test(value)) {
-      throw new ConfigurationError(`Workflow "${definition.name}": placement ${key}=${value} may hold only letters, digits, dots, dashes and underscores.`, { details: { workflow: definition.name, field: "placement" } });
+      throw new ConfigurationError({ message: `Workflow "${definition.name}": placement ${key}=${value} may hold only letters, digits, dots, dashes and underscores.`, workflow: definition.name, field: "placement" });
     }
   }
   return { ...definition, kind: "workflow" };
