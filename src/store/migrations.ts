@@ -243,6 +243,14 @@ export const migrations: readonly Migration[] = [
     },
   },
   {
+    version: 6,
+    name: "a run's trace context",
+    async up(db) {
+      // The W3C traceparent of the run's first span: its resumes and its child runs join that trace.
+      await db.schema.alterTable("runs").addColumn("trace_context", "text").execute();
+    },
+  },
+  {
     version: 7,
     name: "worker processes and shared circuit breakers",
     async up(db) {
@@ -261,14 +269,6 @@ export const migrations: readonly Migration[] = [
         .execute();
       // Labels a worker must advertise to execute the run (JSON), from its workflow's `placement`.
       await db.schema.alterTable("runs").addColumn("placement", "text").execute();
-    },
-  },
-  {
-    version: 12,
-    name: "a run's trace context",
-    async up(db) {
-      // The W3C traceparent of the run's first span: its resumes and its child runs join that trace.
-      await db.schema.alterTable("runs").addColumn("trace_context", "text").execute();
     },
   },
 ];
