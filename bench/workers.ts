@@ -39,14 +39,17 @@ async function dropSchemas(schema: string): Promise<void> {
 }
 
 function startWorker(location: string, concurrency: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [cli, "--store", location, "--config", configPath, "--json", "worker", "--concurrency", String(concurrency)], { stdio: ["ignore", "pipe", "inherit"] });
+  // The worker's own lines (draining, stopped) would interleave with the figures: kept, shown only if it fails.
+  const child = spawn(process.execPath, [cli, "--store", location, "--config", configPath, "--json", "worker", "--concurrency", String(concurrency)], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {
     let stdout = "";
     child.stdout!.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       if (stdout.includes('"worker"')) resolve(child);
     });
-    child.once("exit", (code) => reject(new Error(`a bench worker exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`a bench worker exited with ${code}: ${stderr}`)));
   });
 }
 
