@@ -11,6 +11,7 @@ const moneyCommands = async (): Promise<Register> => (await import("./commands/m
 const auditCommands = async (): Promise<Register> => (await import("./commands/audit.ts")).registerAuditCommands;
 const workerCommands = async (): Promise<Register> => (await import("./commands/workers.ts")).registerWorkerCommands;
 const approvalCommands = async (): Promise<Register> => (await import("./commands/approvals.ts")).registerApprovalCommands;
+const serveCommands = async (): Promise<Register> => (await import("./commands/serve.ts")).registerServeCommands;
 
 /** A top-level command as the root help lists it, and the loader of the module that defines it. */
 export interface IndexedCommand {
@@ -29,7 +30,7 @@ export const commandIndex: readonly IndexedCommand[] = [
   { usage: "runs", summary: "list runs, newest first", load: runsCommands },
   { usage: "show <runId>", summary: "show a run and its step tree", load: runsCommands },
   { usage: "agents", summary: "the agent inventory; revoke, restore, review", load: agentsCommands },
-  { usage: "keys", summary: "agent credentials: create, rotate, revoke, list", load: accessCommands },
+  { usage: "keys", summary: "agent credentials and operator keys for the HTTP API: create, rotate, revoke, list", load: accessCommands },
   { usage: "grants <agent>", summary: "list an agent's grants; --add or --revoke to change them", load: accessCommands },
   { usage: "spend", summary: "cost attribution: charges grouped by agent, tool, model, run or day", load: moneyCommands },
   { usage: "budget", summary: "treasury, workflow and cap accounts; budget fund", load: moneyCommands },
@@ -40,6 +41,7 @@ export const commandIndex: readonly IndexedCommand[] = [
   { usage: "worker", summary: "execute runs handed to workers (dispatch: queue) until SIGTERM", load: workerCommands },
   { usage: "workers", summary: "live worker processes: labels, host, pid, runs held, heartbeat", load: workerCommands },
   { usage: "emit <topic>", summary: "publish an event: waiting runs resume, subscribed workflows start", load: approvalCommands },
+  { usage: "serve", summary: "serve the HTTP API and live events; --dev for a local playground without keys", load: serveCommands },
 ];
 
 export function commandName(command: IndexedCommand): string {

@@ -57,6 +57,13 @@ export class RunNotResumableError extends CadreError {
   }
 }
 
+/** The run already ended (completed or partial): there is nothing left to cancel. */
+export class RunEndedError extends CadreError {
+  constructor(details: { runId: string; status: string }) {
+    super("RUN_ENDED", `Run ${details.runId} already ended (${details.status}): there is nothing to cancel.`, { details });
+  }
+}
+
 /** A branch or task was cancelled because the run (or its parent scope) was aborted. */
 export class AbortedError extends CadreError {
   constructor(details: Partial<MessageDetails> = {}, options?: CadreErrorOptions) {

@@ -323,3 +323,14 @@ export async function recentAgentCallDurations(db: Db, agent: string, limit: num
     .execute();
   return rows.map((row) => Number(row.duration_ms ?? 0));
 }
+
+/** Ends every step of a run still waiting (for a person, an event, a signal) as failed with `error`: a cancelled run waits for nothing. Returns how many. */
+export async function failWaitingSteps(db: Db, options: { runId: string; error: SerializedError; at: number }): Promise<number> {
+  const result = await db
+    .updateTable("steps")
+    .set({ status: "failed", error: encodeJson(options.error), ended_at: options.at })
+    .where("run_id", "=", options.runId)
+    .where("status", "=", "waiting")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -195,6 +195,32 @@ export async function* readAuditRows(db: Db, options: { runId?: string; afterSeq
   }
 }
 
+/** What an audit listing keeps: records of one run, kind (`run.*` matches a family), agent or principal, in a time range. */
+export interface AuditFilter {
+  runId?: string;
+  /** An exact kind, or a family with a trailing `*` (`approval.*`). */
+  kind?: string;
+  agent?: string;
+  principal?: string;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, exclusive. */
+  until?: number;
+}
+
+/** One page of the log, newest first: the `limit` records before `beforeSeq` (from the head without it) matching the filter. */
+export async function readAuditPage(db: Db, options: AuditFilter & { beforeSeq?: number; limit: number }): Promise<AuditRecord[]> {
+  let query = db.selectFrom("audit_log").selectAll().orderBy("seq", "desc").limit(options.limit);
+  if (options.beforeSeq !== undefined) query = query.where("seq", "<", options.beforeSeq);
+  if (options.runId !== undefined) query = query.where("run_id", "=", options.runId);
+  if (options.kind !== undefined) query = options.kind.endsWith("*") ? query.where("kind", "like", `${options.kind.slice(0, -1).replace(/[%_\\]/g, "")}%`) : query.where("kind", "=", options.kind);
+  if (options.agent !== undefined) query = query.where("agent", "=", options.agent);
+  if (options.principal !== undefined) query = query.where("principal", "=", options.principal);
+  if (options.since !== undefined) query = query.where("at", ">=", options.since);
+  if (options.until !== undefined) query = query.where("at", "<", options.until);
+  return (await query.execute()).map(toAuditRecord);
+}
+
 /** A point of the chain: a record's sequence number and hash (seq 0 is the genesis hash). */
 export interface ChainLink {
   seq: number;

@@ -5,6 +5,7 @@ import { AuditOperations } from "./audit.ts";
 import { BudgetOperations } from "./budgets.ts";
 import { CredentialOperations } from "./credentials.ts";
 import { GrantOperations } from "./grants.ts";
+import { OperatorKeyOperations } from "./operator-keys.ts";
 import type { OperatorContext } from "./operator-context.ts";
 import { RunOperations } from "./runs.ts";
 import { WorkerOperations } from "./workers.ts";
@@ -31,9 +32,14 @@ export class Operator {
   readonly budgets: BudgetOperations;
   readonly audit: AuditOperations;
   readonly workers: WorkerOperations;
+  readonly keys: OperatorKeyOperations;
+  readonly #store: Store;
+  readonly #now: () => number;
 
   constructor(store: Store, options: OperatorOptions = {}) {
-    const context: OperatorContext = { store, principal: options.principal ?? "operator", now: options.now ?? Date.now };
+    this.#store = store;
+    this.#now = options.now ?? Date.now;
+    const context: OperatorContext = { store, principal: options.principal ?? "operator", now: this.#now };
     this.runs = new RunOperations(context);
     this.approvals = new ApprovalOperations(context);
     this.agents = new AgentOperations(context);
@@ -42,6 +48,12 @@ export class Operator {
     this.budgets = new BudgetOperations(context);
     this.audit = new AuditOperations(context);
     this.workers = new WorkerOperations(context);
+    this.keys = new OperatorKeyOperations(context);
+  }
+
+  /** The same store and clock, acting as `principal`: what a server does for each authenticated request. */
+  as(principal: string): Operator {
+    return new Operator(this.#store, { principal, now: this.#now });
   }
 }
 

@@ -5,19 +5,13 @@ import { InputValidationError } from "../errors.ts";
 import { spendReport } from "../governance/reports.ts";
 import type { RunStatus } from "../store/schema.ts";
 import type { OperatorContext } from "./operator-context.ts";
+import { checkPageSize, type Page } from "./page.ts";
 import { decodeRunCursor, encodeRunCursor } from "./run-cursor.ts";
 import { loadRunTree, loadSteps, type RunTree } from "./run-tree.ts";
 
 export const runStatuses: readonly RunStatus[] = ["pending", "running", "waiting", "completed", "partial", "failed", "cancelled"];
 
-/** The largest page a listing returns. */
-export const maxPageSize = 1000;
-
-/** One page of a listing; `nextCursor` fetches the next one, null on the last page. */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export { maxPageSize, type Page } from "./page.ts";
 
 export interface RunListOptions {
   status?: RunStatus | RunStatus[];
@@ -63,8 +57,7 @@ export class RunOperations {
 
   /** Runs newest first, a page at a time. */
   async list(options: RunListOptions = {}): Promise<Page<RunSummary>> {
-    const limit = options.limit ?? 20;
-    if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) throw new InputValidationError({ message: `The page size must be an integer from 1 to ${maxPageSize}; got ${limit}.`, limit });
+    const limit = checkPageSize(options.limit ?? 20);
     const statuses = options.status === undefined ? [] : Array.isArray(options.status) ? options.status : [options.status];
     const unknown = statuses.find((status) => !runStatuses.includes(status));
     if (unknown !== undefined) throw new InputValidationError({ message: `A run status is one of ${runStatuses.join(", ")}; got "${unknown}".`, status: unknown });

@@ -271,6 +271,26 @@ export const migrations: readonly Migration[] = [
       await db.schema.alterTable("runs").addColumn("placement", "text").execute();
     },
   },
+  {
+    version: 8,
+    name: "operator keys for the HTTP API",
+    async up(db) {
+      // Like agent credentials: only a hash of each secret is kept; the prefix finds the candidates.
+      await db.schema
+        .createTable("operator_keys")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("operator", "text", (column) => column.notNull())
+        .addColumn("role", "text", (column) => column.notNull())
+        .addColumn("prefix", "text", (column) => column.notNull())
+        .addColumn("secret_hash", "text", (column) => column.notNull())
+        .addColumn("created_at", time, (column) => column.notNull())
+        .addColumn("created_by", "text", (column) => column.notNull())
+        .addColumn("revoked_at", time)
+        .addColumn("last_used_at", time)
+        .execute();
+      await db.schema.createIndex("operator_keys_by_prefix").on("operator_keys").column("prefix").execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -21,6 +21,7 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   payloads: PayloadsTable;
   workers: WorkersTable;
+  operator_keys: OperatorKeysTable;
 }
 
 /** A worker process as its heartbeat last described it (labels and queues as JSON). */
@@ -160,6 +161,21 @@ export interface CredentialsTable {
   prefix: string;
   secret_hash: string;
   created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+/** Keys people and programs present to the HTTP API: a role each, only the secret's hash kept. */
+export interface OperatorKeysTable {
+  id: string;
+  operator: string;
+  /** viewer, approver, operator or admin. */
+  role: string;
+  prefix: string;
+  secret_hash: string;
+  created_at: number;
+  /** The principal who issued the key. */
+  created_by: string;
   revoked_at: number | null;
   last_used_at: number | null;
 }

@@ -12,6 +12,8 @@ export interface Dispatcher {
   dispatch(owned: OwnedRun): RunHandle;
   /** The handle of a run being executed through this dispatcher, if any. */
   running(runId: string): RunHandle | undefined;
+  /** Aborts the run with `reason` if it executes through this dispatcher, and waits for it to settle. */
+  abort(runId: string, reason: unknown): Promise<void>;
   /** Aborts the runs in flight and waits for them to settle. */
   close(): Promise<void>;
 }
@@ -48,6 +50,13 @@ export class InProcessDispatcher implements Dispatcher {
   running(runId: string): RunHandle | undefined {
     const active = this.#active.get(runId);
     return active ? { runId, result: () => active.done, events: () => active.stream.iterate() } : undefined;
+  }
+
+  async abort(runId: string, reason: unknown): Promise<void> {
+    const active = this.#active.get(runId);
+    if (!active) return;
+    active.controller.abort(reason);
+    await active.done.catch(() => {});
   }
 
   async close(): Promise<void> {

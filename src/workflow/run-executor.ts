@@ -19,6 +19,7 @@ import type { PublishedEvent } from "./events.ts";
 import { createLogger } from "./logger.ts";
 import type { AgentModelBinding } from "./model-bindings.ts";
 import { RunSuspended } from "./patterns/suspension.ts";
+import { RunCancellation } from "./run-cancel.ts";
 import type { OwnedRun, RunResult } from "./run-handle.ts";
 import type { ChildRunRequest, RunState } from "./run-state.ts";
 import { parseOutput } from "./validate.ts";
@@ -114,6 +115,11 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
   } catch (thrown) {
     // A journal write failed: the run must not claim success it cannot prove on resume.
     result = { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
+  }
+  // A cancelled run ends here too: whoever cancelled it records the end, holds released, in one transaction.
+  if (RunCancellation.is(signal.reason) && !lease.lost) {
+    lease.stopHeartbeat();
+    return { runId: run.id, status: "cancelled" };
   }
   // Whatever the workflow made of it, a run taken over by another process ends here, writing nothing.
   if (lease.lost) result = { runId: run.id, status: "failed", error: lease.lost.toJSON() };

@@ -1,11 +1,11 @@
 import { hostname } from "node:os";
 import type { Agent } from "../agent/define-agent.ts";
-import { RunLeasedError, RunNotResumableError, UnknownRunError } from "../engine/engine-errors.ts";
+import { AbortedError, RunEndedError, RunLeasedError, RunNotResumableError, UnknownRunError } from "../engine/engine-errors.ts";
 import { EventBus, type RuntimeEvent, type RuntimeEventName, type RuntimeEvents } from "../engine/events.ts";
 import { generateId } from "../engine/ids.ts";
 import { Journal, type JournalEntry } from "../engine/journal.ts";
 import { RunLease } from "../engine/run-lease.ts";
-import { acquireLease, acquireLeaseWithinLimit, countPendingRuns, getRunRecord, insertRun, listOrphanedRuns, listRunRecords, releaseLease, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
+import { acquireLease, acquireLeaseWithinLimit, countPendingRuns, getRunRecord, insertRun, listOrphanedRuns, listRunRecords, releaseLease, runTreeIds, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
 import { CadreError, ConfigurationError, fromSerializedError, toCadreError } from "../errors.ts";
@@ -26,6 +26,7 @@ import { waitingRoot } from "./wake.ts";
 import { bindModels } from "./model-bindings.ts";
 import { parseInput } from "./validate.ts";
 import { executeRun, type ExecutorServices } from "./run-executor.ts";
+import { recordCancellation, RunCancellation, type CancelledRun } from "./run-cancel.ts";
 import { settledHandle, type OwnedRun, type RunHandle } from "./run-handle.ts";
 import type { ChildRunRequest } from "./run-state.ts";
 import { WakeScheduler } from "./wake-scheduler.ts";
@@ -39,6 +40,7 @@ import { Worker } from "../workers/worker.ts";
 import { watchRun } from "./watch-run.ts";
 
 export type { RunHandle, RunResult } from "./run-handle.ts";
+export type { CancelledRun } from "./run-cancel.ts";
 export type { RuntimeOptions } from "./runtime-options.ts";
 
 /** What `runtime.serve` (and `cadre worker`) is told: which queues, how much at once, which labels. */
@@ -324,6 +326,33 @@ export class Runtime {
     return worker;
   }
 
+  /**
+   * Cancels a run and every unfinished child run below it: those executing here are aborted
+   * (their in-flight steps stop and settle), those executing elsewhere are taken over (that
+   * process stops at its next write), then each, deepest first, releases its holds, ends its
+   * waits, returns its unspent budget and is audited as `run.cancelled` by `principal`.
+   * A cancelled run is never resumed. RUN_ENDED for a run that completed; a cancelled run is returned as is.
+   */
+  async cancel(runId: string, options: { principal?: string; reason?: string } = {}): Promise<{ runId: string; status: "cancelled"; cancelled: CancelledRun[] }> {
+    const run = await getRunRecord(this.store.db, runId);
+    if (!run) throw new UnknownRunError(runId);
+    if (run.status === "completed" || run.status === "partial") throw new RunEndedError({ runId, status: run.status });
+    const cancellation = new RunCancellation({ by: options.principal ?? this.principal, reason: options.reason });
+    const tree = await runTreeIds(this.store.db, runId);
+    await Promise.all(tree.map((id) => this.#dispatcher.abort(id, cancellation)));
+    const cancelled: CancelledRun[] = [];
+    // Deepest first: a child returns its money to its parent before the parent returns it to the workflow.
+    for (const id of tree.reverse()) {
+      const current = await getRunRecord(this.store.db, id);
+      if (!current || ["completed", "partial", "cancelled"].includes(current.status)) continue;
+      const epoch = (await acquireLease(this.store.db, id, { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force: true }))!;
+      const lease = new RunLease(this.store, { runId: id, epoch }, { leaseMs: this.#leaseMs, now: this.now, order: (this.#launched += 1) });
+      cancelled.push(await recordCancellation(this.store, lease, current, cancellation, this.now()));
+      this.#events.emit("run-end", { runId: id, workflow: current.workflow, status: "cancelled", error: new AbortedError(cancellation.message, { runId: id }).toJSON(), durationMs: 0 });
+    }
+    return { runId, status: "cancelled", cancelled };
+  }
+
   /** Starts a run of `workflow` for every event published on `topic` through this runtime. */
   subscribe(topic: string, workflow: Workflow | string): () => void {
     return this.#delivery.subscribe(topic, typeof workflow === "string" ? this.workflow(workflow) : this.#registered(workflow));
@@ -374,6 +403,7 @@ export class Runtime {
     const result = await handle.result();
     if (result.status === "completed" || result.status === "partial") return result.output;
     if (result.status === "waiting") throw new RunSuspended(child.parentStepKey, `child run ${child.runId} is waiting`);
+    if (result.status === "cancelled") throw new AbortedError(`Child run ${child.runId} was cancelled.`, { runId: child.runId });
     throw fromSerializedError(result.error!);
   }
 

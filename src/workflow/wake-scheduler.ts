@@ -43,7 +43,8 @@ export class WakeScheduler {
   async afterRun(owned: OwnedRun, result: RunResult): Promise<RunResult> {
     const { run, journal } = owned;
     const requested = this.#requested.delete(run.id);
-    if (this.#closed || result.error?.code === "RUN_LEASE_LOST") return result;
+    // A cancelled run wakes nothing: its canceller ends the runs around it.
+    if (this.#closed || result.error?.code === "RUN_LEASE_LOST" || result.status === "cancelled") return result;
     try {
       if (result.status === "waiting") {
         if (requested || (await answeredWhileParked(this.#store.db, journal))) {

@@ -1,40 +1,64 @@
 import type { Command } from "commander";
 import { InputValidationError } from "../../errors.ts";
 import type { GrantRecord } from "../../governance/grants.ts";
-import { globalOptions, withExistingOperator, withReadOnlyOperator } from "../cli-context.ts";
+import { isOperatorRole, operatorRoles } from "../../governance/operator-keys.ts";
+import { globalOptions, withExistingOperator, withOperator, withReadOnlyOperator, type GlobalOptions } from "../cli-context.ts";
 import { printJson, style } from "../io.ts";
 import { formatTime, renderTable } from "../table.ts";
 
 /** `cadre keys` and `cadre grants`: who an agent is, and what it may do. */
 export function registerAccessCommands(program: Command): void {
-  const keys = program.command("keys").description("agent credentials: random secrets shown once, stored as hashes");
-  for (const [name, rotate] of [["create", false], ["rotate", true]] as const) {
-    keys
-      .command(`${name} <agent>`)
-      .description(rotate ? "issue a new secret and revoke the old ones" : "issue a secret for the agent")
-      .action(async (agent: string, _options: unknown, command: Command) => {
-        const global = globalOptions(command);
-        const issued = await withExistingOperator(global, (operator) => (rotate ? operator.credentials.rotate(agent) : operator.credentials.create(agent)));
-        if (global.json) return printJson(issued);
-        process.stdout.write(`${issued.secret}\n`);
-        process.stderr.write(`${style.yellow("Store this secret now: it is shown only once.")} credential ${issued.id} for ${agent}\n`);
-      });
-  }
+  const keys = program.command("keys").description("agent credentials, and operator keys for the HTTP API: random secrets shown once, stored as hashes");
   keys
-    .command("revoke <agent>")
-    .description("revoke every secret of the agent")
-    .action(async (agent: string, _options: unknown, command: Command) => {
+    .command("create [agent]")
+    .description("issue a secret for the agent; with --operator and --role, an operator key for `cadre serve`")
+    .option("--operator <name>", "issue an operator key acting as <name> (audited as that principal)")
+    .option("--role <role>", `with --operator: ${operatorRoles.join(", ")}`)
+    .action(async (agent: string | undefined, options: { operator?: string; role?: string }, command: Command) => {
       const global = globalOptions(command);
-      const revoked = await withExistingOperator(global, (operator) => operator.credentials.revoke(agent));
-      if (global.json) return printJson(revoked);
-      process.stdout.write(`revoked ${revoked.revoked} credential(s) of ${agent}\n`);
+      if (options.operator !== undefined || options.role !== undefined) return createOperatorKey(global, agent, options);
+      const issued = await withExistingOperator(global, (operator) => operator.credentials.create(requireAgentName(agent, "create")));
+      printSecret(global.json, issued, `credential ${issued.id} for ${issued.agent}`);
     });
   keys
-    .command("list <agent>")
-    .description("list the agent's credentials (never the secrets)")
+    .command("rotate <agent>")
+    .description("issue a new secret and revoke the old ones")
     .action(async (agent: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const credentials = await withReadOnlyOperator(global, (operator) => operator.credentials.list(agent));
+      const issued = await withExistingOperator(global, (operator) => operator.credentials.rotate(agent));
+      printSecret(global.json, issued, `credential ${issued.id} for ${agent}`);
+    });
+  keys
+    .command("revoke [agent]")
+    .description("revoke every secret of the agent; --operator or --key revoke operator keys")
+    .option("--operator <name>", "revoke every live operator key of <name>")
+    .option("--key <id>", "revoke one operator key")
+    .action(async (agent: string | undefined, options: { operator?: string; key?: string }, command: Command) => {
+      const global = globalOptions(command);
+      if (options.operator !== undefined || options.key !== undefined) {
+        if (agent !== undefined) throw new InputValidationError("Revoke an agent's credentials or operator keys, not both: drop the agent name or --operator/--key.");
+        const revoked = await withExistingOperator(global, (operator) => operator.keys.revoke({ operator: options.operator, keyId: options.key }));
+        if (global.json) return printJson(revoked);
+        return void process.stdout.write(`revoked ${revoked.revoked.length} operator key(s): ${revoked.revoked.join(", ")}\n`);
+      }
+      const name = requireAgentName(agent, "revoke");
+      const revoked = await withExistingOperator(global, (operator) => operator.credentials.revoke(name));
+      if (global.json) return printJson(revoked);
+      process.stdout.write(`revoked ${revoked.revoked} credential(s) of ${name}\n`);
+    });
+  keys
+    .command("list [agent]")
+    .description("list the agent's credentials, or with --operators the operator keys (never the secrets)")
+    .option("--operators", "list operator keys")
+    .action(async (agent: string | undefined, options: { operators?: boolean }, command: Command) => {
+      const global = globalOptions(command);
+      if (options.operators) {
+        const listed = await withReadOnlyOperator(global, (operator) => operator.keys.list());
+        if (global.json) return printJson(listed);
+        return void process.stdout.write(`${renderTable(["ID", "OPERATOR", "ROLE", "PREFIX", "CREATED", "BY", "REVOKED", "LAST USED"], listed.map((key) => [key.id, key.operator, key.role, key.prefix, formatTime(key.createdAt), key.createdBy, formatTime(key.revokedAt), formatTime(key.lastUsedAt)]))}\n`);
+      }
+      const name = requireAgentName(agent, "list");
+      const credentials = await withReadOnlyOperator(global, (operator) => operator.credentials.list(name));
       // The --json rows keep the column names `keys list` has always printed.
       if (global.json) return printJson(credentials.map((key) => ({ id: key.id, agent: key.agent, prefix: key.prefix, created_at: key.createdAt, revoked_at: key.revokedAt, last_used_at: key.lastUsedAt })));
       process.stdout.write(`${renderTable(["ID", "PREFIX", "CREATED", "REVOKED", "LAST USED"], credentials.map((key) => [key.id, key.prefix, formatTime(key.createdAt), formatTime(key.revokedAt), formatTime(key.lastUsedAt)]))}\n`);
@@ -60,6 +84,27 @@ export function registerAccessCommands(program: Command): void {
       if (global.json) return printJson(grants);
       process.stdout.write(`${renderTable(["ID", "SCOPE", "RESOURCE", "KIND", "USES", "EXPIRES", "STATE"], grants.map((grant) => grantRow(grant, Date.now())))}\n`);
     });
+}
+
+async function createOperatorKey(global: GlobalOptions, agent: string | undefined, options: { operator?: string; role?: string }): Promise<void> {
+  if (agent !== undefined) throw new InputValidationError(`An operator key belongs to a person or program, not to agent "${agent}": drop the agent name, or drop --operator/--role for an agent credential.`);
+  if (options.operator === undefined || options.role === undefined) throw new InputValidationError(`An operator key needs both --operator <name> and --role <${operatorRoles.join("|")}>.`, { details: { operator: options.operator ?? null, role: options.role ?? null } });
+  const { operator: name, role } = options;
+  if (!isOperatorRole(role)) throw new InputValidationError(`--role is one of ${operatorRoles.join(", ")}; got "${role}".`, { details: { role } });
+  const issued = await withOperator(global, (operator) => operator.keys.create({ operator: name, role }));
+  printSecret(global.json, issued, `operator key ${issued.id} for ${issued.operator} (${issued.role})`);
+}
+
+/** The secret on stdout (alone, for scripts), the warning on stderr; or the whole record as JSON. */
+function printSecret(json: boolean | undefined, issued: { secret: string }, what: string): void {
+  if (json) return printJson(issued);
+  process.stdout.write(`${issued.secret}\n`);
+  process.stderr.write(`${style.yellow("Store this secret now: it is shown only once.")} ${what}\n`);
+}
+
+function requireAgentName(agent: string | undefined, action: string): string {
+  if (agent === undefined) throw new InputValidationError(`Name the agent: cadre keys ${action} <agent>${action === "list" ? " (or --operators for operator keys)" : " (or --operator for operator keys)"}.`);
+  return agent;
 }
 
 function parseExpiry(text: string | undefined): number | undefined {

@@ -1,0 +1,58 @@
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { CadreError } from "../errors.ts";
+import { roleAllows, type OperatorRole } from "../governance/operator-keys.ts";
+import type { Operator } from "../operator/operator.ts";
+import type { FailedAttempts } from "./failed-attempts.ts";
+
+/** How requests are authenticated: operator keys, or the local playground where everyone is one admin. */
+export type ServerAuth = { mode: "keys" } | { mode: "dev"; operator?: string };
+
+/** Who a request acts as. */
+export interface Identity {
+  name: string;
+  role: OperatorRole;
+  /** The key presented; null in the playground. */
+  keyId: string | null;
+}
+
+/** The cookie a browser sends the key in (the header wins when both are present). */
+export const keyCookie = "cadre_operator_key";
+
+/** The operator the playground acts as when none is named. */
+export const devOperator = "local";
+
+/**
+ * Who is calling: in the playground, the local admin; otherwise the live key sent as
+ * `Authorization: Bearer <key>` or in the `cadre_operator_key` cookie. UNAUTHENTICATED (401)
+ * without a key or with an unknown one; RATE_LIMITED (429) once an address failed too often.
+ */
+export async function authenticate(http: Context, options: { auth: ServerAuth; operator: Operator; failures: FailedAttempts; address: string }): Promise<Identity> {
+  if (options.auth.mode === "dev") return { name: options.auth.operator ?? devOperator, role: "admin", keyId: null };
+  options.failures.check(options.address);
+  const secret = presentedKey(http);
+  if (secret === undefined) {
+    throw new CadreError("UNAUTHENTICATED", "This API needs an operator key: send `Authorization: Bearer <key>` (create one with `cadre keys create --operator <name> --role viewer`).", { details: {} });
+  }
+  const key = await options.operator.keys.authenticate(secret);
+  if (!key) {
+    options.failures.record(options.address);
+    throw new CadreError("UNAUTHENTICATED", "The operator key is unknown or revoked. List keys with `cadre keys list --operators`.", { details: {} });
+  }
+  return { name: key.operator, role: key.role, keyId: key.id };
+}
+
+/** FORBIDDEN (403) unless the caller's role includes `needed`. */
+export function authorize(identity: Identity, needed: OperatorRole, action: string): void {
+  if (roleAllows(identity.role, needed)) return;
+  throw new CadreError("FORBIDDEN", `${identity.name} (role ${identity.role}) may not ${action}: it needs the ${needed} role or above.`, { details: { operator: identity.name, role: identity.role, needed, action } });
+}
+
+function presentedKey(http: Context): string | undefined {
+  const header = http.req.header("authorization");
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match?.[1] ?? "";
+  }
+  return getCookie(http, keyCookie) || undefined;
+}
