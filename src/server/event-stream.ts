@@ -43,7 +43,9 @@ export function streamRunEvents(http: Context, options: EventStreamOptions): Res
     const kept = lastEventId === undefined && !options.replayWithoutId ? [] : (options.hub.since(lastEventId) ?? []);
     const replay = kept.filter(options.filter);
     const heartbeat = setInterval(() => void stream.write(": heartbeat\n\n").catch(end), options.heartbeatMs);
+    // The client went: noticed from the request (at once) or from the stream (at the next write).
     stream.onAbort(end);
+    http.req.raw.signal.addEventListener("abort", end, { once: true });
     options.signal.addEventListener("abort", end, { once: true });
     try {
       if (lastEventId !== undefined && options.hub.since(lastEventId) === undefined) {
@@ -69,6 +71,7 @@ export function streamRunEvents(http: Context, options: EventStreamOptions): Res
       clearInterval(heartbeat);
       unsubscribe();
       options.signal.removeEventListener("abort", end);
+      http.req.raw.signal.removeEventListener("abort", end);
       await stream.close().catch(() => {});
     }
   });

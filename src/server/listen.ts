@@ -48,6 +48,17 @@ export async function listen(options: Omit<CreateServerOptions, "signal"> & { ho
   const address = server.address() as AddressInfo;
   const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
+  let inFlight = 0;
+  // Once closing and the last request has ended (event streams end at shutdown), the
+  // connections left are idle keep-alives: closed at once, not when their clients let go.
+  const closeWhenDone = () => closing !== undefined && inFlight === 0 && server.closeAllConnections();
+  server.on("request", (_request, response: { once(event: "close", listener: () => void): void }) => {
+    inFlight += 1;
+    response.once("close", () => {
+      inFlight -= 1;
+      closeWhenDone();
+    });
+  });
   return {
     url: `http://${shown}:${address.port}`,
     host: address.address,
@@ -56,7 +67,7 @@ export async function listen(options: Omit<CreateServerOptions, "signal"> & { ho
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         shutdown.abort();
-        server.closeIdleConnections();
+        setImmediate(closeWhenDone);
       })),
   };
 }
