@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { dialects } from "../helpers/stores.ts";
 import { cancelledRunResponse, pageOf, runDetailResponse, runSummary, startedRun } from "../../src/server/schemas.ts";
-import { serverFixture } from "./fixture.ts";
+import { Runtime } from "../../src/index.ts";
+import { serverFixture, staller, stuck } from "./fixture.ts";
 import { openEventStream } from "./sse-client.ts";
 
 describe.each(await dialects())("runs over HTTP (%s)", (dialect) => {
@@ -108,6 +109,26 @@ describe.each(await dialects())("runs over HTTP (%s)", (dialect) => {
     // Cancelled is final: no resume, and a second cancel changes nothing.
     expect(await api(`/api/runs/${body.runId}/resume`, { body: {}, as: "operator" })).toMatchObject({ status: 409, body: { error: { code: "RUN_NOT_RESUMABLE" } } });
     expect((await api(`/api/runs/${body.runId}/cancel`, { body: {}, as: "operator" })).body.cancelled).toEqual([]);
+  });
+
+  it("cancels a run another process executes: that process loses the run at its next write, the hold it left is released", async () => {
+    const { api, location } = await open();
+    const elsewhere = await Runtime.open({ store: location.location, agents: [staller], workflows: [stuck] });
+    try {
+      const started = new Promise<void>((resolve) => elsewhere.on("step-start", (event) => event.name === "stall" && resolve()));
+      const handle = await elsewhere.start("stuck", {});
+      await started;
+      const cancelled = await api(`/api/runs/${handle.runId}/cancel`, { body: { reason: "taken over" }, as: "operator" });
+      expect(cancelled.body).toMatchObject({ status: "cancelled", cancelled: [expect.objectContaining({ runId: handle.runId })] });
+      // Stopping the other process: its end is fenced off (the lease moved), so the run stays cancelled.
+      await elsewhere.close();
+      expect(await handle.result()).toMatchObject({ status: "failed" });
+      const run = await api(`/api/runs/${handle.runId}`, { as: "viewer" });
+      expect(run.body.tree.run.status).toBe("cancelled");
+      for (const account of (await api(`/api/budgets?runId=${handle.runId}`, { as: "viewer" })).body.items) expect(account).toMatchObject({ reservedMicros: 0, balanceMicros: 0 });
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   it("cancels a parked run and its waiting child run; their approval is no longer pending; a completed run cannot be cancelled", async () => {
