@@ -66,16 +66,21 @@ export async function revokeOperatorKeys(tx: Db, options: { operator?: string; k
   return ids;
 }
 
-/** The live key a presented secret is, or null when it is malformed, unknown or revoked. Marks it used. */
-export async function verifyOperatorKey(tx: Db, options: { secret: string; now: number }): Promise<OperatorKeyRecord | null> {
+/** How stale a key's `last_used_at` may get: marking every request would make each read a write. */
+export const lastUsedResolutionMs = 60_000;
+
+/** The live key a presented secret is, or null when it is malformed, unknown or revoked. Marks it used (to the minute). */
+export async function verifyOperatorKey(db: Db, options: { secret: string; now: number }): Promise<OperatorKeyRecord | null> {
   const match = secretPattern.exec(options.secret);
   if (!match) return null;
-  const rows = await tx.selectFrom("operator_keys").selectAll().where("prefix", "=", match[1]!).where("revoked_at", "is", null).execute();
+  const rows = await db.selectFrom("operator_keys").selectAll().where("prefix", "=", match[1]!).where("revoked_at", "is", null).execute();
   const presented = Buffer.from(hashSecret(options.secret));
   for (const row of rows) {
     if (!timingSafeEqual(presented, Buffer.from(row.secret_hash))) continue;
-    await tx.updateTable("operator_keys").set({ last_used_at: options.now }).where("id", "=", row.id).execute();
-    return { ...toRecord(row), lastUsedAt: options.now };
+    const record = toRecord(row);
+    if (record.lastUsedAt !== null && options.now - record.lastUsedAt < lastUsedResolutionMs) return record;
+    await db.updateTable("operator_keys").set({ last_used_at: options.now }).where("id", "=", row.id).execute();
+    return { ...record, lastUsedAt: options.now };
   }
   return null;
 }

@@ -56,8 +56,8 @@ export class OperatorKeyOperations {
     return { revoked };
   }
 
-  /** The live key a presented secret is (marking it used), or null: a malformed, unknown or revoked secret. */
+  /** The live key a presented secret is (marking it used, to the minute), or null: a malformed, unknown or revoked secret. */
   authenticate(secret: string): Promise<OperatorKeyRecord | null> {
-    return this.#context.store.transaction((tx) => verifyOperatorKey(tx, { secret, now: this.#context.now() }));
+    return verifyOperatorKey(this.#context.store.db, { secret, now: this.#context.now() });
   }
 }
