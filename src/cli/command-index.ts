@@ -27,6 +27,7 @@ export interface IndexedCommand {
 export const commandIndex: readonly IndexedCommand[] = [
   { usage: "run <workflow>", summary: "start a run of a workflow and wait for it", load: runCommands },
   { usage: "resume <runId>", summary: "resume an interrupted, failed or approved run from its journal", load: runCommands },
+  { usage: "cancel <runId>", summary: "cancel a run and its unfinished child runs (holds released, budget returned, audited)", load: runCommands },
   { usage: "runs", summary: "list runs, newest first", load: runsCommands },
   { usage: "show <runId>", summary: "show a run and its step tree", load: runsCommands },
   { usage: "agents", summary: "the agent inventory; revoke, restore, review", load: agentsCommands },

@@ -223,8 +223,9 @@ export class Runtime {
    * run (an interrupted step again, with the same idempotency key). A finished run just
    * reports its result. Without `force` a live lease is never taken (RUN_LEASED); with it the
    * run is taken over now, and a process still executing it stops at its next write.
+   * `principal` names who resumed it in the audit record (default: the run's own principal).
    */
-  async resume(runId: string, options: { force?: boolean } = {}): Promise<RunHandle> {
+  async resume(runId: string, options: { force?: boolean; principal?: string } = {}): Promise<RunHandle> {
     const run = await getRunRecord(this.store.db, runId);
     if (!run) throw new UnknownRunError({ runId });
     if (run.status === "completed" || run.status === "partial") return settledHandle({ runId, status: run.status, output: run.output });
@@ -261,7 +262,7 @@ export class Runtime {
     await owned.lease.transaction(async (tx) => {
       const recovered = await recoverRun(tx, { runId, now: this.now() });
       const refundedMicros = await refundRun(tx, { runId, workflow: run.workflow, parentRunId: run.parentRunId, budget: run.budget, now: this.now() });
-      await appendAudit(tx, this.store.dialect, [{ kind: "run.resume", at: this.now(), runId, workflow: run.workflow, principal: run.principal, data: { ...recovered, refundedMicros, budgetMicros: run.budget, forced: Boolean(options.force), epoch, previousOwner: run.leaseOwner } }]);
+      await appendAudit(tx, this.store.dialect, [{ kind: "run.resume", at: this.now(), runId, workflow: run.workflow, principal: options.principal ?? run.principal, data: { ...recovered, refundedMicros, budgetMicros: run.budget, forced: Boolean(options.force), epoch, previousOwner: run.leaseOwner } }]);
     });
     return this.#dispatcher.dispatch(owned);
   }

@@ -99,7 +99,7 @@ describe("cadre CLI", () => {
   it("lists every command in --help, and shows a command's own options with <command> --help or help <command>", () => {
     const help = cadre(["--help"]);
     expect(help.status).toBe(0);
-    for (const command of ["run", "resume", "runs", "show", "agents", "keys", "grants", "spend", "budget", "audit", "approvals", "approve", "reject", "emit"]) {
+    for (const command of ["run", "resume", "cancel", "runs", "show", "agents", "keys", "grants", "spend", "budget", "audit", "approvals", "approve", "reject", "emit", "serve"]) {
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     }
     expect(cadre(["run", "--help"]).stdout).toContain("--input <json|@file|->");

@@ -46,7 +46,7 @@ export function serverFixture(dialect: "sqlite" | "postgres") {
   afterEach(async () => {
     for (const close of opened.splice(0).reverse()) await close();
   });
-  return async (options: { auth?: ServerAuth; maxBodyBytes?: number; authFailures?: { limit?: number; windowMs?: number }; now?: () => number; log?: (line: string) => void } = {}): Promise<ServerFixture> => {
+  return async (options: { auth?: ServerAuth; heartbeatMs?: number; maxBodyBytes?: number; authFailures?: { limit?: number; windowMs?: number }; now?: () => number; log?: (line: string) => void } = {}): Promise<ServerFixture> => {
     const location = await freshStoreLocation(dialect);
     opened.push(() => location.cleanup());
     const runtime = await Runtime.open({ store: location.location, agents: [clerk, auditor, staller], workflows: [spend, payout, batch, stuck] });
@@ -54,7 +54,7 @@ export function serverFixture(dialect: "sqlite" | "postgres") {
     const operator = openOperator({ store: runtime.store, principal: "setup" });
     const keys = {} as Record<Role, string>;
     for (const role of ["viewer", "approver", "operator", "admin"] as const) keys[role] = (await operator.keys.create({ operator: role, role })).secret;
-    const server = await listen({ runtime, auth: options.auth ?? { mode: "keys" }, host: "127.0.0.1", port: 0, maxBodyBytes: options.maxBodyBytes, authFailures: options.authFailures, now: options.now, log: options.log });
+    const server = await listen({ runtime, auth: options.auth ?? { mode: "keys" }, host: "127.0.0.1", port: 0, heartbeatMs: options.heartbeatMs, maxBodyBytes: options.maxBodyBytes, authFailures: options.authFailures, now: options.now, log: options.log });
     opened.push(() => server.close());
     const api: ServerFixture["api"] = async (path, request = {}) => {
       const key = request.key ?? (request.as === null ? undefined : keys[request.as ?? "admin"]);

@@ -75,6 +75,29 @@ describe.each(await dialects())("runs over HTTP (%s)", (dialect) => {
     expect(replayed.map((message) => message.id)).toEqual(messages.slice(1).map((message) => message.id));
   });
 
+  it("an idle stream gets heartbeat comments; a Last-Event-ID this server does not keep gets replay-gap first", async () => {
+    const { server, keys } = await open({ heartbeatMs: 20 });
+    const stream = await openEventStream(`${server.url}/api/events`, { key: keys.viewer, lastEventId: "0ldb00t-41" });
+    expect(await stream.next()).toMatchObject({ event: "replay-gap", data: { lastEventId: "0ldb00t-41" } });
+    expect(await stream.untilComment()).toBe(true);
+    expect(stream.comments[0]).toBe("heartbeat");
+    stream.close();
+  });
+
+  it("resumes a run over the API (202), audited with the operator who resumed it", async () => {
+    const { api, runtime, operator, server, keys } = await open();
+    const handle = await runtime.start("payout", { amount: 9 });
+    expect((await handle.result()).status).toBe("waiting");
+    // Decided without resuming (as a process without the workflow would): the API resumes it.
+    await operator.approvals.approve(handle.runId, "payout");
+    const resumed = await api(`/api/runs/${handle.runId}/resume`, { body: {}, as: "operator" });
+    expect(resumed).toMatchObject({ status: 202, body: { runId: handle.runId } });
+    const stream = await openEventStream(`${server.url}/api/runs/${handle.runId}/events`, { key: keys.viewer });
+    expect((await stream.collect()).at(-1)).toMatchObject({ event: "run-end", data: { data: { status: "completed", output: "paid 9, approved by setup" } } });
+    expect((await api(`/api/audit?runId=${handle.runId}&kind=run.resume`, { as: "viewer" })).body.items).toEqual([expect.objectContaining({ principal: "operator" })]);
+    expect(await api("/api/runs/run_unknown/resume", { body: {}, as: "operator" })).toMatchObject({ status: 404, body: { error: { code: "UNKNOWN_RUN" } } });
+  });
+
   it("a run's stream of a run that ended before this server started tells its end from the store and closes", async () => {
     const { api, server, keys, runtime } = await open();
     const handle = await runtime.start("spend", { calls: 1 });

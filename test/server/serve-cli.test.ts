@@ -84,6 +84,27 @@ describe.each(await dialects())("cadre serve as a real process (%s)", (dialect) 
   });
 });
 
+describe("cadre cancel", () => {
+  it("cancels a waiting run from the command line: audited with the CLI's principal, its approval no longer pending", () => {
+    const directory = mkdtempSync(join(tmpdir(), "cadre-cancel-"));
+    const store = join(directory, "cadre.db");
+    try {
+      const run = cadre(["run", "payout", "--config", config, "--store", store, "--input", '{"amount":3}', "--json"], { env: { PAYOUT_LOG: join(directory, "log") } });
+      expect(run.status, run.stderr).toBe(3);
+      const { runId } = JSON.parse(run.stdout) as { runId: string };
+      const cancelled = cadre(["cancel", runId, "--reason", "duplicate", "--config", config, "--store", store], { env: { CADRE_PRINCIPAL: "ops-bob" } });
+      expect(cancelled.status, cancelled.stderr).toBe(0);
+      expect(cancelled.stdout).toContain(`cancelled ${runId} (payout)`);
+      expect(JSON.parse(cadre(["approvals", "--json", "--store", store]).stdout)).toEqual([]);
+      const audit = cadre(["audit", "export", "--jsonl", "--store", store]).stdout.trim().split("\n").map((line) => JSON.parse(line) as { kind: string; principal: string; data: { reason?: string } });
+      expect(audit.filter((record) => record.kind === "run.cancelled")).toEqual([expect.objectContaining({ principal: "ops-bob", data: expect.objectContaining({ reason: "duplicate" }) })]);
+      expect(cadre(["cancel", runId, "--config", config, "--store", store]).stdout).toContain("already cancelled");
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("cadre serve refusals", () => {
   it("--dev refuses a non-loopback host with a clear error and exit code 2, before opening anything", () => {
     const store = join(tmpdir(), `cadre-never-created-${process.pid}.db`);

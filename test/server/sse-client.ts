@@ -18,6 +18,21 @@ export async function openEventStream(url: string, options: { key?: string; last
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   const comments: string[] = [];
+  /** Reads until a comment line has arrived (a heartbeat); false if the stream ended first. */
+  async function untilComment(): Promise<boolean> {
+    while (comments.length === 0) {
+      const end = buffer.indexOf("\n\n");
+      if (end !== -1 && buffer.startsWith(":")) {
+        parseBlock(buffer.slice(0, end), comments);
+        buffer = buffer.slice(end + 2);
+        continue;
+      }
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }));
+      if (done) return false;
+      buffer += value;
+    }
+    return true;
+  }
   async function next(): Promise<SseMessage | undefined> {
     for (;;) {
       const end = buffer.indexOf("\n\n");
@@ -36,6 +51,7 @@ export async function openEventStream(url: string, options: { key?: string; last
   return {
     response,
     next,
+    untilComment,
     /** Comment lines seen so far (heartbeats). */
     comments,
     /** Reads messages until `until` returns true for one (returned last) or the stream ends. */

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Operator } from "../../operator/operator.ts";
 import type { RunCost } from "../../operator/runs.ts";
 import type { Runtime, RunResult } from "../../workflow/runtime.ts";
-import { globalOptions, operatorFor, withRuntime, type GlobalOptions } from "../cli-context.ts";
+import { cliPrincipal, globalOptions, operatorFor, withRuntime, type GlobalOptions } from "../cli-context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { commandLine } from "../invocation.ts";
 import { printJson, readJsonInput, style } from "../io.ts";
@@ -54,6 +54,20 @@ export function registerRunCommands(program: Command): void {
         const result = await untilInterrupted(runtime, global, runId, handle.result());
         detach();
         await report(result, { global, operator: operatorFor(runtime.store) });
+      });
+    });
+
+  program
+    .command("cancel <runId>")
+    .description("cancel a run and its unfinished child runs: holds released, unspent budget returned, audited")
+    .option("--reason <text>", "why (recorded in the audit log)")
+    .action(async (runId: string, options: { reason?: string }, command: Command) => {
+      const global = globalOptions(command);
+      await withRuntime(global, async (runtime) => {
+        const outcome = await runtime.cancel(runId, { principal: cliPrincipal(), reason: options.reason });
+        if (global.json) return printJson(outcome);
+        if (outcome.cancelled.length === 0) return void process.stdout.write(`${runId} was already cancelled\n`);
+        for (const run of outcome.cancelled) process.stdout.write(`${style.yellow("cancelled")} ${run.runId} (${run.workflow}): ${run.releasedHolds} hold(s) released, ${formatMoney(run.returnedMicros)} returned, ${formatMoney(run.spentMicros)} spent\n`);
       });
     });
 }

@@ -84,8 +84,8 @@ export function runRoutes(options: { heartbeatMs: number; signal: AbortSignal })
       body: resumeRunBody,
       response: startedRun,
       status: 202,
-      handle: async ({ params, body, runtime }) => {
-        const handle = await runtime.resume(params.id, { force: body.force });
+      handle: async ({ params, body, runtime, identity }) => {
+        const handle = await runtime.resume(params.id, { force: body.force, principal: identity.name });
         void handle.result().catch(() => {});
         const run = await runtime.getRun(params.id);
         return { runId: handle.runId, status: run?.status ?? "running" };
