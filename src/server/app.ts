@@ -4,6 +4,7 @@ import { z } from "zod";
 import { CadreError } from "../errors.ts";
 import { openOperator, type Operator } from "../operator/operator.ts";
 import type { Runtime } from "../workflow/runtime.ts";
+import type { OperatorRole } from "../governance/operator-keys.ts";
 import { authenticate, authorize, type Identity, type ServerAuth } from "./auth.ts";
 import { FailedAttempts } from "./failed-attempts.ts";
 import { errorResponse, invalidRequest } from "./http-errors.ts";
@@ -94,7 +95,8 @@ export function createServer(options: CreateServerOptions): CadreApp {
       const identity = route.role === "public" ? undefined : await authenticate(http, { auth: options.auth, operator, failures, address });
       if (identity) {
         http.set("identity", identity);
-        if (route.role !== "public") authorize(identity, route.role, `${route.method.toUpperCase()} ${route.path}`);
+        authorize(identity, route.role as OperatorRole, `${route.method.toUpperCase()} ${route.path}`);
+        if (identity.via === "cookie" && route.method !== "get") requireJsonBody(http);
       }
       const result = await route.handle({
         params: parse(route.params, http.req.param(), "path"),
@@ -102,7 +104,7 @@ export function createServer(options: CreateServerOptions): CadreApp {
         body: route.body ? parse(route.body, await readJson(http), "body") : undefined,
         operator: identity ? operator.as(identity.name) : operator,
         runtime: options.runtime,
-        identity: identity ?? { name: "anonymous", role: "viewer", keyId: null },
+        identity: identity ?? { name: "anonymous", role: "viewer", keyId: null, via: "none" },
         events,
         http,
       });
@@ -122,6 +124,16 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw invalidRequest(where, parsed.error);
   return parsed.data;
+}
+
+/**
+ * A write authenticated by the cookie must say it sends JSON: a page on another site can make
+ * a browser send the cookie with a form post, but not with this content type (that needs a
+ * CORS preflight, which this server never answers). The header-authenticated API is not exposed to this.
+ */
+function requireJsonBody(http: Context): void {
+  if (/^application\/json\b/i.test(http.req.header("content-type") ?? "")) return;
+  throw new CadreError("FORBIDDEN", "A write authenticated by the cadre_operator_key cookie must send Content-Type: application/json (a cross-site form cannot).", { details: { reason: "cookie-write-without-json" } });
 }
 
 /** The body as JSON; an empty body is `{}` (a POST with nothing to say). */

@@ -14,6 +14,8 @@ export interface Identity {
   role: OperatorRole;
   /** The key presented; null in the playground. */
   keyId: string | null;
+  /** How the key came: the Authorization header, the cookie, or none (the playground, public routes). */
+  via: "header" | "cookie" | "none";
 }
 
 /** The cookie a browser sends the key in (the header wins when both are present). */
@@ -28,9 +30,9 @@ export const devOperator = "local";
  * without a key or with an unknown one; RATE_LIMITED (429) once an address failed too often.
  */
 export async function authenticate(http: Context, options: { auth: ServerAuth; operator: Operator; failures: FailedAttempts; address: string }): Promise<Identity> {
-  if (options.auth.mode === "dev") return { name: options.auth.operator ?? devOperator, role: "admin", keyId: null };
+  if (options.auth.mode === "dev") return { name: options.auth.operator ?? devOperator, role: "admin", keyId: null, via: "none" };
   options.failures.check(options.address);
-  const secret = presentedKey(http);
+  const { secret, via } = presentedKey(http);
   if (secret === undefined) {
     throw new CadreError("UNAUTHENTICATED", "This API needs an operator key: send `Authorization: Bearer <key>` (create one with `cadre keys create --operator <name> --role viewer`).", { details: {} });
   }
@@ -39,7 +41,7 @@ export async function authenticate(http: Context, options: { auth: ServerAuth; o
     options.failures.record(options.address);
     throw new CadreError("UNAUTHENTICATED", "The operator key is unknown or revoked. List keys with `cadre keys list --operators`.", { details: {} });
   }
-  return { name: key.operator, role: key.role, keyId: key.id };
+  return { name: key.operator, role: key.role, keyId: key.id, via };
 }
 
 /** FORBIDDEN (403) unless the caller's role includes `needed`. */
@@ -48,11 +50,8 @@ export function authorize(identity: Identity, needed: OperatorRole, action: stri
   throw new CadreError("FORBIDDEN", `${identity.name} (role ${identity.role}) may not ${action}: it needs the ${needed} role or above.`, { details: { operator: identity.name, role: identity.role, needed, action } });
 }
 
-function presentedKey(http: Context): string | undefined {
+function presentedKey(http: Context): { secret: string | undefined; via: "header" | "cookie" } {
   const header = http.req.header("authorization");
-  if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return match?.[1] ?? "";
-  }
-  return getCookie(http, keyCookie) || undefined;
+  if (header !== undefined) return { secret: /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? "", via: "header" };
+  return { secret: getCookie(http, keyCookie) || undefined, via: "cookie" };
 }

@@ -52,7 +52,7 @@ export function streamRunEvents(http: Context, options: EventStreamOptions): Res
         // The client missed events this server no longer has: it should reload what it shows.
         await stream.writeSSE({ event: "replay-gap", data: JSON.stringify({ lastEventId }) });
       }
-      let last = replay.at(-1)?.id;
+      const replayed = new Set(replay.map((event) => event.id));
       for (const event of replay) if (await writeEvent(stream, event, options)) return;
       if (options.afterReplay && (await options.afterReplay(replay, (event) => writeRaw(stream, event)))) return;
       while (!ended && !options.signal.aborted) {
@@ -63,8 +63,7 @@ export function streamRunEvents(http: Context, options: EventStreamOptions): Res
           continue;
         }
         // Queued while the replay was written, and already in it.
-        if (last !== undefined && replay.some((event) => event.id === next.id)) continue;
-        last = next.id;
+        if (replayed.delete(next.id)) continue;
         if (await writeEvent(stream, next, options)) return;
       }
     } finally {

@@ -95,12 +95,10 @@ export class RunEventHub {
   /** What a parked run waits for: a UI shows the approval to decide without polling. */
   async #publishWaits(runId: string): Promise<void> {
     try {
-      const waits = await this.#operator.runs.waits(runId);
-      const approvals = waits.some((wait) => wait.kind === "approval") ? await this.#operator.approvals.pending() : [];
-      for (const wait of waits) {
+      for (const wait of await this.#operator.runs.waits(runId)) {
         if (wait.kind === "event") this.publish({ type: "wait", runId, data: { kind: "event", runId: wait.runId, topic: wait.topic } });
         else {
-          const pending = approvals.find((approval) => approval.runId === wait.runId && approval.name === wait.name);
+          const pending = (await this.#operator.approvals.pending({ runId: wait.runId })).find((approval) => approval.name === wait.name);
           this.publish({ type: "wait", runId, stepKey: pending?.stepKey, data: { kind: "approval", runId: wait.runId, name: wait.name, request: pending?.request ?? null, deadline: pending?.deadline ?? null } });
         }
       }

@@ -6,7 +6,7 @@ import { serverFixture } from "./fixture.ts";
 describe.each(await dialects())("keys, roles and errors over HTTP (%s)", (dialect) => {
   const open = serverFixture(dialect);
 
-  it("401 without a key or with an unknown or revoked one; the cookie works like the header; /api/me names the caller", async () => {
+  it("401 without a key or with an unknown or revoked one; the cookie works like the header (writes only as JSON); /api/me names the caller", async () => {
     const { api, server, keys, operator } = await open();
     expect(await api("/api/runs", { as: null })).toMatchObject({ status: 401, body: { error: { code: "UNAUTHENTICATED" } } });
     expect(await api("/api/runs", { key: "cadre_op_00000000_guess" })).toMatchObject({ status: 401, body: { error: { code: "UNAUTHENTICATED" } } });
@@ -14,6 +14,13 @@ describe.each(await dialects())("keys, roles and errors over HTTP (%s)", (dialec
     expect((await api("/api/me", { as: "approver" })).body).toEqual({ name: "approver", role: "approver" });
     const cookie = await fetch(`${server.url}/api/me`, { headers: { cookie: `cadre_operator_key=${keys.viewer}` } });
     expect(await cookie.json()).toEqual({ name: "viewer", role: "viewer" });
+    // A write by cookie must be JSON: a cross-site form post (text/plain) carrying the cookie is refused.
+    const review = (contentType: string) => fetch(`${server.url}/api/agents/auditor/review`, { method: "POST", headers: { cookie: `cadre_operator_key=${keys.operator}`, "content-type": contentType }, body: '{"note":"x"}' });
+    const forged = await review("text/plain");
+    expect(forged.status).toBe(403);
+    expect(await forged.json()).toMatchObject({ error: { code: "FORBIDDEN", details: { reason: "cookie-write-without-json" } } });
+    expect((await api("/api/audit?kind=agent.reviewed", { as: "viewer" })).body.items).toEqual([]);
+    expect((await review("application/json")).status).toBe(200);
     await operator.keys.revoke({ operator: "viewer" });
     expect(await api("/api/me", { as: "viewer" })).toMatchObject({ status: 401 });
   });

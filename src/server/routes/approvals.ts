@@ -41,8 +41,9 @@ export function approvalRoutes(): Route[] {
  */
 async function decideAndResume(services: { operator: Operator; runtime: Runtime; events: RunEventHub }, decision: { runId: string; approvalId: string; approved: boolean; note?: string }) {
   const { operator, runtime, events } = services;
-  const decide = decision.approved ? operator.approvals.approve : operator.approvals.reject;
-  const outcome = await decide.call(operator.approvals, decision.runId, decision.approvalId, { note: decision.note });
+  const outcome = decision.approved
+    ? await operator.approvals.approve(decision.runId, decision.approvalId, { note: decision.note })
+    : await operator.approvals.reject(decision.runId, decision.approvalId, { note: decision.note });
   events.publish({ type: "approval-decided", runId: decision.runId, data: { name: decision.approvalId, ...outcome.decision } });
   let resumed = false;
   if (runtime.workflows.has(outcome.resume.workflow)) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UnknownRunError } from "../../engine/engine-errors.ts";
 import type { RunStatus } from "../../store/schema.ts";
 import { streamRunEvents } from "../event-stream.ts";
 import { defineRoute, type Route } from "../route.ts";
@@ -111,8 +112,9 @@ export function runRoutes(options: { heartbeatMs: number; signal: AbortSignal })
       params: runIdParams,
       response: runEventEnvelope,
       produces: "text/event-stream",
-      handle: async ({ params, operator, events, http }) => {
-        const run = (await operator.runs.get(params.id)).run;
+      handle: async ({ params, runtime, events, http }) => {
+        const run = await runtime.getRun(params.id);
+        if (!run) throw new UnknownRunError(params.id);
         const isFinalEnd = (event: Pick<RunEvent, "type" | "runId" | "data">) => event.runId === run.id && event.type === "run-end" && finalStatuses.has(String(event.data.status));
         return streamRunEvents(http, {
           hub: events,
@@ -123,7 +125,7 @@ export function runRoutes(options: { heartbeatMs: number; signal: AbortSignal })
           endsWith: isFinalEnd,
           // A run that ended before this server saw it (or long ago): its end, from the store.
           afterReplay: async (replayed, write) => {
-            const current = (await operator.runs.get(run.id)).run;
+            const current = (await runtime.getRun(run.id))!;
             if (!finalStatuses.has(current.status) || replayed.some(isFinalEnd)) return false;
             await write({ type: "run-end", runId: current.id, at: current.endedAt ?? current.updatedAt, data: { workflow: current.workflow, status: current.status, output: current.output, error: current.error, fromStore: true } });
             return true;
