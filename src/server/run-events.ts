@@ -21,12 +21,22 @@ export type NewRunEvent = Omit<RunEvent, "id" | "at"> & { at?: number };
  */
 const forwarded: { [K in RuntimeEventName]: (event: RuntimeEvents[K]) => NewRunEvent } = {
   "run-start": ({ runId, ...data }) => ({ type: "run-start", runId, data }),
-  "run-end": ({ runId, ...data }) => ({ type: "run-end", runId, data }),
+  "run-end": ({ runId, output, ...data }) => ({ type: "run-end", runId, data: { ...data, ...boundedOutput(output) } }),
   "step-start": ({ runId, key, ...data }) => ({ type: "step-start", runId, stepKey: key, data }),
   "step-end": ({ runId, key, ...data }) => ({ type: "step-end", runId, stepKey: key, data }),
   "model-delta": ({ runId, stepKey, ...data }) => ({ type: "model-delta", runId, stepKey, data }),
   "wait-start": ({ runId, key, ...data }) => ({ type: "wait-start", runId, stepKey: key, data }),
 };
+
+/** The largest run output an event carries (JSON bytes): the hub keeps 1,000 events, a run's output may be megabytes. */
+export const maxEventOutputBytes = 64 * 1024;
+
+/** The output itself when it is small; otherwise a note to read it from GET /api/runs/{id}. */
+export function boundedOutput(output: unknown): { output?: unknown; outputOmitted?: { bytes: number } } {
+  if (output === undefined) return {};
+  const bytes = Buffer.byteLength(JSON.stringify(output) ?? "");
+  return bytes <= maxEventOutputBytes ? { output } : { outputOmitted: { bytes } };
+}
 
 /** A run status after which its stream has nothing more to say. */
 export const finalStatuses: ReadonlySet<string> = new Set(["completed", "partial", "failed", "cancelled"]);

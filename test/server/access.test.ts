@@ -52,7 +52,7 @@ describe.each(await dialects())("keys, roles and errors over HTTP (%s)", (dialec
     expect(await api("/api/runs", { body: { input: {} }, as: "operator" })).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT", details: { where: "body", issues: [{ path: "body.workflow" }] } } } });
     expect(await api("/api/runs", { body: "{not json", as: "operator" })).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT" } } });
     expect(await api("/api/runs", { body: { workflow: "spend", input: { calls: "many" } }, as: "operator" })).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT" } } });
-    expect(await api("/api/runs", { body: { workflow: "nope" }, as: "operator" })).toMatchObject({ status: 404, body: { error: { code: "UNKNOWN_WORKFLOW", details: { known: ["spend", "payout", "batch", "stuck"] } } } });
+    expect(await api("/api/runs", { body: { workflow: "nope" }, as: "operator" })).toMatchObject({ status: 404, body: { error: { code: "UNKNOWN_WORKFLOW", details: { known: ["spend", "payout", "batch", "stuck", "large"] } } } });
     expect(await api("/api/runs/run_missing", { as: "viewer" })).toMatchObject({ status: 404, body: { error: { code: "UNKNOWN_RUN" } } });
     expect(await api("/api/agents/ghost", { as: "viewer" })).toMatchObject({ status: 404, body: { error: { code: "UNKNOWN_AGENT" } } });
     expect(await api("/api/nothing-here", { as: "viewer" })).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND" } } });

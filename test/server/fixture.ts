@@ -22,6 +22,9 @@ export const staller = defineAgent({
 /** A run that stays running until it is cancelled. */
 export const stuck = defineWorkflow({ name: "stuck", input: z.object({}), output: z.any(), budget: { allocation: usd(10), perRun: usd(1) }, run: (input, ctx) => ctx.call(staller, input) });
 
+/** A run whose output is larger than an event carries. */
+export const large = defineWorkflow({ name: "large", input: z.object({ bytes: z.number() }), output: z.string(), run: async ({ bytes }) => "x".repeat(bytes) });
+
 export type Role = "viewer" | "approver" | "operator" | "admin";
 
 export interface ServerFixture {
@@ -49,7 +52,7 @@ export function serverFixture(dialect: "sqlite" | "postgres") {
   return async (options: { auth?: ServerAuth; heartbeatMs?: number; maxBodyBytes?: number; authFailures?: { limit?: number; windowMs?: number }; now?: () => number; log?: (line: string) => void } = {}): Promise<ServerFixture> => {
     const location = await freshStoreLocation(dialect);
     opened.push(() => location.cleanup());
-    const runtime = await Runtime.open({ store: location.location, agents: [clerk, auditor, staller], workflows: [spend, payout, batch, stuck] });
+    const runtime = await Runtime.open({ store: location.location, agents: [clerk, auditor, staller], workflows: [spend, payout, batch, stuck, large] });
     opened.push(() => runtime.close());
     const operator = openOperator({ store: runtime.store, principal: "setup" });
     const keys = {} as Record<Role, string>;

@@ -75,6 +75,18 @@ describe.each(await dialects())("runs over HTTP (%s)", (dialect) => {
     expect(replayed.map((message) => message.id)).toEqual(messages.slice(1).map((message) => message.id));
   });
 
+  it("a run-end event carries a small output, and leaves a large one to GET /api/runs/{id}", async () => {
+    const { api, server, keys } = await open();
+    const small = await api("/api/runs", { body: { workflow: "large", input: { bytes: 10 } }, as: "operator" });
+    const big = await api("/api/runs", { body: { workflow: "large", input: { bytes: 100_000 } }, as: "operator" });
+    const end = async (runId: string) => (await (await openEventStream(`${server.url}/api/runs/${runId}/events`, { key: keys.viewer })).collect()).at(-1)!.data.data;
+    expect(await end(small.body.runId)).toMatchObject({ status: "completed", output: "xxxxxxxxxx" });
+    const bigEnd = await end(big.body.runId);
+    expect(bigEnd).toMatchObject({ status: "completed", outputOmitted: { bytes: 100_002 } });
+    expect(bigEnd).not.toHaveProperty("output");
+    expect((await api(`/api/runs/${big.body.runId}`, { as: "viewer" })).body.tree.run.output).toHaveLength(100_000);
+  });
+
   it("an idle stream gets heartbeat comments; a Last-Event-ID this server does not keep gets replay-gap first", async () => {
     const { server, keys } = await open({ heartbeatMs: 20 });
     const stream = await openEventStream(`${server.url}/api/events`, { key: keys.viewer, lastEventId: "0ldb00t-41" });

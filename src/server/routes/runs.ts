@@ -3,7 +3,7 @@ import { UnknownRunError } from "../../engine/engine-errors.ts";
 import type { RunStatus } from "../../store/schema.ts";
 import { streamRunEvents } from "../event-stream.ts";
 import { defineRoute, type Route } from "../route.ts";
-import { finalStatuses, type RunEvent } from "../run-events.ts";
+import { boundedOutput, finalStatuses, type RunEvent } from "../run-events.ts";
 import {
   cancelRunBody,
   cancelledRunResponse,
@@ -127,7 +127,7 @@ export function runRoutes(options: { heartbeatMs: number; signal: AbortSignal })
           afterReplay: async (replayed, write) => {
             const current = (await runtime.getRun(run.id))!;
             if (!finalStatuses.has(current.status) || replayed.some(isFinalEnd)) return false;
-            await write({ type: "run-end", runId: current.id, at: current.endedAt ?? current.updatedAt, data: { workflow: current.workflow, status: current.status, output: current.output, error: current.error, fromStore: true } });
+            await write({ type: "run-end", runId: current.id, at: current.endedAt ?? current.updatedAt, data: { workflow: current.workflow, status: current.status, ...boundedOutput(current.output ?? undefined), error: current.error, fromStore: true } });
             return true;
           },
         });
