@@ -80,6 +80,26 @@ describe("the packed package in a new project", () => {
     expect(run.stdout).toBe("Heat pumps move heat instead of making it.\ncompleted\n");
   }, 120_000);
 
+  it("serves the HTTP API from the installed package's cadre/server entry point", () => {
+    writeFileSync(
+      join(project, "serve.mjs"),
+      [
+        'import { Runtime } from "cadre";',
+        'import { listen } from "cadre/server";',
+        'const runtime = await Runtime.open({ store: "serve.db" });',
+        'const server = await listen({ runtime, auth: { mode: "dev" }, host: "127.0.0.1", port: 0 });',
+        'const me = await (await fetch(`${server.url}/api/me`)).json();',
+        'const document = await (await fetch(`${server.url}/api/openapi.json`)).json();',
+        'console.log(JSON.stringify({ me, openapi: document.openapi }));',
+        "await server.close();",
+        "await runtime.close();",
+      ].join("\n"),
+    );
+    const run = spawnSync(process.execPath, ["serve.mjs"], { cwd: project, encoding: "utf8", timeout: 60_000 });
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toEqual({ me: { name: "local", role: "admin" }, openapi: "3.0.3" });
+  }, 120_000);
+
   it("runs the README's model-backed agent offline as pasted", () => {
     const run = spawnSync(process.execPath, ["research.ts"], { cwd: project, encoding: "utf8", timeout: 60_000 });
     expect(run.stderr).toBe("");
