@@ -33,6 +33,8 @@ export interface CreateServerOptions {
   signal?: AbortSignal;
   /** One line per request (method, path, status, caller, time); never headers or bodies. */
   log?: (line: string) => void;
+  /** An error that is not a CadreError (a bug, or a dependency failing): answered as a bare 500, reported here in full (default: console.error). */
+  onInternalError?: (error: unknown, request: { method: string; path: string }) => void;
   /** Failed authentications an address may make per window before it gets RATE_LIMITED (default 20 per minute). */
   authFailures?: { limit?: number; windowMs?: number };
   /** The clock (epoch ms), injectable for tests. */
@@ -75,7 +77,7 @@ export function createServer(options: CreateServerOptions): CadreApp {
   const app = new Hono<Env>();
   app.onError((error, http) => {
     const { status, body } = errorResponse(error);
-    if (!CadreError.is(error)) options.log?.(`error handling ${http.req.method} ${http.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (!CadreError.is(error)) (options.onInternalError ?? reportInternalError)(error, { method: http.req.method, path: http.req.path });
     if (body.error.code === "RATE_LIMITED") http.header("retry-after", String(Math.ceil(Number(body.error.details.retryAfterMs ?? 1000) / 1000)));
     return http.json(body, status as 400);
   });
@@ -145,6 +147,10 @@ async function readJson(http: Context): Promise<unknown> {
   } catch (error) {
     throw new CadreError("INVALID_INPUT", `The request body is not valid JSON: ${(error as Error).message}. Send a JSON object with Content-Type: application/json.`, { details: { where: "body" } });
   }
+}
+
+function reportInternalError(error: unknown, request: { method: string; path: string }): void {
+  console.error(`cadre serve: ${request.method} ${request.path} failed:`, error);
 }
 
 function accessLog(log: (line: string) => void, now: () => number) {

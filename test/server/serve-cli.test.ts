@@ -116,6 +116,22 @@ describe("cadre serve refusals", () => {
     expect(existsSync(store)).toBe(false);
   });
 
+  it("a port in use is a clear error, exit code 2", async () => {
+    const { createServer } = await import("node:net");
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const store = join(mkdtempSync(join(tmpdir(), "cadre-port-")), "cadre.db");
+      const refused = cadre(["serve", "--port", String(port), "--store", store]);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain(`Cannot listen on 127.0.0.1:${port}: the port is in use`);
+      rmSync(join(store, ".."), { recursive: true, force: true });
+    } finally {
+      taken.close();
+    }
+  });
+
   it("an operator key needs a known role and both flags", () => {
     const store = join(mkdtempSync(join(tmpdir(), "cadre-keys-")), "cadre.db");
     expect(cadre(["keys", "create", "--operator", "x", "--role", "root", "--store", store])).toMatchObject({ status: 2, stderr: expect.stringContaining("--role is one of viewer, approver, operator, admin") });
