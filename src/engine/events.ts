@@ -3,7 +3,8 @@ import type { RunStatus, StepStatus, StepType } from "../store/schema.ts";
 
 /** What a runtime reports while it works; the CLI draws its progress tree from these. */
 export interface RuntimeEvents {
-  "run-start": { runId: string; workflow: string; resumed: boolean };
+  /** `parentRunId`: the run that started this one as a child workflow (null for a root run). */
+  "run-start": { runId: string; workflow: string; resumed: boolean; parentRunId: string | null };
   "run-end": { runId: string; workflow: string; status: RunStatus; output?: unknown; error?: SerializedError; durationMs: number };
   "step-start": { runId: string; key: string; name: string; type: StepType; agent: string | null; attempt: number };
   "step-end": {

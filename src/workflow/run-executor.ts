@@ -54,7 +54,7 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
   const { run, workflow, journal, lease, resumed } = owned;
   const { store, events, now } = services;
   const startedAt = now();
-  events.emit("run-start", { runId: run.id, workflow: workflow.name, resumed });
+  events.emit("run-start", { runId: run.id, workflow: workflow.name, resumed, parentRunId: run.parentRunId });
   lease.startHeartbeat();
   const logger = createLogger({ runId: run.id, workflow: workflow.name });
   const observation = observe(services, owned, logger);

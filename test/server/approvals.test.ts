@@ -33,6 +33,23 @@ describe.each(await dialects())("approvals over HTTP (%s)", (dialect) => {
     expect(await api(`/api/approvals/${body.runId}/payout/reject`, { body: {}, as: "approver" })).toMatchObject({ status: 409, body: { error: { code: "APPROVAL_DECIDED" } } });
   });
 
+  it("a run's stream carries its child runs too: a child's approval is approved over the API and the parent completes", async () => {
+    const { api, server, keys } = await open();
+    const { body } = await api("/api/runs", { body: { workflow: "batch", input: {} }, as: "operator" });
+    const stream = await openEventStream(`${server.url}/api/runs/${body.runId}/events`, { key: keys.viewer });
+    const parked = await stream.collect((message) => message.event === "wait" && message.data.runId === body.runId);
+    const childStart = parked.find((message) => message.event === "run-start" && message.data.runId !== body.runId)!;
+    expect(childStart.data.data).toMatchObject({ workflow: "payout", parentRunId: body.runId });
+    const childId = childStart.data.runId as string;
+    expect(parked.some((message) => message.event === "step-start" && message.data.runId === childId && message.data.data.name === "clerk")).toBe(true);
+    expect(parked.at(-1)!.data.data).toMatchObject({ kind: "approval", runId: childId, name: "payout" });
+
+    expect((await api(`/api/approvals/${childId}/payout/approve`, { body: {}, as: "approver" })).body.resume).toEqual({ runId: body.runId, workflow: "batch", resumed: true });
+    const rest = await stream.collect();
+    expect(rest.some((message) => message.event === "run-end" && message.data.runId === childId && message.data.data.status === "completed")).toBe(true);
+    expect(rest.at(-1)).toMatchObject({ event: "run-end", data: { runId: body.runId, data: { status: "completed", output: "paid 7, approved by approver" } } });
+  });
+
   it("a rejection resumes the run, which fails with APPROVAL_REJECTED; an unknown approval is a 404", async () => {
     const { api, runtime, server, keys } = await open();
     const handle = await runtime.start("payout", { amount: 5 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UnknownRunError } from "../../engine/engine-errors.ts";
+import type { RunTree } from "../../operator/run-tree.ts";
 import type { RunStatus } from "../../store/schema.ts";
 import { streamRunEvents } from "../event-stream.ts";
 import { defineRoute, type Route } from "../route.ts";
@@ -106,19 +107,24 @@ export function runRoutes(options: { heartbeatMs: number; signal: AbortSignal })
     defineRoute({
       method: "get",
       path: "/api/runs/:id/events",
-      summary: "The run's live events (SSE): what this server still keeps of it first, then live; ends with its final run-end",
+      summary: "The live events of the run and its child runs (SSE): what this server still keeps of them first, then live; ends with the run's final run-end",
       tag: "events",
       role: "viewer",
       params: runIdParams,
       response: runEventEnvelope,
       produces: "text/event-stream",
-      handle: async ({ params, runtime, events, http }) => {
+      handle: async ({ params, runtime, operator, events, http }) => {
         const run = await runtime.getRun(params.id);
         if (!run) throw new UnknownRunError(params.id);
         const isFinalEnd = (event: Pick<RunEvent, "type" | "runId" | "data">) => event.runId === run.id && event.type === "run-end" && finalStatuses.has(String(event.data.status));
+        // The run and its child runs, known now or started later (a child's run-start names its parent).
+        const tree = new Set(runTreeIds(await operator.runs.tree(run.id)));
         return streamRunEvents(http, {
           hub: events,
-          filter: (event) => event.runId === run.id,
+          filter: (event) => {
+            if (event.type === "run-start" && typeof event.data.parentRunId === "string" && tree.has(event.data.parentRunId)) tree.add(event.runId);
+            return tree.has(event.runId);
+          },
           replayWithoutId: true,
           heartbeatMs: options.heartbeatMs,
           signal: options.signal,
@@ -144,4 +150,9 @@ export function runRoutes(options: { heartbeatMs: number; signal: AbortSignal })
       handle: async ({ events, http }) => streamRunEvents(http, { hub: events, filter: () => true, replayWithoutId: false, heartbeatMs: options.heartbeatMs, signal: options.signal }),
     }),
   ];
+}
+
+/** The ids of a run tree, the root first. */
+function runTreeIds(tree: RunTree): string[] {
+  return [tree.run.id, ...tree.children.flatMap(runTreeIds)];
 }
