@@ -22,7 +22,8 @@ export type ErrorFault = "configuration" | "input" | "budget" | "permission" | "
  */
 export const errorCatalog = {
   CONFIGURATION: { fault: "configuration", http: 500 },
-  INVALID_INPUT: { fault: "input", http: 400 },
+  INVALID_INPUT: { fault: "input", http: 422 },
+  MALFORMED_REQUEST: { fault: "input", http: 400 },
   INVALID_OUTPUT: { fault: "validation", http: 502 },
   UNKNOWN_WORKFLOW: { fault: "input", http: 404 },
   UNKNOWN_AGENT: { fault: "input", http: 404 },

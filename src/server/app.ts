@@ -145,7 +145,7 @@ async function readJson(http: Context): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CadreError("INVALID_INPUT", `The request body is not valid JSON: ${(error as Error).message}. Send a JSON object with Content-Type: application/json.`, { details: { where: "body" } });
+    throw new CadreError("MALFORMED_REQUEST", `The request body is not valid JSON: ${(error as Error).message}. Send a JSON object with Content-Type: application/json.`, { details: { where: "body" } });
   }
 }
 

@@ -47,16 +47,16 @@ describe.each(await dialects())("keys, roles and errors over HTTP (%s)", (dialec
     expect(await api("/api/keys", { as: "operator" })).toMatchObject({ status: 403 });
   });
 
-  it("errors carry their code, and the status follows from it: 400, 404, 413, unknown routes", async () => {
+  it("errors carry their code, and the status follows from it: 400, 404, 413, 422, unknown routes", async () => {
     const { api } = await open({ maxBodyBytes: 2048 });
-    expect(await api("/api/runs", { body: { input: {} }, as: "operator" })).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT", details: { where: "body", issues: [{ path: "body.workflow" }] } } } });
-    expect(await api("/api/runs", { body: "{not json", as: "operator" })).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT" } } });
-    expect(await api("/api/runs", { body: { workflow: "spend", input: { calls: "many" } }, as: "operator" })).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT" } } });
+    expect(await api("/api/runs", { body: { input: {} }, as: "operator" })).toMatchObject({ status: 422, body: { error: { code: "INVALID_INPUT", details: { where: "body", issues: [{ path: "body.workflow" }] } } } });
+    expect(await api("/api/runs", { body: "{not json", as: "operator" })).toMatchObject({ status: 400, body: { error: { code: "MALFORMED_REQUEST", details: { where: "body" } } } });
+    expect(await api("/api/runs", { body: { workflow: "spend", input: { calls: "many" } }, as: "operator" })).toMatchObject({ status: 422, body: { error: { code: "INVALID_INPUT" } } });
     expect(await api("/api/runs", { body: { workflow: "nope" }, as: "operator" })).toMatchObject({ status: 404, body: { error: { code: "UNKNOWN_WORKFLOW", details: { known: ["spend", "payout", "batch", "stuck", "large"] } } } });
     expect(await api("/api/runs/run_missing", { as: "viewer" })).toMatchObject({ status: 404, body: { error: { code: "UNKNOWN_RUN" } } });
     expect(await api("/api/agents/ghost", { as: "viewer" })).toMatchObject({ status: 404, body: { error: { code: "UNKNOWN_AGENT" } } });
     expect(await api("/api/nothing-here", { as: "viewer" })).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND" } } });
-    expect(await api("/api/runs?limit=5000", { as: "viewer" })).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT" } } });
+    expect(await api("/api/runs?limit=5000", { as: "viewer" })).toMatchObject({ status: 422, body: { error: { code: "INVALID_INPUT" } } });
     const tooLarge = await api("/api/runs", { body: { workflow: "spend", input: { calls: 1, padding: "x".repeat(4096) } }, as: "operator" });
     expect(tooLarge).toMatchObject({ status: 413, body: { error: { code: "PAYLOAD_TOO_LARGE", details: { maxBytes: 2048 } } } });
     expect(await api("/api/budgets/fund", { body: { amountMicros: 5, runId: "run_missing" }, as: "operator" })).toMatchObject({ status: 404, body: { error: { code: "UNKNOWN_RUN" } } });
@@ -92,7 +92,7 @@ describe.each(await dialects())("keys, roles and errors over HTTP (%s)", (dialec
     expect(await api(`/api/keys/${issued.body.id}`, { method: "DELETE", as: "admin" })).toMatchObject({ status: 200, body: { revoked: [issued.body.id] } });
     expect((await api("/api/me", { key: issued.body.secret })).status).toBe(401);
     expect((await api("/api/audit?kind=operator-key.*", { as: "viewer" })).body.items.map((record: { kind: string }) => record.kind)).toEqual(["operator-key.revoked", "operator-key.created", "operator-key.created", "operator-key.created", "operator-key.created", "operator-key.created"]);
-    expect(await api("/api/keys", { body: { operator: "dave", role: "superuser" }, as: "admin" })).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT" } } });
+    expect(await api("/api/keys", { body: { operator: "dave", role: "superuser" }, as: "admin" })).toMatchObject({ status: 422, body: { error: { code: "INVALID_INPUT" } } });
     // The log has a line per request and no secret, neither the keys sent nor the one issued.
     expect(lines.some((line) => line.startsWith("POST /api/keys 201 admin"))).toBe(true);
     expect(lines.join("\n")).not.toMatch(/cadre_op_/);

@@ -18,7 +18,7 @@ describe.each(await dialects())("agents, grants, credentials, money and audit ov
     grantRecord.parse(added.body);
     const revoked = await api(`/api/agents/auditor/grants/${added.body.id}`, { method: "DELETE", as: "operator" });
     expect(revoked.body.revokedAt).toEqual(expect.any(Number));
-    expect(await api(`/api/agents/auditor/grants/${added.body.id}`, { method: "DELETE", as: "operator" })).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT" } } });
+    expect(await api(`/api/agents/auditor/grants/${added.body.id}`, { method: "DELETE", as: "operator" })).toMatchObject({ status: 422, body: { error: { code: "INVALID_INPUT" } } });
     const audit = await api("/api/audit?kind=grant.*&agent=auditor", { as: "viewer" });
     expect(audit.body.items.map((record: { kind: string; principal: string }) => `${record.kind} ${record.principal}`)).toEqual(["grant.revoked operator", "grant.issued operator"]);
   });
@@ -47,7 +47,7 @@ describe.each(await dialects())("agents, grants, credentials, money and audit ov
     const after = (await api("/api/budgets", { as: "viewer" })).body.items.find((account: { id: string }) => account.id === spendAccount().id);
     expect(after.balanceMicros - spendAccount().balanceMicros).toBe(2_500_000);
     expect((await api("/api/audit?kind=budget.funded", { as: "viewer" })).body.items[0]).toMatchObject({ principal: "operator", data: { amountMicros: 2_500_000 } });
-    expect(await api("/api/budgets/fund", { body: { amountMicros: 0, workflow: "spend" }, as: "operator" })).toMatchObject({ status: 400 });
+    expect(await api("/api/budgets/fund", { body: { amountMicros: 0, workflow: "spend" }, as: "operator" })).toMatchObject({ status: 422 });
 
     const handle = await runtime.start("spend", { calls: 3 });
     await handle.result();
@@ -58,7 +58,7 @@ describe.each(await dialects())("agents, grants, credentials, money and audit ov
     expect((await api(`/api/spend?by=run&runId=${handle.runId}`, { as: "viewer" })).body.items).toEqual([expect.objectContaining({ key: handle.runId, spentMicros: 30_000 })]);
     expect((await api("/api/spend?by=day", { as: "viewer" })).body.items).toEqual([expect.objectContaining({ key: new Date().toISOString().slice(0, 10) })]);
     expect((await api("/api/spend?by=model", { as: "viewer" })).body.items).toEqual([]);
-    expect(await api("/api/spend?by=planet", { as: "viewer" })).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT", details: { issues: [{ path: "query.by" }] } } } });
+    expect(await api("/api/spend?by=planet", { as: "viewer" })).toMatchObject({ status: 422, body: { error: { code: "INVALID_INPUT", details: { issues: [{ path: "query.by" }] } } } });
   });
 
   it("audit: pages newest first with filters, verifies the chain, and exports every record as NDJSON in chain order", async () => {
@@ -72,7 +72,7 @@ describe.each(await dialects())("agents, grants, credentials, money and audit ov
     expect(new Set(seqs).size).toBe(8);
     const starts = await api("/api/audit?kind=run.start", { as: "viewer" });
     expect(starts.body.items).toHaveLength(3);
-    expect(await api("/api/audit?cursor=!!", { as: "viewer" })).toMatchObject({ status: 400 });
+    expect(await api("/api/audit?cursor=!!", { as: "viewer" })).toMatchObject({ status: 422 });
 
     const verified = await api("/api/audit/verify", { body: {}, as: "viewer" });
     auditReport.parse(verified.body);

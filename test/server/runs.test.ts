@@ -54,9 +54,9 @@ describe.each(await dialects())("runs over HTTP (%s)", (dialect) => {
     const waiting = await api("/api/runs?status=waiting,failed", { as: "viewer" });
     expect(waiting.body.items.map((run: { id: string }) => run.id)).toEqual([parked.runId]);
     const bad = await api("/api/runs?status=sleeping", { as: "viewer" });
-    expect(bad).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT" } } });
+    expect(bad).toMatchObject({ status: 422, body: { error: { code: "INVALID_INPUT" } } });
     const badCursor = await api("/api/runs?cursor=nonsense", { as: "viewer" });
-    expect(badCursor).toMatchObject({ status: 400, body: { error: { code: "INVALID_INPUT", details: { cursor: "nonsense" } } } });
+    expect(badCursor).toMatchObject({ status: 422, body: { error: { code: "INVALID_INPUT", details: { cursor: "nonsense" } } } });
   });
 
   it("the all-runs stream carries step and run events of a run started over the API, with ids a reconnecting client can resume from", async () => {
