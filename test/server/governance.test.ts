@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { auditRecord, auditReport, credentialRecord, fundResponse, grantRecord, inventoryRow, issuedCredential, pageOf, spendRow } from "../../src/server/schemas.ts";
+import { openOperator } from "../../src/index.ts";
 import { dialects } from "../helpers/stores.ts";
 import { serverFixture } from "./fixture.ts";
 
@@ -85,6 +86,19 @@ describe.each(await dialects())("agents, grants, credentials, money and audit ov
     expect(records.at(-1)!.hash).toBe(verified.body.head);
     // Each record links to the one before it.
     for (let index = 1; index < records.length; index += 1) expect(records[index]!.prevHash).toBe(records[index - 1]!.hash);
+  });
+
+  it("audit filters by principal and time range (since inclusive, until exclusive)", async () => {
+    const { api, runtime } = await open();
+    const day = Date.UTC(2026, 5, 1);
+    for (const [hour, name] of [[1, "ann"], [2, "ben"], [3, "ann"]] as const) {
+      await openOperator({ store: runtime.store, principal: name, now: () => day + hour * 3_600_000 }).agents.review("auditor", { note: `hour ${hour}` });
+    }
+    const notes = async (query: string) => (await api(`/api/audit?kind=agent.reviewed&${query}`, { as: "viewer" })).body.items.map((record: { data: { note: string } }) => record.data.note);
+    expect(await notes("principal=ann")).toEqual(["hour 3", "hour 1"]);
+    expect(await notes(`since=${day + 2 * 3_600_000}`)).toEqual(["hour 3", "hour 2"]);
+    expect(await notes(`since=${day + 3_600_000}&until=${day + 3 * 3_600_000}`)).toEqual(["hour 2", "hour 1"]);
+    expect(await api("/api/audit?since=yesterday", { as: "viewer" })).toMatchObject({ status: 422, body: { error: { details: { issues: [{ path: "query.since" }] } } } });
   });
 
   it("serves an OpenAPI 3 document generated from the route schemas, without a key", async () => {

@@ -176,6 +176,8 @@ describe.each(await dialects())("runs over HTTP (%s)", (dialect) => {
     expect((await api("/api/approvals", { as: "viewer" })).body.items).toEqual([]);
     const runs = await api("/api/runs?status=cancelled", { as: "viewer" });
     expect(runs.body.items).toHaveLength(2);
+    expect((await api("/api/runs?status=cancelled&parent=none", { as: "viewer" })).body.items.map((run: { id: string }) => run.id)).toEqual([parent.runId]);
+    expect((await api(`/api/runs?parent=${parent.runId}`, { as: "viewer" })).body.items).toEqual([expect.objectContaining({ workflow: "payout", parentRunId: parent.runId })]);
 
     const done = await runtime.start("spend", { calls: 0 });
     await done.result();
