@@ -3,6 +3,7 @@ import type { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import type { EventBus } from "../engine/events.ts";
 import type { GuardRegistry } from "../engine/guards.ts";
 import type { RunRecord } from "../engine/run-records.ts";
+import { AbortedError } from "../engine/engine-errors.ts";
 import { finishRun, setRunTraceContext } from "../engine/run-records.ts";
 import type { Logger } from "../engine/logger.ts";
 import type { RunObservation, RuntimeObserver } from "../engine/run-observer.ts";
@@ -119,6 +120,7 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
   // A cancelled run ends here too: whoever cancelled it records the end, holds released, in one transaction.
   if (RunCancellation.is(signal.reason) && !lease.lost) {
     lease.stopHeartbeat();
+    observation?.ended({ status: "cancelled", error: new AbortedError(signal.reason.message, { runId: run.id }).toJSON(), durationMs: now() - startedAt });
     return { runId: run.id, status: "cancelled" };
   }
   // Whatever the workflow made of it, a run taken over by another process ends here, writing nothing.
