@@ -59,8 +59,8 @@ export class RunNotResumableError extends CadreError {
 
 /** The run already ended (completed or partial): there is nothing left to cancel. */
 export class RunEndedError extends CadreError {
-  constructor(details: { runId: string; status: string }) {
-    super("RUN_ENDED", `Run ${details.runId} already ended (${details.status}): there is nothing to cancel.`, { details });
+  constructor(details: { runId: string; status: string }, options?: CadreErrorOptions) {
+    super("RUN_ENDED", `Run ${details.runId} already ended (${details.status}): there is nothing to cancel.`, { ...options, details });
   }
 }
 

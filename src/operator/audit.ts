@@ -50,6 +50,6 @@ export class AuditOperations {
 
 function decodeSeqCursor(cursor: string): number {
   const seq = Number(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!Number.isSafeInteger(seq) || seq < 1) throw new InputValidationError(`The cursor "${cursor}" is not one this API returned; pass the nextCursor of the previous page.`, { details: { cursor } });
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new InputValidationError({ message: `The cursor "${cursor}" is not one this API returned; pass the nextCursor of the previous page.`, cursor });
   return seq;
 }

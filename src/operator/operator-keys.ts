@@ -19,9 +19,9 @@ export class OperatorKeyOperations {
   /** A new key for `operator` with `role`: the returned `secret` is the only time it is shown. Audited as `operator-key.created`. */
   async create(options: { operator: string; role: OperatorRole }): Promise<IssuedOperatorKey> {
     if (!operatorNamePattern.test(options.operator)) {
-      throw new InputValidationError(`An operator name is 1 to 64 letters, digits or . _ @ - and starts with a letter or digit; got "${options.operator}".`, { details: { operator: options.operator } });
+      throw new InputValidationError({ message: `An operator name is 1 to 64 letters, digits or . _ @ - and starts with a letter or digit; got "${options.operator}".`, operator: options.operator });
     }
-    if (!isOperatorRole(options.role)) throw new InputValidationError(`An operator's role is one of ${operatorRoles.join(", ")}; got "${String(options.role)}".`, { details: { role: options.role } });
+    if (!isOperatorRole(options.role)) throw new InputValidationError({ message: `An operator's role is one of ${operatorRoles.join(", ")}; got "${String(options.role)}".`, role: options.role });
     const { store, principal } = this.#context;
     const now = this.#context.now();
     return store.transaction(async (tx) => {
@@ -41,7 +41,7 @@ export class OperatorKeyOperations {
    * `operator-key.revoked`. INVALID_INPUT when it names neither, or nothing live matches.
    */
   async revoke(options: { operator?: string; keyId?: string }): Promise<{ revoked: string[] }> {
-    if (options.operator === undefined && options.keyId === undefined) throw new InputValidationError("Say which keys to revoke: an operator's name, or one key's id.");
+    if (options.operator === undefined && options.keyId === undefined) throw new InputValidationError({ message: "Say which keys to revoke: an operator's name, or one key's id." });
     const { store, principal } = this.#context;
     const now = this.#context.now();
     const revoked = await store.transaction(async (tx) => {
@@ -51,7 +51,7 @@ export class OperatorKeyOperations {
     });
     if (revoked.length === 0) {
       const which = options.keyId !== undefined ? `key ${options.keyId}` : `operator "${options.operator}"`;
-      throw new InputValidationError(`No live operator key matches ${which}. List them with \`cadre keys list --operators\`.`, { details: { ...options } });
+      throw new InputValidationError({ message: `No live operator key matches ${which}. List them with \`cadre keys list --operators\`.`, ...options });
     }
     return { revoked };
   }

@@ -11,6 +11,6 @@ export interface Page<T> {
 
 /** The page size asked for, refused unless it is an integer from 1 to maxPageSize. */
 export function checkPageSize(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) throw new InputValidationError(`The page size must be an integer from 1 to ${maxPageSize}; got ${limit}.`, { details: { limit } });
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) throw new InputValidationError({ message: `The page size must be an integer from 1 to ${maxPageSize}; got ${limit}.`, limit });
   return limit;
 }

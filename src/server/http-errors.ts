@@ -20,5 +20,5 @@ export function errorResponse(thrown: unknown): { status: number; body: ErrorBod
 export function invalidRequest(where: "body" | "query" | "path", error: z.ZodError): InputValidationError {
   const issues = error.issues.map((issue) => ({ path: [where, ...issue.path.map(String)].join("."), message: issue.message }));
   const first = issues[0]!;
-  return new InputValidationError(`The request's ${where} is invalid at ${first.path}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""}.`, { details: { where, issues } });
+  return new InputValidationError({ message: `The request's ${where} is invalid at ${first.path}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""}.`, where, issues });
 }

@@ -24,10 +24,7 @@ export function isLoopback(host: string): boolean {
 /** The playground acts as an admin without a key: CONFIGURATION unless `host` is loopback. */
 export function assertPlaygroundHost(host: string): void {
   if (isLoopback(host)) return;
-  throw new ConfigurationError(
-    `--dev serves without keys, as an admin, so it listens only on this machine: use --host 127.0.0.1 (or ::1, localhost), not ${host}. To serve others, drop --dev and give each person an operator key (cadre keys create --operator <name> --role <role>).`,
-    { details: { host } },
-  );
+  throw new ConfigurationError({ message: `--dev serves without keys, as an admin, so it listens only on this machine: use --host 127.0.0.1 (or ::1, localhost), not ${host}. To serve others, drop --dev and give each person an operator key (cadre keys create --operator <name> --role <role>).`, host });
 }
 
 /**
@@ -41,7 +38,7 @@ export async function listen(options: Omit<CreateServerOptions, "signal"> & { ho
   const server = await new Promise<Server>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname: options.host, port: options.port }) as Server;
     started.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new ConfigurationError(`Cannot listen on ${options.host}:${options.port}: ${error.code === "EADDRINUSE" ? "the port is in use; pick another with --port" : error.message}.`, { cause: error, details: { host: options.host, port: options.port, reason: error.code ?? error.message } })),
+      reject(new ConfigurationError({ message: `Cannot listen on ${options.host}:${options.port}: ${error.code === "EADDRINUSE" ? "the port is in use; pick another with --port" : error.message}.`, host: options.host, port: options.port, reason: error.code ?? error.message }, { cause: error })),
     );
     started.once("listening", () => resolve(started));
   });

@@ -38,7 +38,7 @@ export interface CancelledRun {
  * budget to where it came from and audits `run.cancelled` — one transaction.
  */
 export async function recordCancellation(store: Store, lease: RunLease, run: RunRecord, cancellation: RunCancellation, now: number): Promise<CancelledRun> {
-  const error = new AbortedError(cancellation.message, { runId: run.id, cancelledBy: cancellation.by, reason: cancellation.reason }).toJSON();
+  const error = new AbortedError({ message: cancellation.message, runId: run.id, cancelledBy: cancellation.by, reason: cancellation.reason }).toJSON();
   return lease.transaction(async (tx) => {
     const recovered = await recoverRun(tx, { runId: run.id, now });
     const endedWaits = await failWaitingSteps(tx, { runId: run.id, error, at: now });

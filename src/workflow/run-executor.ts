@@ -120,7 +120,7 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
   // A cancelled run ends here too: whoever cancelled it records the end, holds released, in one transaction.
   if (RunCancellation.is(signal.reason) && !lease.lost) {
     lease.stopHeartbeat();
-    observation?.ended({ status: "cancelled", error: new AbortedError(signal.reason.message, { runId: run.id }).toJSON(), durationMs: now() - startedAt });
+    observation?.ended({ status: "cancelled", error: new AbortedError({ message: signal.reason.message, runId: run.id }).toJSON(), durationMs: now() - startedAt });
     return { runId: run.id, status: "cancelled" };
   }
   // Whatever the workflow made of it, a run taken over by another process ends here, writing nothing.

@@ -336,7 +336,7 @@ export class Runtime {
    */
   async cancel(runId: string, options: { principal?: string; reason?: string } = {}): Promise<{ runId: string; status: "cancelled"; cancelled: CancelledRun[] }> {
     const run = await getRunRecord(this.store.db, runId);
-    if (!run) throw new UnknownRunError(runId);
+    if (!run) throw new UnknownRunError({ runId });
     if (run.status === "completed" || run.status === "partial") throw new RunEndedError({ runId, status: run.status });
     const cancellation = new RunCancellation({ by: options.principal ?? this.principal, reason: options.reason });
     const tree = await runTreeIds(this.store.db, runId);
@@ -349,7 +349,7 @@ export class Runtime {
       const epoch = (await acquireLease(this.store.db, id, { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force: true }))!;
       const lease = new RunLease(this.store, { runId: id, epoch }, { leaseMs: this.#leaseMs, now: this.now, order: (this.#launched += 1) });
       cancelled.push(await recordCancellation(this.store, lease, current, cancellation, this.now()));
-      this.#events.emit("run-end", { runId: id, workflow: current.workflow, status: "cancelled", error: new AbortedError(cancellation.message, { runId: id }).toJSON(), durationMs: 0 });
+      this.#events.emit("run-end", { runId: id, workflow: current.workflow, status: "cancelled", error: new AbortedError({ message: cancellation.message, runId: id }).toJSON(), durationMs: 0 });
     }
     return { runId, status: "cancelled", cancelled };
   }
@@ -404,7 +404,7 @@ export class Runtime {
     const result = await handle.result();
     if (result.status === "completed" || result.status === "partial") return result.output;
     if (result.status === "waiting") throw new RunSuspended(child.parentStepKey, `child run ${child.runId} is waiting`);
-    if (result.status === "cancelled") throw new AbortedError(`Child run ${child.runId} was cancelled.`, { runId: child.runId });
+    if (result.status === "cancelled") throw new AbortedError({ message: `Child run ${child.runId} was cancelled.`, runId: child.runId });
     throw fromSerializedError(result.error!);
   }
 

@@ -36,7 +36,7 @@ export function registerAccessCommands(program: Command): void {
     .action(async (agent: string | undefined, options: { operator?: string; key?: string }, command: Command) => {
       const global = globalOptions(command);
       if (options.operator !== undefined || options.key !== undefined) {
-        if (agent !== undefined) throw new InputValidationError("Revoke an agent's credentials or operator keys, not both: drop the agent name or --operator/--key.");
+        if (agent !== undefined) throw new InputValidationError({ message: "Revoke an agent's credentials or operator keys, not both: drop the agent name or --operator/--key." });
         const revoked = await withExistingOperator(global, (operator) => operator.keys.revoke({ operator: options.operator, keyId: options.key }));
         if (global.json) return printJson(revoked);
         return void process.stdout.write(`revoked ${revoked.revoked.length} operator key(s): ${revoked.revoked.join(", ")}\n`);
@@ -87,10 +87,10 @@ export function registerAccessCommands(program: Command): void {
 }
 
 async function createOperatorKey(global: GlobalOptions, agent: string | undefined, options: { operator?: string; role?: string }): Promise<void> {
-  if (agent !== undefined) throw new InputValidationError(`An operator key belongs to a person or program, not to agent "${agent}": drop the agent name, or drop --operator/--role for an agent credential.`);
-  if (options.operator === undefined || options.role === undefined) throw new InputValidationError(`An operator key needs both --operator <name> and --role <${operatorRoles.join("|")}>.`, { details: { operator: options.operator ?? null, role: options.role ?? null } });
+  if (agent !== undefined) throw new InputValidationError({ message: `An operator key belongs to a person or program, not to agent "${agent}": drop the agent name, or drop --operator/--role for an agent credential.` });
+  if (options.operator === undefined || options.role === undefined) throw new InputValidationError({ message: `An operator key needs both --operator <name> and --role <${operatorRoles.join("|")}>.`, operator: options.operator ?? null, role: options.role ?? null });
   const { operator: name, role } = options;
-  if (!isOperatorRole(role)) throw new InputValidationError(`--role is one of ${operatorRoles.join(", ")}; got "${role}".`, { details: { role } });
+  if (!isOperatorRole(role)) throw new InputValidationError({ message: `--role is one of ${operatorRoles.join(", ")}; got "${role}".`, role });
   const issued = await withOperator(global, (operator) => operator.keys.create({ operator: name, role }));
   printSecret(global.json, issued, `operator key ${issued.id} for ${issued.operator} (${issued.role})`);
 }
@@ -103,7 +103,7 @@ function printSecret(json: boolean | undefined, issued: { secret: string }, what
 }
 
 function requireAgentName(agent: string | undefined, action: string): string {
-  if (agent === undefined) throw new InputValidationError(`Name the agent: cadre keys ${action} <agent>${action === "list" ? " (or --operators for operator keys)" : " (or --operator for operator keys)"}.`);
+  if (agent === undefined) throw new InputValidationError({ message: `Name the agent: cadre keys ${action} <agent>${action === "list" ? " (or --operators for operator keys)" : " (or --operator for operator keys)"}.` });
   return agent;
 }
 

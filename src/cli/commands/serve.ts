@@ -51,6 +51,6 @@ export function registerServeCommands(program: Command): void {
 
 function integerOption(flag: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < min || value > max) throw new InputValidationError(`${flag} must be a whole number from ${min} to ${max}; got "${text}".`, { details: { flag, value: text } });
+  if (!/^\d+$/.test(text.trim()) || value < min || value > max) throw new InputValidationError({ message: `${flag} must be a whole number from ${min} to ${max}; got "${text}".`, flag, value: text });
   return value;
 }

@@ -115,7 +115,7 @@ export function runRoutes(options: { heartbeatMs: number; signal: AbortSignal })
       produces: "text/event-stream",
       handle: async ({ params, runtime, operator, events, http }) => {
         const run = await runtime.getRun(params.id);
-        if (!run) throw new UnknownRunError(params.id);
+        if (!run) throw new UnknownRunError({ runId: params.id });
         const isFinalEnd = (event: Pick<RunEvent, "type" | "runId" | "data">) => event.runId === run.id && event.type === "run-end" && finalStatuses.has(String(event.data.status));
         // The run and its child runs, known now or started later (a child's run-start names its parent).
         const tree = new Set(runTreeIds(await operator.runs.tree(run.id)));
