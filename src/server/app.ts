@@ -8,6 +8,7 @@ import type { OperatorRole } from "../governance/operator-keys.ts";
 import { authenticate, authorize, type Identity, type ServerAuth } from "./auth.ts";
 import { FailedAttempts } from "./failed-attempts.ts";
 import { errorResponse, invalidRequest } from "./http-errors.ts";
+import { ForbiddenError, MalformedRequestError, RequestTooLargeError, RouteNotFoundError } from "./server-errors.ts";
 import { openApiDocument } from "./openapi.ts";
 import { defineRoute, type Route } from "./route.ts";
 import { agentRoutes } from "./routes/agents.ts";
@@ -81,14 +82,14 @@ export function createServer(options: CreateServerOptions): CadreApp {
     if (body.error.code === "RATE_LIMITED") http.header("retry-after", String(Math.ceil(Number(body.error.details.retryAfterMs ?? 1000) / 1000)));
     return http.json(body, status as 400);
   });
-  app.notFound((http) => http.json(errorResponse(new CadreError("NOT_FOUND", `No route ${http.req.method} ${http.req.path}. The API is described at /api/openapi.json.`, { details: { method: http.req.method, path: http.req.path } })).body, 404));
+  app.notFound((http) => http.json(errorResponse(new RouteNotFoundError({ method: http.req.method, path: http.req.path })).body, 404));
   if (options.log) app.use("/api/*", accessLog(options.log, now));
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   app.use(
     "/api/*",
     bodyLimit({
       maxSize: maxBodyBytes,
-      onError: (http) => http.json(errorResponse(new CadreError("PAYLOAD_TOO_LARGE", `The request body is larger than ${maxBodyBytes} bytes.`, { details: { maxBytes: maxBodyBytes } })).body, 413),
+      onError: (http) => http.json(errorResponse(new RequestTooLargeError({ maxBytes: maxBodyBytes })).body, 413),
     }),
   );
   for (const route of allRoutes) {
@@ -135,7 +136,7 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
  */
 function requireJsonBody(http: Context): void {
   if (/^application\/json\b/i.test(http.req.header("content-type") ?? "")) return;
-  throw new CadreError("FORBIDDEN", "A write authenticated by the cadre_operator_key cookie must send Content-Type: application/json (a cross-site form cannot).", { details: { reason: "cookie-write-without-json" } });
+  throw new ForbiddenError({ message: "A write authenticated by the cadre_operator_key cookie must send Content-Type: application/json (a cross-site form cannot).", reason: "cookie-write-without-json" });
 }
 
 /** The body as JSON; an empty body is `{}` (a POST with nothing to say). */
@@ -145,7 +146,7 @@ async function readJson(http: Context): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CadreError("MALFORMED_REQUEST", `The request body is not valid JSON: ${(error as Error).message}. Send a JSON object with Content-Type: application/json.`, { details: { where: "body" } });
+    throw new MalformedRequestError({ message: `The request body is not valid JSON: ${(error as Error).message}. Send a JSON object with Content-Type: application/json.`, where: "body" });
   }
 }
 

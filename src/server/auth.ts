@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { CadreError } from "../errors.ts";
 import { roleAllows, type OperatorRole } from "../governance/operator-keys.ts";
 import type { Operator } from "../operator/operator.ts";
 import type { FailedAttempts } from "./failed-attempts.ts";
+import { ForbiddenError, UnauthenticatedError } from "./server-errors.ts";
 
 /** How requests are authenticated: operator keys, or the local playground where everyone is one admin. */
 export type ServerAuth = { mode: "keys" } | { mode: "dev"; operator?: string };
@@ -34,12 +34,12 @@ export async function authenticate(http: Context, options: { auth: ServerAuth; o
   options.failures.check(options.address);
   const { secret, via } = presentedKey(http);
   if (secret === undefined) {
-    throw new CadreError("UNAUTHENTICATED", "This API needs an operator key: send `Authorization: Bearer <key>` (create one with `cadre keys create --operator <name> --role viewer`).", { details: {} });
+    throw new UnauthenticatedError({ message: "This API needs an operator key: send `Authorization: Bearer <key>` (create one with `cadre keys create --operator <name> --role viewer`)." });
   }
   const key = await options.operator.keys.authenticate(secret);
   if (!key) {
     options.failures.record(options.address);
-    throw new CadreError("UNAUTHENTICATED", "The operator key is unknown or revoked. List keys with `cadre keys list --operators`.", { details: {} });
+    throw new UnauthenticatedError({ message: "The operator key is unknown or revoked. List keys with `cadre keys list --operators`." });
   }
   return { name: key.operator, role: key.role, keyId: key.id, via };
 }
@@ -47,7 +47,7 @@ export async function authenticate(http: Context, options: { auth: ServerAuth; o
 /** FORBIDDEN (403) unless the caller's role includes `needed`. */
 export function authorize(identity: Identity, needed: OperatorRole, action: string): void {
   if (roleAllows(identity.role, needed)) return;
-  throw new CadreError("FORBIDDEN", `${identity.name} (role ${identity.role}) may not ${action}: it needs the ${needed} role or above.`, { details: { operator: identity.name, role: identity.role, needed, action } });
+  throw new ForbiddenError({ message: `${identity.name} (role ${identity.role}) may not ${action}: it needs the ${needed} role or above.`, operator: identity.name, role: identity.role, needed, action });
 }
 
 function presentedKey(http: Context): { secret: string | undefined; via: "header" | "cookie" } {

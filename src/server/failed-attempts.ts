@@ -1,4 +1,4 @@
-import { CadreError } from "../errors.ts";
+import { RateLimitedError } from "./server-errors.ts";
 
 /**
  * Counts failed authentications per client address in a sliding window: once an address
@@ -22,7 +22,7 @@ export class FailedAttempts {
     const recent = this.#recent(address);
     if (recent.length < this.#limit) return;
     const retryAfterMs = recent[0]! + this.#windowMs - this.#now();
-    throw new CadreError("RATE_LIMITED", `Too many failed authentications from ${address}; try again in ${Math.ceil(retryAfterMs / 1000)} s.`, { details: { retryAfterMs }, retryable: true });
+    throw new RateLimitedError({ address, retryAfterMs });
   }
 
   record(address: string): void {

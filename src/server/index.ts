@@ -14,3 +14,4 @@ export { RunEventHub } from "./run-events.ts";
 export type { RunEvent, NewRunEvent } from "./run-events.ts";
 export { openApiDocument } from "./openapi.ts";
 export * as apiSchemas from "./schemas.ts";
+export { UnauthenticatedError, ForbiddenError, RouteNotFoundError, RateLimitedError, RequestTooLargeError, MalformedRequestError } from "./server-errors.ts";
