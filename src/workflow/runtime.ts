@@ -237,11 +237,11 @@ export class Runtime {
       await this.#enqueue({ runId, workflow: workflow.name, kind: "resume", ...(options.force ? { force: true } : {}) }, workflow);
       return this.#watch(runId, run.leaseEpoch);
     }
-    return this.#takeOver(run, workflow, Boolean(options.force));
+    return this.#takeOver(run, workflow, Boolean(options.force), undefined, options.principal);
   }
 
   /** Takes the run's lease here (RUN_LEASED if a live process holds it and not `force`) and executes it. */
-  async #takeOver(run: RunRecord, workflow: Workflow, force: boolean, placed?: { labels: Record<string, string> }): Promise<RunHandle> {
+  async #takeOver(run: RunRecord, workflow: Workflow, force: boolean, placed?: { labels: Record<string, string> }, principal?: string): Promise<RunHandle> {
     const runId = run.id;
     const lease = { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force };
     // A worker honours the workflow's concurrency exactly, whatever the queue let through.
@@ -257,7 +257,7 @@ export class Runtime {
     // The placement decision: which worker, with which labels, took a run that had to run there.
     if (placed) await owned.lease.transaction((tx) => appendAudit(tx, this.store.dialect, [{ kind: "run.placed", at: this.now(), runId, workflow: workflow.name, principal: run.principal, data: { placement: workflow.placement, worker: this.#owner, labels: placed.labels, epoch } }]));
     if (run.status === "pending") return this.#dispatcher.dispatch(owned);
-    const options = { force };
+    const options = { force, principal };
     // Fenced too: of two processes forcing a take-over at once, only the later epoch recovers and runs.
     await owned.lease.transaction(async (tx) => {
       const recovered = await recoverRun(tx, { runId, now: this.now() });
