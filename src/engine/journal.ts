@@ -36,6 +36,8 @@ export interface JournalOptions {
   lease?: RunLease;
   /** The largest input or output a step may journal (default 8 MiB). */
   maxPayloadBytes?: number;
+  /** A replay's journal: reads only; any write is a bug and throws. */
+  readOnly?: boolean;
 }
 
 type StepRow = { [K in keyof Database["steps"]]: Database["steps"][K] };
@@ -83,6 +85,7 @@ export class Journal {
   readonly #store: Store;
   readonly #lease: RunLease | undefined;
   readonly #maxPayloadBytes: number;
+  readonly #readOnly: boolean;
   readonly #byPosition: Map<string, JournalEntry>;
   readonly #writesBehind = new Set<Promise<void>>();
   #writeFailure: unknown;
@@ -91,6 +94,7 @@ export class Journal {
     this.#store = store;
     this.#lease = options.lease;
     this.#maxPayloadBytes = options.maxPayloadBytes ?? defaultMaxPayloadBytes;
+    this.#readOnly = options.readOnly ?? false;
     this.runId = runId;
     this.#byPosition = new Map(entries.map((entry) => [positionOf(entry.key), entry]));
   }
@@ -136,6 +140,7 @@ export class Journal {
 
   /** Group-committed and, for an owned run, fenced: throws RUN_LEASE_LOST once another process owns the run. */
   #write(work: (tx: Transaction<Database>) => Promise<void>): Promise<void> {
+    if (this.#readOnly) return Promise.reject(this.#readOnlyError());
     return this.#lease ? this.#lease.write(work) : this.#store.write(work);
   }
 
@@ -147,7 +152,17 @@ export class Journal {
     return [...this.#byPosition.values()];
   }
 
+  /** The steps in the order they began (ties, as in a parallel fan-out, broken by key). */
+  inJournalOrder(): JournalEntry[] {
+    return this.entries().sort((a, b) => a.startedAt - b.startedAt || compareStepKeys(a.key, b.key));
+  }
+
+  #readOnlyError(): InternalError {
+    return new InternalError(`The journal of run ${this.runId} is read-only here (a replay): nothing may be written to it.`, { details: { runId: this.runId } });
+  }
+
   async started(entry: NewAttempt, inTransaction?: InTransaction): Promise<void> {
+    if (this.#readOnly) throw this.#readOnlyError();
     if (this.#writeFailure !== undefined) throw this.#writeFailure;
     const input = this.#encode(entry.input, "input", entry.key);
     await this.#write(async (tx) => {
@@ -198,6 +213,7 @@ export class Journal {
     ending: { status: Exclude<StepStatus, "started">; output?: unknown; error?: SerializedError; endedAt: number },
     inTransaction?: InTransaction,
   ): CadreError | undefined {
+    if (this.#readOnly) throw this.#readOnlyError();
     const entry = this.#byPosition.get(positionOf(key));
     if (!entry || entry.key !== key) throw new InternalError({ message: `Step ${key} of run ${this.runId} ended but was never journaled as started.` });
     const durationMs = ending.endedAt - entry.startedAt;
@@ -239,6 +255,31 @@ export class Journal {
   async flush(): Promise<void> {
     await Promise.all(this.#writesBehind);
     if (this.#writeFailure !== undefined) throw this.#writeFailure;
+  }
+}
+
+/**
+ * Seeds a new run's journal with copies of another run's completed steps (a fork): the same
+ * keys, names, inputs and outputs, under the new run's id and idempotency keys, except the
+ * outputs given in `outputs`, which replace the copied ones. Stored payloads are shared, not copied.
+ */
+export async function copySteps(
+  tx: Transaction<Database>,
+  copy: { fromRunId: string; toRunId: string; keys: readonly string[]; outputs: ReadonlyMap<string, unknown>; idempotencyKey(key: string): string; maxPayloadBytes?: number },
+): Promise<void> {
+  if (copy.keys.length === 0) return;
+  const rows = await tx.selectFrom("steps").selectAll().where("run_id", "=", copy.fromRunId).where("key", "in", [...copy.keys]).where("status", "=", "completed").orderBy("attempt").execute();
+  // The latest completed attempt of each key (rows come in attempt order).
+  const latest = new Map(rows.map((row) => [row.key, row]));
+  for (const key of copy.keys) {
+    const row = latest.get(key);
+    if (!row) throw new InternalError(`Step ${key} of run ${copy.fromRunId} is not completed and cannot be copied into run ${copy.toRunId}.`, { details: { runId: copy.fromRunId, stepKey: key } });
+    let output = row.output;
+    if (copy.outputs.has(key)) {
+      const text = encodePayload(copy.outputs.get(key), copy.maxPayloadBytes ?? defaultMaxPayloadBytes, () => ({ what: `The overridden output of step ${key}`, runId: copy.toRunId, stepKey: key }));
+      output = inlineTypes.has(row.type) ? text : await storePayload(tx, text);
+    }
+    await insertStep(tx, { ...row, run_id: copy.toRunId, output, idempotency_key: copy.idempotencyKey(key) });
   }
 }
 

@@ -33,6 +33,8 @@ export interface RunRecord {
   budget: number;
   /** The W3C traceparent of the run's first span, when it was traced: resumes and child runs join its trace. */
   traceContext: string | null;
+  /** Set on a fork: the run it was forked from and the step it re-executes from. */
+  forkedFrom: { runId: string; stepKey: string } | null;
 }
 
 export interface RunFilter {
@@ -69,6 +71,7 @@ function toRunRecord(row: RunsTable, input: unknown, output: unknown): RunRecord
     leaseEpoch: Number(row.lease_epoch),
     budget: Number(row.budget),
     traceContext: row.trace_context ?? null,
+    forkedFrom: row.forked_from_run_id === null ? null : { runId: row.forked_from_run_id, stepKey: row.fork_step_key ?? "" },
   };
 }
 
@@ -80,7 +83,7 @@ export async function setRunTraceContext(db: Db, runId: string, traceContext: st
 /** Creates a run; its input (already validated) is refused with PayloadTooLargeError over `maxPayloadBytes`. */
 export async function insertRun(
   db: Db,
-  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt" | "budget"> & { status?: "running" | "pending"; placement?: Record<string, string> | null },
+  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt" | "budget"> & { status?: "running" | "pending"; placement?: Record<string, string> | null; forkedFrom?: RunRecord["forkedFrom"] },
   options: { maxPayloadBytes: number },
 ): Promise<void> {
   const input = encodePayload(run.input, options.maxPayloadBytes, () => ({ what: `The input of workflow "${run.workflow}"`, runId: run.id })) ?? "null";
@@ -107,6 +110,8 @@ export async function insertRun(
       lease_epoch: 1,
       budget: run.budget,
       placement: run.placement && Object.keys(run.placement).length > 0 ? encodeJson(run.placement) : null,
+      forked_from_run_id: run.forkedFrom?.runId ?? null,
+      fork_step_key: run.forkedFrom?.stepKey ?? null,
     })
     .execute();
 }
@@ -124,6 +129,12 @@ export async function listRunRecords(db: Db, filter: RunFilter = {}): Promise<Ru
   else if (filter.parentRunId) query = query.where("parent_run_id", "=", filter.parentRunId);
   const rows = await query.limit(filter.limit ?? 50).execute();
   return toRunRecords(db, rows);
+}
+
+/** The ids of the runs forked from `runId`, oldest first. */
+export async function forkIds(db: Db, runId: string): Promise<string[]> {
+  const rows = await db.selectFrom("runs").select("id").where("forked_from_run_id", "=", runId).orderBy("created_at").orderBy("id").execute();
+  return rows.map((row) => row.id);
 }
 
 /** The run and every run below it (child workflows, their children...), parents first; just `[runId]` for an unknown run. */

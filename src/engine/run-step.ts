@@ -40,6 +40,16 @@ export interface StepEnvironment {
    * suspension again. A workflow that caught the suspension cannot go down another path.
    */
   parked?(): Error | undefined;
+  /** Set when the run is replayed against its journal: every step is answered by it, no effect runs. */
+  replay?: StepReplayer | undefined;
+}
+
+/**
+ * Answers the steps of a run replayed against its journal (see workflow/replay): it returns
+ * what the journal recorded, or throws where the code no longer matches it. It never runs an effect.
+ */
+export interface StepReplayer {
+  step<T>(environment: StepEnvironment, spec: StepSpec<T>): Promise<T>;
 }
 
 export interface StepSpec<T> {
@@ -67,6 +77,7 @@ export interface StepSpec<T> {
  * and retries per policy. A final failure is thrown with the run and step attached.
  */
 export async function runStep<T>(environment: StepEnvironment, spec: StepSpec<T>): Promise<T> {
+  if (environment.replay) return environment.replay.step(environment, spec);
   const { journal, events, runId } = environment;
   const agent = spec.agent ?? null;
   const previous = journal.at(spec.position);

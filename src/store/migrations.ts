@@ -291,6 +291,15 @@ export const migrations: readonly Migration[] = [
       await db.schema.createIndex("operator_keys_by_prefix").on("operator_keys").column("prefix").execute();
     },
   },
+  {
+    version: 9,
+    name: "run lineage: the run and step a fork was started from",
+    async up(db) {
+      await db.schema.alterTable("runs").addColumn("forked_from_run_id", "text").execute();
+      await db.schema.alterTable("runs").addColumn("fork_step_key", "text").execute();
+      await db.schema.createIndex("runs_by_fork_parent").on("runs").column("forked_from_run_id").execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

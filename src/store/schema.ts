@@ -114,6 +114,10 @@ export interface RunsTable {
   budget: number;
   /** The W3C traceparent of the run's first span when tracing was on (null otherwise). */
   trace_context: string | null;
+  /** The run this one was forked from (`cadre fork`), null for a run started afresh. */
+  forked_from_run_id: string | null;
+  /** The step of that run the fork re-executes from: the steps before it were copied. */
+  fork_step_key: string | null;
 }
 
 export type StepStatus = "started" | "completed" | "failed" | "waiting";
