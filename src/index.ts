@@ -23,11 +23,16 @@ export { ParallelError } from "./workflow/parallel-errors.ts";
 export type { BranchFailure } from "./workflow/parallel-errors.ts";
 export { UnknownWorkflowError } from "./workflow/runtime-errors.ts";
 export { Runtime } from "./workflow/runtime.ts";
-export type { RuntimeOptions, StartOptions, ServeOptions, RunResult, RunHandle, CancelledRun } from "./workflow/runtime.ts";
+export type { RuntimeOptions, StartOptions, ServeOptions, ForkOptions, RunResult, RunHandle, CancelledRun } from "./workflow/runtime.ts";
 export type { QueueOptions } from "./workflow/runtime-options.ts";
 export type { Worker } from "./workers/worker.ts";
 export type { JobQueueTuning } from "./workers/job-queue.ts";
 export type { WorkerRecord } from "./workers/worker-registry.ts";
+export { ReplayDivergenceError, UnknownStepError, ForkInvalidError } from "./workflow/replay/replay-errors.ts";
+export type { DivergenceKind, DivergenceDetails } from "./workflow/replay/replay-errors.ts";
+export type { ReplayReport, ReplayOutcome } from "./workflow/replay/replay-run.ts";
+export type { ReplayedStep } from "./workflow/replay/step-replayer.ts";
+export type { JsonDifference } from "./workflow/replay/json-difference.ts";
 
 export { defineTool } from "./governance/define-tool.ts";
 export type { Tool, ToolDefinition, ToolContext, ToolPrice } from "./governance/define-tool.ts";

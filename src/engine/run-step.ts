@@ -49,7 +49,7 @@ export interface StepEnvironment {
  * what the journal recorded, or throws where the code no longer matches it. It never runs an effect.
  */
 export interface StepReplayer {
-  step<T>(environment: StepEnvironment, spec: StepSpec<T>): Promise<T>;
+  step<T>(environment: Pick<StepEnvironment, "runId" | "signal" | "parked">, spec: StepSpec<T>): Promise<T>;
 }
 
 export interface StepSpec<T> {

@@ -1,5 +1,5 @@
 import { compareStepKeys, Journal, type JournalEntry } from "../engine/journal.ts";
-import { getRunRecord, listRunRecords, type RunRecord } from "../engine/run-records.ts";
+import { forkIds, getRunRecord, listRunRecords, type RunRecord } from "../engine/run-records.ts";
 import { runCharges, type StepCharge } from "../governance/reports.ts";
 import type { Store } from "../store/store.ts";
 
@@ -9,6 +9,8 @@ export interface RunTree {
   steps: JournalEntry[];
   charges: StepCharge[];
   children: RunTree[];
+  /** Runs forked from this one (`cadre fork`), oldest first. */
+  forks: string[];
 }
 
 /** Reads a run and every child run below it. Undefined when the run does not exist. */
@@ -22,7 +24,7 @@ export async function loadRunTree(store: Store, runId: string): Promise<RunTree 
     const tree = await loadRunTree(store, child.id);
     if (tree) children.push(tree);
   }
-  return { run, steps, charges, children };
+  return { run, steps, charges, children, forks: await forkIds(store.db, runId) };
 }
 
 /** The latest attempt of every step of a run, parents before the steps inside them. */

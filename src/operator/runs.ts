@@ -1,6 +1,6 @@
 import { UnknownRunError } from "../engine/engine-errors.ts";
 import { waitingSteps, type JournalEntry } from "../engine/journal.ts";
-import { listRunSummaries, runTreeIds, runWorkflows, type RunRecord, type RunSummary } from "../engine/run-records.ts";
+import { forkIds, getRunRecord, listRunSummaries, runTreeIds, runWorkflows, type RunRecord, type RunSummary } from "../engine/run-records.ts";
 import { InputValidationError } from "../errors.ts";
 import { spendReport } from "../governance/reports.ts";
 import type { RunStatus } from "../store/schema.ts";
@@ -29,6 +29,17 @@ export interface RunDetail {
   run: RunRecord;
   steps: JournalEntry[];
   children: Array<Pick<RunRecord, "id" | "workflow" | "status" | "parentStepKey">>;
+  /** Runs forked from this one, oldest first (the run's own parent, if it is a fork, is `run.forkedFrom`). */
+  forks: string[];
+}
+
+/** Where a run comes from and what was forked from it. */
+export interface RunLineage {
+  runId: string;
+  /** The forks this run descends from, nearest first: each the run forked from and the step it was forked at. */
+  ancestors: Array<{ runId: string; stepKey: string }>;
+  /** The runs forked from this one, oldest first. */
+  forks: Array<{ runId: string; stepKey: string; status: RunStatus; createdAt: number }>;
 }
 
 /** What a run cost, child runs included unless asked otherwise: every charge settled in the ledger, with model tokens. */
@@ -43,8 +54,8 @@ export interface RunCost {
 export type Wait = { kind: "approval"; runId: string; name: string } | { kind: "event"; runId: string; topic: string };
 
 /** A run tree as `get` returns it: the child runs summarized, not expanded. */
-export function toRunDetail({ run, steps, children }: RunTree): RunDetail {
-  return { run, steps, children: children.map(({ run: child }) => ({ id: child.id, workflow: child.workflow, status: child.status, parentStepKey: child.parentStepKey })) };
+export function toRunDetail({ run, steps, children, forks }: RunTree): RunDetail {
+  return { run, steps, children: children.map(({ run: child }) => ({ id: child.id, workflow: child.workflow, status: child.status, parentStepKey: child.parentStepKey })), forks };
 }
 
 /** Reading runs: listings, one run with its steps and child runs, its cost, what it waits for. */
@@ -97,6 +108,26 @@ export class RunOperations {
       total.outputTokens += row.outputTokens;
     }
     return total;
+  }
+
+  /** The run's lineage: the runs it was forked from (back to the original) and the runs forked from it. */
+  async lineage(runId: string): Promise<RunLineage> {
+    const db = this.#context.store.db;
+    const run = await getRunRecord(db, runId);
+    if (!run) throw new UnknownRunError(runId);
+    const ancestors: RunLineage["ancestors"] = [];
+    const seen = new Set([runId]);
+    for (let from = run.forkedFrom; from && !seen.has(from.runId); ) {
+      ancestors.push(from);
+      seen.add(from.runId);
+      from = (await getRunRecord(db, from.runId))?.forkedFrom ?? null;
+    }
+    const forks: RunLineage["forks"] = [];
+    for (const id of await forkIds(db, runId)) {
+      const fork = await getRunRecord(db, id);
+      if (fork) forks.push({ runId: fork.id, stepKey: fork.forkedFrom?.stepKey ?? "", status: fork.status, createdAt: fork.createdAt });
+    }
+    return { runId, ancestors, forks };
   }
 
   /** What a waiting run, or a child run it waits on, is waiting for. */

@@ -143,7 +143,7 @@ export class DurableContext implements WorkflowContext {
 
   #environment(): StepEnvironment {
     const state = this.#state;
-    return { runId: state.runId, journal: state.journal, events: state.events, signal: this.signal, now: state.now, parked: this.#withinAgent ? undefined : () => state.suspended };
+    return { runId: state.runId, journal: state.journal, events: state.events, signal: this.signal, now: state.now, parked: this.#withinAgent ? undefined : () => state.suspended, replay: state.replay };
   }
 
   /** Records that the run parks here, so it ends `waiting` even if the workflow catches the suspension. */
@@ -257,7 +257,7 @@ export class DurableContext implements WorkflowContext {
     const state = this.#state;
     const { position, key } = this.#scope.next(`approval:${name}`);
     const decision = await this.#parking(waitDurably<ApprovalDecision>(
-      { runId: state.runId, journal: state.journal, now: state.now, events: state.events },
+      { runId: state.runId, journal: state.journal, now: state.now, events: state.events, replay: state.replay, signal: this.signal },
       { position, key, name: `approval:${name}`, type: "approval", request: { request: options.request ?? null }, timeoutMs: options.timeout, describe: `approval "${name}"` },
     ));
     if (!decision.approved) throw new ApprovalRejectedError({ name, stepKey: key, by: decision.by, note: decision.note });
@@ -288,7 +288,7 @@ export class DurableContext implements WorkflowContext {
     const state = this.#state;
     const { position, key } = this.#scope.next(`wait:${topic}`);
     const event = await this.#parking(waitDurably<{ data: unknown }>(
-      { runId: state.runId, journal: state.journal, now: state.now, events: state.events },
+      { runId: state.runId, journal: state.journal, now: state.now, events: state.events, replay: state.replay, signal: this.signal },
       {
         position,
         key,

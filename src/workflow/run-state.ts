@@ -5,6 +5,7 @@ import type { GuardRegistry } from "../engine/guards.ts";
 import type { Journal } from "../engine/journal.ts";
 import type { RunLease } from "../engine/run-lease.ts";
 import type { RunObservation } from "../engine/run-observer.ts";
+import type { StepReplayer } from "../engine/run-step.ts";
 import type { Gateway } from "../governance/gateway.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import type { Store } from "../store/store.ts";
@@ -56,4 +57,6 @@ export interface RunState {
   observation?: RunObservation | undefined;
   /** Set when a wait parked the run: it ends `waiting` whatever the workflow did with the suspension. */
   suspended?: RunSuspended;
+  /** Set when the run is replayed against its journal (`cadre replay`): every step is answered from it, no effect runs and nothing is written. */
+  replay?: StepReplayer;
 }

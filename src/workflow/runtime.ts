@@ -3,7 +3,12 @@ import type { Agent } from "../agent/define-agent.ts";
 import { AbortedError, RunEndedError, RunLeasedError, RunNotResumableError, UnknownRunError } from "../engine/engine-errors.ts";
 import { EventBus, type RuntimeEvent, type RuntimeEventName, type RuntimeEvents } from "../engine/events.ts";
 import { generateId } from "../engine/ids.ts";
-import { Journal, type JournalEntry } from "../engine/journal.ts";
+import { copySteps, Journal, type JournalEntry } from "../engine/journal.ts";
+import { idempotencyKeyFor } from "../engine/ids.ts";
+import type { Transaction } from "kysely";
+import type { Database } from "../store/schema.ts";
+import { planFork } from "./replay/fork-plan.ts";
+import { replayRun, type ReplayReport } from "./replay/replay-run.ts";
 import { RunLease } from "../engine/run-lease.ts";
 import { acquireLease, acquireLeaseWithinLimit, countPendingRuns, getRunRecord, insertRun, listOrphanedRuns, listRunRecords, releaseLease, runTreeIds, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
@@ -42,6 +47,7 @@ import { watchRun } from "./watch-run.ts";
 export type { RunHandle, RunResult } from "./run-handle.ts";
 export type { CancelledRun } from "./run-cancel.ts";
 export type { RuntimeOptions } from "./runtime-options.ts";
+export type { ReplayReport } from "./replay/replay-run.ts";
 
 /** What `runtime.serve` (and `cadre worker`) is told: which queues, how much at once, which labels. */
 export interface ServeOptions {
@@ -59,6 +65,21 @@ export interface StartOptions {
   /** The most the run may use, whatever its agents hold: set for child runs. */
   grantCeiling?: GrantCeiling | null;
   /** Micro-units moved from the workflow's account to this run (default: the workflow's budget.perRun, else 0). */
+  budget?: number;
+  goal?: string;
+  principal?: string;
+  runId?: string;
+}
+
+/** How to fork a run (`Runtime.fork`): where from, and what to change. */
+export interface ForkOptions {
+  /** The step (key like `3:scoring`, or position like `3`) the fork executes again from; the completed steps before it are copied. */
+  from: string;
+  /** The new run's input (default: the parent's). */
+  input?: unknown;
+  /** Outputs replacing those of copied steps, by step key: "what if agent A had answered X". */
+  overrides?: Record<string, unknown>;
+  /** Micro-units for the fork (default: the workflow's budget.perRun, as a new run). */
   budget?: number;
   goal?: string;
   principal?: string;
@@ -188,7 +209,14 @@ export class Runtime {
   /** Validates the input, creates the run (owned by this runtime) and dispatches it. */
   async start<I, O, In>(workflowOrName: Workflow<I, O, In> | string, input: In, options: StartOptions = {}): Promise<RunHandle<O>> {
     const workflow = typeof workflowOrName === "string" ? this.workflow(workflowOrName) : this.#registered(workflowOrName);
-    const parsed = parseInput(workflow.input, input, `workflow "${workflow.name}"`);
+    return this.#launch(workflow, parseInput(workflow.input, input, `workflow "${workflow.name}"`), options) as Promise<RunHandle<O>>;
+  }
+
+  /**
+   * Creates a run — its record, its account, its `run.start` audit and, for a fork, its seeded
+   * journal, in one transaction — and dispatches it. A refusal (no money) is audited.
+   */
+  async #launch(workflow: Workflow, parsed: unknown, options: StartOptions, fork?: { from: { runId: string; stepKey: string }; seed(tx: Transaction<Database>, runId: string): Promise<Record<string, unknown>> }): Promise<RunHandle> {
     const runId = options.runId ?? this.#generateId("run");
     const now = this.now();
     const principal = options.principal ?? this.principal;
@@ -200,22 +228,64 @@ export class Runtime {
     try {
       await this.store.transaction(async (tx) => {
         const lease = queued ? { leaseOwner: null, leaseExpiresAt: null, status: "pending" as const } : { leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs };
-        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, budget, placement: workflow.placement ?? null, ...lease }, { maxPayloadBytes: this.#maxPayloadBytes });
+        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, budget, placement: workflow.placement ?? null, ...lease, forkedFrom: fork?.from ?? null }, { maxPayloadBytes: this.#maxPayloadBytes });
         await openRunAccount(tx, { runId, workflow: workflow.name, perRun: budget, now, parentRunId: parent?.runId });
-        await appendAudit(tx, this.store.dialect, [{ kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal, ...(queued ? { queue: workflow.queue ?? defaultQueue, ...(workflow.placement ? { placement: workflow.placement } : {}) } : {}) } }]);
+        const seeded = fork ? await fork.seed(tx, runId) : undefined;
+        await appendAudit(tx, this.store.dialect, [
+          { kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal, ...(queued ? { queue: workflow.queue ?? defaultQueue, ...(workflow.placement ? { placement: workflow.placement } : {}) } : {}) } },
+          ...(fork ? [{ kind: "run.fork", at: now, runId, workflow: workflow.name, principal, data: { forkedFromRunId: fork.from.runId, forkStepKey: fork.from.stepKey, ...seeded } }] : []),
+        ]);
         if (queued) await this.#enqueue({ runId, workflow: workflow.name, kind: "start" }, workflow, { tx });
       });
     } catch (thrown) {
       const error = toCadreError(thrown);
       // The refusal is a decision: it is audited even though no run was created.
       await this.store.transaction((tx) =>
-        appendAudit(tx, this.store.dialect, [{ kind: "run.refused", at: now, workflow: workflow.name, principal, data: { code: error.code, reason: error.message, budgetMicros: budget } }]),
+        appendAudit(tx, this.store.dialect, [{ kind: "run.refused", at: now, workflow: workflow.name, principal, data: { code: error.code, reason: error.message, budgetMicros: budget, ...(fork ? { forkedFromRunId: fork.from.runId, forkStepKey: fork.from.stepKey } : {}) } }]),
       );
       throw error;
     }
-    if (queued) return this.#watch(runId, 1) as RunHandle<O>;
+    if (queued) return this.#watch(runId, 1);
     const run = (await getRunRecord(this.store.db, runId))!;
-    return this.#dispatcher.dispatch(await this.#owned(run, workflow, run.leaseEpoch, false)) as RunHandle<O>;
+    return this.#dispatcher.dispatch(await this.#owned(run, workflow, run.leaseEpoch, false, fork !== undefined));
+  }
+
+  /**
+   * Re-executes a run's workflow against its journal with no effects at all (no tool, model,
+   * HTTP or child run; nothing charged): agents' code runs again over their journaled tool and
+   * model calls. Reports the step tree as today's code sees it and the first place where the
+   * code diverges from the journal. Writes one audit record (`run.replay`) and nothing else.
+   */
+  async replay(runId: string): Promise<ReplayReport> {
+    // Outcomes are written behind: what this process already knows is on disk before it is read.
+    await this.store.flush();
+    const run = await getRunRecord(this.store.db, runId);
+    if (!run) throw new UnknownRunError(runId);
+    return replayRun({ ...this.#executor, principal: this.principal }, run, this.workflow(run.workflow));
+  }
+
+  /**
+   * Starts a new run of a run's workflow whose journal holds copies of the run's completed
+   * steps before `options.from` (not executed, not charged; `overrides` replace some of their
+   * outputs), and executes the rest for real, through the gateway, under its own budget and
+   * the parent's grant ceiling. The new run records its lineage; the parent is not touched.
+   */
+  async fork(runId: string, options: ForkOptions): Promise<RunHandle> {
+    await this.store.flush();
+    const parent = await getRunRecord(this.store.db, runId);
+    if (!parent) throw new UnknownRunError(runId);
+    const workflow = this.workflow(parent.workflow);
+    const entries = (await Journal.load(this.store, runId)).inJournalOrder();
+    const plan = planFork({ runId, entries, from: options.from, overrides: options.overrides ?? {}, agents: this.agents });
+    const parsed = parseInput(workflow.input, options.input === undefined ? parent.input : options.input, `workflow "${workflow.name}"`);
+    const launch = { runId: options.runId, budget: options.budget, goal: options.goal ?? (options.input === undefined ? parent.goal ?? undefined : undefined), principal: options.principal, grantCeiling: parent.grantCeiling };
+    return this.#launch(workflow, parsed, launch, {
+      from: { runId, stepKey: plan.from.key },
+      seed: async (tx, forkId) => {
+        await copySteps(tx, { fromRunId: runId, toRunId: forkId, keys: plan.copied, outputs: plan.outputs, idempotencyKey: (key) => idempotencyKeyFor(forkId, key), maxPayloadBytes: this.#maxPayloadBytes });
+        return { copiedSteps: plan.copied.length, overridden: [...plan.outputs.keys()], inputChanged: options.input !== undefined };
+      },
+    });
   }
 
   /**
@@ -514,11 +584,12 @@ export class Runtime {
   }
 
   /** The run as this runtime owns it: its fenced lease (ordered by launch) and its journal writing through it. */
-  async #owned(run: RunRecord, workflow: Workflow, epoch: number, resumed: boolean): Promise<OwnedRun> {
+  async #owned(run: RunRecord, workflow: Workflow, epoch: number, resumed: boolean, seeded = false): Promise<OwnedRun> {
     this.#launched += 1;
     const lease = new RunLease(this.store, { runId: run.id, epoch }, { leaseMs: this.#leaseMs, now: this.now, order: this.#launched });
     const options = { lease, maxPayloadBytes: this.#maxPayloadBytes };
-    return { run, workflow, lease, resumed, journal: resumed ? await Journal.load(this.store, run.id, options) : Journal.empty(this.store, run.id, options) };
+    // A fork starts with the steps copied from its parent already in its journal.
+    return { run, workflow, lease, resumed, journal: resumed || seeded ? await Journal.load(this.store, run.id, options) : Journal.empty(this.store, run.id, options) };
   }
 }
 

@@ -145,6 +145,8 @@ function flagLowConfidence(state: RunState, agent: Agent, stepKey: string, outpu
   const confidence = (output as { confidence?: unknown } | null)?.confidence;
   if (agent.confidenceThreshold === undefined || typeof confidence !== "number" || confidence >= agent.confidenceThreshold) return;
   state.logger.warn(`agent ${agent.name} answered with confidence ${confidence} below its threshold ${agent.confidenceThreshold}`, { stepKey });
+  // A replay writes nothing: the flag was audited when the run executed.
+  if (state.replay) return;
   state.gateway.record("confidence.low", { stepKey, agent: agent.name, data: { confidence, threshold: agent.confidenceThreshold } }).catch(() => {});
 }
 

@@ -64,7 +64,7 @@ export async function runEffect<O>(site: EffectSite, effect: Effect<O>): Promise
   const hooks = state.gateway.hooks(effect, step.key);
   const run = (observed?: StepObservation) =>
     runStep(
-      { runId: state.runId, journal: state.journal, events: state.events, signal: site.signal, now: state.now, parked: site.parked },
+      { runId: state.runId, journal: state.journal, events: state.events, signal: site.signal, now: state.now, parked: site.parked, replay: state.replay },
       {
         ...step,
         name: effect.name,

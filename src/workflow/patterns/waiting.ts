@@ -2,6 +2,8 @@ import { NonDeterminismError } from "../../engine/engine-errors.ts";
 import { idempotencyKeyFor } from "../../engine/ids.ts";
 import type { EventBus } from "../../engine/events.ts";
 import type { Journal } from "../../engine/journal.ts";
+import type { StepReplayer } from "../../engine/run-step.ts";
+import { InternalError } from "../../errors.ts";
 import type { StepType } from "../../store/schema.ts";
 import { RunSuspended, WaitTimeoutError } from "./suspension.ts";
 
@@ -12,6 +14,9 @@ export interface WaitEnvironment {
   now(): number;
   /** Where `wait-start` is reported each time the run parks at the wait. */
   events?: EventBus;
+  /** Set when the run is replayed: the journal answers the wait, nothing is looked up or written. */
+  replay?: StepReplayer | undefined;
+  signal?: AbortSignal;
 }
 
 export interface WaitSpec<T> {
@@ -36,6 +41,10 @@ export interface WaitSpec<T> {
  */
 export async function waitDurably<T>(environment: WaitEnvironment, spec: WaitSpec<T>): Promise<T> {
   const { journal } = environment;
+  if (environment.replay) {
+    const noEffect = () => Promise.reject(new InternalError(`A replay asked wait ${spec.key} to run; waits are answered from the journal.`));
+    return environment.replay.step({ runId: environment.runId, signal: environment.signal ?? new AbortController().signal }, { position: spec.position, key: spec.key, name: spec.name, type: spec.type, input: spec.request, execute: noEffect });
+  }
   const previous = journal.at(spec.position);
   if (previous && (previous.name !== spec.name || previous.type !== spec.type)) {
     throw new NonDeterminismError({ runId: environment.runId, position: spec.position, journaled: `${previous.type} "${previous.name}"`, requested: `${spec.type} "${spec.name}"` });
