@@ -8,6 +8,13 @@ import type { Db, Store } from "../store/store.ts";
 /** Scope and resource patterns a run may use at most (kept here, below governance, as plain data). */
 export type GrantCeiling = Array<{ scope: string; resource?: string }>;
 
+/** Where a fork comes from: the run and step it was forked at, and the copied steps whose output it replaced. */
+export interface ForkOrigin {
+  runId: string;
+  stepKey: string;
+  overridden: string[];
+}
+
 /** A run as callers see it. */
 export interface RunRecord {
   id: string;
@@ -34,7 +41,7 @@ export interface RunRecord {
   /** The W3C traceparent of the run's first span, when it was traced: resumes and child runs join its trace. */
   traceContext: string | null;
   /** Set on a fork: the run it was forked from and the step it re-executes from. */
-  forkedFrom: { runId: string; stepKey: string } | null;
+  forkedFrom: ForkOrigin | null;
 }
 
 export interface RunFilter {
@@ -71,7 +78,7 @@ function toRunRecord(row: RunsTable, input: unknown, output: unknown): RunRecord
     leaseEpoch: Number(row.lease_epoch),
     budget: Number(row.budget),
     traceContext: row.trace_context ?? null,
-    forkedFrom: row.forked_from_run_id === null ? null : { runId: row.forked_from_run_id, stepKey: row.fork_step_key ?? "" },
+    forkedFrom: row.forked_from_run_id === null ? null : { runId: row.forked_from_run_id, stepKey: row.fork_step_key ?? "", overridden: decodeJson<string[]>(row.fork_overrides) ?? [] },
   };
 }
 
@@ -112,6 +119,7 @@ export async function insertRun(
       placement: run.placement && Object.keys(run.placement).length > 0 ? encodeJson(run.placement) : null,
       forked_from_run_id: run.forkedFrom?.runId ?? null,
       fork_step_key: run.forkedFrom?.stepKey ?? null,
+      fork_overrides: run.forkedFrom ? encodeJson(run.forkedFrom.overridden) : null,
     })
     .execute();
 }

@@ -1,6 +1,6 @@
 import { UnknownRunError } from "../engine/engine-errors.ts";
 import { waitingSteps, type JournalEntry } from "../engine/journal.ts";
-import { forkIds, getRunRecord, listRunSummaries, runTreeIds, runWorkflows, type RunRecord, type RunSummary } from "../engine/run-records.ts";
+import { forkIds, type ForkOrigin, getRunRecord, listRunSummaries, runTreeIds, runWorkflows, type RunRecord, type RunSummary } from "../engine/run-records.ts";
 import { InputValidationError } from "../errors.ts";
 import { spendReport } from "../governance/reports.ts";
 import type { RunStatus } from "../store/schema.ts";
@@ -37,7 +37,7 @@ export interface RunDetail {
 export interface RunLineage {
   runId: string;
   /** The forks this run descends from, nearest first: each the run forked from and the step it was forked at. */
-  ancestors: Array<{ runId: string; stepKey: string }>;
+  ancestors: ForkOrigin[];
   /** The runs forked from this one, oldest first. */
   forks: Array<{ runId: string; stepKey: string; status: RunStatus; createdAt: number }>;
 }

@@ -297,6 +297,8 @@ export const migrations: readonly Migration[] = [
     async up(db) {
       await db.schema.alterTable("runs").addColumn("forked_from_run_id", "text").execute();
       await db.schema.alterTable("runs").addColumn("fork_step_key", "text").execute();
+      // JSON list of the copied steps whose output the fork replaced: a replay returns them as they are.
+      await db.schema.alterTable("runs").addColumn("fork_overrides", "text").execute();
       await db.schema.createIndex("runs_by_fork_parent").on("runs").column("forked_from_run_id").execute();
     },
   },

@@ -118,6 +118,8 @@ export interface RunsTable {
   forked_from_run_id: string | null;
   /** The step of that run the fork re-executes from: the steps before it were copied. */
   fork_step_key: string | null;
+  /** JSON list of the keys of the copied steps whose output the fork replaced. */
+  fork_overrides: string | null;
 }
 
 export type StepStatus = "started" | "completed" | "failed" | "waiting";

@@ -10,7 +10,7 @@ import type { Database } from "../store/schema.ts";
 import { planFork } from "./replay/fork-plan.ts";
 import { replayRun, type ReplayReport } from "./replay/replay-run.ts";
 import { RunLease } from "../engine/run-lease.ts";
-import { acquireLease, acquireLeaseWithinLimit, countPendingRuns, getRunRecord, insertRun, listOrphanedRuns, listRunRecords, releaseLease, runTreeIds, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
+import { acquireLease, acquireLeaseWithinLimit, countPendingRuns, getRunRecord, type ForkOrigin, insertRun, listOrphanedRuns, listRunRecords, releaseLease, runTreeIds, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
 import { CadreError, ConfigurationError, fromSerializedError, toCadreError } from "../errors.ts";
@@ -216,7 +216,7 @@ export class Runtime {
    * Creates a run — its record, its account, its `run.start` audit and, for a fork, its seeded
    * journal, in one transaction — and dispatches it. A refusal (no money) is audited.
    */
-  async #launch(workflow: Workflow, parsed: unknown, options: StartOptions, fork?: { from: { runId: string; stepKey: string }; seed(tx: Transaction<Database>, runId: string): Promise<Record<string, unknown>> }): Promise<RunHandle> {
+  async #launch(workflow: Workflow, parsed: unknown, options: StartOptions, fork?: { from: ForkOrigin; seed(tx: Transaction<Database>, runId: string): Promise<Record<string, unknown>> }): Promise<RunHandle> {
     const runId = options.runId ?? this.#generateId("run");
     const now = this.now();
     const principal = options.principal ?? this.principal;
@@ -280,7 +280,7 @@ export class Runtime {
     const parsed = parseInput(workflow.input, options.input === undefined ? parent.input : options.input, `workflow "${workflow.name}"`);
     const launch = { runId: options.runId, budget: options.budget, goal: options.goal ?? (options.input === undefined ? parent.goal ?? undefined : undefined), principal: options.principal, grantCeiling: parent.grantCeiling };
     return this.#launch(workflow, parsed, launch, {
-      from: { runId, stepKey: plan.from.key },
+      from: { runId, stepKey: plan.from.key, overridden: [...plan.outputs.keys()] },
       seed: async (tx, forkId) => {
         await copySteps(tx, { fromRunId: runId, toRunId: forkId, keys: plan.copied, outputs: plan.outputs, idempotencyKey: (key) => idempotencyKeyFor(forkId, key), maxPayloadBytes: this.#maxPayloadBytes });
         return { copiedSteps: plan.copied.length, overridden: [...plan.outputs.keys()], inputChanged: options.input !== undefined };

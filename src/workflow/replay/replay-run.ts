@@ -67,7 +67,7 @@ const inFlight: ReadonlySet<RunStatus> = new Set(["pending", "running", "cancell
 export async function replayRun(services: ReplayServices, run: RunRecord, workflow: Workflow): Promise<ReplayReport> {
   const { store, now } = services;
   const journal = await Journal.load(store, run.id, { readOnly: true });
-  const replayer = new JournalReplayer(journal, { inFlight: inFlight.has(run.status) });
+  const replayer = new JournalReplayer(journal, { inFlight: inFlight.has(run.status), overridden: run.forkedFrom?.overridden ?? [] });
   const logger = createLogger({ runId: run.id, workflow: workflow.name, replay: true });
   const noWrites = (what: string) => new InternalError(`A replay of run ${run.id} tried to ${what}; a replay writes nothing.`, { details: { runId: run.id } });
   const state: RunState = {

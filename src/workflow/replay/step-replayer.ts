@@ -21,6 +21,8 @@ export interface ReplayedStep {
   error?: SerializedError;
   /** True for an agent call whose code ran again against its journaled tool and model calls. */
   reexecuted: boolean;
+  /** True for a step whose output a fork replaced (`--override`): returned as it is, its code not run again. */
+  overridden: boolean;
   /** Nesting: 0 for a step of the workflow itself, 1 for a step inside a branch or an agent call, … */
   depth: number;
 }
@@ -44,12 +46,14 @@ export class JournalReplayer implements StepReplayer {
   /** Positions of steps answered from the journal without running their code: what they did inside is not asked again. */
   readonly #opaque = new Set<string>();
   readonly #inFlight: boolean;
+  readonly #overridden: ReadonlySet<string>;
   #divergence: ReplayDivergenceError | undefined;
 
   /** `inFlight`: the run has not ended, so the code may go past the end of its journal (the replay parks there). */
-  constructor(journal: Journal, options: { inFlight: boolean }) {
+  constructor(journal: Journal, options: { inFlight: boolean; overridden?: readonly string[] }) {
     this.#journal = journal;
     this.#inFlight = options.inFlight;
+    this.#overridden = new Set(options.overridden);
   }
 
   get divergence(): ReplayDivergenceError | undefined {
@@ -80,16 +84,17 @@ export class JournalReplayer implements StepReplayer {
       if (parked) throw parked;
       if (this.#inFlight) throw new RunSuspended(spec.key, `run ${environment.runId} has not reached step ${spec.key} yet`);
     }
-    if (!previous) throw this.diverge({ kind: "step-added", stepKey: spec.key, journaled: `no step at position ${spec.position}`, requested });
+    if (!previous) throw this.diverge({ kind: "step-added", stepKey: spec.key, journaled: this.#describeAt(spec.position), requested });
     if (previous.name !== spec.name || previous.type !== spec.type) throw this.diverge({ kind: "different-step", stepKey: previous.key, journaled: `${previous.type} "${previous.name}" (${previous.key})`, requested });
     this.#visited.add(previous.key);
     const input = waitTypes.has(spec.type) ? previous.input : asJournaled(spec.input);
     const difference = firstDifference(previous.input, input);
     if (difference) throw this.diverge({ kind: "input-changed", stepKey: previous.key, journaled: `${previous.type} "${previous.name}"`, requested, difference });
 
-    const node: ReplayedStep = { key: previous.key, name: previous.name, type: previous.type, agent: previous.agent, status: previous.status, input, reexecuted: false, depth: depthOf(previous.key) };
+    const node: ReplayedStep = { key: previous.key, name: previous.name, type: previous.type, agent: previous.agent, status: previous.status, input, reexecuted: false, overridden: this.#overridden.has(previous.key), depth: depthOf(previous.key) };
     this.#steps.push(node);
-    if (previous.status === "completed" && spec.type === "agent") return this.#reexecute(environment, spec, previous, node);
+    // An overridden output is what the fork's later steps saw: the agent's code would compute the original one.
+    if (previous.status === "completed" && spec.type === "agent" && !node.overridden) return this.#reexecute(environment, spec, previous, node);
     this.#opaque.add(spec.position);
     if (previous.status === "completed") {
       node.output = previous.output;
@@ -118,6 +123,12 @@ export class JournalReplayer implements StepReplayer {
     if (difference) throw this.diverge({ kind: "output-changed", stepKey: previous.key, journaled: `agent "${previous.name}"`, requested: `agent "${spec.name}"`, difference });
     node.output = asJournaled(output);
     return output;
+  }
+
+  /** What the journal holds at a position that has no step of its own: the first step inside it (a fan-out), or nothing. */
+  #describeAt(position: string): string {
+    const inside = this.#journal.inJournalOrder().find((entry) => positionOf(entry.key).startsWith(`${position}.`));
+    return inside ? `${inside.type} "${inside.name}" (${inside.key}) there` : `no step at position ${position}`;
   }
 
   /**
