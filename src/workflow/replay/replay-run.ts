@@ -102,6 +102,10 @@ export async function replayRun(services: ReplayServices, run: RunRecord, workfl
   } catch (thrown) {
     outcome = state.suspended || RunSuspended.is(thrown) ? { status: "waiting" } : { status: "failed", error: toCadreError(thrown).toJSON() };
   }
+  // A replay that fails where the run did not says why first: the steps it then never reached follow from it.
+  if (!replayer.divergence && outcome.status === "failed" && run.status !== "failed" && !inFlight.has(run.status)) {
+    replayer.diverge({ kind: "outcome-changed", stepKey: (outcome.error?.details.stepKey as string | undefined) ?? null, journaled: describeRun(run), requested: `failed with [${outcome.error?.code}] ${outcome.error?.message}` });
+  }
   if (!replayer.divergence) {
     const missing = replayer.unvisited();
     if (missing) replayer.diverge({ kind: "step-missing", stepKey: missing.key, journaled: `${missing.type} "${missing.name}" (${missing.key}, ${missing.status})`, requested: `the replayed workflow ended ${outcome.status} without it` });
