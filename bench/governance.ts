@@ -56,7 +56,7 @@ async function endToEnd(runtime: Runtime, callers: number, calls: number): Promi
 async function gatewayOverhead(store: Store, calls: number): Promise<{ bareMicros: number; governedMicros: number }> {
   const runId = `bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   await store.transaction((tx) => openRunAccount(tx, { runId, workflow: governedCalls.name, perRun: usd(10), now: Date.now() }));
-  const gateway = new Gateway({ store, dialect: store.dialect, runId, workflow: governedCalls.name, principal: "bench", now: Date.now, logger: createLogger({}, false), blockOverdueReviews: false });
+  const gateway = new Gateway({ store, dialect: store.dialect, runId, workflow: governedCalls.name, principal: "bench", now: Date.now, logger: createLogger({}, { settings: { enabled: false, format: "json", level: "info" } }), blockOverdueReviews: false });
   const environment = { runId, journal: Journal.empty(store, runId), events: new EventBus(), signal: new AbortController().signal, now: Date.now };
   const loop = async (prefix: string, hooks: (stepKey: string, input: { i: number }) => StepHooks | undefined) => {
     const started = performance.now();

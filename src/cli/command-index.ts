@@ -10,6 +10,7 @@ const accessCommands = async (): Promise<Register> => (await import("./commands/
 const moneyCommands = async (): Promise<Register> => (await import("./commands/money.ts")).registerMoneyCommands;
 const auditCommands = async (): Promise<Register> => (await import("./commands/audit.ts")).registerAuditCommands;
 const workerCommands = async (): Promise<Register> => (await import("./commands/workers.ts")).registerWorkerCommands;
+const debugCommands = async (): Promise<Register> => (await import("./commands/debug.ts")).registerDebugCommands;
 const approvalCommands = async (): Promise<Register> => (await import("./commands/approvals.ts")).registerApprovalCommands;
 const serveCommands = async (): Promise<Register> => (await import("./commands/serve.ts")).registerServeCommands;
 
@@ -28,6 +29,8 @@ export const commandIndex: readonly IndexedCommand[] = [
   { usage: "run <workflow>", summary: "start a run of a workflow and wait for it", load: runCommands },
   { usage: "resume <runId>", summary: "resume an interrupted, failed or approved run from its journal", load: runCommands },
   { usage: "cancel <runId>", summary: "cancel a run and its unfinished child runs (holds released, budget returned, audited)", load: runCommands },
+  { usage: "replay <runId>", summary: "re-execute a run against its journal with no effects; fail where the code diverges", load: debugCommands },
+  { usage: "fork <runId>", summary: "start a new run from a step of a run, reusing the steps before it", load: debugCommands },
   { usage: "runs", summary: "list runs, newest first", load: runsCommands },
   { usage: "show <runId>", summary: "show a run and its step tree", load: runsCommands },
   { usage: "agents", summary: "the agent inventory; revoke, restore, review", load: agentsCommands },

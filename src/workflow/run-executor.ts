@@ -17,7 +17,7 @@ import { encodePayload } from "../store/payloads.ts";
 import type { Store } from "../store/store.ts";
 import { DurableContext } from "./context.ts";
 import type { PublishedEvent } from "./events.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, logSettings } from "./logger.ts";
 import type { AgentModelBinding } from "./model-bindings.ts";
 import { RunSuspended } from "./patterns/suspension.ts";
 import { RunCancellation } from "./run-cancel.ts";
@@ -59,6 +59,15 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
   lease.startHeartbeat();
   const logger = createLogger({ runId: run.id, workflow: workflow.name });
   const observation = observe(services, owned, logger);
+  logger.info(resumed ? "run resumed" : "run started", { principal: run.principal });
+  // Each step's end as a line of its own (debug level): the journal's story, joinable with the run's other logs.
+  const stopStepLines = !logSettings().enabled ? () => {} : events.on("step-end", (step) => {
+    if (step.runId !== run.id) return;
+    const line = logger.child({ stepKey: step.key, agent: step.agent });
+    const fields = { type: step.type, attempt: step.attempt, durationMs: step.durationMs, replayed: step.replayed, ...(step.error ? { error: step.error.code } : {}) };
+    if (step.status === "failed") line.warn(`step ${step.key} failed: ${step.error?.message ?? "unknown error"}`, fields);
+    else line.debug(`step ${step.key} ${step.status}`, fields);
+  });
   const state: RunState = {
     runId: run.id,
     workflow: workflow.name,
@@ -141,7 +150,9 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
     result = { runId: run.id, status: "failed", error: toCadreError(thrown).toJSON() };
   } finally {
     lease.stopHeartbeat();
+    stopStepLines();
   }
+  logger.info(`run ${result.status}`, { status: result.status, durationMs: now() - startedAt, ...(result.error ? { error: result.error.code } : {}) });
   events.emit("run-end", { runId: run.id, workflow: workflow.name, status: result.status, output: result.output, error: result.error, durationMs: now() - startedAt });
   observation?.ended({ status: result.status, error: result.error, durationMs: now() - startedAt });
   return result;

@@ -76,7 +76,7 @@ export function registerRunCommands(program: Command): void {
  * Ctrl-C stops the run cleanly: in-flight steps are aborted (their holds released), the lease
  * is given up, and the run can be resumed at once with `cadre resume`.
  */
-async function untilInterrupted(runtime: Runtime, global: GlobalOptions, runId: string, result: Promise<RunResult>): Promise<RunResult> {
+export async function untilInterrupted(runtime: Runtime, global: GlobalOptions, runId: string, result: Promise<RunResult>): Promise<RunResult> {
   const onSignal = () => {
     process.stderr.write(`\n${style.yellow("interrupted")}: stopping run ${runId}; continue it with: ${commandLine(global, ["resume", runId])}\n`);
     process.exitCode = ExitCode.interrupted;

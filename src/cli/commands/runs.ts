@@ -44,6 +44,11 @@ export function registerRunsCommands(program: Command): void {
         if (global.json) return printJson(toRunDetail(tree));
         process.stdout.write(`${style.bold(run.workflow)}  ${run.id}  ${colorStatus(run.status)}  ${formatTime(run.createdAt)}  ${formatDuration(run.endedAt ? run.endedAt - run.createdAt : null)}\n`);
         if (run.goal) process.stdout.write(`goal: ${run.goal}\n`);
+        if (run.forkedFrom) {
+          const overridden = run.forkedFrom.overridden.length > 0 ? `; overridden: ${run.forkedFrom.overridden.join(", ")}` : "";
+          process.stdout.write(`forked from ${run.forkedFrom.runId} at ${run.forkedFrom.stepKey} (the steps before it reused, not run again${overridden})\n`);
+        }
+        if (tree.forks.length > 0) process.stdout.write(`forks: ${tree.forks.join(", ")}\n`);
         process.stdout.write("\n");
         const rows = stepTreeRows(tree);
         // The error column only when a step failed; it comes last, so a long message leaves the columns aligned.

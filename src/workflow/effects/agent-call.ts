@@ -59,7 +59,8 @@ export function agentCall<I, O, In>(site: EffectSite, options: { agent: Agent<I,
         runId: state.runId,
         stepKey: step.key,
         attempt: attempt.attempt,
-        logger: state.logger,
+        // The agent's lines carry its step and name, so they join with the journal and the audit trail.
+        logger: state.logger.child({ stepKey: step.key, agent: agent.name }),
         tools: agentTools(inner, agent, within),
         model: agentModel(inner, agent, within),
         call: (subAgent, subInput, subOptions) => delegate(subAgent, subInput, { grants: subOptions?.grants, delegatedBy: { agent: agent.name, stepKey: step.key } }),
@@ -144,7 +145,7 @@ function agentModel(site: EffectSite, agent: Agent, within: AgentCallFrame): Age
 function flagLowConfidence(state: RunState, agent: Agent, stepKey: string, output: unknown): void {
   const confidence = (output as { confidence?: unknown } | null)?.confidence;
   if (agent.confidenceThreshold === undefined || typeof confidence !== "number" || confidence >= agent.confidenceThreshold) return;
-  state.logger.warn(`agent ${agent.name} answered with confidence ${confidence} below its threshold ${agent.confidenceThreshold}`, { stepKey });
+  state.logger.child({ stepKey, agent: agent.name }).warn(`agent ${agent.name} answered with confidence ${confidence} below its threshold ${agent.confidenceThreshold}`);
   // A replay writes nothing: the flag was audited when the run executed.
   if (state.replay) return;
   state.gateway.record("confidence.low", { stepKey, agent: agent.name, data: { confidence, threshold: agent.confidenceThreshold } }).catch(() => {});
