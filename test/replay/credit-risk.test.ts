@@ -1,11 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { startBureauServer, type BureauServer } from "../../examples/credit-risk/bureau-server.ts";
-import { creditAgents, creditBureau, decisionSchema, intake, sanctions, scoring, transactions } from "../../examples/credit-risk/agents.ts";
-import { creditDecision as exampleWorkflow } from "../../examples/credit-risk/workflow.ts";
+import type { BureauServer } from "../../examples/credit-risk/bureau-server.ts";
+import type { decisionSchema } from "../../examples/credit-risk/agents.ts";
 import { defineWorkflow, openOperator, type Runtime, type Store, type Workflow } from "../../src/index.ts";
 import { runtimeFixture } from "../helpers/runtime-fixture.ts";
 import { dialects } from "../helpers/stores.ts";
+
+// Read when the example's tools load: a busy machine must not time the bureau out (the decision would degrade).
+process.env.CADRE_BUREAU_TIMEOUT_MS = "120000";
+const { startBureauServer } = await import("../../examples/credit-risk/bureau-server.ts");
+const { creditAgents, creditBureau, intake, sanctions, scoring, transactions } = await import("../../examples/credit-risk/agents.ts");
+const { creditDecision: exampleWorkflow } = await import("../../examples/credit-risk/workflow.ts");
 
 type Decided = z.infer<typeof decisionSchema> & { applicantId: string; bureau: "ok" | "unavailable" };
 // The example is typed against the built package (it imports "cadre"); the test drives the sources.
