@@ -21,7 +21,7 @@ function storeLocation(options: GlobalOptions, config: CadreConfig): string | un
 }
 
 /** Opens the runtime with the user's agents and workflows, runs `work`, and always closes it. */
-export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Runtime, config: CadreConfig) => Promise<T>, extra: { leaseMs?: number; dispatch?: "queue" } = {}): Promise<T> {
+export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Runtime, config: CadreConfig) => Promise<T>, extra: { leaseMs?: number; dispatch?: "queue"; provision?: boolean } = {}): Promise<T> {
   const { config } = await loadConfig(options.config);
   // Loaded here, not at the top: commands that only read the store start without the runtime and its dependencies.
   const { Runtime } = await import("../workflow/runtime.ts");

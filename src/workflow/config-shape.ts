@@ -4,9 +4,9 @@ import type { RuntimeOptions } from "./runtime-options.ts";
 
 /**
  * What a `cadre.config.ts` default-exports: the runtime's options, with the store as a
- * location (overridden by --store and CADRE_STORE). Clock and id source stay in code.
+ * location (overridden by --store and CADRE_STORE). Clock, id source and `provision` stay in code.
  */
-export type CadreConfig = Omit<RuntimeOptions, "store" | "now" | "generateId"> & { store?: string };
+export type CadreConfig = Omit<RuntimeOptions, "store" | "now" | "generateId" | "provision"> & { store?: string };
 
 /** Every key a config may hold: anything else is a mistake and is refused. */
 export const configKeys = ["agents", "workflows", "store", "principal", "leaseMs", "blockOverdueReviews", "models", "maxPayloadBytes", "audit", "telemetry", "observers", "dispatch", "queue"] as const satisfies ReadonlyArray<keyof CadreConfig>;

@@ -54,6 +54,12 @@ export interface RuntimeOptions {
   now?: () => number;
   /** New ids (`run_…`): injectable for tests. */
   generateId?: (prefix: string) => string;
+  /**
+   * Record the agents in the inventory and give new workflows their first allocation when the
+   * runtime opens (default true). False for a runtime that only replays runs (`cadre replay`):
+   * it writes nothing to the store but the replay's audit record, even for changed code.
+   */
+  provision?: boolean;
 }
 
 /** The options with every default applied, once, when a runtime opens. */
@@ -73,6 +79,7 @@ export interface ResolvedRuntimeOptions {
   queue: QueueOptions;
   now: () => number;
   generateId: (prefix: string) => string;
+  provision: boolean;
 }
 
 export function resolveRuntimeOptions(options: RuntimeOptions, environment: NodeJS.ProcessEnv = process.env): ResolvedRuntimeOptions {
@@ -91,6 +98,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions, environment: Node
     queue: options.queue ?? {},
     now: options.now ?? Date.now,
     generateId: options.generateId ?? generateId,
+    provision: options.provision ?? true,
   };
 }
 

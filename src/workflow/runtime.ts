@@ -181,6 +181,7 @@ export class Runtime {
     }
     const runtime = new Runtime(store, ownsStore, resolved, models, observer, jobs);
     try {
+      if (!resolved.provision) return runtime;
       await upsertInventory(store, { agents: [...runtime.agents.values()], now: runtime.now(), principal: runtime.principal });
       await provisionWorkflowBudgets(store, [...runtime.workflows.values()], { now: runtime.now(), principal: runtime.principal });
     } catch (error) {

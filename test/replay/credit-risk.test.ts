@@ -118,9 +118,15 @@ describe.each(await dialects())("replay and fork of a credit decision (%s)", (di
   it("fails where an input changed, naming the step and the difference", async () => {
     const runtime = await open(creditAgents, [creditDecision]);
     const run = await decided(runtime);
-    const changed = await open(creditAgents, [withChangedInput]);
+    const before = await counts(runtime.store);
+    const agentRows = await runtime.store.db.selectFrom("agents").selectAll().orderBy("name").execute();
+    // Changed code, opened as `cadre replay` opens it: no inventory entry or allocation is written for it.
+    const changedScoring = { ...scoring, purpose: "a changed scoring agent" };
+    const changed = await open([...creditAgents.filter((agent) => agent !== scoring), changedScoring], [withChangedInput], { provision: false });
 
     const report = await changed.replay(run.runId);
+    expect(await counts(runtime.store)).toEqual({ ...before, audit: before.audit + 1 });
+    expect(await runtime.store.db.selectFrom("agents").selectAll().orderBy("name").execute()).toEqual(agentRows);
 
     expect(report.divergence).toMatchObject({ details: { kind: "input-changed", stepKey: "2.1/1:transactions", difference: { path: "$.months", journaled: 12, now: 6 } } });
     expect(report.divergence!.message).toContain("step 2.1/1:transactions");

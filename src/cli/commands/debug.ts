@@ -19,7 +19,8 @@ export function registerDebugCommands(program: Command): void {
       const global = globalOptions(command);
       const width = Number(options.width);
       if (!Number.isInteger(width) || width < 10) throw new InputValidationError(`--width must be an integer of at least 10; got "${options.width}".`, { details: { width: options.width } });
-      const replayed = await withRuntime(global, (runtime) => runtime.replay(runId));
+      // A replay writes nothing but its audit record: not even the (perhaps changed) agents' inventory entries.
+      const replayed = await withRuntime(global, (runtime) => runtime.replay(runId), { provision: false });
       if (global.json) printJson(replayed);
       else printReplay(replayed, width);
       if (replayed.divergence) {
