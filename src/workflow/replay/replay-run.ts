@@ -106,7 +106,10 @@ export async function replayRun(services: ReplayServices, run: RunRecord, workfl
   if (!replayer.divergence && outcome.status === "failed" && run.status !== "failed" && !inFlight.has(run.status)) {
     replayer.diverge({ kind: "outcome-changed", stepKey: (outcome.error?.details.stepKey as string | undefined) ?? null, journaled: describeRun(run), requested: `failed with [${outcome.error?.code}] ${outcome.error?.message}` });
   }
-  if (!replayer.divergence) {
+  // A run that failed cut its concurrent branches short at moments a replay does not reproduce (its journaled
+  // failures are rethrown at once): when both failed the same way, steps left unasked are not a divergence.
+  const failedAlike = run.status === "failed" && outcome.status === "failed" && outcome.error?.code === run.error?.code;
+  if (!replayer.divergence && !failedAlike) {
     const missing = replayer.unvisited();
     if (missing) replayer.diverge({ kind: "step-missing", stepKey: missing.key, journaled: `${missing.type} "${missing.name}" (${missing.key}, ${missing.status})`, requested: `the replayed workflow ended ${outcome.status} without it` });
   }

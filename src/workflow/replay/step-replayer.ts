@@ -74,11 +74,11 @@ export class JournalReplayer implements StepReplayer {
   async step<T>(environment: Pick<StepEnvironment, "runId" | "signal" | "parked">, spec: StepSpec<T>): Promise<T> {
     // Past the first divergence nothing is compared any more: the replay is over.
     if (this.#divergence) throw this.#divergence;
-    // A sibling the original run cancelled (its join could no longer succeed) is cancelled again, before it is looked up.
-    if (environment.signal.aborted) throw new AbortedError(`Run ${environment.runId} was aborted before step ${spec.key}.`, { runId: environment.runId, stepKey: spec.key });
     const previous = this.#journal.at(spec.position);
     const requested = `${spec.type} "${spec.name}" (${spec.key})`;
     if (!previous) {
+      // As on a resume, the journal answers first; a step it lacks in a cancelled branch (its join could no longer succeed) is cancelled again.
+      if (environment.signal.aborted) throw new AbortedError(`Run ${environment.runId} was aborted before step ${spec.key}.`, { runId: environment.runId, stepKey: spec.key });
       // A run parking (or parked) starts no new step; a run still executing has not got here yet.
       const parked = environment.parked?.();
       if (parked) throw parked;
