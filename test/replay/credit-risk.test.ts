@@ -97,6 +97,22 @@ describe.each(await dialects())("replay and fork of a credit decision (%s)", (di
     expect(audit.filter((record) => record.kind === "run.replay")).toEqual([expect.objectContaining({ data: expect.objectContaining({ verdict: "consistent", outcome: "completed" }) })]);
   });
 
+  it("replays a partial run whose bureau branch failed: the journaled failure is thrown again, the decision degrades the same way", async () => {
+    await bureau.close();
+    bureau = await startBureauServer({ latencyMs: [1, 5], applicants: () => false });
+    process.env.CADRE_BUREAU_URL = bureau.url;
+    const runtime = await open(creditAgents, [creditDecision]);
+    const partial = await (await runtime.start(creditDecision, { applicantId: "A-1001" })).result();
+    expect(partial.status).toBe("partial");
+    const requests = bureau.stats().requests;
+
+    const report = await runtime.replay(partial.runId);
+
+    expect(report).toMatchObject({ verdict: "consistent", runStatus: "partial", outcome: { status: "partial", output: partial.output } });
+    expect(report.steps.find((step) => step.key === "2.0/1:credit-bureau")).toMatchObject({ status: "failed", error: { code: expect.any(String) } });
+    expect(bureau.stats().requests).toBe(requests);
+  });
+
   it("fails at a step added before an existing one, naming the step", async () => {
     const runtime = await open(creditAgents, [creditDecision]);
     const run = await decided(runtime);
