@@ -9,6 +9,7 @@ import { benchGovernance } from "./governance.ts";
 import { benchTelemetry } from "./telemetry.ts";
 import { benchWorkers } from "./workers.ts";
 import { benchServer } from "./server.ts";
+import { benchReplay } from "./replay.ts";
 
 const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["engine (SQLite file, durable, governed and audited)", benchEngine],
@@ -17,6 +18,7 @@ const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["OpenTelemetry (a span per step, decisions as events)", benchTelemetry],
   ["worker processes (PostgreSQL, pg-boss; runs handed to `cadre worker` processes)", benchWorkers],
   ["HTTP API (cadre serve on 127.0.0.1)", benchServer],
+  ["debugging a run (SQLite file, no effects on replay)", benchReplay],
 ];
 
 for (const [title, run] of sections) {
