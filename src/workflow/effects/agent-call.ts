@@ -115,7 +115,7 @@ async function approveToolCall(site: EffectSite, agent: Agent, tool: Tool, input
   const name = `tool:${tool.name}`;
   const { position, key } = site.scope.next(`approval:${name}`);
   const decision = await waitDurably<RecordedApprovalDecision>(
-    { runId: state.runId, journal: state.journal, now: state.now, events: state.events },
+    { runId: state.runId, journal: state.journal, now: state.now, events: state.events, replay: state.replay, signal: site.signal },
     { position, key, name: `approval:${name}`, type: "approval", request: { request: { agent: agent.name, tool: tool.name, input } }, describe: `approval of tool "${tool.name}" for agent "${agent.name}"` },
   );
   if (!decision.approved) throw new ApprovalRejectedError({ name, stepKey: key, by: decision.by, note: decision.note });
