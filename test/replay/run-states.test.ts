@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, defineWorkflow, openOperator, type Store } from "../../src/index.ts";
+import { defineAgent, defineTool, defineWorkflow, openOperator, type Store } from "../../src/index.ts";
 import { runtimeFixture } from "../helpers/runtime-fixture.ts";
 import { dialects } from "../helpers/stores.ts";
 
@@ -31,8 +31,32 @@ const payout = defineWorkflow({
   },
 });
 
+let transfers = 0;
+const transfer = defineTool({ name: "transfer", description: "moves money", input: z.object({ amount: z.number() }), output: z.object({ done: z.boolean() }), needsApproval: true, run: () => ({ done: ++transfers > 0 }) });
+const payer = defineAgent({ name: "payer", owner: "t", purpose: "pays", tools: [transfer], grants: [{ scope: "tool:transfer" }], input: z.object({ amount: z.number() }), output: z.object({ done: z.boolean() }), run: (input, context) => context.tools.call(transfer, input) as Promise<{ done: boolean }> });
+const pay = defineWorkflow({ name: "pay", input: z.object({ amount: z.number() }), output: z.object({ done: z.boolean() }), run: (input, ctx) => ctx.call(payer, input) });
+
 describe.each(await dialects())("replay of runs in every state (%s)", (dialect) => {
   const open = runtimeFixture(dialect);
+
+  it("a tool call waiting for its approval replays to the approval, and after it without calling the tool", async () => {
+    const runtime = await open([payer], [pay]);
+    const waiting = await (await runtime.start(pay, { amount: 5 })).result();
+    expect(waiting.status).toBe("waiting");
+    const before = await rows(runtime.store);
+    expect(await runtime.replay(waiting.runId)).toMatchObject({ verdict: "consistent", outcome: { status: "waiting" } });
+    expect(await rows(runtime.store)).toEqual({ ...before, audit_log: before.audit_log! + 1 });
+
+    await openOperator({ store: runtime.store }).approvals.approve(waiting.runId, "tool:transfer");
+    const resumed = await (await runtime.resume(waiting.runId)).result();
+    expect(resumed.error).toBeUndefined();
+    expect(resumed.status).toBe("completed");
+    const calls = transfers;
+    const report = await runtime.replay(waiting.runId);
+    expect(report).toMatchObject({ verdict: "consistent", outcome: { status: "completed", output: { done: true } } });
+    expect(report.steps.map((step) => [step.key, step.type])).toEqual([["1:payer", "agent"], ["1.t/1:approval:tool:transfer", "approval"], ["1.t/2:transfer", "tool"]]);
+    expect(transfers).toBe(calls);
+  });
 
   it("a run waiting for an approval replays to where it waits; once approved and resumed, to its end", async () => {
     const runtime = await open([checker], [payout]);
