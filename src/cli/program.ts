@@ -19,7 +19,7 @@ program.hook("preAction", (command) => {
   const format = (command.optsWithGlobals() as { logFormat?: string }).logFormat;
   if (format === undefined) return;
   // Checked here rather than with the logger's own list: the root help must not load the logger (pino).
-  if (format !== "json" && format !== "pretty") throw new InputValidationError(`--log-format must be json or pretty; got "${format}".`, { details: { logFormat: format } });
+  if (format !== "json" && format !== "pretty") throw new InputValidationError({ message: `--log-format must be json or pretty; got "${format}".`, logFormat: format });
   process.env.CADRE_LOG_FORMAT = format;
 });
 

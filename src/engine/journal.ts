@@ -158,7 +158,7 @@ export class Journal {
   }
 
   #readOnlyError(): InternalError {
-    return new InternalError(`The journal of run ${this.runId} is read-only here (a replay): nothing may be written to it.`, { details: { runId: this.runId } });
+    return new InternalError({ message: `The journal of run ${this.runId} is read-only here (a replay): nothing may be written to it.`, runId: this.runId });
   }
 
   async started(entry: NewAttempt, inTransaction?: InTransaction): Promise<void> {
@@ -273,7 +273,7 @@ export async function copySteps(
   const latest = new Map(rows.map((row) => [row.key, row]));
   for (const key of copy.keys) {
     const row = latest.get(key);
-    if (!row) throw new InternalError(`Step ${key} of run ${copy.fromRunId} is not completed and cannot be copied into run ${copy.toRunId}.`, { details: { runId: copy.fromRunId, stepKey: key } });
+    if (!row) throw new InternalError({ message: `Step ${key} of run ${copy.fromRunId} is not completed and cannot be copied into run ${copy.toRunId}.`, runId: copy.fromRunId, stepKey: key });
     let output = row.output;
     if (copy.outputs.has(key)) {
       const text = encodePayload(copy.outputs.get(key), copy.maxPayloadBytes ?? defaultMaxPayloadBytes, () => ({ what: `The overridden output of step ${key}`, runId: copy.toRunId, stepKey: key }));

@@ -114,7 +114,7 @@ export class RunOperations {
   async lineage(runId: string): Promise<RunLineage> {
     const db = this.#context.store.db;
     const run = await getRunRecord(db, runId);
-    if (!run) throw new UnknownRunError(runId);
+    if (!run) throw new UnknownRunError({ runId });
     const ancestors: RunLineage["ancestors"] = [];
     const seen = new Set([runId]);
     for (let from = run.forkedFrom; from && !seen.has(from.runId); ) {

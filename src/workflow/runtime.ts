@@ -261,7 +261,7 @@ export class Runtime {
     // Outcomes are written behind: what this process already knows is on disk before it is read.
     await this.store.flush();
     const run = await getRunRecord(this.store.db, runId);
-    if (!run) throw new UnknownRunError(runId);
+    if (!run) throw new UnknownRunError({ runId });
     return replayRun({ ...this.#executor, principal: this.principal }, run, this.workflow(run.workflow));
   }
 
@@ -274,7 +274,7 @@ export class Runtime {
   async fork(runId: string, options: ForkOptions): Promise<RunHandle> {
     await this.store.flush();
     const parent = await getRunRecord(this.store.db, runId);
-    if (!parent) throw new UnknownRunError(runId);
+    if (!parent) throw new UnknownRunError({ runId });
     const workflow = this.workflow(parent.workflow);
     const entries = (await Journal.load(this.store, runId)).inJournalOrder();
     const plan = planFork({ runId, entries, from: options.from, overrides: options.overrides ?? {}, agents: this.agents });

@@ -18,7 +18,7 @@ export function registerDebugCommands(program: Command): void {
     .action(async (runId: string, options: { width: string }, command: Command) => {
       const global = globalOptions(command);
       const width = Number(options.width);
-      if (!Number.isInteger(width) || width < 10) throw new InputValidationError(`--width must be an integer of at least 10; got "${options.width}".`, { details: { width: options.width } });
+      if (!Number.isInteger(width) || width < 10) throw new InputValidationError({ message: `--width must be an integer of at least 10; got "${options.width}".`, width: options.width });
       // A replay writes nothing but its audit record: not even the (perhaps changed) agents' inventory entries.
       const replayed = await withRuntime(global, (runtime) => runtime.replay(runId), { provision: false });
       if (global.json) printJson(replayed);
@@ -57,12 +57,12 @@ export function registerDebugCommands(program: Command): void {
 /** `--override <key>=<json>`: the key is everything before the first `=` (keys never contain one). */
 function parseOverride(text: string): [string, unknown] {
   const at = text.indexOf("=");
-  if (at <= 0) throw new InputValidationError(`--override takes <step key>=<json>, like '2.0/1:credit-bureau={"score":420}'; got "${text}".`, { details: { override: text } });
+  if (at <= 0) throw new InputValidationError({ message: `--override takes <step key>=<json>, like '2.0/1:credit-bureau={"score":420}'; got "${text}".`, override: text });
   const key = text.slice(0, at);
   try {
     return [key, JSON.parse(text.slice(at + 1))];
   } catch (error) {
-    throw new InputValidationError(`The output given to --override ${key} is not valid JSON: ${(error as Error).message}.`, { details: { override: key } });
+    throw new InputValidationError({ message: `The output given to --override ${key} is not valid JSON: ${(error as Error).message}.`, override: key });
   }
 }
 

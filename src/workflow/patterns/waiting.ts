@@ -42,7 +42,7 @@ export interface WaitSpec<T> {
 export async function waitDurably<T>(environment: WaitEnvironment, spec: WaitSpec<T>): Promise<T> {
   const { journal } = environment;
   if (environment.replay) {
-    const noEffect = () => Promise.reject(new InternalError(`A replay asked wait ${spec.key} to run; waits are answered from the journal.`));
+    const noEffect = () => Promise.reject(new InternalError({ message: `A replay asked wait ${spec.key} to run; waits are answered from the journal.`, stepKey: spec.key }));
     return environment.replay.step({ runId: environment.runId, signal: environment.signal ?? new AbortController().signal }, { position: spec.position, key: spec.key, name: spec.name, type: spec.type, input: spec.request, execute: noEffect });
   }
   const previous = journal.at(spec.position);

@@ -1,4 +1,4 @@
-import { CadreError } from "../../errors.ts";
+import { CadreError, type CadreErrorOptions } from "../../errors.ts";
 import { brief, type JsonDifference } from "./json-difference.ts";
 
 /** How today's code differs from a run's journal at the first step where they part. */
@@ -34,8 +34,8 @@ export interface DivergenceDetails {
  * any run in flight at that step) with this code would go down another path than the one paid for.
  */
 export class ReplayDivergenceError extends CadreError {
-  constructor(details: DivergenceDetails) {
-    super("REPLAY_DIVERGED", describe(details), { details: { ...details } });
+  constructor(details: DivergenceDetails, options?: CadreErrorOptions) {
+    super("REPLAY_DIVERGED", describe(details), { ...options, details: { ...details } });
   }
 }
 
@@ -60,15 +60,15 @@ function describe(details: DivergenceDetails): string {
 
 /** A step key that names no step of the run. */
 export class UnknownStepError extends CadreError {
-  constructor(details: { runId: string; stepKey: string; known: string[] }) {
+  constructor(details: { runId: string; stepKey: string; known: string[] }, options?: CadreErrorOptions) {
     const known = details.known.length > 0 ? ` Its steps: ${details.known.slice(0, 12).join(", ")}${details.known.length > 12 ? ", …" : ""}.` : " It has no steps.";
-    super("UNKNOWN_STEP", `Run ${details.runId} has no step ${details.stepKey}.${known} List them with \`cadre show ${details.runId}\`.`, { details: { ...details, known: details.known.slice(0, 50) } });
+    super("UNKNOWN_STEP", `Run ${details.runId} has no step ${details.stepKey}.${known} List them with \`cadre show ${details.runId}\`.`, { ...options, details: { ...details, known: details.known.slice(0, 50) } });
   }
 }
 
 /** A fork asked for something that cannot be: an override of a step that is not copied, an output the step could not have returned. */
 export class ForkInvalidError extends CadreError {
-  constructor(details: { runId: string; stepKey: string; reason: string }) {
-    super("FORK_INVALID", `Cannot fork run ${details.runId} at step ${details.stepKey}: ${details.reason}`, { details });
+  constructor(details: { runId: string; stepKey: string; reason: string }, options?: CadreErrorOptions) {
+    super("FORK_INVALID", `Cannot fork run ${details.runId} at step ${details.stepKey}: ${details.reason}`, { ...options, details });
   }
 }

@@ -69,7 +69,7 @@ export async function replayRun(services: ReplayServices, run: RunRecord, workfl
   const journal = await Journal.load(store, run.id, { readOnly: true });
   const replayer = new JournalReplayer(journal, { inFlight: inFlight.has(run.status), overridden: run.forkedFrom?.overridden ?? [] });
   const logger = createLogger({ runId: run.id, workflow: workflow.name, replay: true });
-  const noWrites = (what: string) => new InternalError(`A replay of run ${run.id} tried to ${what}; a replay writes nothing.`, { details: { runId: run.id } });
+  const noWrites = (what: string) => new InternalError({ message: `A replay of run ${run.id} tried to ${what}; a replay writes nothing.`, runId: run.id });
   const state: RunState = {
     runId: run.id,
     workflow: workflow.name,

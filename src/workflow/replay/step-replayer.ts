@@ -78,7 +78,7 @@ export class JournalReplayer implements StepReplayer {
     const requested = `${spec.type} "${spec.name}" (${spec.key})`;
     if (!previous) {
       // As on a resume, the journal answers first; a step it lacks in a cancelled branch (its join could no longer succeed) is cancelled again.
-      if (environment.signal.aborted) throw new AbortedError(`Run ${environment.runId} was aborted before step ${spec.key}.`, { runId: environment.runId, stepKey: spec.key });
+      if (environment.signal.aborted) throw new AbortedError({ message: `Run ${environment.runId} was aborted before step ${spec.key}.`, runId: environment.runId, stepKey: spec.key });
       // A run parking (or parked) starts no new step; a run still executing has not got here yet.
       const parked = environment.parked?.();
       if (parked) throw parked;
