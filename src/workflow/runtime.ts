@@ -323,7 +323,8 @@ export class Runtime {
       throw new RunLeasedError({ runId, owner: current.leaseOwner ?? "unknown", expiresAt: current.leaseExpiresAt ?? 0 });
     }
     // A queued run no process has executed yet starts from an empty journal.
-    const owned = await this.#owned({ ...run, status: "running" }, workflow, epoch, run.status !== "pending");
+    // A queued fork starts with the steps copied from its parent already in its journal.
+    const owned = await this.#owned({ ...run, status: "running" }, workflow, epoch, run.status !== "pending", run.forkedFrom !== null);
     if (this.#jobs) this.#held.set(runId, owned.lease);
     // The placement decision: which worker, with which labels, took a run that had to run there.
     if (placed) await owned.lease.transaction((tx) => appendAudit(tx, this.store.dialect, [{ kind: "run.placed", at: this.now(), runId, workflow: workflow.name, principal: run.principal, data: { placement: workflow.placement, worker: this.#owner, labels: placed.labels, epoch } }]));
