@@ -68,6 +68,8 @@ export const errorCatalog = {
   LOOP_LIMIT: { fault: "model", http: 502 },
   CONFLICT: { fault: "validation", http: 409 },
   ABORTED: { fault: "system", http: 503 },
+  UNKNOWN_COLLECTION: { fault: "input", http: 404 },
+  VECTOR_SEARCH_UNAVAILABLE: { fault: "configuration", http: 501 },
   INTERNAL: { fault: "system", http: 500 },
 } as const satisfies Record<string, { fault: ErrorFault; http: number }>;
 

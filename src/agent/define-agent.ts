@@ -11,6 +11,9 @@ import type { AgentInventory } from "../governance/inventory.ts";
 import { z } from "zod";
 import { runModelLoop, type ModelAgentSettings } from "./model-agent.ts";
 import type { AgentModel } from "../models/model-turn.ts";
+import type { AgentMemorySettings, MemoryRecord, RememberedMemory } from "../knowledge/memory.ts";
+
+export type { AgentMemorySettings, MemoryRecord, RememberedMemory } from "../knowledge/memory.ts";
 
 /** What an agent's `run` receives besides its input; `Tools` are the agent's declared tools. */
 export interface AgentContext<Tools extends readonly Tool[] = Tool[]> {
@@ -33,6 +36,27 @@ export interface AgentContext<Tools extends readonly Tool[] = Tool[]> {
    * sub-agent must be covered by this agent's own grants: a sub-agent never holds more.
    */
   call<I, O, In>(agent: Agent<I, O, In>, input: In, options?: { grants?: GrantSpec[] }): Promise<O>;
+  /** Long-term memory, for agents that declare `memory`: every remember and recall is a governed step. */
+  memory?: AgentMemory;
+}
+
+/** An agent's long-term memory across runs, kept per agent and per principal (the run's). */
+export interface AgentMemory {
+  /** Remembers a fact for the run's principal (optionally within a thread); its retention is the collection's TTL. */
+  remember(record: string | MemoryRecord): Promise<RememberedMemory>;
+  /** The agent's memories of the run's principal most relevant to `query`, best first. */
+  recall(query: string, options?: { limit?: number; thread?: string }): Promise<RecalledMemory[]>;
+}
+
+/** A recalled memory, with the ids to cite it. */
+export interface RecalledMemory {
+  text: string;
+  source: string;
+  documentId: string;
+  chunkId: string;
+  thread: string | null;
+  rememberedAt: number;
+  score: number;
 }
 
 /**
@@ -81,6 +105,8 @@ export interface AgentDefinition<I = any, O = any, In = I, Tools extends readonl
   grants?: GrantSpec[];
   /** Money per call and standing caps per day/month, in micro-units. */
   budget?: AgentBudget;
+  /** Long-term memory: `context.memory`; with `recall: n` a model-backed agent gets its n most relevant memories in its prompt. */
+  memory?: AgentMemorySettings;
 }
 
 /** A registered worker with an identity, schemas and inventory metadata. */

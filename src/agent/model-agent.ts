@@ -4,7 +4,7 @@ import { ConfigurationError, toCadreError } from "../errors.ts";
 import { RunSuspended } from "../engine/run-suspended.ts";
 import { ModelBehaviourError } from "../models/model-errors.ts";
 import { structuredAnswerSchema } from "../models/structured-output.ts";
-import type { AgentContext, AgentDefinition } from "./define-agent.ts";
+import type { AgentContext, AgentDefinition, RecalledMemory } from "./define-agent.ts";
 
 /** What turns an agent into a model-backed one. */
 export interface ModelAgentSettings {
@@ -50,6 +50,20 @@ function parseAnswer(text: string, schema: z.ZodType, textOutput: boolean): { ok
   return { ok: false, problem: result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).join("; ") };
 }
 
+/** With `memory: { recall: n }`: the agent's n memories most relevant to the input (a governed, journaled step). */
+async function recallMemories(agent: AgentDefinition, input: unknown, context: AgentContext): Promise<RecalledMemory[]> {
+  const count = agent.memory?.recall;
+  if (!count || !context.memory) return [];
+  return context.memory.recall(typeof input === "string" ? input : JSON.stringify(input), { limit: count });
+}
+
+/** The recalled memories as a section of the system prompt, each with its id so the model can cite it. */
+function withMemories(system: string, memories: RecalledMemory[]): string {
+  if (memories.length === 0) return system;
+  const lines = memories.map((memory) => `- ${memory.text.replace(/\s+/g, " ").trim()} (memory ${memory.chunkId})`);
+  return `${system}\n\nWhat you remember from earlier runs that may be relevant:\n${lines.join("\n")}`;
+}
+
 /**
  * The tool loop of a model-backed agent, written over durable primitives: every model call
  * (`context.model.generate`) and every tool call (`context.tools.call`) is its own journaled,
@@ -67,7 +81,7 @@ export async function runModelLoop(agent: AgentDefinition & ModelAgentSettings, 
   if (!context.model) throw new ConfigurationError({ message: `Agent "${agent.name}" has a model but the runtime did not resolve it.`, agent: agent.name, field: "model" });
   const maxTurns = agent.maxTurns ?? 10;
   const textOutput = isTextOutput(agent.output);
-  const system = systemPrompt(agent, context.goal);
+  const system = withMemories(systemPrompt(agent, context.goal), await recallMemories(agent, input, context));
   const toolNames = (agent.tools ?? []).map((tool) => tool.name);
   const answerSchema = textOutput ? undefined : structuredAnswerSchema(agent.output);
   const messages: ModelMessage[] = [{ role: "user", content: typeof input === "string" ? input : JSON.stringify(input) }];

@@ -52,11 +52,29 @@ export interface GovernedEffect {
   call?: { grants?: GrantSpec[]; delegatedBy?: { agent: string; stepKey: string } };
   /** The grant the effect needs. */
   permission?: { scope: string; resource: string };
+  /**
+   * Checks beyond the grant, in the transaction that authorizes the effect (a knowledge
+   * collection's data-access level against the agent's): what it throws is refused and audited
+   * like a missing grant, before any money is held.
+   */
+  authorize?(tx: Db): Promise<void>;
+  /**
+   * What the agent was shown, recorded with the settlement when the effect succeeds: who saw
+   * what (the documents and chunks a search returned), in the same transaction as its outcome.
+   */
+  disclosure?(output: unknown): { kind: string; data: Record<string, unknown> } | undefined;
   price?: EffectPrice;
   /** The agent call this effect runs inside: its just-in-time grants apply, and it pays from its account (see `moneyAccountFor`). */
   within?: AgentCallFrame;
   /** False for steps that write their own records (or none): no step.start/step.end records. */
   audited?: boolean;
+}
+
+/** The disclosure record of a successful effect, if it declares one. */
+function disclosed(effect: GovernedEffect, outcome: { ok: boolean; output?: unknown }): Array<{ kind: string; data: Record<string, unknown> }> {
+  if (!outcome.ok || !effect.disclosure) return [];
+  const record = effect.disclosure(outcome.output);
+  return record ? [record] : [];
 }
 
 /** An agent call as the effects inside it see it. */
@@ -217,6 +235,7 @@ export class Gateway {
           grant = authorization.grantId;
           this.#checkCeiling(options.permission.scope, options.permission.resource, agent.name, stepKey);
         }
+        if (effect.authorize) await effect.authorize(tx);
         const worst = options.worstCase();
         const levels = await this.#levels(tx, agent, moneyAccount);
         const reservation = await reserve(tx, { levels, amount: worst, now: now(), runId, stepKey, agent: agent.name });
@@ -240,6 +259,7 @@ export class Gateway {
             agent: agent.name,
             data: { subject, chargedMicros: charged, releasedMicros: held.worst - charged, units: settled.units, attempt: attempt.attempt, ...(settled.costMicros > held.worst ? { overrunMicros: settled.costMicros - held.worst } : {}), ...(outcome.error ? { error: outcome.error.code } : {}) },
           },
+          ...disclosed(effect, outcome).map((record) => ({ ...record, stepKey, agent: agent.name })),
         ]);
         if (charged > 0) await this.#warnNearCaps(tx, agent, charged);
       },

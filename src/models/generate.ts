@@ -6,13 +6,36 @@ import { ModelBehaviourError } from "./model-errors.ts";
 import type { Tool } from "../governance/define-tool.ts";
 import type { StreamedUsage } from "./streamed-usage.ts";
 
+/**
+ * The name a provider sees: OpenAI, Anthropic and Google accept letters, digits, `_` and `-`
+ * only, so `knowledge.search` is offered as `knowledge_search` and mapped back on the way in.
+ */
+export function providerToolName(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_-]/g, "_");
+}
+
+/** Tool results name their tool as the provider knows it (Google matches results to calls by name). */
+function withProviderToolNames(messages: ModelRequest["messages"]): ModelRequest["messages"] {
+  return messages.map((message) =>
+    message.role === "tool" && Array.isArray(message.content)
+      ? { ...message, content: message.content.map((part) => ("toolName" in part && typeof part.toolName === "string" ? { ...part, toolName: providerToolName(part.toolName) } : part)) }
+      : message,
+  ) as ModelRequest["messages"];
+}
+
+/** A provider's tool call, named as the agent declared the tool. */
+function declaredToolCall(options: ModelCallOptions, call: { toolCallId: string; toolName: string; input: unknown }): ModelTurn["toolCalls"][number] {
+  const declared = options.tools.find((tool) => providerToolName(tool.name) === call.toolName && options.request.toolNames.includes(tool.name));
+  return { toolCallId: call.toolCallId, toolName: declared?.name ?? call.toolName, input: call.input };
+}
+
 /** Tools as the model sees them: name, description, JSON Schema of the input. No `execute`: the gateway runs them. */
 export async function toModelTools(tools: Tool[]): Promise<ToolSet> {
   // The AI SDK loads with the first model call, not with the runtime.
   const { jsonSchema } = await import("ai");
   const set: ToolSet = {};
   for (const tool of tools) {
-    set[tool.name] = { description: tool.description, inputSchema: jsonSchema(z.toJSONSchema(tool.input, { io: "input" }) as Parameters<typeof jsonSchema>[0]) };
+    set[providerToolName(tool.name)] = { description: tool.description, inputSchema: jsonSchema(z.toJSONSchema(tool.input, { io: "input" }) as Parameters<typeof jsonSchema>[0]) };
   }
   return set;
 }
@@ -53,7 +76,7 @@ async function callSettings(options: ModelCallOptions) {
     model: options.model,
     system: request.system,
     // Journaled JSON of the SDK's own messages (and our user turns): the shapes match, the type is ours.
-    messages: request.messages as ModelMessages,
+    messages: withProviderToolNames(request.messages) as ModelMessages,
     ...(offered.length > 0 ? { tools: await toModelTools(offered) } : {}),
     ...(request.answerSchema ? { output: answerFormat(request.answerSchema) } : {}),
     maxOutputTokens: request.maxOutputTokens,
@@ -74,7 +97,7 @@ export async function callModel(options: ModelCallOptions): Promise<ModelTurn> {
     const result = await generateText(await callSettings(options));
     return {
       text: result.text,
-      toolCalls: result.toolCalls.map((call) => ({ toolCallId: call.toolCallId, toolName: call.toolName, input: call.input })),
+      toolCalls: result.toolCalls.map((call) => declaredToolCall(options, call)),
       finishReason: result.finishReason,
       usage: turnUsage(result.usage),
       responseMessages: JSON.parse(JSON.stringify(result.response.messages)),
@@ -112,7 +135,7 @@ export async function streamModel(options: ModelCallOptions & { onText(text: str
     const [text, toolCalls, finishReason, totalUsage, response] = await Promise.all([result.text, result.toolCalls, result.finishReason, result.usage, result.response]);
     return {
       text,
-      toolCalls: toolCalls.map((call) => ({ toolCallId: call.toolCallId, toolName: call.toolName, input: call.input })),
+      toolCalls: toolCalls.map((call) => declaredToolCall(options, call)),
       finishReason,
       usage: turnUsage(totalUsage),
       responseMessages: JSON.parse(JSON.stringify(response.messages)),

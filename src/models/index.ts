@@ -6,3 +6,5 @@ export { builtInPrices, pricesAsOf } from "./prices.ts";
 export type { ModelPrice } from "./prices.ts";
 export { ModelConfigurationError, ModelBehaviourError } from "./model-errors.ts";
 export type { ModelConfigurationReason } from "./model-errors.ts";
+export { resolveEmbedder } from "./embedding.ts";
+export type { Embedder, Embeddings } from "./embedding.ts";

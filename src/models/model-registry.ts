@@ -1,4 +1,4 @@
-import type { LanguageModel } from "ai";
+import type { EmbeddingModel, LanguageModel } from "ai";
 import { ModelConfigurationError } from "./model-errors.ts";
 import type { ModelPrice } from "./prices.ts";
 import { withStructuredOutputSettings } from "./structured-output.ts";
@@ -35,6 +35,8 @@ export interface ModelConfig {
   prices?: Record<string, ModelPrice>;
   /** Ready-made AI SDK models by `provider:model-id`: custom providers, or scripted models in tests. */
   instances?: Record<string, LanguageModel>;
+  /** Ready-made AI SDK embedding models by `provider:model-id` (a custom provider, or the test embedder). */
+  embeddingInstances?: Record<string, EmbeddingModel>;
 }
 
 /** `"provider:model-id"` or a configured tier. */
@@ -83,6 +85,15 @@ export async function resolveModel(spec: ModelSpec, config: ModelConfig = {}, en
   const strictOptionsKey = instance === undefined && (provider === "openai" || openAICompatibleEntry(provider, config)) ? provider : undefined;
   return { id: name, provider, modelId, model: await withStructuredOutputSettings(model, { enabled: structuredOutputs, strictOptionsKey }), structuredOutputs };
 }
+
+/** The provider entry of an OpenAI-compatible server, for the embedding models it serves too. */
+export function openAICompatibleServer(provider: string, config: ModelConfig): { baseURL: string; apiKey: string | undefined } | undefined {
+  const custom = openAICompatibleEntry(provider, config);
+  if (!custom) return undefined;
+  return { baseURL: checkBaseURL(provider, custom.baseURL, `models.providers.${provider}.baseURL`), apiKey: custom.apiKeyEnv ? requireKey(provider, custom.apiKeyEnv, process.env) : undefined };
+}
+
+export { requireKey as requireProviderKey };
 
 function providerEntry(provider: string, config: ModelConfig): OpenAICompatibleProvider | ProviderSettings | undefined {
   return config.providers && Object.hasOwn(config.providers, provider) ? config.providers[provider] : undefined;

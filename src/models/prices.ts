@@ -74,4 +74,9 @@ export const builtInPrices: Readonly<Record<string, ModelPrice>> = {
   },
   "google:gemini-2.5-flash": { inputPerMillion: 300_000, outputPerMillion: 2_500_000, cachedInputPerMillion: 30_000 },
   "google:gemini-2.5-flash-lite": { inputPerMillion: 100_000, outputPerMillion: 400_000, cachedInputPerMillion: 10_000 },
+
+  // Embedding models bill input tokens only.
+  "openai:text-embedding-3-small": { inputPerMillion: 20_000, outputPerMillion: 0 },
+  "openai:text-embedding-3-large": { inputPerMillion: 130_000, outputPerMillion: 0 },
+  "openai:text-embedding-ada-002": { inputPerMillion: 100_000, outputPerMillion: 0 },
 };

@@ -302,6 +302,64 @@ export const migrations: readonly Migration[] = [
       await db.schema.createIndex("runs_by_fork_parent").on("runs").column("forked_from_run_id").execute();
     },
   },
+  {
+    version: 10,
+    name: "knowledge collections, documents and chunks (full text, vectors), agent memory",
+    async up(db, dialect) {
+      await db.schema
+        .createTable("knowledge_collections")
+        .addColumn("name", "text", (column) => column.primaryKey())
+        .addColumn("data_access", "text", (column) => column.notNull())
+        .addColumn("embedding_model", "text")
+        .addColumn("chunk_size", "integer", (column) => column.notNull())
+        .addColumn("chunk_overlap", "integer", (column) => column.notNull())
+        .addColumn("ttl_ms", time)
+        .addColumn("created_at", time, (column) => column.notNull())
+        .addColumn("updated_at", time, (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable("knowledge_documents")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("collection", "text", (column) => column.notNull())
+        .addColumn("source", "text", (column) => column.notNull())
+        .addColumn("content_hash", "text", (column) => column.notNull())
+        .addColumn("metadata", "text", (column) => column.notNull())
+        // Memory records: who remembered it, for whom, in which conversation.
+        .addColumn("agent", "text")
+        .addColumn("principal", "text")
+        .addColumn("thread", "text")
+        .addColumn("chunk_count", "integer", (column) => column.notNull())
+        .addColumn("created_at", time, (column) => column.notNull())
+        .addColumn("updated_at", time, (column) => column.notNull())
+        .addColumn("expires_at", time)
+        .execute();
+      await db.schema.createIndex("knowledge_documents_by_source").unique().on("knowledge_documents").columns(["collection", "source"]).execute();
+      await db.schema.createIndex("knowledge_documents_by_principal").on("knowledge_documents").columns(["principal", "collection"]).execute();
+      await db.schema
+        .createTable("knowledge_chunks")
+        // An integer key: the full-text index (FTS5 rowid) refers to chunks by it.
+        .addColumn("seq", dialect === "sqlite" ? "integer" : "bigserial", (column) => (dialect === "sqlite" ? column.primaryKey().autoIncrement() : column.primaryKey()))
+        .addColumn("id", "text", (column) => column.notNull().unique())
+        .addColumn("document_id", "text", (column) => column.notNull())
+        .addColumn("collection", "text", (column) => column.notNull())
+        .addColumn("ordinal", "integer", (column) => column.notNull())
+        .addColumn("content", "text", (column) => column.notNull())
+        .addColumn("content_hash", "text", (column) => column.notNull())
+        // JSON array of floats: sqlite-vec reads it as a vector, pgvector casts it.
+        .addColumn("embedding", "text")
+        .addColumn("embedding_model", "text")
+        .execute();
+      await db.schema.createIndex("knowledge_chunks_by_document").on("knowledge_chunks").columns(["document_id", "ordinal"]).execute();
+      await db.schema.createIndex("knowledge_chunks_by_collection").on("knowledge_chunks").column("collection").execute();
+      if (dialect === "sqlite") {
+        // Porter stemming: "pumps" finds "pump". The rowid is the chunk's seq.
+        await sql`create virtual table knowledge_fts using fts5(content, tokenize = 'porter unicode61')`.execute(db);
+      } else {
+        await sql`alter table knowledge_chunks add column tsv tsvector generated always as (to_tsvector('english', content)) stored`.execute(db);
+        await sql`create index knowledge_chunks_tsv on knowledge_chunks using gin (tsv)`.execute(db);
+      }
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -22,6 +22,9 @@ export interface Database {
   payloads: PayloadsTable;
   workers: WorkersTable;
   operator_keys: OperatorKeysTable;
+  knowledge_collections: KnowledgeCollectionsTable;
+  knowledge_documents: KnowledgeDocumentsTable;
+  knowledge_chunks: KnowledgeChunksTable;
 }
 
 /** A worker process as its heartbeat last described it (labels and queues as JSON). */
@@ -35,6 +38,47 @@ export interface WorkersTable {
   started_at: number;
   heartbeat_at: number;
   stopped_at: number | null;
+}
+
+/** A knowledge collection: its data-access level, embedding model, chunking and retention. */
+export interface KnowledgeCollectionsTable {
+  name: string;
+  data_access: string;
+  embedding_model: string | null;
+  chunk_size: number;
+  chunk_overlap: number;
+  ttl_ms: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One ingested file (or JSON line, or memory record) of a collection, by its source. */
+export interface KnowledgeDocumentsTable {
+  id: string;
+  collection: string;
+  source: string;
+  content_hash: string;
+  metadata: string;
+  agent: string | null;
+  principal: string | null;
+  thread: string | null;
+  chunk_count: number;
+  created_at: number;
+  updated_at: number;
+  expires_at: number | null;
+}
+
+/** A searchable piece of a document; on SQLite its text is also in the FTS5 table `knowledge_fts` (rowid = seq). */
+export interface KnowledgeChunksTable {
+  seq: ColumnType<number, never, never>;
+  id: string;
+  document_id: string;
+  collection: string;
+  ordinal: number;
+  content: string;
+  content_hash: string;
+  embedding: string | null;
+  embedding_model: string | null;
 }
 
 /** Large JSON values stored once by content; runs and steps columns reference them. */

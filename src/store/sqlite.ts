@@ -5,6 +5,7 @@ import { Kysely, sql } from "kysely";
 import { migrateStore, requireCurrentSchema, requireStore } from "./migrate.ts";
 import { CachingSqliteDialect } from "./sqlite-driver.ts";
 import { diagnoseSqliteFailure } from "./sqlite-failures.ts";
+import { loadVectorExtension } from "./sqlite-vectors.ts";
 import type { Database } from "./schema.ts";
 import { createStore, type Store } from "./store.ts";
 import { StoreConfigError, StoreCorruptError, StoreNotFoundError } from "./store-errors.ts";
@@ -102,11 +103,15 @@ function connect(
   try {
     connection = open();
     connection.prepare("select count(*) from sqlite_master").get();
+    loadVectorExtension(connection);
     return connection;
   } catch (error) {
     connection?.close();
     const other = fallback(location, error);
-    if (other) return other;
+    if (other) {
+      loadVectorExtension(other);
+      return other;
+    }
     throw diagnoseSqliteFailure(location, error) ?? error;
   }
 }

@@ -8,3 +8,5 @@ export type { Script, ScriptedResponse, ScriptedToolCall, ScriptedUsage, Scripte
 // Earlier names, kept so existing tests and examples compile.
 export type { ScriptedResponse as ScriptedReply } from "./scripted-response.ts";
 export type { ChatCompletionRequest as ChatRequest } from "./scripted-openai-server.ts";
+export { createTestEmbeddingModel, hashEmbedding } from "./test-embedding-model.ts";
+export type { TestEmbeddingModel, TestEmbeddingModelOptions } from "./test-embedding-model.ts";

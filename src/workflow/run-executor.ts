@@ -14,6 +14,7 @@ import type { AuditSigningOptions } from "../governance/audit-signing-key.ts";
 import { Gateway } from "../governance/gateway.ts";
 import { closeRunAccount } from "../governance/run-accounts.ts";
 import { encodePayload } from "../store/payloads.ts";
+import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
 import type { Store } from "../store/store.ts";
 import { DurableContext } from "./context.ts";
 import type { PublishedEvent } from "./events.ts";
@@ -33,6 +34,7 @@ export interface ExecutorServices {
   guards: GuardRegistry;
   timeouts: AdaptiveTimeouts;
   models: ReadonlyMap<string, AgentModelBinding>;
+  knowledge: KnowledgeBase;
   now(): number;
   blockOverdueReviews: boolean;
   maxPayloadBytes: number;
@@ -81,6 +83,7 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
     guards: services.guards,
     timeouts: services.timeouts,
     models: services.models,
+    knowledge: services.knowledge,
     runChild: (child) => services.runChild(run, child),
     dispatchEvent: async (event) => {
       try {

@@ -9,6 +9,7 @@ import type { StepReplayer } from "../engine/run-step.ts";
 import type { Gateway } from "../governance/gateway.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import type { Store } from "../store/store.ts";
+import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
 import type { Workflow } from "./define-workflow.ts";
 import type { PublishedEvent } from "./events.ts";
 import type { AgentModelBinding } from "./model-bindings.ts";
@@ -49,6 +50,8 @@ export interface RunState {
   runChild(child: ChildRunRequest): Promise<unknown>;
   /** Delivers an event this run emitted: runs waiting for its topic resume, subscribers start (idempotent). */
   dispatchEvent(event: PublishedEvent): Promise<void>;
+  /** Knowledge collections and memory, for the governed knowledge.search and memory effects. */
+  knowledge: KnowledgeBase;
   /** Resolved models of the model-backed agents. */
   models: ReadonlyMap<string, AgentModelBinding>;
   /** Set when a join returned partial results: the run then ends `partial`. */

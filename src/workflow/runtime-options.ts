@@ -3,6 +3,7 @@ import type { Agent } from "../agent/define-agent.ts";
 import { generateId } from "../engine/ids.ts";
 import type { AuditSigningOptions } from "../governance/audit-signing-key.ts";
 import type { ModelConfig } from "../models/model-registry.ts";
+import type { KnowledgeCollection } from "../knowledge/define-knowledge.ts";
 import { defaultMaxPayloadBytes } from "../store/payloads.ts";
 import type { Store } from "../store/store.ts";
 import type { JobQueueTuning } from "../workers/job-queue.ts";
@@ -28,8 +29,10 @@ export interface RuntimeOptions {
   leaseMs?: number;
   /** Refuse calls to high-risk agents whose review is overdue (default false: warn in `cadre agents`). */
   blockOverdueReviews?: boolean;
-  /** Providers, tiers and prices for model-backed agents. */
+  /** Providers, tiers and prices for model-backed agents (and embedding models). */
   models?: ModelConfig;
+  /** Knowledge collections (defineKnowledge), recorded in the store when the runtime opens. */
+  knowledge?: KnowledgeCollection[];
   /** The largest JSON value a run may journal: its input and output, each step's input and output (default 8 MiB). */
   maxPayloadBytes?: number;
   /** Sign an audit checkpoint at every run end with this key (or CADRE_AUDIT_KEY); nothing is signed without a key. */
@@ -70,6 +73,7 @@ export interface ResolvedRuntimeOptions {
   leaseMs: number;
   blockOverdueReviews: boolean;
   models: ModelConfig | undefined;
+  knowledge: KnowledgeCollection[];
   maxPayloadBytes: number;
   audit: AuditSigningOptions;
   /** Undefined when telemetry is off. */
@@ -90,6 +94,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions, environment: Node
     leaseMs: options.leaseMs ?? 30_000,
     blockOverdueReviews: options.blockOverdueReviews ?? false,
     models: options.models,
+    knowledge: options.knowledge ?? [],
     maxPayloadBytes: options.maxPayloadBytes ?? defaultMaxPayloadBytes,
     audit: options.audit ?? {},
     telemetry: resolveTelemetrySettings(options.telemetry, environment),

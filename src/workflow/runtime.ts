@@ -18,6 +18,7 @@ import { upsertInventory } from "../governance/inventory.ts";
 import { appendAudit } from "../governance/audit-log.ts";
 import { openRunAccount, provisionWorkflowBudgets, recoverRun, refundRun } from "../governance/run-accounts.ts";
 import { openStore } from "../store/open-store.ts";
+import { KnowledgeBase } from "../knowledge/knowledge-base.ts";
 import type { Store } from "../store/store.ts";
 import type { Workflow } from "./define-workflow.ts";
 import { InProcessDispatcher, type Dispatcher } from "./dispatcher.ts";
@@ -99,6 +100,8 @@ export class Runtime {
   readonly guards: GuardRegistry;
   /** Adaptive timeouts from the journaled p95 of each agent. */
   readonly timeouts: AdaptiveTimeouts;
+  /** The store's knowledge collections and agent memory (what agents reach through knowledge.search and context.memory). */
+  readonly knowledge: KnowledgeBase;
   readonly now: () => number;
   readonly #ownsStore: boolean;
   readonly #events = new EventBus();
@@ -136,6 +139,7 @@ export class Runtime {
     this.guards = new GuardRegistry({ store, owner: this.#owner, now: this.now });
     this.timeouts = new AdaptiveTimeouts(store, this.now);
     this.#observer = observer;
+    this.knowledge = new KnowledgeBase({ store, models: options.models, now: this.now });
     this.#executor = {
       observer,
       store,
@@ -144,6 +148,7 @@ export class Runtime {
       guards: this.guards,
       timeouts: this.timeouts,
       models,
+      knowledge: this.knowledge,
       now: this.now,
       blockOverdueReviews: options.blockOverdueReviews,
       maxPayloadBytes: this.#maxPayloadBytes,
@@ -183,6 +188,7 @@ export class Runtime {
     try {
       if (!resolved.provision) return runtime;
       await upsertInventory(store, { agents: [...runtime.agents.values()], now: runtime.now(), principal: runtime.principal });
+      await runtime.knowledge.declare(resolved.knowledge);
       await provisionWorkflowBudgets(store, [...runtime.workflows.values()], { now: runtime.now(), principal: runtime.principal });
     } catch (error) {
       await jobs?.stop({ graceful: false, timeoutMs: 1000 });

@@ -14,6 +14,9 @@ import { toolCall } from "./tool-call.ts";
 import type { RecordedApprovalDecision } from "../approvals.ts";
 import { ApprovalRejectedError } from "../patterns/suspension.ts";
 import { waitDurably } from "../patterns/waiting.ts";
+import { isKnowledgeTool } from "../../knowledge/knowledge-tool.ts";
+import { knowledgeSearchCall } from "./knowledge-search.ts";
+import { agentMemory } from "./memory.ts";
 
 export interface AgentCallOptions {
   /** Overrides the agent's timeout for this call (ms). */
@@ -63,6 +66,7 @@ export function agentCall<I, O, In>(site: EffectSite, options: { agent: Agent<I,
         logger: state.logger.child({ stepKey: step.key, agent: agent.name }),
         tools: agentTools(inner, agent, within),
         model: agentModel(inner, agent, within),
+        memory: agentMemory(inner, agent, within),
         call: (subAgent, subInput, subOptions) => delegate(subAgent, subInput, { grants: subOptions?.grants, delegatedBy: { agent: agent.name, stepKey: step.key } }),
       };
       const output = parseOutput(agent.output, await agent.run(parsed, context), `agent "${agent.name}"`);
@@ -90,6 +94,7 @@ function agentTools(site: EffectSite, agent: Agent, within: AgentCallFrame): Age
         new ConfigurationError({ message: `Agent "${agent.name}" called tool "${name}" but does not declare it: add it to the agent's tools.`, agent: agent.name, tool: name, runId: site.state.runId, stepKey: key }),
       );
     }
+    if (isKnowledgeTool(tool)) return knowledgeSearchCall(site, { agent, within, tool, input });
     if (!needsApproval(tool, input)) return runEffect(site, toolCall(site.state, { agent, within, tool, input }));
     return approveToolCall(site, agent, tool, input).then(() => runEffect(site, toolCall(site.state, { agent, within, tool, input })));
   };
