@@ -40,8 +40,8 @@ export function cliPrincipal(): string {
 }
 
 /** The operator API over a store a runtime has open: for what `run`, `resume` and `approve` read and decide. */
-export function operatorFor(store: Store): Operator {
-  return new Operator(store, { principal: cliPrincipal() });
+export function operatorFor(store: Store, config: CadreConfig = {}): Operator {
+  return new Operator(store, { principal: cliPrincipal(), ...(config.models ? { models: config.models } : {}) });
 }
 
 /** Opens the store (creating it if needed) for an operator: for commands that change the ledger or the audit log without user code. */
@@ -66,7 +66,7 @@ async function usingOperator<T>(options: GlobalOptions, open: OpenStoreOptions, 
   const { config } = await loadConfig(options.config).catch(() => ({ config: {} as CadreConfig }));
   const store = await openStore(storeLocation(options, config), open);
   try {
-    return await work(operatorFor(store));
+    return await work(operatorFor(store, config));
   } finally {
     await store.close();
   }

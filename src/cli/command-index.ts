@@ -11,6 +11,7 @@ const moneyCommands = async (): Promise<Register> => (await import("./commands/m
 const auditCommands = async (): Promise<Register> => (await import("./commands/audit.ts")).registerAuditCommands;
 const workerCommands = async (): Promise<Register> => (await import("./commands/workers.ts")).registerWorkerCommands;
 const debugCommands = async (): Promise<Register> => (await import("./commands/debug.ts")).registerDebugCommands;
+const knowledgeCommands = async (): Promise<Register> => (await import("./commands/knowledge.ts")).registerKnowledgeCommands;
 const approvalCommands = async (): Promise<Register> => (await import("./commands/approvals.ts")).registerApprovalCommands;
 const serveCommands = async (): Promise<Register> => (await import("./commands/serve.ts")).registerServeCommands;
 
@@ -46,6 +47,8 @@ export const commandIndex: readonly IndexedCommand[] = [
   { usage: "workers", summary: "live worker processes: labels, host, pid, runs held, heartbeat", load: workerCommands },
   { usage: "emit <topic>", summary: "publish an event: waiting runs resume, subscribed workflows start", load: approvalCommands },
   { usage: "serve", summary: "serve the HTTP API and live events; --dev for a local playground without keys", load: serveCommands },
+  { usage: "knowledge", summary: "knowledge collections: add files, list, search, remove", load: knowledgeCommands },
+  { usage: "memory", summary: "agents' long-term memory: forget a principal (audited)", load: knowledgeCommands },
 ];
 
 export function commandName(command: IndexedCommand): string {

@@ -7,6 +7,9 @@ import { CredentialOperations } from "./credentials.ts";
 import { GrantOperations } from "./grants.ts";
 import { OperatorKeyOperations } from "./operator-keys.ts";
 import type { OperatorContext } from "./operator-context.ts";
+import { KnowledgeOperations, MemoryOperations } from "./knowledge.ts";
+import { KnowledgeBase } from "../knowledge/knowledge-base.ts";
+import type { ModelConfig } from "../models/model-registry.ts";
 import { RunOperations } from "./runs.ts";
 import { WorkerOperations } from "./workers.ts";
 
@@ -15,11 +18,13 @@ export interface OperatorOptions {
   principal?: string;
   /** The clock (epoch ms), injectable for tests. */
   now?: () => number;
+  /** Embedding models of knowledge collections are resolved from it (providers, instances, prices). */
+  models?: ModelConfig;
 }
 
 /**
  * Everything a person or a program does to a store without the workflows' code: runs,
- * approvals, agents, grants, credentials, budgets, spend and audit. Returns plain objects
+ * approvals, agents, grants, credentials, budgets, spend, audit, knowledge and memory. Returns plain objects
  * (money in integer micro-units, times in epoch ms) and throws CadreErrors. It never opens
  * or closes the store; resuming a run needs the workflow's code and stays with the Runtime.
  */
@@ -33,11 +38,15 @@ export class Operator {
   readonly audit: AuditOperations;
   readonly workers: WorkerOperations;
   readonly keys: OperatorKeyOperations;
+  readonly knowledge: KnowledgeOperations;
+  readonly memory: MemoryOperations;
   readonly #store: Store;
+  readonly #options: OperatorOptions;
   readonly #now: () => number;
 
   constructor(store: Store, options: OperatorOptions = {}) {
     this.#store = store;
+    this.#options = options;
     this.#now = options.now ?? Date.now;
     const context: OperatorContext = { store, principal: options.principal ?? "operator", now: this.#now };
     this.runs = new RunOperations(context);
@@ -49,11 +58,13 @@ export class Operator {
     this.audit = new AuditOperations(context);
     this.workers = new WorkerOperations(context);
     this.keys = new OperatorKeyOperations(context);
+    this.knowledge = new KnowledgeOperations(context, new KnowledgeBase({ store, models: options.models, now: context.now }));
+    this.memory = new MemoryOperations(context);
   }
 
   /** The same store and clock, acting as `principal`: what a server does for each authenticated request. */
   as(principal: string): Operator {
-    return new Operator(this.#store, { principal, now: this.#now });
+    return new Operator(this.#store, { ...this.#options, principal, now: this.#now });
   }
 }
 

@@ -1,7 +1,7 @@
 import type { EmbeddingModelV4, EmbeddingModelV4CallOptions, EmbeddingModelV4Result } from "@ai-sdk/provider";
 
 export interface TestEmbeddingModelOptions {
-  /** Vector length (default 64). */
+  /** Vector length (default 256: few hash collisions between the words of a small corpus). */
   dimensions?: number;
   /** Defaults to `"test"`. */
   provider?: string;
@@ -50,7 +50,7 @@ export function hashEmbedding(text: string, dimensions: number): number[] {
  * per word, so embedding calls can be priced and metered exactly.
  */
 export function createTestEmbeddingModel(options: TestEmbeddingModelOptions = {}): TestEmbeddingModel {
-  const dimensions = options.dimensions ?? 64;
+  const dimensions = options.dimensions ?? 256;
   const calls: string[][] = [];
   return {
     specificationVersion: "v4",
