@@ -106,6 +106,8 @@ export type { SourceDocument } from "./knowledge/sources.ts";
 export { chunkText } from "./knowledge/chunking.ts";
 export { fuseRankings } from "./knowledge/ranking.ts";
 export { defaultMemoryCollection } from "./knowledge/memory.ts";
+export { rememberFact, rememberToolName } from "./knowledge/memory-tool.ts";
+export type { RememberTool, RememberInput } from "./knowledge/memory-tool.ts";
 export type { AgentMemorySettings, MemoryRecord, RememberedMemory, ForgetReport } from "./knowledge/memory.ts";
 export { UnknownCollectionError, VectorSearchUnavailableError } from "./knowledge/knowledge-errors.ts";
 export type { AgentMemory, RecalledMemory } from "./agent/define-agent.ts";

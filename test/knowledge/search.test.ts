@@ -13,7 +13,7 @@ describe.each(await dialects())("knowledge search on %s", (dialect) => {
     await opened?.close();
     opened = undefined;
   });
-  async function operator(options: { embedding?: boolean } = {}): Promise<{ operator: Operator; models: ReturnType<typeof embeddingModels> }> {
+  async function operator(): Promise<{ operator: Operator; models: ReturnType<typeof embeddingModels> }> {
     opened = await openTestStore(dialect);
     const models = embeddingModels();
     return { operator: openOperator({ store: opened.store, principal: "alice", models, now: () => 1_800_000_000_000 }), models };

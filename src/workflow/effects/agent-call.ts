@@ -1,4 +1,4 @@
-import type { Agent, AgentContext, AgentTools } from "../../agent/define-agent.ts";
+import type { Agent, AgentContext, AgentMemory, AgentTools } from "../../agent/define-agent.ts";
 import type { AgentModel, ModelRequest, ModelTurn } from "../../models/model-turn.ts";
 import type { Scope } from "../../engine/scope.ts";
 import { ConfigurationError } from "../../errors.ts";
@@ -16,7 +16,8 @@ import { ApprovalRejectedError } from "../patterns/suspension.ts";
 import { waitDurably } from "../patterns/waiting.ts";
 import { isKnowledgeTool } from "../../knowledge/knowledge-tool.ts";
 import { knowledgeSearchCall } from "./knowledge-search.ts";
-import { agentMemory } from "./memory.ts";
+import { agentMemory, rememberWithTool } from "./memory.ts";
+import { isRememberTool } from "../../knowledge/memory-tool.ts";
 
 export interface AgentCallOptions {
   /** Overrides the agent's timeout for this call (ms). */
@@ -55,6 +56,7 @@ export function agentCall<I, O, In>(site: EffectSite, options: { agent: Agent<I,
       const within: AgentCallFrame = { stepKey: step.key, moneyAccount: moneyAccountFor(state.runId, agent, step.key) };
       const inner: EffectSite = { state, scope: effects, signal: attempt.signal };
       const delegate = options.delegate(effects, attempt.signal);
+      const memory = agentMemory(inner, agent, within);
       const context: AgentContext = {
         signal: attempt.signal,
         goal: state.goal,
@@ -64,9 +66,9 @@ export function agentCall<I, O, In>(site: EffectSite, options: { agent: Agent<I,
         attempt: attempt.attempt,
         // The agent's lines carry its step and name, so they join with the journal and the audit trail.
         logger: state.logger.child({ stepKey: step.key, agent: agent.name }),
-        tools: agentTools(inner, agent, within),
+        tools: agentTools(inner, agent, within, memory),
         model: agentModel(inner, agent, within),
-        memory: agentMemory(inner, agent, within),
+        memory,
         call: (subAgent, subInput, subOptions) => delegate(subAgent, subInput, { grants: subOptions?.grants, delegatedBy: { agent: agent.name, stepKey: step.key } }),
       };
       const output = parseOutput(agent.output, await agent.run(parsed, context), `agent "${agent.name}"`);
@@ -84,7 +86,7 @@ export function unregisteredAgent(state: RunState, agent: Agent): ConfigurationE
 }
 
 /** An agent's tools: by definition or by name, each call a tool-call effect. */
-function agentTools(site: EffectSite, agent: Agent, within: AgentCallFrame): AgentTools {
+function agentTools(site: EffectSite, agent: Agent, within: AgentCallFrame, memory: AgentMemory | undefined): AgentTools {
   const call = (toolOrName: Tool | string, input: unknown): Promise<unknown> => {
     const name = typeof toolOrName === "string" ? toolOrName : toolOrName.name;
     const tool = agent.tools?.find((candidate) => candidate.name === name);
@@ -95,6 +97,7 @@ function agentTools(site: EffectSite, agent: Agent, within: AgentCallFrame): Age
       );
     }
     if (isKnowledgeTool(tool)) return knowledgeSearchCall(site, { agent, within, tool, input });
+    if (isRememberTool(tool)) return rememberWithTool(site, { agent, tool, input, memory });
     if (!needsApproval(tool, input)) return runEffect(site, toolCall(site.state, { agent, within, tool, input }));
     return approveToolCall(site, agent, tool, input).then(() => runEffect(site, toolCall(site.state, { agent, within, tool, input })));
   };

@@ -3,7 +3,9 @@ import type { AgentCallFrame } from "../../governance/gateway.ts";
 import type { CollectionRecord } from "../../knowledge/collections.ts";
 import type { IngestPlan } from "../../knowledge/ingest.ts";
 import { defaultMemoryCollection, memoryCollection, prepareMemory, writeMemory, type MemoryRecord, type RememberedMemory } from "../../knowledge/memory.ts";
-import { InputValidationError } from "../../errors.ts";
+import { ConfigurationError, InputValidationError } from "../../errors.ts";
+import type { RememberInput, RememberTool } from "../../knowledge/memory-tool.ts";
+import { parseInput } from "../validate.ts";
 import { checkDataAccess, embeddingPrice, retrievedRecord } from "./knowledge-search.ts";
 import { runEffect, type EffectSite } from "./effect.ts";
 
@@ -23,6 +25,26 @@ export function agentMemory(site: EffectSite, agent: Agent, within: AgentCallFra
     remember: async (record) => remember(site, { agent, within, collection: await ensure(), record: typeof record === "string" ? { text: record } : record }),
     recall: async (query, options = {}) => recall(site, { agent, within, collection: await ensure(), query, limit: options.limit ?? agent.memory?.recall ?? 5, thread: options.thread }),
   };
+}
+
+/** The `memory.remember` tool of a model-backed agent: validated input, then the same governed write as `context.memory.remember`. */
+export function rememberWithTool(site: EffectSite, options: { agent: Agent; tool: RememberTool; input: unknown; memory: AgentMemory | undefined }): Promise<RememberedMemory> {
+  const { agent, tool } = options;
+  if (!options.memory) {
+    const { key } = site.scope.next(tool.name);
+    return Promise.reject(
+      new ConfigurationError(`Agent "${agent.name}" declares the ${tool.name} tool but no memory: add memory: {} (or memory: { recall: n }) to its definition.`, {
+        details: { agent: agent.name, tool: tool.name, runId: site.state.runId, stepKey: key },
+      }),
+    );
+  }
+  let parsed: RememberInput;
+  try {
+    parsed = parseInput(tool.input, options.input, `tool "${tool.name}"`);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return options.memory.remember({ text: parsed.text, ...(parsed.thread ? { thread: parsed.thread } : {}) });
 }
 
 async function remember(site: EffectSite, options: { agent: Agent; within: AgentCallFrame; collection: CollectionRecord; record: MemoryRecord }): Promise<RememberedMemory> {
