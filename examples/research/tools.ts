@@ -1,20 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { z } from "zod";
-import { defineTool, usd } from "cadre";
-
-const corpus = JSON.parse(readFileSync(join(import.meta.dirname, "notes.json"), "utf8")) as Record<string, string[]>;
-
-/** A paid research source: $0.002 a lookup. */
-export const searchNotes = defineTool({
-  name: "search-notes",
-  description: "Search the research notes for a topic. Returns the notes found.",
-  input: z.object({ topic: z.string() }),
-  output: z.object({ topic: z.string(), notes: z.array(z.string()) }),
-  scope: "research:read",
-  price: usd(0.002),
-  run: ({ topic }) => ({ topic, notes: corpus[topic] ?? [] }),
-});
+import { defineTool } from "cadre";
 
 /** The reports folder: the only place the delivery agent's grant lets it write. */
 export const reportsFolder = resolve(process.env.CADRE_REPORTS_DIR ?? join(process.cwd(), ".cadre", "reports"));

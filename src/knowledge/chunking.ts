@@ -19,7 +19,7 @@ export function chunkText(text: string, options: ChunkOptions): string[] {
   let start = 0;
   while (start < normalized.length) {
     const limit = Math.min(start + options.size, normalized.length);
-    const end = limit === normalized.length ? limit : cutPoint(normalized, start + Math.floor(options.size / 2), limit);
+    const end = limit === normalized.length ? limit : cutPoint(normalized, start, limit, options.size);
     const chunk = normalized.slice(start, end).trim();
     if (chunk !== "") chunks.push(chunk);
     if (end >= normalized.length) break;
@@ -28,11 +28,20 @@ export function chunkText(text: string, options: ChunkOptions): string[] {
   return chunks;
 }
 
-/** The best place to end a chunk within [from, limit]: after a paragraph, a line or sentence, a space; else the limit. */
-function cutPoint(text: string, from: number, limit: number): number {
-  const window = text.slice(from, limit);
-  for (const boundary of [/\n\n(?![\s\S]*\n\n)/, /(?:\n|[.!?]\s)(?![\s\S]*(?:\n|[.!?]\s))/, /\s(?![\s\S]*\s)/]) {
-    const match = boundary.exec(window);
+/**
+ * The best place to end a chunk that starts at `start`: the last paragraph break past a
+ * quarter of the size, else the last line or sentence end past half of it, else the last
+ * space past half of it; else the limit (a word longer than half a chunk is cut).
+ */
+function cutPoint(text: string, start: number, limit: number, size: number): number {
+  const boundaries: Array<[RegExp, number]> = [
+    [/\n\n(?![\s\S]*\n\n)/, Math.floor(size / 4)],
+    [/(?:\n|[.!?]\s)(?![\s\S]*(?:\n|[.!?]\s))/, Math.floor(size / 2)],
+    [/\s(?![\s\S]*\s)/, Math.floor(size / 2)],
+  ];
+  for (const [boundary, minimum] of boundaries) {
+    const from = start + minimum;
+    const match = boundary.exec(text.slice(from, limit));
     if (match) return from + match.index + match[0].length;
   }
   return limit;

@@ -20,13 +20,27 @@ describe("research → write → deliver demo", () => {
     const reportPath = join(directory, "reports", "energy-transition-brief.md");
     expect(demo.stdout).toContain(`report written: ${reportPath}`);
     const report = readFileSync(reportPath, "utf8");
-    for (const topic of ["grid-storage", "heat-pumps", "green-hydrogen"]) expect(report).toContain(`## ${topic}`);
+    for (const topic of ["grid-storage", "heat-pumps", "green-hydrogen"]) {
+      expect(report).toContain(`## ${topic}`);
+      // The findings come from the shipped knowledge collection, cited by source.
+      expect(report).toContain(`Sources: knowledge/${topic}.md`);
+      expect(demo.stdout).toContain(`researcher searched "${topic.replace("-", " ")}" → knowledge/${topic}.md (3 chunks)`);
+    }
+    expect(report).toContain("Cold-climate heat pumps keep a coefficient of performance above 2");
+    expect(demo.stdout).toContain("knowledge: energy-notes · 3 files ingested, 0 unchanged, hybrid search (offline:hash-embedding)");
     expect(demo.stdout).toMatch(/researcher +9 +\d+ \/ \d+ +\$0\.\d+/);
     expect(demo.stdout).toMatch(/writer +1 /);
     const runId = /cadre show (run_[0-9a-z]+)/.exec(demo.stdout)![1]!;
     const spend = spawnSync(process.execPath, ["dist/cli/main.js", "--store", join(directory, "cadre.db"), "--json", "spend", "--run", runId, "--by", "model"], { cwd: repositoryRoot, encoding: "utf8" });
     const byModel = JSON.parse(spend.stdout);
-    expect(byModel.map((row: { key: string }) => row.key).sort()).toEqual(["openai:gpt-4.1", "openai:gpt-4o-mini"]);
+    // The searches' query embeddings are metered like model calls.
+    expect(byModel.map((row: { key: string }) => row.key).sort()).toEqual(["offline:hash-embedding", "openai:gpt-4.1", "openai:gpt-4o-mini"]);
+    expect(byModel.find((row: { key: string }) => row.key === "offline:hash-embedding")).toMatchObject({ calls: 3, inputTokens: 6 });
+
+    // A second run re-ingests nothing: the notes are unchanged.
+    const again = spawnSync(process.execPath, ["examples/research/demo.ts", "--store", join(directory, "cadre.db")], { cwd: repositoryRoot, encoding: "utf8", env: environment, timeout: 60_000 });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain("knowledge: energy-notes · 0 files ingested, 3 unchanged");
   });
 
   it("the delivery agent's fs:write grant confines it to the reports folder", async () => {
