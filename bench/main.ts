@@ -10,6 +10,7 @@ import { benchTelemetry } from "./telemetry.ts";
 import { benchWorkers } from "./workers.ts";
 import { benchServer } from "./server.ts";
 import { benchReplay } from "./replay.ts";
+import { benchKnowledge } from "./knowledge.ts";
 
 const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["engine (SQLite file, durable, governed and audited)", benchEngine],
@@ -19,6 +20,7 @@ const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["worker processes (PostgreSQL, pg-boss; runs handed to `cadre worker` processes)", benchWorkers],
   ["HTTP API (cadre serve on 127.0.0.1)", benchServer],
   ["debugging a run (SQLite file, no effects on replay)", benchReplay],
+  ["knowledge (SQLite file: FTS5 bm25, sqlite-vec cosine, hybrid RRF; search is audited)", benchKnowledge],
 ];
 
 for (const [title, run] of sections) {

@@ -50,7 +50,12 @@ export interface ChunkFilter {
   thread?: string;
 }
 
+/**
+ * On SQLite with sqlite-vec loaded, embeddings are kept as float32 blobs (`vec_f32`): a distance
+ * then reads 4 bytes a dimension instead of parsing JSON text. Elsewhere they stay JSON text.
+ */
 export async function insertChunks(db: Db, dialect: StoreDialect, chunks: readonly NewChunk[]): Promise<void> {
+  const packVectors = dialect === "sqlite" && chunks.some((chunk) => chunk.embedding) && (await vectorSupport(db, dialect)).available;
   for (const chunk of chunks) {
     const inserted = await db
       .insertInto("knowledge_chunks")
@@ -67,6 +72,7 @@ export async function insertChunks(db: Db, dialect: StoreDialect, chunks: readon
       .returning("seq")
       .executeTakeFirstOrThrow();
     if (dialect === "sqlite") await sql`insert into knowledge_fts (rowid, content) values (${inserted.seq}, ${chunk.content})`.execute(db);
+    if (packVectors && chunk.embedding) await sql`update knowledge_chunks set embedding = vec_f32(embedding) where seq = ${inserted.seq}`.execute(db);
   }
 }
 
@@ -90,11 +96,14 @@ export async function chunkIdsOfDocuments(db: Db, documentIds: readonly string[]
 }
 
 /** Embeddings by `model` already stored in the collection for any of these texts: unchanged chunks are not embedded again. */
-export async function storedEmbeddings(db: Db, options: { collection: string; model: string; contentHashes: readonly string[] }): Promise<StoredEmbedding[]> {
+export async function storedEmbeddings(db: Db, dialect: StoreDialect, options: { collection: string; model: string; contentHashes: readonly string[] }): Promise<StoredEmbedding[]> {
   if (options.contentHashes.length === 0) return [];
+  // Packed (float32 blob) embeddings are read back as JSON text.
+  const packed = dialect === "sqlite" && (await vectorSupport(db, dialect)).available;
+  const embedding = packed ? sql<string>`case when typeof(embedding) = 'blob' then vec_to_json(embedding) else embedding end` : sql<string>`embedding`;
   const rows = await db
     .selectFrom("knowledge_chunks")
-    .select(["content_hash", "embedding"])
+    .select(["content_hash", embedding.as("embedding")])
     .where("collection", "=", options.collection)
     .where("embedding_model", "=", options.model)
     .where("embedding", "is not", null)

@@ -53,7 +53,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
  */
 export async function prepareIngest(
   db: Db,
-  options: { collection: CollectionRecord; documents: readonly SourceDocument[]; embedder?: Embedder | undefined; now: number; ownership?: DocumentOwnership; signal?: AbortSignal },
+  options: { dialect: StoreDialect; collection: CollectionRecord; documents: readonly SourceDocument[]; embedder?: Embedder | undefined; now: number; ownership?: DocumentOwnership; signal?: AbortSignal },
 ): Promise<IngestPlan> {
   const { collection, embedder, now } = options;
   const report: IngestReport = { collection: collection.name, documents: [], chunks: 0, embedded: 0, reusedEmbeddings: 0, embeddingModel: embedder?.id ?? null, embeddingTokens: 0, embeddingCostMicros: 0 };
@@ -97,14 +97,14 @@ export async function prepareIngest(
     report.documents.push({ source: source.source, documentId: id, status: existing ? "updated" : "added", chunks: chunks.length });
     report.chunks += chunks.length;
   }
-  if (embedder) await embedChunks(db, { collection: collection.name, embedder, chunks: writes.flatMap((write) => write.chunks), report, signal: options.signal });
+  if (embedder) await embedChunks(db, { dialect: options.dialect, collection: collection.name, embedder, chunks: writes.flatMap((write) => write.chunks), report, signal: options.signal });
   return { report, writes };
 }
 
 /** Fills in the chunks' embeddings: stored ones re-used by text hash, the rest embedded in one call. */
-async function embedChunks(db: Db, options: { collection: string; embedder: Embedder; chunks: NewChunk[]; report: IngestReport; signal?: AbortSignal | undefined }): Promise<void> {
+async function embedChunks(db: Db, options: { dialect: StoreDialect; collection: string; embedder: Embedder; chunks: NewChunk[]; report: IngestReport; signal?: AbortSignal | undefined }): Promise<void> {
   const { embedder, chunks, report } = options;
-  const known = new Map((await storedEmbeddings(db, { collection: options.collection, model: embedder.id, contentHashes: chunks.map((chunk) => chunk.contentHash) })).map((stored) => [stored.contentHash, stored.embedding]));
+  const known = new Map((await storedEmbeddings(db, options.dialect, { collection: options.collection, model: embedder.id, contentHashes: chunks.map((chunk) => chunk.contentHash) })).map((stored) => [stored.contentHash, stored.embedding]));
   const needed = [...new Map(chunks.filter((chunk) => !known.has(chunk.contentHash)).map((chunk) => [chunk.contentHash, chunk.content])).entries()];
   if (needed.length > 0) {
     const embeddings = await embedder.embed(needed.map(([, content]) => content), { signal: options.signal });
@@ -137,7 +137,7 @@ export async function ingestDocuments(
   store: Store,
   options: { collection: CollectionRecord; documents: readonly SourceDocument[]; embedder?: Embedder | undefined; now: number; principal: string; signal?: AbortSignal },
 ): Promise<IngestReport> {
-  const plan = await prepareIngest(store.db, options);
+  const plan = await prepareIngest(store.db, { ...options, dialect: store.dialect });
   const { report } = plan;
   await store.transaction(async (tx) => {
     await applyIngest(tx, store.dialect, plan);

@@ -52,6 +52,7 @@ export async function prepareMemory(
 ): Promise<IngestPlan> {
   if (options.record.text.trim() === "") throw new InputValidationError("A memory needs some text to remember.", { details: { agent: options.agent } });
   return prepareIngest(knowledge.store.db, {
+    dialect: knowledge.store.dialect,
     collection: options.collection,
     documents: [{ source: `memory:${options.key}`, text: options.record.text, metadata: options.record.metadata ?? {} }],
     embedder: await knowledge.embedderFor(options.collection),
