@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -66,6 +66,16 @@ describe.each(await dialects())("knowledge CLI on %s", (dialect) => {
     const vector = run("--json", "knowledge", "search", "plain", "solar", "--mode", "vector");
     expect(vector.status).toBe(2);
     expect(JSON.parse(vector.stderr).error).toMatchObject({ code: "VECTOR_SEARCH_UNAVAILABLE" });
+  });
+
+  it("add uses the settings of a collection the config declares", () => {
+    const config = join(cwd, "cadre.config.ts");
+    writeFileSync(config, `export default { knowledge: [{ kind: "knowledge", name: "hr", dataAccess: "confidential", embedding: null, chunkSize: 300, chunkOverlap: 30, ttl: null }] };\n`);
+    expect(run("knowledge", "add", "hr", join(corpusDirectory, "solar.txt")).status).toBe(0);
+    expect(json("knowledge", "list")).toEqual([expect.objectContaining({ name: "hr", dataAccess: "confidential", chunkSize: 300, chunkOverlap: 30 })]);
+    const refused = run("knowledge", "add", "hr", join(corpusDirectory, "solar.txt"), "--data-access", "public");
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('already exists with dataAccess "confidential"');
   });
 
   it("memory forget --principal deletes and audits, and needs --principal", () => {

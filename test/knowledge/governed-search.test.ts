@@ -94,6 +94,24 @@ describe.each(await dialects())("knowledge.search as a governed tool on %s", (di
     expect((result.output as KnowledgeSearchOutput).hits.map((hit) => hit.source)).toEqual(["salaries.md"]);
   });
 
+  it("a knowledgeSearch tool limited to some collections refuses the others, whatever the grants", async () => {
+    const search = knowledgeSearch({ collections: ["energy"] });
+    const agent = defineAgent({
+      name: "narrow",
+      owner: "tests",
+      purpose: "searches only energy",
+      dataAccess: "restricted",
+      tools: [search],
+      grants: [{ scope: "knowledge:*" }],
+      input: z.object({ query: z.string() }),
+      output: z.any(),
+      run: ({ query }, context) => context.tools.call(search, { collection: "hr", query }).catch((error: { code: string; message: string }) => ({ code: error.code, message: error.message })),
+    });
+    const { runtime } = await setup(agent);
+    const result = await (await runtime.start("ask", { query: "salary" })).result();
+    expect(result.output).toMatchObject({ code: "PERMISSION_DENIED", message: expect.stringContaining("limited to energy") });
+  });
+
   it("an unknown collection is refused before anything is charged, naming the known ones", async () => {
     const agent = reader({ name: "lost", collection: "nowhere", dataAccess: "restricted", grants: [{ scope: "knowledge:*" }] });
     const { runtime } = await setup(agent);

@@ -97,6 +97,49 @@ describe.each(await dialects())("agent memory on %s", (dialect) => {
   });
 });
 
+describe("memory writes are idempotent", () => {
+  const open = runtimeFixture("sqlite");
+
+  it("a retried agent call replays its completed remember step, and a write repeated with the same key replaces itself", async () => {
+    let attempts = 0;
+    const flaky = defineAgent({
+      name: "flaky",
+      owner: "tests",
+      purpose: "remembers, then fails once",
+      dataAccess: "internal",
+      memory: {},
+      grants: [{ scope: "memory:*" }],
+      retry: { maxAttempts: 2, initialDelayMs: 1 },
+      input: z.string(),
+      output: z.any(),
+      run: async (text, context) => {
+        const remembered = await context.memory!.remember(text);
+        attempts += 1;
+        if (attempts === 1) throw new Error("transient failure after remembering");
+        return remembered;
+      },
+    });
+    const runtime = await open([flaky], [flow(flaky)]);
+    const result = await (await runtime.start("assist", "Alice prefers heat pumps", { principal: "alice" })).result();
+    expect(result.status).toBe("completed");
+    expect(attempts).toBe(2);
+    const operator = openOperator({ store: runtime.store });
+    expect(await operator.knowledge.documents("memory")).toHaveLength(1);
+    expect(await auditOf(operator, "memory.remembered")).toHaveLength(1);
+
+    // The same step key written twice (a crash between the write and the journal's end, then a resume) is one memory.
+    const { KnowledgeBase } = await import("../../src/index.ts");
+    const { prepareMemory, writeMemory, memoryCollection } = await import("../../src/knowledge/memory.ts");
+    const knowledge = new KnowledgeBase({ store: runtime.store });
+    const collection = await memoryCollection(knowledge);
+    for (let write = 0; write < 2; write += 1) {
+      const plan = await prepareMemory(knowledge, { collection, record: { text: "Alice lives in Oslo" }, key: "run_x:step_y", agent: "flaky", principal: "alice", now: 1 });
+      await runtime.store.transaction((tx) => writeMemory(tx, runtime.store.dialect, plan, { collection: "memory", now: 1 }));
+    }
+    expect(await operator.knowledge.documents("memory")).toHaveLength(2);
+  });
+});
+
 describe("memory: { recall } on a model-backed agent", () => {
   const open = runtimeFixture("sqlite");
 
