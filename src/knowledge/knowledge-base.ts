@@ -1,5 +1,4 @@
 import { appendAudit } from "../governance/audit-log.ts";
-import type { DataAccess } from "../governance/inventory.ts";
 import { resolveEmbedder, type Embedder } from "../models/embedding.ts";
 import type { ModelConfig } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
@@ -51,9 +50,13 @@ export class KnowledgeBase {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Records declared collections (created or updated to match their definitions). */
-  async declare(collections: readonly KnowledgeCollection[]): Promise<void> {
+  /**
+   * Records declared collections (created or updated to match their definitions), then creates
+   * with defaults (data access `internal`) the memory collections agents name that are not declared.
+   */
+  async declare(collections: readonly KnowledgeCollection[], memoryCollections: readonly string[] = []): Promise<void> {
     for (const collection of collections) await upsertCollection(this.store.db, collection, this.#now());
+    for (const name of memoryCollections) if (!collections.some((collection) => collection.name === name)) await this.ensureCollection({ name });
   }
 
   /** The collection, or undefined when the store has none by that name. */
@@ -143,5 +146,3 @@ export class KnowledgeBase {
     });
   }
 }
-
-export type { DataAccess };

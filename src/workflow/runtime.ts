@@ -19,6 +19,7 @@ import { appendAudit } from "../governance/audit-log.ts";
 import { openRunAccount, provisionWorkflowBudgets, recoverRun, refundRun } from "../governance/run-accounts.ts";
 import { openStore } from "../store/open-store.ts";
 import { KnowledgeBase } from "../knowledge/knowledge-base.ts";
+import { defaultMemoryCollection } from "../knowledge/memory.ts";
 import type { Store } from "../store/store.ts";
 import type { Workflow } from "./define-workflow.ts";
 import { InProcessDispatcher, type Dispatcher } from "./dispatcher.ts";
@@ -188,7 +189,8 @@ export class Runtime {
     try {
       if (!resolved.provision) return runtime;
       await upsertInventory(store, { agents: [...runtime.agents.values()], now: runtime.now(), principal: runtime.principal });
-      await runtime.knowledge.declare(resolved.knowledge);
+      // Memory collections exist before any run: remembering never creates a collection mid-run.
+      await runtime.knowledge.declare(resolved.knowledge, [...runtime.agents.values()].flatMap((agent) => (agent.memory ? [agent.memory.collection ?? defaultMemoryCollection] : [])));
       await provisionWorkflowBudgets(store, [...runtime.workflows.values()], { now: runtime.now(), principal: runtime.principal });
     } catch (error) {
       await jobs?.stop({ graceful: false, timeoutMs: 1000 });

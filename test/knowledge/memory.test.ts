@@ -34,6 +34,8 @@ describe.each(await dialects())("agent memory on %s", (dialect) => {
   it("remembers per principal across runs, recalls by search, and never shows one principal another's memories", async () => {
     const agent = assistant();
     const runtime = await open([agent], [flow(agent)]);
+    // The runtime records the agent's memory collection when it opens, not mid-run.
+    expect(await openOperator({ store: runtime.store }).knowledge.list()).toEqual([expect.objectContaining({ name: "memory", dataAccess: "internal", documents: 0 })]);
     const run = async (input: unknown, principal: string) => (await (await runtime.start("assist", input, { principal })).result()).output;
     const remembered = await run({ remember: "Alice prefers heat pumps over gas boilers", thread: "home" }, "alice");
     expect(remembered).toMatchObject({ collection: "memory", documentId: expect.stringMatching(/^doc_/), chunkIds: [expect.stringMatching(/^chk_/)], expiresAt: null });

@@ -5,7 +5,7 @@ import type { SearchMode } from "../../knowledge/search.ts";
 import type { NewCollectionOptions } from "../../operator/knowledge.ts";
 import type { Operator } from "../../operator/operator.ts";
 import { globalOptions, withExistingOperator, withOperator, type GlobalOptions } from "../cli-context.ts";
-import { loadConfig } from "../config.ts";
+import { loadConfig, type CadreConfig } from "../config.ts";
 import { printJson, style } from "../io.ts";
 import { formatMoney, formatTime, renderTable } from "../table.ts";
 
@@ -13,7 +13,7 @@ const modes: readonly SearchMode[] = ["hybrid", "fulltext", "vector"];
 
 /** The operator with the config's declared collections recorded first, so `add` to one of them uses its settings. */
 async function withKnowledge<T>(global: GlobalOptions, mustExist: boolean, work: (operator: Operator) => Promise<T>): Promise<T> {
-  const { config } = await loadConfig(global.config).catch(() => ({ config: {} as { knowledge?: never[] } }));
+  const { config } = await loadConfig(global.config).catch(() => ({ config: {} as CadreConfig }));
   const open = mustExist ? withExistingOperator : withOperator;
   return open(global, async (operator) => {
     if (config.knowledge?.length) await operator.knowledge.declare(config.knowledge);

@@ -2,7 +2,7 @@ import type { Agent, AgentMemory, RecalledMemory } from "../../agent/define-agen
 import type { AgentCallFrame } from "../../governance/gateway.ts";
 import type { CollectionRecord } from "../../knowledge/collections.ts";
 import type { IngestPlan } from "../../knowledge/ingest.ts";
-import { defaultMemoryCollection, memoryCollection, prepareMemory, writeMemory, type MemoryRecord, type RememberedMemory } from "../../knowledge/memory.ts";
+import { defaultMemoryCollection, prepareMemory, writeMemory, type MemoryRecord, type RememberedMemory } from "../../knowledge/memory.ts";
 import { ConfigurationError, InputValidationError } from "../../errors.ts";
 import type { RememberInput, RememberTool } from "../../knowledge/memory-tool.ts";
 import { parseInput } from "../validate.ts";
@@ -20,7 +20,8 @@ export function agentMemory(site: EffectSite, agent: Agent, within: AgentCallFra
   if (!agent.memory) return undefined;
   const name = agent.memory.collection ?? defaultMemoryCollection;
   let collection: Promise<CollectionRecord> | undefined;
-  const ensure = () => (collection ??= memoryCollection(site.state.knowledge, name));
+  // Created when the runtime opened (Runtime.open records every agent's memory collection).
+  const ensure = () => (collection ??= site.state.knowledge.collection(name));
   return {
     remember: async (record) => remember(site, { agent, within, collection: await ensure(), record: typeof record === "string" ? { text: record } : record }),
     recall: async (query, options = {}) => recall(site, { agent, within, collection: await ensure(), query, limit: options.limit ?? agent.memory?.recall ?? 5, thread: options.thread }),
