@@ -40,10 +40,7 @@ const collectionNamePattern = /^[a-z][a-z0-9_.-]{0,62}$/;
 
 export function checkCollectionName(name: string): string {
   if (!collectionNamePattern.test(name)) {
-    throw new ConfigurationError(`Knowledge collection name "${name}" must be lowercase letters, digits, dots, dashes or underscores, starting with a letter (at most 63).`, {
-      details: { collection: name, field: "name" },
-      fault: "input",
-    });
+    throw new ConfigurationError({ message: `Knowledge collection name "${name}" must be lowercase letters, digits, dots, dashes or underscores, starting with a letter (at most 63).`, collection: name, field: "name" }, { fault: "input" });
   }
   return name;
 }
@@ -52,7 +49,7 @@ export function checkCollectionName(name: string): string {
 export function defineKnowledge(definition: KnowledgeDefinition): KnowledgeCollection {
   const name = checkCollectionName(definition.name);
   const fail = (field: string, problem: string) => {
-    throw new ConfigurationError(`Knowledge collection "${name}": ${field} ${problem}.`, { details: { collection: name, field } });
+    throw new ConfigurationError({ message: `Knowledge collection "${name}": ${field} ${problem}.`, collection: name, field });
   };
   const dataAccess = definition.dataAccess ?? "internal";
   if (!dataAccessLevels.includes(dataAccess)) fail("dataAccess", `must be one of ${dataAccessLevels.join(", ")}; got ${JSON.stringify(dataAccess)}`);

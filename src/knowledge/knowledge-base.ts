@@ -106,9 +106,9 @@ export class KnowledgeBase {
   /** Searches a collection (not audited here: the governed effect and the operator audit their own reads). */
   async search(collectionName: string, query: string, options: { limit?: number; mode?: SearchMode; filter?: { agent?: string; principal?: string; thread?: string }; signal?: AbortSignal } = {}): Promise<SearchResult> {
     const collection = await this.collection(collectionName);
-    if (query.trim() === "") throw new InputValidationError("A search needs a query: some words to look for.", { details: { collection: collectionName } });
+    if (query.trim() === "") throw new InputValidationError({ message: "A search needs a query: some words to look for.", collection: collectionName });
     const limit = options.limit ?? 5;
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100) throw new InputValidationError(`A search's limit must be a whole number from 1 to 100; got ${limit}.`, { details: { collection: collectionName, limit } });
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100) throw new InputValidationError({ message: `A search's limit must be a whole number from 1 to 100; got ${limit}.`, collection: collectionName, limit });
     const embedder = options.mode === "fulltext" ? undefined : await this.embedderFor(collection);
     return searchChunks(this.store.db, this.store.dialect, { collection, query, limit, mode: options.mode, embedder, filter: options.filter, now: this.#now(), signal: options.signal });
   }
@@ -124,9 +124,7 @@ export class KnowledgeBase {
     const wanted = options.sources && options.sources.length > 0 ? options.sources : undefined;
     const documents = wanted ? all.filter((document) => wanted.some((source) => document.source === source || (source.endsWith("/") && document.source.startsWith(source)) || document.source.startsWith(`${source}#`))) : all;
     if (wanted && documents.length === 0) {
-      throw new InputValidationError(`Collection "${collection.name}" has no document with source ${wanted.map((source) => JSON.stringify(source)).join(", ")}. List them with \`cadre knowledge list ${collection.name}\`.`, {
-        details: { collection: collection.name, sources: wanted },
-      });
+      throw new InputValidationError({ message: `Collection "${collection.name}" has no document with source ${wanted.map((source) => JSON.stringify(source)).join(", ")}. List them with \`cadre knowledge list ${collection.name}\`.`, collection: collection.name, sources: wanted });
     }
     return this.store.transaction(async (tx) => {
       const ids = documents.map((document) => document.id);

@@ -39,8 +39,8 @@ const hitSchema = z.object({ source: z.string(), documentId: z.string(), chunkId
 export function knowledgeSearch(options: { collections?: readonly string[]; limit?: number } = {}): KnowledgeTool {
   const collections = options.collections?.map(checkCollectionName) ?? null;
   const limit = options.limit ?? 5;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 20) throw new ConfigurationError(`knowledgeSearch({ limit }) must be a whole number from 1 to 20; got ${limit}.`, { details: { tool: knowledgeSearchToolName, field: "limit" } });
-  if (collections && collections.length === 0) throw new ConfigurationError("knowledgeSearch({ collections }) needs at least one collection, or none to allow any the agent holds grants for.", { details: { tool: knowledgeSearchToolName, field: "collections" } });
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 20) throw new ConfigurationError({ message: `knowledgeSearch({ limit }) must be a whole number from 1 to 20; got ${limit}.`, tool: knowledgeSearchToolName, field: "limit" });
+  if (collections && collections.length === 0) throw new ConfigurationError({ message: "knowledgeSearch({ collections }) needs at least one collection, or none to allow any the agent holds grants for.", tool: knowledgeSearchToolName, field: "collections" });
   const collection = collections ? z.enum(collections as [string, ...string[]]) : z.string().min(1);
   const tool = defineTool({
     name: knowledgeSearchToolName,
@@ -53,7 +53,7 @@ export function knowledgeSearch(options: { collections?: readonly string[]; limi
     output: z.object({ collection: z.string(), mode: z.enum(["hybrid", "fulltext", "vector"]), hits: z.array(hitSchema), notice: z.string().optional(), embeddingTokens: z.number() }),
     scope: "knowledge:*",
     run: () => {
-      throw new ConfigurationError(`${knowledgeSearchToolName} runs only through an agent's context.tools, where the gateway governs it.`, { details: { tool: knowledgeSearchToolName } });
+      throw new ConfigurationError({ message: `${knowledgeSearchToolName} runs only through an agent's context.tools, where the gateway governs it.`, tool: knowledgeSearchToolName });
     },
   }) as Tool<KnowledgeSearchInput, KnowledgeSearchOutput>;
   return { ...tool, knowledge: { collections, limit } };

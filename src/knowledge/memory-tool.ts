@@ -29,7 +29,7 @@ export function rememberFact(): RememberTool {
     output: z.object({ collection: z.string(), documentId: z.string(), chunkIds: z.array(z.string()), expiresAt: z.number().nullable() }),
     scope: "memory:remember",
     run: () => {
-      throw new ConfigurationError(`${rememberToolName} runs only through an agent's context.tools, where the gateway governs it.`, { details: { tool: rememberToolName } });
+      throw new ConfigurationError({ message: `${rememberToolName} runs only through an agent's context.tools, where the gateway governs it.`, tool: rememberToolName });
     },
   }) as Tool<RememberInput, RememberedMemory>;
   return { ...tool, memory: "remember" };

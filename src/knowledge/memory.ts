@@ -50,7 +50,7 @@ export async function prepareMemory(
   knowledge: KnowledgeBase,
   options: { collection: CollectionRecord; record: MemoryRecord; key: string; agent: string; principal: string; now: number; signal?: AbortSignal },
 ): Promise<IngestPlan> {
-  if (options.record.text.trim() === "") throw new InputValidationError("A memory needs some text to remember.", { details: { agent: options.agent } });
+  if (options.record.text.trim() === "") throw new InputValidationError({ message: "A memory needs some text to remember.", agent: options.agent });
   return prepareIngest(knowledge.store.db, {
     dialect: knowledge.store.dialect,
     collection: options.collection,
@@ -92,7 +92,7 @@ export interface ForgetReport {
  * document and chunk ids) in the same transaction.
  */
 export async function forgetPrincipal(store: Store, options: { principal: string; actor: string; now: number; reason?: string }): Promise<ForgetReport> {
-  if (options.principal.trim() === "") throw new InputValidationError("Name the principal whose memories to forget: --principal <id>.");
+  if (options.principal.trim() === "") throw new InputValidationError({ message: "Name the principal whose memories to forget: --principal <id>." });
   return store.transaction(async (tx) => {
     const documents = await documentIdsOfPrincipal(tx, options.principal);
     const ids = documents.map((document) => document.id);

@@ -28,7 +28,7 @@ export function isIngestible(path: string): boolean {
  */
 export function readSources(paths: readonly string[], options: { baseDir?: string } = {}): SourceDocument[] {
   const baseDir = resolve(options.baseDir ?? process.cwd());
-  if (paths.length === 0) throw new InputValidationError("Name at least one file or directory to add: text (.txt), markdown (.md) or JSON lines (.jsonl).");
+  if (paths.length === 0) throw new InputValidationError({ message: "Name at least one file or directory to add: text (.txt), markdown (.md) or JSON lines (.jsonl)." });
   const documents: SourceDocument[] = [];
   for (const path of paths) {
     const absolute = resolve(baseDir, path);
@@ -36,11 +36,11 @@ export function readSources(paths: readonly string[], options: { baseDir?: strin
     try {
       stats = statSync(absolute);
     } catch {
-      throw new InputValidationError(`Cannot read ${path}: no such file or directory.`, { details: { path } });
+      throw new InputValidationError({ message: `Cannot read ${path}: no such file or directory.`, path });
     }
     const files = stats.isDirectory() ? listFiles(absolute).filter(isIngestible) : [absolute];
     if (!stats.isDirectory() && !isIngestible(absolute)) {
-      throw new InputValidationError(`Cannot add ${path}: only text (.txt), markdown (.md, .markdown) and JSON lines (.jsonl, .ndjson) files are read.`, { details: { path } });
+      throw new InputValidationError({ message: `Cannot add ${path}: only text (.txt), markdown (.md, .markdown) and JSON lines (.jsonl, .ndjson) files are read.`, path });
     }
     for (const file of files) documents.push(...readFile(file, sourceName(baseDir, file)));
   }
@@ -69,10 +69,10 @@ function readFile(file: string, source: string): SourceDocument[] {
     try {
       record = JSON.parse(line);
     } catch (error) {
-      throw new InputValidationError(`${source}:${index + 1} is not valid JSON (${(error as Error).message}); a JSON-lines file holds one JSON object per line.`, { details: { path: source, line: index + 1 } });
+      throw new InputValidationError({ message: `${source}:${index + 1} is not valid JSON (${(error as Error).message}); a JSON-lines file holds one JSON object per line.`, path: source, line: index + 1 });
     }
     if (typeof record !== "object" || record === null || Array.isArray(record)) {
-      throw new InputValidationError(`${source}:${index + 1} is not a JSON object; a JSON-lines file holds one object per line, e.g. {"id":"n1","text":"..."}.`, { details: { path: source, line: index + 1 } });
+      throw new InputValidationError({ message: `${source}:${index + 1} is not a JSON object; a JSON-lines file holds one object per line, e.g. {"id":"n1","text":"..."}.`, path: source, line: index + 1 });
     }
     const { text: body, content, body: bodyField, id, ...rest } = record as Record<string, unknown>;
     const chosen = [body, content, bodyField].find((value) => typeof value === "string") as string | undefined;

@@ -1,6 +1,6 @@
 import type { EmbeddingModel } from "ai";
 import { CadreError } from "../errors.ts";
-import { ModelConfigurationError } from "./model-errors.ts";
+import { ModelBehaviourError, ModelConfigurationError } from "./model-errors.ts";
 import { openAIBaseURLVariable, openAICompatibleServer, providerApiKeyVariables, requireProviderKey, type ModelConfig } from "./model-registry.ts";
 import { costOf, estimateTokens, priceFor, worstCaseCost } from "./pricing.ts";
 import type { ModelPrice } from "./prices.ts";
@@ -34,7 +34,7 @@ export interface Embedder {
 export async function resolveEmbedder(spec: string, config: ModelConfig = {}, environment: NodeJS.ProcessEnv = process.env): Promise<Embedder> {
   const colon = spec.indexOf(":");
   if (colon <= 0 || colon === spec.length - 1) {
-    throw new ModelConfigurationError(`Embedding model "${spec}" must be written "provider:model-id", e.g. "openai:text-embedding-3-small".`, { reason: "invalid-model-spec", model: spec });
+    throw new ModelConfigurationError({ message: `Embedding model "${spec}" must be written "provider:model-id", e.g. "openai:text-embedding-3-small".`, reason: "invalid-model-spec", model: spec });
   }
   const price = priceFor(spec, config.prices);
   const instance = config.embeddingInstances && Object.hasOwn(config.embeddingInstances, spec) ? config.embeddingInstances[spec] : undefined;
@@ -60,10 +60,10 @@ async function embedValues(model: EmbeddingModel, id: string, values: string[], 
   } catch (error) {
     if (CadreError.is(error)) throw error;
     const status = (error as { statusCode?: number }).statusCode;
-    throw new CadreError("MODEL_ERROR", `Embedding model ${id} failed: ${(error as Error).message}`, {
+    throw new ModelBehaviourError({ code: "MODEL_ERROR", message: `Embedding model ${id} failed: ${(error as Error).message}`, model: id, status }, {
       cause: error,
+      // Rate limits and server errors may pass on a retry; bad requests will not.
       retryable: status === undefined || status === 429 || status >= 500,
-      details: { model: id, status },
     });
   }
 }
@@ -86,9 +86,6 @@ async function createEmbeddingModel(provider: string, modelId: string, config: M
     case "google":
       return (await import("@ai-sdk/google")).createGoogle({ apiKey: requireProviderKey(provider, providerApiKeyVariables.google!, environment) }).embeddingModel(modelId);
     default:
-      throw new ModelConfigurationError(
-        `No embedding models from provider "${provider}". Use openai:, google:, an OpenAI-compatible server in models.providers, or an instance in models.embeddingInstances["${provider}:${modelId}"].`,
-        { reason: "unknown-provider", provider, field: `models.embeddingInstances` },
-      );
+      throw new ModelConfigurationError({ message: `No embedding models from provider "${provider}". Use openai:, google:, an OpenAI-compatible server in models.providers, or an instance in models.embeddingInstances["${provider}:${modelId}"].`, reason: "unknown-provider", provider, field: `models.embeddingInstances` });
   }
 }

@@ -117,8 +117,5 @@ function refuseChangedSettings(record: CollectionRecord, options: NewCollectionO
   ).filter(([field, current]) => options[field] !== undefined && options[field] !== current);
   if (differing.length === 0) return;
   const [field, current] = differing[0]!;
-  throw new InputValidationError(
-    `Collection "${record.name}" already exists with ${field} ${JSON.stringify(current)}, not ${JSON.stringify(options[field])}. Settings apply when a collection is created; change them with defineKnowledge in your config (or remove the collection and add it again).`,
-    { details: { collection: record.name, field, current, requested: options[field] } },
-  );
+  throw new InputValidationError({ message: `Collection "${record.name}" already exists with ${field} ${JSON.stringify(current)}, not ${JSON.stringify(options[field])}. Settings apply when a collection is created; change them with defineKnowledge in your config (or remove the collection and add it again).`, collection: record.name, field, current, requested: options[field] });
 }

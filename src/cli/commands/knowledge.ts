@@ -23,7 +23,7 @@ async function withKnowledge<T>(global: GlobalOptions, mustExist: boolean, work:
 
 function positiveInteger(text: string | undefined, option: string): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InputValidationError(`${option} must be a positive whole number; got "${text}".`, { details: { option, value: text } });
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InputValidationError({ message: `${option} must be a positive whole number; got "${text}".`, option, value: text });
   return Number(text);
 }
 
@@ -96,7 +96,7 @@ export function registerKnowledgeCommands(program: Command): void {
     .option("--mode <mode>", "hybrid | fulltext | vector (default: hybrid when the collection has an embedding model)")
     .action(async (collection: string, words: string[], options: { limit: string; mode?: string }, command: Command) => {
       const global = globalOptions(command);
-      if (options.mode !== undefined && !modes.includes(options.mode as SearchMode)) throw new InputValidationError(`--mode must be hybrid, fulltext or vector; got "${options.mode}".`, { details: { mode: options.mode } });
+      if (options.mode !== undefined && !modes.includes(options.mode as SearchMode)) throw new InputValidationError({ message: `--mode must be hybrid, fulltext or vector; got "${options.mode}".`, mode: options.mode });
       const limit = positiveInteger(options.limit, "--limit");
       const result = await withKnowledge(global, true, (operator) => operator.knowledge.search(collection, words.join(" "), { limit, mode: options.mode as SearchMode | undefined }));
       if (global.json) return printJson(result);

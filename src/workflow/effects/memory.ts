@@ -34,9 +34,7 @@ export function rememberWithTool(site: EffectSite, options: { agent: Agent; tool
   if (!options.memory) {
     const { key } = site.scope.next(tool.name);
     return Promise.reject(
-      new ConfigurationError(`Agent "${agent.name}" declares the ${tool.name} tool but no memory: add memory: {} (or memory: { recall: n }) to its definition.`, {
-        details: { agent: agent.name, tool: tool.name, runId: site.state.runId, stepKey: key },
-      }),
+      new ConfigurationError({ message: `Agent "${agent.name}" declares the ${tool.name} tool but no memory: add memory: {} (or memory: { recall: n }) to its definition.`, agent: agent.name, tool: tool.name, runId: site.state.runId, stepKey: key }),
     );
   }
   let parsed: RememberInput;
@@ -64,7 +62,7 @@ async function remember(site: EffectSite, options: { agent: Agent; within: Agent
     price: embeddingPrice(embedder, () => [record.text], () => plan?.report.embeddingTokens ?? 0, "tool:memory.remember"),
     disclosure: (output) => ({ kind: "memory.remembered", data: { ...(output as RememberedMemory), forPrincipal: state.principal, thread: record.thread ?? null } }),
     execute: async (attempt) => {
-      if (typeof record.text !== "string") throw new InputValidationError(`Agent "${agent.name}" asked to remember something that is not text.`, { details: { agent: agent.name } });
+      if (typeof record.text !== "string") throw new InputValidationError({ message: `Agent "${agent.name}" asked to remember something that is not text.`, agent: agent.name });
       const now = state.now();
       plan = await prepareMemory(state.knowledge, { collection, record, key: attempt.idempotencyKey, agent: agent.name, principal: state.principal, now, signal: attempt.signal });
       const prepared = plan;
