@@ -11,6 +11,7 @@ import { InternalError, toCadreError, type SerializedError } from "../../errors.
 import { appendAudit } from "../../governance/audit-log.ts";
 import { Gateway } from "../../governance/gateway.ts";
 import type { RunStatus } from "../../store/schema.ts";
+import type { KnowledgeBase } from "../../knowledge/knowledge-base.ts";
 import type { Store } from "../../store/store.ts";
 import { DurableContext } from "../context.ts";
 import type { Workflow } from "../define-workflow.ts";
@@ -28,6 +29,8 @@ export interface ReplayServices {
   guards: GuardRegistry;
   timeouts: AdaptiveTimeouts;
   models: ReadonlyMap<string, AgentModelBinding>;
+  /** Its searches are answered from the journal like every effect; it is here because the run state carries it. */
+  knowledge: KnowledgeBase;
   now(): number;
   /** Who replays: the principal of the audit record. */
   principal: string;
@@ -84,6 +87,7 @@ export async function replayRun(services: ReplayServices, run: RunRecord, workfl
     guards: services.guards,
     timeouts: services.timeouts,
     models: services.models,
+    knowledge: services.knowledge,
     runChild: () => Promise.reject(noWrites("start a child run")),
     // Events were delivered when the run executed.
     dispatchEvent: async () => {},
