@@ -88,6 +88,15 @@ export type { HandoffDecision, ChatMessage } from "./workflow/patterns/conversat
 export type { Board, BoardEntry, Contributor } from "./workflow/patterns/blackboard.ts";
 export type { Candidate, ResolutionRule, Resolution } from "./workflow/patterns/resolve.ts";
 export type { GateOptions } from "./workflow/patterns/gate.ts";
+export { PolicyEngine } from "./policy/policy-engine.ts";
+export type { PolicyDecision } from "./policy/policy-engine.ts";
+export { PolicyDeniedError, PolicyApprovalRequiredError, PolicyInvalidError } from "./policy/policy-errors.ts";
+export type { PolicyProblem } from "./policy/policy-errors.ts";
+export type { PolicyOptions } from "./policy/policy-sources.ts";
+export type { PolicyAction, PolicyTarget, PolicyEntity, PolicyAgentFacts, PolicyCallFacts } from "./policy/policy-request.ts";
+export { cadreSchema } from "./policy/cadre-schema.ts";
+export { dataClasses } from "./policy/data-classes.ts";
+export type { DataClass } from "./policy/data-classes.ts";
 export { listPendingApprovals, decideApproval } from "./workflow/approvals.ts";
 export type { PendingApproval, ApprovalDecision, RecordedApprovalDecision } from "./workflow/approvals.ts";
 

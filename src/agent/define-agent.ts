@@ -3,6 +3,7 @@ import type { TimeoutSetting } from "../engine/adaptive-timeout.ts";
 import type { Logger } from "../engine/logger.ts";
 import type { BulkheadOptions, CircuitBreakerOptions } from "../engine/agent-policies.ts";
 import { validatePolicies } from "../engine/validate-policies.ts";
+import { checkDataClasses, checkLabels, checkRegion } from "../policy/data-classes.ts";
 import type { RetryOptions } from "../engine/resilience.ts";
 import type { Tool } from "../governance/define-tool.ts";
 import type { AgentBudget } from "../governance/gateway.ts";
@@ -116,6 +117,17 @@ export interface Agent<I = any, O = any, In = I> extends AgentDefinition<I, O, I
 
 const agentNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 
+/** The facts policies read of an agent: a misspelt clearance would silently match no policy, so it fails here. */
+function checkPolicyFacts(definition: { name: string; clearance?: unknown; region?: unknown; labels?: unknown }): void {
+  const subject = `Agent "${definition.name}"`;
+  if (definition.clearance !== undefined) {
+    if (!Array.isArray(definition.clearance)) throw new ConfigurationError(`${subject} has clearance ${JSON.stringify(definition.clearance)}; clearance is an array of data classes, e.g. ["financial"].`, { details: { agent: definition.name, field: "clearance" } });
+    checkDataClasses(subject, "clearance", definition.clearance);
+  }
+  checkRegion(subject, definition.region);
+  checkLabels(subject, definition.labels);
+}
+
 /** A model-backed agent: `model` and `instructions` instead of `run`; input and output default to text. */
 export type ModelAgentDefinition<I, O, In, Tools extends readonly Tool[] = Tool[]> = Omit<AgentDefinition<I, O, In, Tools>, "run" | "input" | "output" | "model" | "instructions"> &
   ModelAgentSettings & { input?: z.ZodType<I, In>; output?: z.ZodType<O> };
@@ -132,6 +144,7 @@ export function defineAgent<I = string, O = string, In = I, const Tools extends 
     throw new ConfigurationError({ message: `Agent name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`, agent: definition.name, field: "name" });
   }
   validatePolicies({ subject: `Agent "${definition.name}"`, settings: definition });
+  checkPolicyFacts(definition);
   if (typeof (definition as { run?: unknown }).run === "function") return { ...definition, kind: "agent" } as Agent<I, O, In>;
   if (!("model" in definition) || !definition.model || !definition.instructions) {
     throw new ConfigurationError({ message: `Agent "${definition.name}" needs either run(input, context) or model + instructions.`, agent: definition.name, field: "run" });

@@ -2,6 +2,7 @@ import { ConfigurationError } from "../errors.ts";
 import type { z } from "zod";
 import type { BulkheadOptions, CircuitBreakerOptions } from "../engine/agent-policies.ts";
 import { validatePolicies } from "../engine/validate-policies.ts";
+import { checkDataClasses, checkRegion, type DataClass } from "../policy/data-classes.ts";
 
 /** What a tool's `run` receives: it never sees the ledger or the grants, only what it needs. */
 export interface ToolContext {
@@ -36,6 +37,10 @@ export interface ToolDefinition<I = any, O = any, In = I, Name extends string = 
   /** The resource the call touches, matched against the grant's pattern (default: the tool name). */
   resource?: string | ((input: I) => string);
   price?: ToolPrice<I, O>;
+  /** What kind of data the tool handles (`pii`, `financial`, ...): policies compare it with the calling agent's clearance. */
+  dataClass?: DataClass;
+  /** Where the tool sends data (`eu`, `us-east-1`): policies on residency read it. */
+  region?: string;
   /** Milliseconds before the call is aborted. */
   timeout?: number;
   /** Stop calling the tool after repeated failures, across agents and runs. */
@@ -71,6 +76,8 @@ export function defineTool<I, O, In = I, Name extends string = string>(definitio
     throw new ConfigurationError({ message: `Tool "${definition.name}" has needsApproval ${JSON.stringify(definition.needsApproval)}: use true, false or a function of the tool's input that returns a boolean.`, tool: definition.name, field: "needsApproval" });
   }
   validatePolicies({ subject: `Tool "${definition.name}"`, settings: definition });
+  if (definition.dataClass !== undefined) checkDataClasses(`Tool "${definition.name}"`, "dataClass", [definition.dataClass]);
+  checkRegion(`Tool "${definition.name}"`, definition.region);
   return { ...definition, scope: definition.scope ?? `tool:${definition.name}`, kind: "tool" };
 }
 

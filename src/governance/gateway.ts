@@ -1,5 +1,9 @@
+import type { CadreError } from "../errors.ts";
 import type { Logger } from "../engine/logger.ts";
 import type { StepHooks } from "../engine/run-step.ts";
+import type { PolicyEngine } from "../policy/policy-engine.ts";
+import { PolicyApprovalRequiredError, PolicyDeniedError } from "../policy/policy-errors.ts";
+import { describeEntity, type PolicyAgentFacts, type PolicyTarget } from "../policy/policy-request.ts";
 import type { Db, Store, StoreDialect } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
 import { authorize, holdsGrant, insertGrant, revokeStepGrants, withinCeiling, type GrantSpec } from "./grants.ts";
@@ -19,11 +23,18 @@ export interface AgentBudget {
   warnAt?: number;
 }
 
-/** The governance facts about an agent the gateway needs; agent definitions satisfy it. */
-export interface GovernedAgent {
+/** The governance facts about an agent the gateway needs (policies see the rest); agent definitions satisfy it. */
+export interface GovernedAgent extends PolicyAgentFacts {
   name: string;
   risk?: string;
   budget?: AgentBudget;
+}
+
+/** A person's answer to the approval a policy asked for, as the effect function found it in the journal. */
+export interface PolicyApproval {
+  approved: boolean;
+  by: string;
+  note: string | null;
 }
 
 /** What a priced effect costs: the worst case is held before it runs, the actual cost settled after. */
@@ -68,6 +79,8 @@ export interface GovernedEffect {
   within?: AgentCallFrame;
   /** False for steps that write their own records (or none): no step.start/step.end records. */
   audited?: boolean;
+  /** What the policy set is asked about this effect; effects without it (plain steps) are not policy decisions. */
+  policy?: PolicyTarget;
 }
 
 /** The disclosure record of a successful effect, if it declares one. */
@@ -107,6 +120,10 @@ export interface GatewayOptions {
    * decision can be told twice; it is never told of a decision that is not written.
    */
   observe?: (record: { kind: string; stepKey: string; agent?: string | undefined; data: Record<string, unknown> }) => void;
+  /** The organisation's policies, evaluated for every effect after its grants and before any money is held. */
+  policy?: PolicyEngine | undefined;
+  /** The run's goal, which policies may read. */
+  goal?: string | null;
 }
 
 const dayMs = 86_400_000;
@@ -164,27 +181,56 @@ export class Gateway {
    * hold: an open breaker, a full bulkhead) is journaled as a failed attempt and audited as a
    * denial, in one transaction that holds no money.
    */
-  hooks(effect: GovernedEffect, stepKey: string): StepHooks | undefined {
-    if (effect.call && effect.agent) return this.#agentCallHooks(effect.agent, stepKey, effect.call.grants ?? [], effect.call.delegatedBy);
-    if (effect.agent && (effect.price || effect.permission)) return this.#pricedHooks(effect as GovernedEffect & { agent: GovernedAgent }, stepKey);
+  hooks(effect: GovernedEffect, stepKey: string, approval?: PolicyApproval): StepHooks | undefined {
+    if (effect.call && effect.agent) return this.#agentCallHooks(effect, stepKey, approval);
+    if (effect.agent && (effect.price || effect.permission)) return this.#pricedHooks(effect as GovernedEffect & { agent: GovernedAgent }, stepKey, approval);
+    if (effect.policy && this.#options.policy) return this.#decidedStepHooks(effect, stepKey, approval);
     return effect.audited === false ? undefined : this.#stepHooks(effect.name, stepKey);
   }
 
-  /** Hooks for an agent call: authenticate, fund the call's sub-account, issue just-in-time grants; on end return unspent funds and revoke them. */
-  #agentCallHooks(agent: GovernedAgent, stepKey: string, jitGrants: GrantSpec[], parent?: { agent: string; stepKey: string }): StepHooks {
+  /** Whether effects are decided by a policy set: then an effect may ask for a person's approval. */
+  get policyVersion(): string | undefined {
+    return this.#options.policy?.version;
+  }
+
+  /**
+   * The policy decision, after the grants and before any hold: a forbid throws POLICY_DENIED,
+   * a forbid annotated `@approval` POLICY_APPROVAL_REQUIRED (the effect function parks the run
+   * on an approval naming the policy) unless a person approved; an allow returns what the
+   * allow record names: the version and the deciding policies.
+   */
+  #decide(effect: GovernedEffect, stepKey: string, amountMicros: number, approval: PolicyApproval | undefined): Record<string, unknown> | undefined {
+    const engine = this.#options.policy;
+    const target = effect.policy;
+    if (!engine || !target) return undefined;
+    const { runId, workflow, principal, now } = this.#options;
+    const decision = engine.decide(target, { amountMicros, runId, workflow, onBehalfOf: principal, goal: this.#options.goal ?? null, approved: approval?.approved === true, stepKey, now: now() });
+    const details = { version: decision.version, policies: decision.policies, action: target.action, agent: effect.agent?.name ?? null, resource: describeEntity(target.resource), reason: decision.reason, runId, stepKey };
+    if (decision.outcome === "approval") {
+      if (approval && !approval.approved) throw new PolicyDeniedError({ ...details, reason: `${decision.reason}; the approval was rejected by ${approval.by}${approval.note ? ` (${approval.note})` : ""}`, rejectedBy: approval.by });
+      throw new PolicyApprovalRequiredError(details);
+    }
+    if (decision.outcome === "deny") throw new PolicyDeniedError(details);
+    return { version: decision.version, policies: decision.policies, ...(approval?.approved ? { approvedBy: approval.by } : {}), ...(decision.errors.length > 0 ? { errors: decision.errors } : {}) };
+  }
+
+  /** A refusal's record: a denial, or a call held for a person's approval; both name the policy version and policies when a policy decided. */
+  #refusal(tx: Db, stepKey: string, agent: string | undefined, data: Record<string, unknown>, error: CadreError): Promise<void> {
+    const policy = error.code === "POLICY_DENIED" || error.code === "POLICY_APPROVAL_REQUIRED" ? { policy: { version: error.details.version, policies: error.details.policies } } : {};
+    const kind = error.code === "POLICY_APPROVAL_REQUIRED" ? "policy.approval-required" : "gateway.deny";
+    return this.#audit(tx, [{ kind, stepKey, agent, data: { ...data, code: error.code, reason: error.message, ...policy } }]);
+  }
+
+  /** Hooks for an agent call: authenticate, issue just-in-time grants, the policy decision, fund the call's sub-account; on end return unspent funds and revoke the grants. */
+  #agentCallHooks(effect: GovernedEffect, stepKey: string, approval: PolicyApproval | undefined): StepHooks {
+    const agent = effect.agent!;
+    const jitGrants = effect.call?.grants ?? [];
+    const parent = effect.call?.delegatedBy;
     const { runId, now } = this.#options;
     const perCall = agent.budget?.perCall;
     return {
       started: async (tx, attempt) => {
         await this.#authenticate(tx, agent.name);
-        if (perCall !== undefined) {
-          const account = callAccount(runId, stepKey);
-          await ensureAccount(tx, { id: account, kind: "agent-run", name: `${agent.name} in ${runId} at ${stepKey}`, runId, agent: agent.name, parentId: runAccount(runId), now: now() });
-          await sweep(tx, { from: account, to: runAccount(runId), now: now(), runId, stepKey, agent: agent.name });
-          // perCall is the budget of the logical call: a retried or resumed call gets what its earlier attempts left.
-          const alreadySpent = (await getAccount(tx, account))?.spent ?? 0;
-          await transfer(tx, { from: runAccount(runId), to: account, amount: Math.max(0, perCall - alreadySpent), level: "run", now: now(), runId, stepKey, agent: agent.name, note: "fund call" });
-        }
         for (const grant of jitGrants) {
           this.#checkCeiling(grant.scope, grant.resource ?? "*", agent.name, stepKey);
           // A sub-agent never receives more than the agent delegating to it holds.
@@ -193,8 +239,17 @@ export class Gateway {
           }
           await insertGrant(tx, { agent: agent.name, grant, kind: "jit", now: now(), runId, stepKey });
         }
+        const policy = this.#decide(effect, stepKey, perCall ?? 0, approval);
+        if (perCall !== undefined) {
+          const account = callAccount(runId, stepKey);
+          await ensureAccount(tx, { id: account, kind: "agent-run", name: `${agent.name} in ${runId} at ${stepKey}`, runId, agent: agent.name, parentId: runAccount(runId), now: now() });
+          await sweep(tx, { from: account, to: runAccount(runId), now: now(), runId, stepKey, agent: agent.name });
+          // perCall is the budget of the logical call: a retried or resumed call gets what its earlier attempts left.
+          const alreadySpent = (await getAccount(tx, account))?.spent ?? 0;
+          await transfer(tx, { from: runAccount(runId), to: account, amount: Math.max(0, perCall - alreadySpent), level: "run", now: now(), runId, stepKey, agent: agent.name, note: "fund call" });
+        }
         await this.#audit(tx, [
-          { kind: "step.start", stepKey, agent: agent.name, data: { type: "agent", attempt: attempt.attempt, fundedMicros: perCall ?? 0 } },
+          { kind: "step.start", stepKey, agent: agent.name, data: { type: "agent", attempt: attempt.attempt, fundedMicros: perCall ?? 0, ...(policy ? { policy } : {}) } },
           ...jitGrants.map((grant) => ({ kind: "grant.issued", stepKey, agent: agent.name, data: { ...grant, jit: true } })),
         ]);
       },
@@ -206,7 +261,7 @@ export class Gateway {
           ...(revoked > 0 ? [{ kind: "grant.revoked", stepKey, agent: agent.name, data: { jit: true, count: revoked } }] : []),
         ]);
       },
-      refused: (tx, attempt, error) => this.#audit(tx, [{ kind: "gateway.deny", stepKey, agent: agent.name, data: { type: "agent", attempt: attempt.attempt, code: error.code, reason: error.message } }]),
+      refused: (tx, attempt, error) => this.#refusal(tx, stepKey, agent.name, { type: "agent", attempt: attempt.attempt }, error),
     };
   }
 
@@ -215,7 +270,7 @@ export class Gateway {
    * authenticate → authorize (when it needs a permission) → reserve the worst case on every
    * level → settle the actual cost (at most what was held) → audit each decision.
    */
-  #pricedHooks(effect: GovernedEffect & { agent: GovernedAgent }, stepKey: string): StepHooks {
+  #pricedHooks(effect: GovernedEffect & { agent: GovernedAgent }, stepKey: string, approval: PolicyApproval | undefined): StepHooks {
     const { agent } = effect;
     const subject = effect.price?.subject ?? `agent:${agent.name}`;
     const price: EffectPrice = effect.price ?? { subject, worstCase: () => 0, actual: () => ({ costMicros: 0, units: {} }) };
@@ -237,10 +292,11 @@ export class Gateway {
         }
         if (effect.authorize) await effect.authorize(tx);
         const worst = options.worstCase();
+        const policy = this.#decide(effect, stepKey, worst, approval);
         const levels = await this.#levels(tx, agent, moneyAccount);
         const reservation = await reserve(tx, { levels, amount: worst, now: now(), runId, stepKey, agent: agent.name });
         reservations.set(attempt.attempt, { reservation, worst });
-        await this.#audit(tx, [{ kind: "gateway.allow", stepKey, agent: agent.name, data: { subject, ...options.permission, grant, reservedMicros: worst, attempt: attempt.attempt } }]);
+        await this.#audit(tx, [{ kind: "gateway.allow", stepKey, agent: agent.name, data: { subject, ...options.permission, grant, reservedMicros: worst, attempt: attempt.attempt, ...(policy ? { policy } : {}) } }]);
       },
       ended: async (tx, attempt, outcome) => {
         const held = reservations.get(attempt.attempt);
@@ -263,8 +319,20 @@ export class Gateway {
         ]);
         if (charged > 0) await this.#warnNearCaps(tx, agent, charged);
       },
-      refused: (tx, attempt, error) =>
-        this.#audit(tx, [{ kind: "gateway.deny", stepKey, agent: agent.name, data: { subject, ...options.permission, attempt: attempt.attempt, code: error.code, reason: error.message, ...(error.details.level ? { level: error.details.level } : {}) } }]),
+      refused: (tx, attempt, error) => this.#refusal(tx, stepKey, agent.name, { subject, ...options.permission, attempt: attempt.attempt, ...(error.details.level ? { level: error.details.level } : {}) }, error),
+    };
+  }
+
+  /** Hooks for an effect without an agent that policies decide (a child workflow): the decision, then audited start and end. */
+  #decidedStepHooks(effect: GovernedEffect, stepKey: string, approval: PolicyApproval | undefined): StepHooks {
+    const type = effect.policy!.action;
+    return {
+      started: (tx, attempt) => {
+        const policy = this.#decide(effect, stepKey, effect.policy!.amountMicros ?? 0, approval);
+        return this.#audit(tx, [{ kind: "step.start", stepKey, data: { type, name: effect.name, attempt: attempt.attempt, policy } }]);
+      },
+      ended: (tx, attempt, outcome) => this.#audit(tx, [{ kind: "step.end", stepKey, data: { type, name: effect.name, attempt: attempt.attempt, ok: outcome.ok } }]),
+      refused: (tx, attempt, error) => this.#refusal(tx, stepKey, undefined, { type, name: effect.name, attempt: attempt.attempt }, error),
     };
   }
 

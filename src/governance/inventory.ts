@@ -7,6 +7,7 @@ import type { AgentsTable } from "../store/schema.ts";
 import { lockSection } from "../store/store-lock.ts";
 import type { Db, Store } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
+import type { DataClass } from "../policy/data-classes.ts";
 import type { Tool } from "./define-tool.ts";
 import type { AgentBudget } from "./gateway.ts";
 import { syncDeclaredGrants, type GrantSpec } from "./grants.ts";
@@ -24,6 +25,12 @@ export interface AgentInventory {
   reviewEveryDays?: number;
   /** The model (or model version) the agent relies on, for the inventory. */
   modelVersion?: string;
+  /** The data classes the agent may handle (`financial`, `pii`, ...): enforced by policies on the tools it calls. */
+  clearance?: DataClass[];
+  /** Where the agent runs (`eu`): policies on residency read it. */
+  region?: string;
+  /** Free-form tags policies match on (`eu-data`). */
+  labels?: string[];
 }
 
 /** What the inventory records of an agent (its metadata, limits, tools, grants, budget and code); agent definitions satisfy it. */
@@ -51,10 +58,13 @@ function describeAgent(agent: InventoriedAgent) {
     dataAccess: agent.dataAccess ?? "none",
     risk: agent.risk ?? "minimal",
     modelVersion: agent.modelVersion ?? null,
+    ...(agent.clearance?.length ? { clearance: agent.clearance } : {}),
+    ...(agent.region ? { region: agent.region } : {}),
+    ...(agent.labels?.length ? { labels: agent.labels } : {}),
     reviewEveryDays: agent.reviewEveryDays ?? null,
     timeout: agent.timeout ?? null,
     retry: agent.retry ?? null,
-    tools: (agent.tools ?? []).map((tool) => ({ name: tool.name, scope: tool.scope, price: typeof tool.price === "function" ? "computed" : (tool.price ?? 0) })),
+    tools: (agent.tools ?? []).map((tool) => ({ name: tool.name, scope: tool.scope, price: typeof tool.price === "function" ? "computed" : (tool.price ?? 0), ...(tool.dataClass ? { dataClass: tool.dataClass } : {}), ...(tool.region ? { region: tool.region } : {}) })),
     grants: agent.grants ?? [],
     budget: agent.budget ?? null,
   };

@@ -11,6 +11,8 @@ export interface ProviderSettings {
    * with one repair turn: for a server that rejects `response_format`.
    */
   structuredOutputs?: boolean;
+  /** Where the provider processes the data sent to it (`eu`, `us`): policies on residency read it as the model's region. */
+  region?: string;
 }
 
 /** A provider reached by base URL: Ollama, vLLM, llama.cpp, LM Studio, a gateway. */
@@ -50,6 +52,8 @@ export interface ResolvedModel {
   model: LanguageModel;
   /** Whether calls send the answer's JSON Schema as a response format (`models.providers.<provider>.structuredOutputs`). */
   structuredOutputs: boolean;
+  /** `models.providers.<provider>.region`, "" when undeclared. */
+  region: string;
 }
 
 /** The hosted providers Cadre knows, and the environment variable each one's API key is read from. */
@@ -83,7 +87,7 @@ export async function resolveModel(spec: ModelSpec, config: ModelConfig = {}, en
   const model = instance ?? (await createModel(provider, modelId, config, environment, structuredOutputs));
   // OpenAI and OpenAI-compatible servers take `strictJsonSchema` under the provider's own options key.
   const strictOptionsKey = instance === undefined && (provider === "openai" || openAICompatibleEntry(provider, config)) ? provider : undefined;
-  return { id: name, provider, modelId, model: await withStructuredOutputSettings(model, { enabled: structuredOutputs, strictOptionsKey }), structuredOutputs };
+  return { id: name, provider, modelId, model: await withStructuredOutputSettings(model, { enabled: structuredOutputs, strictOptionsKey }), structuredOutputs, region: providerEntry(provider, config)?.region ?? "" };
 }
 
 /** The provider entry of an OpenAI-compatible server, for the embedding models it serves too. */

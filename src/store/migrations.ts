@@ -360,6 +360,22 @@ export const migrations: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 11,
+    name: "policy sets",
+    async up(db) {
+      // Every policy set a runtime ran with, by version hash: its sources stay, so a past decision can be explained.
+      await db.schema
+        .createTable("policy_sets")
+        .addColumn("version", "text", (column) => column.primaryKey())
+        .addColumn("sources", "text", (column) => column.notNull())
+        .addColumn("policies", "text", (column) => column.notNull())
+        .addColumn("first_activated_at", time, (column) => column.notNull())
+        .addColumn("activated_at", time, (column) => column.notNull())
+        .addColumn("activated_by", "text", (column) => column.notNull())
+        .execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -25,6 +25,19 @@ export interface Database {
   knowledge_collections: KnowledgeCollectionsTable;
   knowledge_documents: KnowledgeDocumentsTable;
   knowledge_chunks: KnowledgeChunksTable;
+  policy_sets: PolicySetsTable;
+}
+
+/** Every policy set a runtime ran with; the active one's version is kept in cadre_meta (policy_version). */
+export interface PolicySetsTable {
+  version: string;
+  /** JSON: the schema and files, path and text. */
+  sources: string;
+  /** JSON: each policy's id, file, line, effect and annotations. */
+  policies: string;
+  first_activated_at: number;
+  activated_at: number;
+  activated_by: string;
 }
 
 /** A worker process as its heartbeat last described it (labels and queues as JSON). */

@@ -22,6 +22,7 @@ import { createLogger, logSettings } from "./logger.ts";
 import type { AgentModelBinding } from "./model-bindings.ts";
 import { RunSuspended } from "./patterns/suspension.ts";
 import { RunCancellation } from "./run-cancel.ts";
+import type { PolicyEngine } from "../policy/policy-engine.ts";
 import type { OwnedRun, RunResult } from "./run-handle.ts";
 import type { ChildRunRequest, RunState } from "./run-state.ts";
 import { parseOutput } from "./validate.ts";
@@ -39,6 +40,8 @@ export interface ExecutorServices {
   blockOverdueReviews: boolean;
   maxPayloadBytes: number;
   audit: AuditSigningOptions;
+  /** The policy set every effect of every run is decided by, when the configuration names one. */
+  policy: PolicyEngine | undefined;
   /** Starts or resumes a child run of `parent` and returns its output (throws its suspension or error). */
   runChild(parent: RunRecord, child: ChildRunRequest): Promise<unknown>;
   /** Delivers an event the run emitted to waiting runs and subscribers. */
@@ -106,6 +109,8 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
       logger,
       blockOverdueReviews: services.blockOverdueReviews,
       observe: observation ? (record) => observation.decision(record) : undefined,
+      policy: services.policy,
+      goal: run.goal,
     }),
     partial: false,
     observation,

@@ -5,6 +5,7 @@ import type { AuditSigningOptions } from "../governance/audit-signing-key.ts";
 import type { ModelConfig } from "../models/model-registry.ts";
 import type { KnowledgeCollection } from "../knowledge/define-knowledge.ts";
 import { defaultMaxPayloadBytes } from "../store/payloads.ts";
+import type { PolicyOptions } from "../policy/policy-sources.ts";
 import type { Store } from "../store/store.ts";
 import type { JobQueueTuning } from "../workers/job-queue.ts";
 import type { Workflow } from "./define-workflow.ts";
@@ -53,6 +54,8 @@ export interface RuntimeOptions {
   dispatch?: "in-process" | "queue";
   /** Queue tuning for `dispatch: "queue"`. */
   queue?: QueueOptions;
+  /** The organisation's Cedar policies (`dir` or `files`, and `schema`), decided at every effect; read and validated when the runtime opens. */
+  policies?: PolicyOptions;
   /** The clock (epoch ms): injectable for tests. */
   now?: () => number;
   /** New ids (`run_…`): injectable for tests. */
@@ -81,6 +84,7 @@ export interface ResolvedRuntimeOptions {
   observers: RuntimeObserver[];
   dispatch: "in-process" | "queue";
   queue: QueueOptions;
+  policies: PolicyOptions | undefined;
   now: () => number;
   generateId: (prefix: string) => string;
   provision: boolean;
@@ -101,6 +105,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions, environment: Node
     observers: options.observers ?? [],
     dispatch: resolveDispatch(options.dispatch ?? environment.CADRE_DISPATCH),
     queue: options.queue ?? {},
+    policies: options.policies,
     now: options.now ?? Date.now,
     generateId: options.generateId ?? generateId,
     provision: options.provision ?? true,

@@ -15,6 +15,8 @@ import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
 import { CadreError, ConfigurationError, fromSerializedError, toCadreError } from "../errors.ts";
 import { upsertInventory } from "../governance/inventory.ts";
+import { recordActivePolicySet } from "../governance/policy-activation.ts";
+import { PolicyEngine } from "../policy/policy-engine.ts";
 import { appendAudit } from "../governance/audit-log.ts";
 import { openRunAccount, provisionWorkflowBudgets, recoverRun, refundRun } from "../governance/run-accounts.ts";
 import { openStore } from "../store/open-store.ts";
@@ -97,6 +99,8 @@ export class Runtime {
   readonly agents: ReadonlyMap<string, Agent>;
   readonly workflows: ReadonlyMap<string, Workflow>;
   readonly principal: string;
+  /** The version of the policy set every effect is decided by (read when the runtime opened), or undefined without policies. */
+  readonly policyVersion: string | undefined;
   /** Circuit breakers and bulkheads, shared by every run of this runtime. */
   readonly guards: GuardRegistry;
   /** Adaptive timeouts from the journaled p95 of each agent. */
@@ -125,7 +129,7 @@ export class Runtime {
 
   readonly #observer: RuntimeObserver | undefined;
 
-  private constructor(store: Store, ownsStore: boolean, options: ResolvedRuntimeOptions, models: Awaited<ReturnType<typeof bindModels>>, observer: RuntimeObserver | undefined, jobs: JobQueue | undefined) {
+  private constructor(store: Store, ownsStore: boolean, options: ResolvedRuntimeOptions, models: Awaited<ReturnType<typeof bindModels>>, observer: RuntimeObserver | undefined, jobs: JobQueue | undefined, policy: PolicyEngine | undefined) {
     this.store = store;
     this.#jobs = jobs;
     this.#watchMs = options.queue.watchMs ?? 100;
@@ -133,6 +137,7 @@ export class Runtime {
     this.agents = indexByName(options.agents, "agent");
     this.workflows = indexByName(options.workflows, "workflow");
     this.principal = options.principal;
+    this.policyVersion = policy?.version;
     this.now = options.now;
     this.#generateId = options.generateId;
     this.#leaseMs = options.leaseMs;
@@ -154,6 +159,7 @@ export class Runtime {
       blockOverdueReviews: options.blockOverdueReviews,
       maxPayloadBytes: this.#maxPayloadBytes,
       audit: options.audit,
+      policy,
       runChild: (parent, child) => this.#runChild(parent, child),
       deliver: (event) => this.#delivery.deliver(event),
     };
@@ -175,6 +181,8 @@ export class Runtime {
     // Model-backed agents fail here, before anything opens, if a provider, key, tier or price is missing.
     const models = await bindModels(resolved.agents, resolved.models);
     const observer = await runtimeObserver(resolved);
+    // An invalid policy set fails here too: nothing opens, nothing is recorded.
+    const policy = resolved.policies ? await PolicyEngine.load(resolved.policies) : undefined;
     const ownsStore = typeof options.store !== "object";
     const store = typeof options.store === "object" ? options.store : await openStore(options.store);
     let jobs: JobQueue | undefined;
@@ -185,12 +193,14 @@ export class Runtime {
       if (ownsStore) await store.close();
       throw error;
     }
-    const runtime = new Runtime(store, ownsStore, resolved, models, observer, jobs);
+    const runtime = new Runtime(store, ownsStore, resolved, models, observer, jobs, policy);
     try {
       if (!resolved.provision) return runtime;
       await upsertInventory(store, { agents: [...runtime.agents.values()], now: runtime.now(), principal: runtime.principal });
       // Memory collections exist before any run: remembering never creates a collection mid-run.
       await runtime.knowledge.declare(resolved.knowledge, [...runtime.agents.values()].flatMap((agent) => (agent.memory ? [agent.memory.collection ?? defaultMemoryCollection] : [])));
+      // The set read now holds until the runtime closes: a changed file takes effect when a runtime next opens.
+      await recordActivePolicySet(store, { set: policy?.set ?? null, now: runtime.now(), principal: runtime.principal });
       await provisionWorkflowBudgets(store, [...runtime.workflows.values()], { now: runtime.now(), principal: runtime.principal });
     } catch (error) {
       await jobs?.stop({ graceful: false, timeoutMs: 1000 });

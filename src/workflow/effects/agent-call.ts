@@ -46,6 +46,13 @@ export function agentCall<I, O, In>(site: EffectSite, options: { agent: Agent<I,
     input,
     agent,
     call: { grants: call.grants, delegatedBy: call.delegatedBy },
+    // Who calls: the delegating agent, else the run's workflow.
+    policy: {
+      action: "agent",
+      principal: call.delegatedBy ? { type: "Agent", agent: state.agents.get(call.delegatedBy.agent) ?? { name: call.delegatedBy.agent } } : { type: "Workflow", name: state.workflow },
+      resource: { type: "Agent", agent },
+      amountMicros: agent.budget?.perCall ?? 0,
+    },
     guard: state.guards.for(`agent:${agent.name}`, agent),
     timeoutMs: call.timeout ?? (() => state.timeouts.timeoutFor(agent.name, agent.timeout)),
     retry: call.retry ?? agent.retry,

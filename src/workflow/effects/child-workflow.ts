@@ -16,6 +16,7 @@ export function childWorkflow<O>(state: RunState, options: { workflow: Workflow<
     type: "workflow",
     name: workflow.name,
     label: `workflow:${workflow.name}`,
+    policy: { action: "workflow", principal: { type: "Workflow", name: state.workflow }, resource: { type: "Workflow", name: workflow.name }, amountMicros: budget ?? workflow.budget?.perRun ?? 0 },
     input: (step: EffectStep) => ({ runId: childRunId(step), input, budget: budget ?? null, grants: grants ?? null }),
     execute: async (_attempt, step) => (await state.runChild({ workflow, input, runId: childRunId(step), parentStepKey: step.key, budget, grants })) as O,
   };

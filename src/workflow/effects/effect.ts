@@ -4,11 +4,12 @@ import { idempotencyKeyFor } from "../../engine/ids.ts";
 import type { ObservedStep, StepObservation } from "../../engine/run-observer.ts";
 import { RunSuspended } from "../../engine/run-suspended.ts";
 import { runStep, type AttemptContext, type StepHooks } from "../../engine/run-step.ts";
-import { toCadreError } from "../../errors.ts";
+import { CadreError, toCadreError } from "../../errors.ts";
 import type { Scope } from "../../engine/scope.ts";
 import type { GovernedEffect } from "../../governance/gateway.ts";
 import type { StepType } from "../../store/schema.ts";
 import type { RunState } from "../run-state.ts";
+import { parkOnPolicyApproval, recordedPolicyApproval } from "./policy-approval.ts";
 
 /** Where an effect runs: the run's services, the scope that numbers its step, the signal that cancels it. */
 export interface EffectSite {
@@ -50,7 +51,9 @@ export interface Effect<O> extends GovernedEffect {
  * Runs any effect the same way. The lifecycle of one attempt:
  *   1. the journal: a completed step returns its recorded output, nothing runs or is paid again;
  *   2. the guard: an open breaker or a full bulkhead refuses before anything durable (a denial record, no hold);
- *   3. one transaction: the journal's `started`, authentication, authorization, the hold at every level, the audit;
+ *   3. one transaction: the journal's `started`, authentication, authorization (grants), the policy decision,
+ *      the hold at every level, the audit. A policy's forbid refuses here with nothing held; a policy asking for
+ *      approval refuses this attempt and parks the run on an approval naming the policy (see policy-approval.ts);
  *   4. the effect, under its timeout, with the attempt's idempotency key;
  *   5. written behind: the outcome, the settlement of the actual cost and the audit.
  * Retries repeat 2–5 with the same idempotency key.
@@ -61,7 +64,14 @@ export async function runEffect<O>(site: EffectSite, effect: Effect<O>): Promise
   const step = site.scope.next(effect.label ?? effect.name);
   const timeoutMs = typeof effect.timeoutMs === "function" ? await effect.timeoutMs() : effect.timeoutMs;
   const guard = effect.guard;
-  const hooks = state.gateway.hooks(effect, step.key);
+  // A person's answer to a policy's approval request, when an earlier attempt asked for one.
+  const approval = effect.policy && state.gateway.policyVersion !== undefined ? recordedPolicyApproval(site, step) : undefined;
+  const hooks = state.gateway.hooks(effect, step.key, approval);
+  // A policy asking for approval refused this attempt: the run parks on an approval naming the policy.
+  const parkIfAsked = (error: unknown): Promise<never> => {
+    if (CadreError.is(error) && error.code === "POLICY_APPROVAL_REQUIRED" && approval === undefined) return parkOnPolicyApproval(site, step, error);
+    throw error;
+  };
   const run = (observed?: StepObservation) =>
     runStep(
       { runId: state.runId, journal: state.journal, events: state.events, signal: site.signal, now: state.now, parked: site.parked, replay: state.replay },
@@ -81,7 +91,7 @@ export async function runEffect<O>(site: EffectSite, effect: Effect<O>): Promise
   const observation = state.observation;
   const previous = state.journal.at(step.position);
   // A step replayed from the journal did nothing this time: it is not observed.
-  if (!observation || previous?.status === "completed") return run();
+  if (!observation || previous?.status === "completed") return run().catch(parkIfAsked);
   const observed: ObservedStep = {
     key: step.key,
     name: effect.name,
@@ -92,7 +102,7 @@ export async function runEffect<O>(site: EffectSite, effect: Effect<O>): Promise
     subject: effect.price?.subject,
     settles: hooks?.ended !== undefined,
   };
-  return observation.step(observed, async (stepObservation) => {
+  const observedRun = observation.step(observed, async (stepObservation) => {
     try {
       const output = await run(stepObservation);
       stepObservation.ended({ status: "completed" });
@@ -102,6 +112,7 @@ export async function runEffect<O>(site: EffectSite, effect: Effect<O>): Promise
       throw error;
     }
   });
+  return observedRun.catch(parkIfAsked);
 }
 
 /** The gateway's hooks, telling the observer when each attempt begins. */

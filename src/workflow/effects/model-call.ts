@@ -33,6 +33,7 @@ export function modelCall(options: {
     input: { model: resolved.id, ...request },
     agent,
     within: options.within,
+    policy: { action: "model", principal: { type: "Agent", agent }, resource: { type: "Model", id: resolved.id, provider: resolved.provider, region: resolved.region } },
     price: {
       subject: `model:${resolved.id}`,
       worstCase: () => worstCaseCost(price, { estimatedInputTokens, maxOutputTokens: request.maxOutputTokens }),

@@ -13,6 +13,11 @@ export function toolGovernance<I, O>(options: { agent: GovernedAgent; within: Ag
     agent: options.agent,
     within: options.within,
     permission: { scope: tool.scope, resource: resourceOf(tool, input) },
+    policy: {
+      action: "tool",
+      principal: { type: "Agent", agent: options.agent },
+      resource: { type: "Tool", name: tool.name, scope: tool.scope, resource: resourceOf(tool, input), dataClass: tool.dataClass, region: tool.region },
+    },
     price: { subject: `tool:${tool.name}`, worstCase: () => priceOf(tool, input), actual: (output) => ({ costMicros: priceOf(tool, input, output as O), units: { calls: 1 } }) },
   };
 }
