@@ -130,6 +130,8 @@ export type { RunTree } from "./operator/run-tree.ts";
 export type { ApprovalOperations, ApprovalOutcome } from "./operator/approvals.ts";
 export type { AgentOperations } from "./operator/agents.ts";
 export type { GrantOperations } from "./operator/grants.ts";
+export type { PolicyOperations, PolicyValidation, PolicySummary, PolicyTestReport, ExplainedDecision } from "./operator/policies.ts";
+export type { PolicyCase, PolicyCaseResult, PolicyCaseAgent } from "./operator/policy-cases.ts";
 export type { CredentialOperations } from "./operator/credentials.ts";
 export type { BudgetOperations, FundOptions, FundResult, SpendOptions } from "./operator/budgets.ts";
 export type { AuditOperations, AuditListOptions, AuditFilter } from "./operator/audit.ts";

@@ -12,6 +12,7 @@ const auditCommands = async (): Promise<Register> => (await import("./commands/a
 const workerCommands = async (): Promise<Register> => (await import("./commands/workers.ts")).registerWorkerCommands;
 const debugCommands = async (): Promise<Register> => (await import("./commands/debug.ts")).registerDebugCommands;
 const knowledgeCommands = async (): Promise<Register> => (await import("./commands/knowledge.ts")).registerKnowledgeCommands;
+const policyCommands = async (): Promise<Register> => (await import("./commands/policy.ts")).registerPolicyCommands;
 const approvalCommands = async (): Promise<Register> => (await import("./commands/approvals.ts")).registerApprovalCommands;
 const serveCommands = async (): Promise<Register> => (await import("./commands/serve.ts")).registerServeCommands;
 
@@ -40,6 +41,7 @@ export const commandIndex: readonly IndexedCommand[] = [
   { usage: "spend", summary: "cost attribution: charges grouped by agent, tool, model, run or day", load: moneyCommands },
   { usage: "budget", summary: "treasury, workflow and cap accounts; budget fund", load: moneyCommands },
   { usage: "audit", summary: "the hash-chained audit log: verify, export", load: auditCommands },
+  { usage: "policy", summary: "the organisation's Cedar policies: validate, test, explain, schema", load: policyCommands },
   { usage: "approvals", summary: "approvals that runs are waiting for", load: approvalCommands },
   { usage: "approve <runId> <approval>", summary: "approve what a waiting run asked for, then resume it", load: approvalCommands },
   { usage: "reject <runId> <approval>", summary: "reject what a waiting run asked for, then resume it", load: approvalCommands },

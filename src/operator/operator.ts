@@ -6,6 +6,7 @@ import { BudgetOperations } from "./budgets.ts";
 import { CredentialOperations } from "./credentials.ts";
 import { GrantOperations } from "./grants.ts";
 import { OperatorKeyOperations } from "./operator-keys.ts";
+import { PolicyOperations } from "./policies.ts";
 import type { OperatorContext } from "./operator-context.ts";
 import { KnowledgeOperations, MemoryOperations } from "./knowledge.ts";
 import { KnowledgeBase } from "../knowledge/knowledge-base.ts";
@@ -24,7 +25,7 @@ export interface OperatorOptions {
 
 /**
  * Everything a person or a program does to a store without the workflows' code: runs,
- * approvals, agents, grants, credentials, budgets, spend, audit, knowledge and memory. Returns plain objects
+ * approvals, agents, grants, credentials, budgets, spend, audit, knowledge, memory and policies. Returns plain objects
  * (money in integer micro-units, times in epoch ms) and throws CadreErrors. It never opens
  * or closes the store; resuming a run needs the workflow's code and stays with the Runtime.
  */
@@ -40,6 +41,7 @@ export class Operator {
   readonly keys: OperatorKeyOperations;
   readonly knowledge: KnowledgeOperations;
   readonly memory: MemoryOperations;
+  readonly policies: PolicyOperations;
   readonly #store: Store;
   readonly #options: OperatorOptions;
   readonly #now: () => number;
@@ -60,6 +62,7 @@ export class Operator {
     this.keys = new OperatorKeyOperations(context);
     this.knowledge = new KnowledgeOperations(context, new KnowledgeBase({ store, models: options.models, now: context.now }));
     this.memory = new MemoryOperations(context);
+    this.policies = new PolicyOperations(context);
   }
 
   /** The same store and clock, acting as `principal`: what a server does for each authenticated request. */
