@@ -6,6 +6,7 @@ import { benchCliStartup } from "./cli-startup.ts";
 import { benchConcurrentRuns } from "./concurrent-runs.ts";
 import { benchEngine, type Figure } from "./engine.ts";
 import { benchGovernance } from "./governance.ts";
+import { benchPolicies } from "./policies.ts";
 import { benchTelemetry } from "./telemetry.ts";
 import { benchWorkers } from "./workers.ts";
 import { benchServer } from "./server.ts";
@@ -15,6 +16,7 @@ import { benchKnowledge } from "./knowledge.ts";
 const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["engine (SQLite file, durable, governed and audited)", benchEngine],
   ["gateway (authorize + reserve + settle + audit, journaled)", benchGovernance],
+  ["policies (Cedar policy set parsed once per version, decided at every effect)", benchPolicies],
   ["many runs at once (one process, group commit)", benchConcurrentRuns],
   ["OpenTelemetry (a span per step, decisions as events)", benchTelemetry],
   ["worker processes (PostgreSQL, pg-boss; runs handed to `cadre worker` processes)", benchWorkers],

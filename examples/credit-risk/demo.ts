@@ -6,8 +6,9 @@
  * A run that decided without the bureau ends `partial`: the demo says so and why (exit 0).
  */
 import { parseArgs } from "node:util";
-import { Runtime, formatUsd, fundBudget, listAccounts, readBreakerStates, spendReport, usd, verifyAuditChain, type JournalEntry } from "cadre";
+import { Runtime, formatUsd, fundBudget, listAccounts, openOperator, readBreakerStates, spendReport, usd, verifyAuditChain, type JournalEntry } from "cadre";
 import { creditAgents } from "./agents.ts";
+import { creditPolicies } from "./cadre.config.ts";
 import { startBureauServer } from "./bureau-server.ts";
 import { creditDecision } from "./workflow.ts";
 
@@ -26,12 +27,15 @@ const applicants = values.applicant ?? (values.chaos ? ["A-1001", "A-1004", "A-1
 // --bureau-down: every bureau request fails, so every decision is made without a report.
 const bureau = await startBureauServer(values.chaos ? { chaos: { failureRate: 0.7 }, seed: 5, latencyMs: [80, 160] } : values["bureau-down"] ? { chaos: { failureRate: 1 } } : {});
 process.env.CADRE_BUREAU_URL = bureau.url;
-const runtime = await Runtime.open({ store: values.store, agents: creditAgents, workflows: [creditDecision] });
+const runtime = await Runtime.open({ store: values.store, agents: creditAgents, workflows: [creditDecision], policies: creditPolicies });
+const operator = openOperator({ store: runtime.store });
 const ms = (value: number) => `${Math.round(value)} ms`.padStart(7);
 let failed = 0;
 
 try {
-  console.log(`Cadre credit-risk demo${values.chaos ? " (chaos: flaky bureau)" : ""} · store ${runtime.store.location} · bureau ${bureau.url}\n`);
+  console.log(`Cadre credit-risk demo${values.chaos ? " (chaos: flaky bureau)" : ""} · store ${runtime.store.location} · bureau ${bureau.url}`);
+  const policySet = await operator.policies.active();
+  console.log(`policies: ${policySet?.policies.map((policy) => policy.id).join(", ")} (version ${runtime.policyVersion}, examples/credit-risk/policies)\n`);
   // The demo pays with play money: when its workflow's budget runs low it deposits more, openly (audited).
   const account = (await listAccounts(runtime.store.db)).find((row) => row.id === "workflow:credit-decision");
   if ((account?.balanceMicros ?? 0) < usd(5)) {
@@ -70,6 +74,7 @@ try {
     const sum = parallel.reduce((total, step) => total + (step.durationMs ?? 0), 0);
     const stage = Math.max(...parallel.map((step) => step.endedAt ?? 0)) - Math.min(...parallel.map((step) => step.startedAt));
     console.log(`\n    parallel stage ${ms(stage)} wall vs ${ms(sum)} sum of its ${parallel.length} workers (${(sum / Math.max(stage, 1)).toFixed(1)}× faster than serial)`);
+    await printPolicyDecision(handle.runId, journal);
     console.log(`    inspect: npx cadre show ${handle.runId}\n`);
   }
   const audit = await verifyAuditChain(runtime.store.db);
@@ -101,6 +106,16 @@ async function chaosRun(): Promise<void> {
       ? "Every run still decided: without a report the limit is capped and the decision is referred to a person.\n"
       : `${failed} of ${applicants.length} runs did not decide (see the lines above); the others decided, without a report where the bureau failed.\n`,
   );
+}
+
+/** The policy decision on the run's bureau call, as `cadre policy explain` shows it. */
+async function printPolicyDecision(runId: string, journal: JournalEntry[]): Promise<void> {
+  const bureauCall = journal.find((step) => step.type === "tool" && step.name === "bureau-report");
+  if (!bureauCall) return;
+  const [decision] = (await operator.policies.explain(runId, bureauCall.key)).decisions;
+  if (!decision) return;
+  const verdict = decision.outcome === "allow" ? "permitted" : decision.outcome === "approval" ? "held for approval" : "denied";
+  console.log(`    policy: bureau-report call ${verdict} by ${decision.policies.map((policy) => policy.id).join(", ")} (version ${decision.version}; cadre policy explain ${runId} ${bureauCall.key})`);
 }
 
 /** The agent steps whose last attempt failed, in journal order. */

@@ -54,6 +54,7 @@ export const bureauReport = defineTool({
   scope: "bureau:read",
   resource: ({ applicantId }) => `report/${applicantId}`,
   price: usd(0.5),
+  dataClass: "financial",
   timeout: bureauTimeoutMs,
   run: async ({ applicantId }, context): Promise<CreditReport> => {
     const response = await fetch(`${await bureauUrl()}/v1/reports/${encodeURIComponent(applicantId)}`, {
@@ -72,6 +73,7 @@ export const applicationRecord = defineTool({
   output: applicantSchema,
   scope: "db:applications:read",
   price: usd(0.0005),
+  dataClass: "pii",
   run: ({ applicantId }) => {
     const applicant = findApplicant((dataset ??= openTransactionsDataset()), applicantId);
     if (!applicant) throw new Error(`No application for ${applicantId} in the dataset (try A-1001 … A-1200).`);
@@ -86,6 +88,7 @@ export const transactionsQuery = defineTool({
   output: summarySchema,
   scope: "db:transactions:read",
   price: usd(0.001),
+  dataClass: "financial",
   run: ({ applicantId, months }) => summarizeTransactions((dataset ??= openTransactionsDataset()), applicantId, { months }),
 });
 
@@ -96,5 +99,6 @@ export const sanctionsScreen = defineTool({
   output: screeningSchema,
   scope: "sanctions:screen",
   price: usd(0.002),
+  dataClass: "pii",
   run: ({ name }) => screenName((sanctionsList ??= loadSanctionsList()), { name }),
 });

@@ -2,7 +2,7 @@ import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { cadreSchema } from "./cadre-schema.ts";
 import { compilePolicySet, engineSetId, type CompiledPolicySet } from "./compile-policy-set.ts";
 import { PolicyInvalidError } from "./policy-errors.ts";
-import { cedarRequest, type PolicyCallFacts, type PolicyTarget } from "./policy-request.ts";
+import { cedarRequest, type CedarRequest, type PolicyCallFacts, type PolicyTarget } from "./policy-request.ts";
 import { readPolicySources, type PolicyOptions } from "./policy-sources.ts";
 
 /**
@@ -20,10 +20,14 @@ export interface PolicyDecision {
   errors: string[];
 }
 
+/** Decisions kept per version: oldest out first. */
+const decisionCacheSize = 1024;
+
 /** Evaluates calls against one compiled policy set; the set was parsed into the engine once. */
 export class PolicyEngine {
   readonly set: CompiledPolicySet;
   readonly #setId: string;
+  readonly #decisions = new Map<string, PolicyDecision>();
 
   constructor(set: CompiledPolicySet) {
     this.set = set;
@@ -41,8 +45,23 @@ export class PolicyEngine {
     return this.set.version;
   }
 
+  /**
+   * Decides a call. A decision is a pure function of the set and the request, and the request
+   * carries only the attributes some policy reads, so the same request (the same agent, tool,
+   * class and amount: most calls of a run) is answered from a small cache of this version.
+   */
   decide(target: PolicyTarget, call: PolicyCallFacts): PolicyDecision {
     const request = cedarRequest(target, call, this.set.attributes);
+    const key = `${call.approved ? 1 : 0}${JSON.stringify(request)}`;
+    const cached = this.#decisions.get(key);
+    if (cached) return cached;
+    const decision = this.#evaluate(request, call);
+    if (this.#decisions.size >= decisionCacheSize) this.#decisions.delete(this.#decisions.keys().next().value!);
+    this.#decisions.set(key, decision);
+    return decision;
+  }
+
+  #evaluate(request: CedarRequest, call: PolicyCallFacts): PolicyDecision {
     const answer = cedar.statefulIsAuthorized({ ...request, preparsedPolicySetId: this.#setId, validateRequest: false } as cedar.StatefulAuthorizationCall);
     const version = this.set.version;
     // Fail closed: a request the engine cannot take is refused, never let through.

@@ -24,6 +24,9 @@ describe("credit-risk demo", () => {
     expect(demo.stdout).toMatch(/credit-bureau +\d+ ms +\$0\.50/);
     expect(demo.stdout).toMatch(/run total +\d+ ms +\$0\.5035/);
     expect(demo.stdout).toMatch(/audit log: \d+ records, hash chain intact/);
+    // The bank's policies decided every call: the demo names the set and the policy that permitted each bureau call.
+    expect(demo.stdout).toMatch(/policies: applicant-data-needs-clearance, allow-granted, expensive-bureau-reports-need-approval \(version [0-9a-f]{16}/);
+    expect(demo.stdout.match(/policy: bureau-report call permitted by allow-granted/g)).toHaveLength(3);
     const verify = spawnSync(process.execPath, ["dist/cli/main.js", "--store", store, "audit", "verify"], { cwd: repositoryRoot, encoding: "utf8" });
     expect(verify.status).toBe(0);
 
