@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { CadreError, Runtime, defineAgent, defineTool, defineWorkflow, usd } from "../../src/index.ts";
+import { CadreError, Runtime, decideApproval, defineAgent, defineTool, defineWorkflow, listPendingApprovals, usd } from "../../src/index.ts";
 import { createScriptedModel } from "../../src/testing/index.ts";
 import { auditKinds } from "../governance/fixtures.ts";
 import { runtimeFixture } from "../helpers/runtime-fixture.ts";
@@ -102,5 +102,34 @@ describe.each(await dialects())("the policy set's life on %s", (dialect) => {
     expect((await auditKinds(runtime.store, result.runId)).find((record) => record.kind === "gateway.deny")).toMatchObject({ agent: "assistant", data: { code: "POLICY_DENIED" } });
     // The model calls themselves were permitted by the base policy, and say so.
     expect((await auditKinds(runtime.store, result.runId)).filter((record) => record.kind === "gateway.allow").map((record) => record.data.subject)).toEqual(["model:scripted:model", "model:scripted:model"]);
+  });
+});
+
+describe.each(await dialects())("a policy approval inside a model-backed agent on %s", (dialect) => {
+  const open = runtimeFixture(dialect);
+  const folder = policyFolders();
+
+  it("parks the run instead of telling the model; approved, the resumed loop gets the tool's result and pays once", async () => {
+    const wire = defineTool({ name: "wire", description: "send money", input: z.object({ amount: z.number() }), output: z.object({ sent: z.number() }), price: usd(2), run: ({ amount }) => ({ sent: amount }) });
+    const model = createScriptedModel({ script: [{ toolCalls: [{ name: "wire", arguments: { amount: 5 } }] }, { text: "sent" }] });
+    const payer = defineAgent({ name: "payer", owner: "tests", purpose: "pays", model: "scripted:model", instructions: "Pay.", tools: [wire], grants: [{ scope: wire.scope }], budget: { perCall: usd(3) } });
+    const pay = defineWorkflow({ name: "pay", input: z.object({}), output: z.string(), budget: { perRun: usd(5), allocation: usd(20) }, run: (_input, ctx) => ctx.call(payer, "pay 5") });
+    const runtime = await open([payer], [pay], {
+      policies: { dir: folder() },
+      now: () => noon,
+      models: { instances: { "scripted:model": model }, prices: { "scripted:model": { inputPerMillion: 0, outputPerMillion: 0 } } },
+    });
+    const parked = await (await runtime.start(pay, {})).result();
+    expect(parked.status).toBe("waiting");
+    expect(model.calls).toHaveLength(1);
+    const [pending] = await listPendingApprovals(runtime.store, { runId: parked.runId });
+    await decideApproval(runtime.store, { runId: parked.runId, name: pending!.name, approved: true, by: "cfo", now: noon });
+    const done = await (await runtime.wake(parked.runId))!.result();
+    expect(done).toMatchObject({ status: "completed", output: "sent" });
+    // The first model call was replayed from the journal, the second saw the tool's real result.
+    expect(model.calls).toHaveLength(2);
+    expect(JSON.stringify(model.calls[1]!.prompt)).toContain('"sent":5');
+    const charges = await runtime.store.db.selectFrom("ledger_entries").select("amount").where("kind", "=", "charge").where("run_id", "=", parked.runId).execute();
+    expect(charges.map((row) => Number(row.amount))).toEqual([usd(2)]);
   });
 });
