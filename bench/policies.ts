@@ -10,6 +10,7 @@ import { runAccount } from "../src/governance/ledger.ts";
 import { openRunAccount } from "../src/governance/run-accounts.ts";
 import { compilePolicySet } from "../src/policy/compile-policy-set.ts";
 import { readPolicySources } from "../src/policy/policy-sources.ts";
+import { loadCedar } from "../src/policy/cedar.ts";
 import { PolicyEngine, Runtime, defineAgent, defineTool, defineWorkflow, usd, type Store } from "../src/index.ts";
 import { toolGovernance } from "../src/workflow/effects/tool-call.ts";
 import { createLogger } from "../src/workflow/logger.ts";
@@ -55,8 +56,9 @@ async function governedStep(store: Store, policy: PolicyEngine | undefined, labe
 export async function benchPolicies(): Promise<Figure[]> {
   const figures: Figure[] = [];
   const sources = await readPolicySources({ dir: policyDir });
+  const cedar = await loadCedar();
   let started = performance.now();
-  compilePolicySet(sources);
+  compilePolicySet(sources, cedar);
   const parseMs = performance.now() - started;
   started = performance.now();
   const engine = await PolicyEngine.load({ dir: policyDir });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import type * as CedarTypes from "@cedar-policy/cedar-wasm/nodejs";
+import type { Cedar } from "./cedar.ts";
 import { PolicyInvalidError, type PolicyProblem } from "./policy-errors.ts";
 import { referencedAttributes } from "./referenced-attributes.ts";
 import { fileStem, type PolicySource, type PolicySources } from "./policy-sources.ts";
@@ -35,7 +36,7 @@ const compiled = new Map<string, CompiledPolicySet>();
  * version (a second runtime in the process with the same files reuses it). Any problem, with
  * its file, line and column, is a PolicyInvalidError; nothing is parsed into the engine then.
  */
-export function compilePolicySet(sources: PolicySources): CompiledPolicySet {
+export function compilePolicySet(sources: PolicySources, cedar: Cedar): CompiledPolicySet {
   const version = policyVersion(sources);
   const cached = compiled.get(version);
   if (cached) return cached;
@@ -52,7 +53,7 @@ export function compilePolicySet(sources: PolicySources): CompiledPolicySet {
       continue;
     }
     problems.push(...validation.validationErrors.map(({ error }) => located(file, error)));
-    for (const policy of splitPolicies(file, problems)) {
+    for (const policy of splitPolicies(cedar, file, problems)) {
       const earlier = policies.get(policy.info.id);
       if (earlier) {
         problems.push({ file: file.path, line: policy.info.line, column: 1, message: `policy id "${policy.info.id}" is already used at ${earlier.file}:${earlier.line}` });
@@ -81,10 +82,10 @@ export function policyVersion(sources: PolicySources): string {
   return hash.digest("hex").slice(0, 16);
 }
 
-type PolicyJson = Extract<cedar.PolicyToJsonAnswer, { type: "success" }>["json"];
+type PolicyJson = Extract<CedarTypes.PolicyToJsonAnswer, { type: "success" }>["json"];
 
 /** The file's policies one by one, each with its id, annotations and line. */
-function splitPolicies(file: PolicySource, problems: PolicyProblem[]): Array<{ info: PolicyInfo; json: PolicyJson }> {
+function splitPolicies(cedar: Cedar, file: PolicySource, problems: PolicyProblem[]): Array<{ info: PolicyInfo; json: PolicyJson }> {
   const parts = cedar.policySetTextToParts(file.text);
   if (parts.type === "failure") {
     problems.push(...parts.errors.map((error) => located(file, error)));
@@ -116,7 +117,7 @@ function splitPolicies(file: PolicySource, problems: PolicyProblem[]): Array<{ i
   });
 }
 
-function located(file: PolicySource, error: cedar.DetailedError): PolicyProblem {
+function located(file: PolicySource, error: CedarTypes.DetailedError): PolicyProblem {
   const at = error.sourceLocations?.[0];
   const position = at ? lineAndColumn(file.text, at.start) : { line: 0, column: 0 };
   const label = at?.label ? `: ${at.label}` : "";

@@ -1,4 +1,5 @@
-import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import type * as CedarTypes from "@cedar-policy/cedar-wasm/nodejs";
+import { loadCedar, type Cedar } from "./cedar.ts";
 import { cadreSchema } from "./cadre-schema.ts";
 import { compilePolicySet, engineSetId, type CompiledPolicySet } from "./compile-policy-set.ts";
 import { PolicyInvalidError } from "./policy-errors.ts";
@@ -26,17 +27,20 @@ const decisionCacheSize = 1024;
 /** Evaluates calls against one compiled policy set; the set was parsed into the engine once. */
 export class PolicyEngine {
   readonly set: CompiledPolicySet;
+  readonly #cedar: Cedar;
   readonly #setId: string;
   readonly #decisions = new Map<string, PolicyDecision>();
 
-  constructor(set: CompiledPolicySet) {
+  constructor(set: CompiledPolicySet, cedar: Cedar) {
     this.set = set;
+    this.#cedar = cedar;
     this.#setId = engineSetId(set.version);
   }
 
   /** Reads, validates and compiles the policy set named in the configuration. */
   static async load(options: PolicyOptions): Promise<PolicyEngine> {
-    const engine = new PolicyEngine(compilePolicySet(await readPolicySources(options)));
+    const cedar = await loadCedar();
+    const engine = new PolicyEngine(compilePolicySet(await readPolicySources(options), cedar), cedar);
     engine.#checkSchemaFits();
     return engine;
   }
@@ -62,7 +66,7 @@ export class PolicyEngine {
   }
 
   #evaluate(request: CedarRequest, call: PolicyCallFacts): PolicyDecision {
-    const answer = cedar.statefulIsAuthorized({ ...request, preparsedPolicySetId: this.#setId, validateRequest: false } as cedar.StatefulAuthorizationCall);
+    const answer = this.#cedar.statefulIsAuthorized({ ...request, preparsedPolicySetId: this.#setId, validateRequest: false } as CedarTypes.StatefulAuthorizationCall);
     const version = this.set.version;
     // Fail closed: a request the engine cannot take is refused, never let through.
     if (answer.type === "failure") return { outcome: "deny", version, policies: [], reason: `the policy engine could not evaluate the call: ${answer.errors.map((error) => error.message).join("; ")}`, errors: [] };
@@ -96,7 +100,7 @@ export class PolicyEngine {
       { action: "workflow", principal: { type: "Workflow", name: "probe" }, resource: { type: "Workflow", name: "child" } },
     ];
     for (const target of targets) {
-      const answer = cedar.isAuthorized({ ...cedarRequest(target, call), policies: {}, schema: schema.text, validateRequest: true } as cedar.AuthorizationCall);
+      const answer = this.#cedar.isAuthorized({ ...cedarRequest(target, call), policies: {}, schema: schema.text, validateRequest: true } as CedarTypes.AuthorizationCall);
       if (answer.type === "failure") {
         throw new PolicyInvalidError({
           problems: [{ file: schema.path, line: 0, column: 0, message: `the schema does not describe what Cadre sends for a ${target.action} call: ${answer.errors.map((error) => error.message).join("; ")}`, help: "start from the schema `cadre policy schema` prints" }],
