@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { configKeys } from "../../src/workflow/config-shape.ts";
-import { cadre } from "../helpers/cli.ts";
+import { cadre, repositoryRoot } from "../helpers/cli.ts";
 
 describe("cadre.config.ts keys", () => {
   let directory: string;
@@ -28,7 +28,8 @@ describe("cadre.config.ts keys", () => {
   });
 
   it("accepts every key the runtime options allow in a config", () => {
-    const config = configWith("{ agents: [], workflows: [], principal: 'ops', leaseMs: 10000, blockOverdueReviews: false, maxPayloadBytes: 1000000, audit: {}, models: {} }");
+    const policies = JSON.stringify(join(repositoryRoot, "test/fixtures/policy/policies"));
+    const config = configWith(`{ agents: [], workflows: [], principal: 'ops', leaseMs: 10000, blockOverdueReviews: false, maxPayloadBytes: 1000000, audit: {}, models: {}, policies: { dir: ${policies} } }`);
     const result = cadre(["--config", config, "--store", join(directory, "store.db"), "run", "anything"]);
     // The config loads; the run is refused only because no workflow of that name exists.
     expect(result.status).toBe(2);
