@@ -15,6 +15,7 @@ import { PolicyEngine, Runtime, defineAgent, defineTool, defineWorkflow, usd, ty
 import { toolGovernance } from "../src/workflow/effects/tool-call.ts";
 import { createLogger } from "../src/workflow/logger.ts";
 import type { Figure } from "./engine.ts";
+import { sample, spread, target as targetFigure } from "./stats.ts";
 
 // The credit-risk example's set (a base permit, a data-class rule, an approval threshold): what a decision costs in practice.
 const policyDir = new URL("../examples/credit-risk/policies", import.meta.url);
@@ -24,17 +25,11 @@ const analyst = defineAgent({ name: "analyst", owner: "bench", purpose: "reads t
 // Only its budget is used: the steps run straight through runStep, as bench/governance.ts does.
 const bench = defineWorkflow({ name: "bench", input: z.object({}), output: z.any(), budget: { perRun: usd(10), allocation: usd(1000) }, run: async () => null });
 
-const micros = (value: number) => `${value.toFixed(1)} µs`;
-
-/** The median of `rounds` timings of `count` calls, in µs per call. */
-function medianMicros(rounds: number, count: number, work: () => void): number {
-  const timings: number[] = [];
-  for (let round = 0; round < rounds; round += 1) {
-    const started = performance.now();
-    for (let i = 0; i < count; i += 1) work();
-    timings.push(((performance.now() - started) / count) * 1000);
-  }
-  return timings.sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
+/** µs per call of `count` calls of `work`. */
+function perCallMicros(count: number, work: () => void): number {
+  const started = performance.now();
+  for (let i = 0; i < count; i += 1) work();
+  return ((performance.now() - started) / count) * 1000;
 }
 
 /** A journaled, governed tool step per call (SQLite, group commit), with the gateway given `policy` or not; µs per call. Each call's input differs, its amount does not: the decision repeats as in a real run's loop. */
@@ -52,45 +47,48 @@ async function governedStep(store: Store, policy: PolicyEngine | undefined, labe
   return ((performance.now() - started) / calls) * 1000;
 }
 
-/** Policy figures: parsing once, one decision, and a governed call with and without a policy set. */
+/** Policy figures: parsing a version, one decision (evaluated, and repeated), a governed call with and without a policy set. */
 export async function benchPolicies(): Promise<Figure[]> {
   const figures: Figure[] = [];
   const sources = await readPolicySources({ dir: policyDir });
   const cedar = await loadCedar();
-  let started = performance.now();
-  compilePolicySet(sources, cedar);
-  const parseMs = performance.now() - started;
-  started = performance.now();
+  // Each round a new version (a comment appended), so each one is read, validated and parsed into the engine.
+  let version = 0;
+  const parse = await sample(5, () => {
+    const started = performance.now();
+    compilePolicySet({ ...sources, files: sources.files.map((file) => ({ ...file, text: `${file.text}\n// bench ${(version += 1)}\n` })) }, cedar);
+    return performance.now() - started;
+  });
   const engine = await PolicyEngine.load({ dir: policyDir });
-  const cachedMs = performance.now() - started;
-  figures.push({ name: "parse + validate a policy set (once a version)", value: `${parseMs.toFixed(1)} ms (${engine.set.policies.size} policies); opening again with the same version ${cachedMs.toFixed(1)} ms (read + hash)` });
+  figures.push({ name: "parse + validate a policy set", value: `${spread(parse, "ms")} for ${engine.set.policies.size} policies, once per version` });
 
   const target = toolGovernance({ agent: analyst, within: { stepKey: "1:analyst", moneyAccount: "run:bench" }, tool: ledger, input: { i: 1 } }).policy!;
   const call = { amountMicros: 1, runId: "run_bench", workflow: "bench", onBehalfOf: "bench", goal: "decide an application", approved: false, stepKey: "1.t/1:ledger", now: Date.now() };
-  // A new request each time (the amount changes and the policies read it): the Cedar engine evaluates every one.
+  // A new request each time (the amount changes and a policy reads it): the Cedar engine evaluates every one.
   let amount = 0;
-  const fresh = () => engine.decide(target, { ...call, amountMicros: (amount += 1) });
-  medianMicros(3, 2_000, fresh);
-  figures.push({ name: "one policy decision, evaluated (Cedar, wasm)", value: `${micros(medianMicros(9, 5_000, fresh))} median (request built, sent to the engine, decided)` });
-  figures.push({ name: "one policy decision, same request again", value: `${micros(medianMicros(9, 20_000, () => engine.decide(target, call)))} median (answered from the version's decision cache)` });
+  const evaluated = await sample(7, () => perCallMicros(2_000, () => engine.decide(target, { ...call, amountMicros: (amount += 1) })));
+  figures.push({ name: "one policy decision, evaluated", value: `${spread(evaluated, "µs")} (request built, sent to the wasm engine, decided)` });
+  const repeated = await sample(7, () => perCallMicros(20_000, () => engine.decide(target, call)));
+  figures.push({ name: "one policy decision, same request again", value: `${spread(repeated, "µs")} (from the version's decision cache)` });
 
   const directory = mkdtempSync(join(tmpdir(), "cadre-bench-policy-"));
   const runtime = await Runtime.open({ store: join(directory, "policy.db"), agents: [analyst], workflows: [bench] });
   try {
-    // Warm both paths, then alternate rounds so neither gets the other's WAL checkpoints.
-    await governedStep(runtime.store, undefined, "w0", 200);
-    await governedStep(runtime.store, engine, "w1", 200);
+    // Alternate the two in each round so neither gets the other's WAL checkpoints; the figure is the difference.
+    let round = 0;
     const without: number[] = [];
-    const withPolicies: number[] = [];
-    for (let round = 0; round < 5; round += 1) {
-      without.push(await governedStep(runtime.store, undefined, `a${round}`, 400));
-      withPolicies.push(await governedStep(runtime.store, engine, `b${round}`, 400));
-    }
-    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    const bare = median(without);
-    const governed = median(withPolicies);
-    figures.push({ name: "governed call without policies, SQLite", value: `${micros(bare)} per call (journaled step + gateway)` });
-    figures.push({ name: "governed call with policies, SQLite", value: `${micros(governed)} per call: ${micros(governed - bare)} for the decision (median of 5 rounds of 400)` });
+    const added = await sample(6, async () => {
+      round += 1;
+      // Which goes first alternates too: the first of a pair pays for the previous pair's checkpoint.
+      const first = round % 2 === 0 ? engine : undefined;
+      const one = await governedStep(runtime.store, first, `a${round}`, 600);
+      const two = await governedStep(runtime.store, first ? undefined : engine, `b${round}`, 600);
+      const [bare, governed] = first ? [two, one] : [one, two];
+      without.push(bare);
+      return governed - bare;
+    });
+    const bare = without.sort((left, right) => left - right)[Math.floor(without.length / 2)]!;
+    figures.push({ name: "decision added to a governed call, SQLite", value: `${spread(added, "µs")} over ${bare.toFixed(0)} µs without policies (journaled tool step + gateway, 600 calls a round)  ${targetFigure(added, 50, "µs")}` });
   } finally {
     await runtime.close();
     rmSync(directory, { recursive: true, force: true });
