@@ -129,7 +129,10 @@ export function cedarRequest(target: PolicyTarget, call: PolicyCallFacts, read: 
   const resource = uidOf(target.resource);
   const entities: CedarRequest["entities"] = [{ uid: principal, attrs: pick(attributesOf(target.principal), read), parents: [] }];
   if (principal.type !== resource.type || principal.id !== resource.id) entities.push({ uid: resource, attrs: pick(attributesOf(target.resource), read), parents: [] });
-  return { principal, action: { type: "Cadre::Action", id: target.action }, resource, context: pick(contextOf(call), read), entities };
+  const context = pick(contextOf(call), read);
+  // The time's fields too: a policy on the hour should not make every millisecond a new request.
+  if (context.time && read !== "all") context.time = pick(context.time as Record<string, unknown>, read);
+  return { principal, action: { type: "Cadre::Action", id: target.action }, resource, context, entities };
 }
 
 /** How a decision names what was asked, for messages and records: the resource's name. */
