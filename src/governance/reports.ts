@@ -21,6 +21,8 @@ export interface InventoryRow {
   spentMicros: number;
   /** The agent's circuit breaker as last reported by a runtime, if it has one. */
   breaker: string | null;
+  /** The data classes the agent is cleared for (policies enforce them). */
+  clearance: string[];
 }
 
 export async function listInventory(db: Db, now: number): Promise<InventoryRow[]> {
@@ -44,6 +46,7 @@ export async function listInventory(db: Db, now: number): Promise<InventoryRow[]
       reviewOverdue: reviewDueAt !== null && reviewDueAt < now,
       spentMicros: spentBy.get(agent.name) ?? 0,
       breaker: breakers.get(`agent:${agent.name}`)?.state ?? null,
+      clearance: (JSON.parse(agent.definition) as { clearance?: string[] }).clearance ?? [],
     };
   });
 }

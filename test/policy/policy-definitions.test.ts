@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { CadreError, defineAgent, defineTool } from "../../src/index.ts";
+import { CadreError, Runtime, defineAgent, defineTool, openOperator } from "../../src/index.ts";
+import { freshStoreLocation } from "../helpers/stores.ts";
 
 const toolWith = (settings: Record<string, unknown>) => () => defineTool({ name: "t", description: "t", input: z.object({}), output: z.object({}), run: () => ({}), ...settings } as never);
 const agentWith = (settings: Record<string, unknown>) => () => defineAgent({ name: "a", owner: "o", purpose: "p", input: z.object({}), output: z.object({}), run: () => ({}), ...settings } as never);
@@ -29,5 +30,17 @@ describe("what policies read of definitions", () => {
     expect(configurationError(agentWith({ clearance: ["top-secret"] }))).toMatchObject({ code: "CONFIGURATION", details: { field: "clearance", value: "top-secret" } });
     expect(configurationError(agentWith({ clearance: "financial" }))).toMatchObject({ code: "CONFIGURATION", details: { field: "clearance" } });
     expect(configurationError(agentWith({ labels: ["EU Data"] }))).toMatchObject({ code: "CONFIGURATION", details: { field: "labels" } });
+  });
+
+  it("the inventory lists an agent's clearance without loading its code", async () => {
+    const location = await freshStoreLocation("sqlite");
+    try {
+      const cleared = agentWith({ name: "cleared", clearance: ["financial"] })() as never;
+      const runtime = await Runtime.open({ store: location.location, agents: [cleared] });
+      expect((await openOperator({ store: runtime.store }).agents.get("cleared")).clearance).toEqual(["financial"]);
+      await runtime.close();
+    } finally {
+      await location.cleanup();
+    }
   });
 });
