@@ -188,7 +188,7 @@ export class Gateway {
     return effect.audited === false ? undefined : this.#stepHooks(effect.name, stepKey);
   }
 
-  /** Whether effects are decided by a policy set: then an effect may ask for a person's approval. */
+  /** The version of the policy set effects are decided by (undefined without one): an effect may then ask for a person's approval. */
   get policyVersion(): string | undefined {
     return this.#options.policy?.version;
   }

@@ -25,7 +25,7 @@ export interface PolicySources {
   schema: PolicySource;
 }
 
-export const builtInSchemaPath = "(cadre schema)";
+export const builtInSchemaPath = "(built in: cadre policy schema)";
 
 const pathOf = (location: string | URL): string => (location instanceof URL ? fileURLToPath(location) : location);
 

@@ -45,6 +45,12 @@ describe("cadre policy", () => {
     expect(report.results[1]).toMatchObject({ line: 2, passed: false, actual: { outcome: "deny", policies: ["data-class-clearance"] } });
   });
 
+  it("the credit-risk example's cases pass against its policies (as the README shows them)", () => {
+    const example = cadre(["policy", "test", "examples/credit-risk/policy-cases.jsonl", "--config", "examples/credit-risk/cadre.config.ts"]);
+    expect(example.stdout).toContain("4 passed, 0 failed");
+    expect(example.status).toBe(0);
+  });
+
   it("test: a malformed case is a usage error (exit 2) naming its line", () => {
     const cases = join(folder(), "cases.jsonl");
     writeFileSync(cases, `{"action": "tool", "agent": "reader", "tool": "ledger", "expect": "allow"}\n{"action": "teleport", "expect": "deny"}\n`);
