@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CadreError, decideApproval, defineAgent, defineTool, defineWorkflow, listPendingApprovals, usd, type Agent, type Tool } from "../../src/index.ts";
+import { createScriptedModel } from "../../src/testing/index.ts";
 import { auditKinds, ledgerTotals } from "../governance/fixtures.ts";
 import { runtimeFixture } from "../helpers/runtime-fixture.ts";
 import { dialects } from "../helpers/stores.ts";
@@ -73,6 +74,22 @@ describe.each(await dialects())("policies at the gateway on %s", (dialect) => {
     expect(result.output).toEqual(["POLICY_DENIED", "ok"]);
     const deny = (await auditKinds(runtime.store, result.runId)).find((record) => record.kind === "gateway.deny");
     expect(deny).toMatchObject({ data: { scope: "tool:us-search", policy: { policies: ["eu-data-stays-in-eu"] } } });
+  });
+
+  it("residency of models: an agent handling EU data may not call a model whose provider is declared in another region", async () => {
+    const writer = defineAgent({ name: "eu-writer", owner: "tests", purpose: "writes", labels: ["eu-data"], model: "scripted:model", instructions: "Write." });
+    const write = defineWorkflow({ name: "write", input: z.object({}), output: z.string(), run: (_input, ctx) => ctx.call(writer, "write") });
+    const open_ = (region: string) =>
+      open([writer], [write], {
+        policies: { dir: folder() },
+        now: () => noon,
+        models: { instances: { "scripted:model": createScriptedModel({ script: [{ text: "done" }] }) }, prices: { "scripted:model": { inputPerMillion: 0, outputPerMillion: 0 } }, providers: { scripted: { region } } },
+      });
+    const abroad = await open_("us");
+    const refused = await (await abroad.start(write, {})).result();
+    expect(refused).toMatchObject({ status: "failed", error: { code: "POLICY_DENIED", details: { action: "model", resource: "scripted:model", policies: ["eu-data-stays-in-eu"] } } });
+    const home = await open_("eu");
+    expect(await (await home.start(write, {})).result()).toMatchObject({ status: "completed", output: "done" });
   });
 
   it("time window: a paid call at 23:00 UTC is refused, the same call at noon goes through", async () => {
