@@ -143,7 +143,7 @@ export function describeEntity(entity: PolicyEntity): string {
     case "Workflow":
       return entity.name;
     case "Tool":
-      return `${entity.name} ${entity.resource}`;
+      return entity.resource === entity.name ? entity.name : `${entity.name} (${entity.resource})`;
     case "Model":
       return entity.id;
     case "Endpoint":

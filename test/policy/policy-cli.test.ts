@@ -59,6 +59,24 @@ describe("cadre policy", () => {
     expect(result.stderr).toContain(`${cases}:2`);
   });
 
+  it("a call a policy holds for approval: cadre run exits 3 naming the approval, cadre approve runs it, explain shows both decisions", () => {
+    const store = join(folder(), "cadre.db");
+    const run = cadre(["run", "pay", "--config", config, "--store", store, "--input", "{}", "--json"]);
+    expect(run.status).toBe(3);
+    const runId = (JSON.parse(run.stdout) as { runId: string }).runId;
+    const pending = JSON.parse(cadre(["approvals", "--store", store, "--json"]).stdout) as Array<{ name: string; request: { policy: string[]; agent: string } }>;
+    expect(pending).toEqual([expect.objectContaining({ name: "policy:large-payments-need-approval@1.t.1", request: expect.objectContaining({ policy: ["large-payments-need-approval"], agent: "treasurer" }) })]);
+
+    const approve = cadre(["approve", runId, pending[0]!.name, "--config", config, "--store", store, "--json"], { env: { CADRE_PRINCIPAL: "cfo" } });
+    expect(approve.status).toBe(0);
+    expect(JSON.parse(approve.stdout)).toMatchObject({ status: "completed", output: { sent: 5 } });
+    const explained = JSON.parse(cadre(["policy", "explain", runId, "1.t/1", "--store", store, "--json"]).stdout) as { decisions: Array<{ outcome: string; attempt: number; approvedBy: string | null }> };
+    expect(explained.decisions.map((decision) => [decision.attempt, decision.outcome, decision.approvedBy])).toEqual([
+      [1, "approval", null],
+      [2, "allow", "cfo"],
+    ]);
+  });
+
   it("explain: names the policy that denied a past call, with its text as it was then", () => {
     const store = join(folder(), "cadre.db");
     const run = cadre(["run", "read", "--config", config, "--store", store, "--input", "{}", "--json"]);
