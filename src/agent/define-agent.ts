@@ -121,7 +121,7 @@ const agentNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 function checkPolicyFacts(definition: { name: string; clearance?: unknown; region?: unknown; labels?: unknown }): void {
   const subject = `Agent "${definition.name}"`;
   if (definition.clearance !== undefined) {
-    if (!Array.isArray(definition.clearance)) throw new ConfigurationError(`${subject} has clearance ${JSON.stringify(definition.clearance)}; clearance is an array of data classes, e.g. ["financial"].`, { details: { agent: definition.name, field: "clearance" } });
+    if (!Array.isArray(definition.clearance)) throw new ConfigurationError({ message: `${subject} has clearance ${JSON.stringify(definition.clearance)}; clearance is an array of data classes, e.g. ["financial"].`, agent: definition.name, field: "clearance" });
     checkDataClasses(subject, "clearance", definition.clearance);
   }
   checkRegion(subject, definition.region);

@@ -72,7 +72,7 @@ export class PolicyOperations {
       if (record.stepKey && (record.stepKey === step || record.stepKey.startsWith(`${step}:`)) && isDecision(record)) records.push(record);
     }
     if (records.length === 0) {
-      throw new InputValidationError(`Run ${runId} has no decision recorded for step "${step}". List its steps with \`cadre show ${runId}\` and pass a step key (e.g. 1.t/2:ledger).`, { details: { runId, step } });
+      throw new InputValidationError({ message: `Run ${runId} has no decision recorded for step "${step}".`, fix: `List its steps with \`cadre show ${runId}\` and pass a step key (e.g. 1.t/2:ledger).`, runId, step });
     }
     const sets = new Map<string, StoredPolicySet | undefined>();
     const decisions: ExplainedDecision[] = [];
@@ -140,7 +140,7 @@ export async function validatePolicySet(options: PolicyOptions): Promise<PolicyV
 export async function testPolicySet(options: PolicyOptions, casesFile: string, agents: readonly PolicyCaseAgent[] = []): Promise<PolicyTestReport> {
   const engine = await PolicyEngine.load(options);
   const text = await readFile(casesFile, "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw new InputValidationError(`Cannot read the case file ${casesFile}: ${error.code ?? error.message}.`, { details: { file: casesFile } });
+    throw new InputValidationError({ message: `Cannot read the case file ${casesFile}: ${error.code ?? error.message}.`, file: casesFile });
   });
   const results = parsePolicyCases(text, casesFile).map(({ line, case: testCase }): PolicyCaseResult => {
     const { target, call } = caseRequest(testCase, agents, `${casesFile}:${line}`);

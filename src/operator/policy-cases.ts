@@ -60,10 +60,10 @@ export function parsePolicyCases(text: string, file: string): Array<{ line: numb
     try {
       parsed = JSON.parse(raw) as PolicyCase;
     } catch (error) {
-      throw new InputValidationError(`${file}:${line}: not a JSON object (${(error as Error).message}).`, { details: { file, line } });
+      throw new InputValidationError({ message: `${file}:${line}: not a JSON object (${(error as Error).message}).`, file, line });
     }
-    if (!parsed || typeof parsed !== "object" || !actions.includes(parsed.action)) throw new InputValidationError(`${file}:${line}: "action" must be one of ${actions.join(", ")}.`, { details: { file, line } });
-    if (!["allow", "deny", "approval"].includes(parsed.expect)) throw new InputValidationError(`${file}:${line}: "expect" must be "allow", "deny" or "approval".`, { details: { file, line } });
+    if (!parsed || typeof parsed !== "object" || !actions.includes(parsed.action)) throw new InputValidationError({ message: `${file}:${line}: "action" must be one of ${actions.join(", ")}.`, file, line });
+    if (!["allow", "deny", "approval"].includes(parsed.expect)) throw new InputValidationError({ message: `${file}:${line}: "expect" must be "allow", "deny" or "approval".`, file, line });
     cases.push({ line, case: parsed });
   });
   return cases;
@@ -71,7 +71,7 @@ export function parsePolicyCases(text: string, file: string): Array<{ line: numb
 
 /** The target and call facts of a case, with agents and tools named by string taken from `agents`. */
 export function caseRequest(testCase: PolicyCase, agents: readonly PolicyCaseAgent[], where: string): { target: PolicyTarget; call: PolicyCallFacts } {
-  const fail = (message: string) => new InputValidationError(`${where}: ${message}`, { details: { where } });
+  const fail = (message: string) => new InputValidationError({ message: `${where}: ${message}`, where });
   const agentOf = (value: string | PolicyAgentFacts | undefined, role: string): PolicyCaseAgent => {
     if (value === undefined) throw fail(`a ${testCase.action} case needs "${role}"`);
     if (typeof value !== "string") return value;

@@ -28,7 +28,7 @@ async function policySources(global: GlobalOptions, flags: SourceFlags): Promise
   });
   const agents = (config.agents ?? []) as PolicyCaseAgent[];
   if (flags.dir || flags.file) return { options: { dir: flags.dir, files: flags.file, schema: flags.schema ?? config.policies?.schema }, agents };
-  if (!config.policies) throw new ConfigurationError("No policies to check: name them in cadre.config.ts (policies: { dir: \"policies\" }) or pass --dir/--file.", { details: { field: "policies" } });
+  if (!config.policies) throw new ConfigurationError({ message: "No policies to check: name them in cadre.config.ts (policies: { dir: \"policies\" }) or pass --dir/--file.", field: "policies" });
   return { options: { ...config.policies, ...(flags.schema ? { schema: flags.schema } : {}) }, agents };
 }
 
