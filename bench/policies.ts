@@ -36,7 +36,7 @@ function perCallMicros(count: number, work: () => void): number {
 async function governedStep(store: Store, policy: PolicyEngine | undefined, label: string, calls: number): Promise<number> {
   const runId = `bench-policy-${label}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   await store.transaction((tx) => openRunAccount(tx, { runId, workflow: "bench", perRun: usd(10), now: Date.now() }));
-  const gateway = new Gateway({ store, dialect: store.dialect, runId, workflow: "bench", principal: "bench", now: Date.now, logger: createLogger({}, false), blockOverdueReviews: false, policy });
+  const gateway = new Gateway({ store, dialect: store.dialect, runId, workflow: "bench", principal: "bench", now: Date.now, logger: createLogger({}, { settings: { enabled: false, format: "json", level: "info" } }), blockOverdueReviews: false, policy });
   const environment = { runId, journal: Journal.empty(store, runId), events: new EventBus(), signal: new AbortController().signal, now: Date.now };
   const started = performance.now();
   for (let i = 0; i < calls; i += 1) {
