@@ -1,6 +1,6 @@
 /**
  * Layer directions and no import circles, checked with the tests (test/architecture/layers.test.ts).
- * The layers, bottom up: store ← engine ← governance ← models ← agent ← workflow ← operator ← cli.
+ * The layers, bottom up: store ← engine ← governance ← models ← agent ← workflow ← evaluation ← operator ← cli.
  * telemetry/ sits beside governance: it implements engine's observer interface, and the runtime
  * (workflow/) loads it; it is the only folder that imports OpenTelemetry.
  */
@@ -21,13 +21,14 @@ module.exports = {
       from: { path: "^src/" },
       to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
     },
-    layer("store", ["telemetry", "engine", "governance", "models", "agent", "workflow", "operator", "cli", "testing"], "The store knows nothing of what it stores."),
-    layer("engine", ["telemetry", "governance", "models", "agent", "workflow", "operator", "cli", "testing"], "The engine (journal, leases, guards) runs any step without knowing governance."),
-    layer("governance", ["telemetry", "models", "agent", "workflow", "operator", "cli", "testing"], "Governance decides on effects described in its own terms."),
-    layer("models", ["telemetry", "agent", "workflow", "operator", "cli", "testing"], "Models are the AI SDK's layer: providers, prices, calls."),
-    layer("agent", ["telemetry", "workflow", "operator", "cli", "testing"], "Agents are defined without the workflow runtime."),
-    layer("telemetry", ["governance", "models", "agent", "workflow", "operator", "cli", "testing"], "Telemetry observes runs through engine's observer interface and knows nothing else."),
-    layer("workflow", ["operator", "cli", "testing"], "Workflows run without the operator or the CLI."),
+    layer("store", ["telemetry", "engine", "governance", "models", "agent", "workflow", "evaluation", "operator", "cli", "testing"], "The store knows nothing of what it stores."),
+    layer("engine", ["telemetry", "governance", "models", "agent", "workflow", "evaluation", "operator", "cli", "testing"], "The engine (journal, leases, guards) runs any step without knowing governance."),
+    layer("governance", ["telemetry", "models", "agent", "workflow", "evaluation", "operator", "cli", "testing"], "Governance decides on effects described in its own terms."),
+    layer("models", ["telemetry", "agent", "workflow", "evaluation", "operator", "cli", "testing"], "Models are the AI SDK's layer: providers, prices, calls."),
+    layer("agent", ["telemetry", "workflow", "evaluation", "operator", "cli", "testing"], "Agents are defined without the workflow runtime."),
+    layer("telemetry", ["governance", "models", "agent", "workflow", "evaluation", "operator", "cli", "testing"], "Telemetry observes runs through engine's observer interface and knows nothing else."),
+    layer("workflow", ["evaluation", "operator", "cli", "testing"], "Workflows run without the operator or the CLI."),
+    layer("evaluation", ["operator", "cli", "testing"], "Evaluations run workflows and score them; the operator reads what they stored."),
     layer("operator", ["cli", "testing"], "The operator API serves the CLI and the server, never the reverse."),
     {
       name: "opentelemetry-only-in-telemetry",

@@ -59,6 +59,8 @@ export const errorCatalog = {
   LOOP_LIMIT: { fault: "model", http: 502 },
   CONFLICT: { fault: "validation", http: 409 },
   ABORTED: { fault: "system", http: 503 },
+  EVAL_DATASET_INVALID: { fault: "input", http: 400 },
+  UNKNOWN_EVAL: { fault: "input", http: 404 },
   INTERNAL: { fault: "system", http: 500 },
 } as const satisfies Record<string, { fault: ErrorFault; http: number }>;
 

@@ -3,7 +3,9 @@ import { AgentOperations } from "./agents.ts";
 import { ApprovalOperations } from "./approvals.ts";
 import { AuditOperations } from "./audit.ts";
 import { BudgetOperations } from "./budgets.ts";
+import { CostOperations } from "./costs.ts";
 import { CredentialOperations } from "./credentials.ts";
+import { EvalOperations } from "./evals.ts";
 import { GrantOperations } from "./grants.ts";
 import type { OperatorContext } from "./operator-context.ts";
 import { RunOperations } from "./runs.ts";
@@ -17,7 +19,8 @@ export interface OperatorOptions {
 
 /**
  * Everything a person or a program does to a store without the workflows' code: runs,
- * approvals, agents, grants, credentials, budgets, spend and audit. Returns plain objects
+ * approvals, agents, grants, credentials, budgets, spend, audit, token costs and
+ * stored evaluations. Returns plain objects
  * (money in integer micro-units, times in epoch ms) and throws CadreErrors. It never opens
  * or closes the store; resuming a run needs the workflow's code and stays with the Runtime.
  */
@@ -29,6 +32,8 @@ export class Operator {
   readonly credentials: CredentialOperations;
   readonly budgets: BudgetOperations;
   readonly audit: AuditOperations;
+  readonly costs: CostOperations;
+  readonly evals: EvalOperations;
 
   constructor(store: Store, options: OperatorOptions = {}) {
     const context: OperatorContext = { store, principal: options.principal ?? "operator", now: options.now ?? Date.now };
@@ -39,6 +44,8 @@ export class Operator {
     this.credentials = new CredentialOperations(context, this.agents);
     this.budgets = new BudgetOperations(context);
     this.audit = new AuditOperations(context);
+    this.costs = new CostOperations(context);
+    this.evals = new EvalOperations(context);
   }
 }
 
