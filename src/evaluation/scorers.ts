@@ -58,10 +58,24 @@ export function selectField(output: unknown, field: string | undefined): unknown
   return value;
 }
 
-/** A value as a class label: a string as it is, anything else as canonical JSON. */
+/**
+ * A value as a class label: a string as it is, anything else as canonical JSON. A string that
+ * reads as JSON itself ("1", "true") is quoted, so the label of the string "1" is never the
+ * label of the number 1: equal labels mean equal values.
+ */
 export function labelOf(value: unknown): string {
-  if (typeof value === "string") return value;
-  return value === undefined ? "(missing)" : canonicalJson(value);
+  if (value === undefined) return "(missing)";
+  if (typeof value !== "string") return canonicalJson(value);
+  return readsAsJson(value) ? JSON.stringify(value) : value;
+}
+
+function readsAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Scores one answer with the scorers that need no model: exact, json-field, regex. */
