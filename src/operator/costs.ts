@@ -1,5 +1,6 @@
 import { listRunHeaders, type RunHeader } from "../engine/run-records.ts";
 import { InputValidationError } from "../errors.ts";
+import { settlementOverruns } from "../governance/audit-log.ts";
 import { modelCharges, type ModelCharge } from "../governance/reports.ts";
 import { costOf, priceFor } from "../models/pricing.ts";
 import { pricesAsOf, type ModelPrice } from "../models/prices.ts";
@@ -83,6 +84,11 @@ export interface CostReport {
   /** The date of the shipped price table that what-if repricing used. */
   pricesAsOf: string;
   perRun: RunCostFigures;
+  /**
+   * Cost above what the ledger charged: a call whose tokens cost more than the hold placed for
+   * it is charged the hold, and the rest is only in its audit record. Zero when every estimate held.
+   */
+  overrunMicros: number;
   byWorkflow: Array<RunCostFigures & { workflow: string }>;
   byAgentModel: AgentModelCost[];
   projection: CostProjection | null;
@@ -90,10 +96,11 @@ export interface CostReport {
   baseline: BaselineComparison | null;
 }
 
-/** A finished root run with the model charges of its whole tree. */
+/** A finished root run with the model charges of its whole tree, and what went over the holds. */
 interface CostedRun {
   run: RunHeader;
   charges: ModelCharge[];
+  overrunMicros: number;
 }
 
 /** Token economics: tokens and model cost per run, by agent and model, projected over a volume, repriced, against a baseline. */
@@ -120,6 +127,7 @@ export class CostOperations {
       since: options.since ?? null,
       pricesAsOf,
       perRun,
+      overrunMicros: selected.reduce((sum, entry) => sum + entry.overrunMicros, 0),
       byWorkflow: workflows.map((workflow) => ({ workflow, ...figures(selected.filter((entry) => entry.run.workflow === workflow)) })),
       byAgentModel: byAgentModel(selected),
       projection: options.runsPerDay === undefined ? null : project(perRun, options.runsPerDay),
@@ -139,10 +147,15 @@ export class CostOperations {
       return current;
     };
     const costed = new Map<string, CostedRun>();
-    for (const run of headers) if (rootOf(run) === run && finishedStatuses.includes(run.status)) costed.set(run.id, { run, charges: [] });
-    for (const charge of await modelCharges(db, { since })) {
-      const run = byId.get(charge.runId);
-      if (run) costed.get(rootOf(run).id)?.charges.push(charge);
+    for (const run of headers) if (rootOf(run) === run && finishedStatuses.includes(run.status)) costed.set(run.id, { run, charges: [], overrunMicros: 0 });
+    const entryOf = (runId: string | null) => {
+      const run = runId === null ? undefined : byId.get(runId);
+      return run ? costed.get(rootOf(run).id) : undefined;
+    };
+    for (const charge of await modelCharges(db, { since })) entryOf(charge.runId)?.charges.push(charge);
+    for (const overrun of await settlementOverruns(db, { since })) {
+      const entry = entryOf(overrun.runId);
+      if (entry) entry.overrunMicros += overrun.overrunMicros;
     }
     return [...costed.values()];
   }

@@ -58,6 +58,9 @@ function renderCostReport(report: CostReport): string {
   const sections = [`${style.bold("model tokens and cost")} of ${count(report.perRun.runs)} finished ${report.perRun.runs === 1 ? "run" : "runs"}, ${scope} (prices as of ${report.pricesAsOf}; tools are in cadre spend)`];
   if (report.perRun.runs === 0) return `${sections[0]}\n\nNo finished runs to measure. Run the workflow first, or widen --since.\n`;
   sections.push(perRunTable(report.perRun));
+  if (report.overrunMicros > 0) {
+    sections.push(style.yellow(`note: model calls whose tokens cost more than the hold placed for them were charged the hold; ${formatMoney(report.overrunMicros)} more is recorded only in the audit log (gateway.settle overrunMicros). (their prompts were longer than estimated).`));
+  }
   if (report.byWorkflow.length > 1) {
     sections.push(
       renderTable(
