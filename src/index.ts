@@ -105,6 +105,7 @@ export type { ScorerSpec, Verdict } from "./evaluation/scorers.ts";
 export { classificationFigures } from "./evaluation/metrics.ts";
 export type { ClassificationFigures, ClassFigures, ConfusionMatrix, LabelPair } from "./evaluation/metrics.ts";
 export type { EvalReport } from "./evaluation/eval-report.ts";
+export type { EvalComparison, ChangedExample } from "./evaluation/eval-comparison.ts";
 export type { EvalRunRecord, EvalExampleRecord } from "./evaluation/eval-records.ts";
 export { EvalDatasetError, UnknownEvalError } from "./evaluation/eval-errors.ts";
 export type { EvalDatasetProblem } from "./evaluation/eval-errors.ts";

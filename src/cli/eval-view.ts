@@ -1,3 +1,4 @@
+import type { EvalComparison } from "../evaluation/eval-comparison.ts";
 import type { EvalExampleRecord, EvalRunRecord } from "../evaluation/eval-records.ts";
 import type { EvalReport } from "../evaluation/eval-report.ts";
 import type { ClassificationFigures } from "../evaluation/metrics.ts";
@@ -98,4 +99,34 @@ export function renderEvalList(rows: readonly EvalRunRecord[]): string {
       row.status,
     ]),
   )}\n`;
+}
+
+/** Two evaluations side by side: what changed between model versions. */
+export function renderEvalComparison(comparison: EvalComparison): string {
+  const { baseline, candidate } = comparison;
+  const delta = comparison.accuracyDelta;
+  const sections = [
+    renderTable(
+      ["", "BASELINE", "CANDIDATE"],
+      [
+        ["eval", baseline.evaluation.id, candidate.evaluation.id],
+        ["target", baseline.evaluation.target, candidate.evaluation.target],
+        ["models", describeModels(baseline.evaluation.models), describeModels(candidate.evaluation.models)],
+        ["accuracy", percent(baseline.accuracy), `${percent(candidate.accuracy)} (${delta >= 0 ? "+" : ""}${(delta * 100).toFixed(1)} points)`],
+        ["cost per example", formatMoney(comparison.costPerExampleMicros.baseline), formatMoney(comparison.costPerExampleMicros.candidate)],
+      ],
+    ),
+  ];
+  if (comparison.classes.length > 0) sections.push(renderTable(["CLASS", "F1 BASELINE", "F1 CANDIDATE"], comparison.classes.map((row) => [row.label, figure(row.baselineF1), figure(row.candidateF1)])));
+  if (!comparison.sameDataset) sections.push(style.yellow("the two evaluations read different datasets (sha256 differs): examples are not compared one by one"));
+  else if (comparison.changed.length === 0) sections.push("no example changed its verdict");
+  else {
+    sections.push(
+      `examples whose verdict changed\n${renderTable(
+        ["LINE", "EXPECTED", "BASELINE", "CANDIDATE"],
+        comparison.changed.map((row) => [row.line, clip(row.expected), `${clip(row.baseline.answer ?? "-")} ${row.baseline.correct ? "✓" : "✗"}`, `${clip(row.candidate.answer ?? "-")} ${row.candidate.correct ? "✓" : "✗"}`]),
+      )}`,
+    );
+  }
+  return `${sections.join("\n\n")}\n`;
 }

@@ -1,6 +1,7 @@
 import { InputValidationError } from "../errors.ts";
 import { UnknownEvalError } from "../evaluation/eval-errors.ts";
 import { getEvalRun, listEvalExamples, listEvalRuns, type EvalRunRecord } from "../evaluation/eval-records.ts";
+import { compareEvaluations, type EvalComparison } from "../evaluation/eval-comparison.ts";
 import { buildEvalReport, type EvalReport } from "../evaluation/eval-report.ts";
 import { maxPageSize } from "./runs.ts";
 import type { OperatorContext } from "./operator-context.ts";
@@ -26,5 +27,10 @@ export class EvalOperations {
     const evaluation = await getEvalRun(db, evalId);
     if (!evaluation) throw new UnknownEvalError({ evalId });
     return buildEvalReport(evaluation, await listEvalExamples(db, evalId));
+  }
+
+  /** Two stored evaluations side by side (say, one router on two model versions): accuracy, per-class F1, the examples whose verdict changed, cost. */
+  async compare(baselineId: string, candidateId: string): Promise<EvalComparison> {
+    return compareEvaluations(await this.get(baselineId), await this.get(candidateId));
   }
 }

@@ -77,6 +77,10 @@ describe("cadre eval and cadre cost through the built CLI", () => {
     expect(shown.status).toBe(0);
     expect(shown.stdout).toContain("accuracy 62.5% (5 of 8 correct, 1 without an answer)");
     expect(shown.stdout).toContain("failed: accuracy 62.5% is below --min-accuracy 90.0%");
+    const compared = run(["eval", "compare", failedId, passedId]);
+    expect(compared.status).toBe(0);
+    expect(compared.stdout).toMatch(/accuracy\s+62\.5%\s+62\.5% \(\+0\.0 points\)/);
+    expect(compared.stdout).toContain("no example changed its verdict");
     expect(run(["eval", "show", "eval_missing"])).toMatchObject({ status: 2, stderr: expect.stringContaining("UNKNOWN_EVAL") });
   });
 

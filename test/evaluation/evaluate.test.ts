@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Runtime, agentEvalWorkflow, defineAgent, defineWorkflow, evaluate, openOperator, parseDataset, usd, type Agent, type EvalExampleRecord, type Workflow } from "../../src/index.ts";
 import { exported } from "../operator/setup.ts";
+import { createScriptedModel } from "../../src/testing/index.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
-import { callCostMicros, classifierAgent, classifierModels, examples, labelledDataset } from "./fixtures.ts";
+import { callCostMicros, classifierAgent, classifierModels, examples, labelledDataset, userInput } from "./fixtures.ts";
 
 describe.each(await dialects())("evaluate (%s)", (dialect) => {
   let runtime: Runtime | undefined;
@@ -86,6 +87,34 @@ describe.each(await dialects())("evaluate (%s)", (dialect) => {
     const listed = await openOperator({ store: rt.store }).evals.list();
     expect(new Set(listed.map((row) => row.id))).toEqual(new Set([first.evaluation.id, second.evaluation.id]));
     expect(listed.every((row) => row.datasetSha256 === first.evaluation.datasetSha256 && row.correct === 5)).toBe(true);
+  });
+
+  it("compares two model versions of the same router: models, accuracy, per-class F1, the examples that changed", async () => {
+    const first = classifierAgent();
+    const rt = await open({ agents: [first], workflows: [agentEvalWorkflow(first)] });
+    const before = await evaluate({ runtime: rt, target: "classifier", dataset: labelledDataset(), field: "label" });
+    await rt.close();
+    // The next version runs on gpt-4.1, which (in this script) answers every example right.
+    const upgraded = defineAgent({ ...classifierAgent(), model: "openai:gpt-4.1" } as Parameters<typeof defineAgent>[0]);
+    const perfect = createScriptedModel({
+      provider: "openai",
+      modelId: "gpt-4.1",
+      script: (call) => ({ json: { label: examples.find((entry) => entry.text === userInput(call).text)!.expected }, usage: { promptTokens: 100, completionTokens: 10 } }),
+    });
+    runtime = await Runtime.open({ store: location!.location, agents: [upgraded], workflows: [agentEvalWorkflow(upgraded)], models: { instances: { "openai:gpt-4.1": perfect } } });
+    const after = await evaluate({ runtime, target: "classifier", dataset: labelledDataset(), field: "label" });
+    const comparison = await openOperator({ store: runtime.store }).evals.compare(before.evaluation.id, after.evaluation.id);
+    expect(comparison.sameDataset).toBe(true);
+    expect([comparison.baseline.evaluation.models, comparison.candidate.evaluation.models]).toEqual([{ classifier: ["openai:gpt-4o-mini"] }, { classifier: ["openai:gpt-4.1"] }]);
+    expect(comparison.accuracyDelta).toBe(3 / 8);
+    expect(comparison.changed).toEqual([
+      { line: 3, expected: "cat", baseline: { answer: "dog", correct: false }, candidate: { answer: "cat", correct: true } },
+      { line: 5, expected: "dog", baseline: { answer: "cat", correct: false }, candidate: { answer: "dog", correct: true } },
+      { line: 8, expected: "bird", baseline: { answer: "error MODEL_ERROR", correct: false }, candidate: { answer: "bird", correct: true } },
+    ]);
+    expect(comparison.classes.map((row) => [row.label, row.candidateF1])).toEqual([["bird", 1], ["cat", 1], ["dog", 1]]);
+    // gpt-4.1: 100 × $2/M + 10 × $8/M = 280 µ$ an example; before, 7 × 21 over 8 examples, rounded up.
+    expect(comparison.costPerExampleMicros).toEqual({ baseline: 19, candidate: 280 });
   });
 
   it("gives every example its own budget: too small a budget refuses each model call, and the evaluation records why", async () => {

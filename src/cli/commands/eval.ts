@@ -11,7 +11,7 @@ import type { Workflow } from "../../workflow/define-workflow.ts";
 import { cliPrincipal, globalOptions, withReadOnlyOperator, withRuntime, type GlobalOptions } from "../cli-context.ts";
 import type { CadreConfig } from "../config.ts";
 import { ExitCode } from "../exit-codes.ts";
-import { renderEvalList, renderEvalReport } from "../eval-view.ts";
+import { renderEvalComparison, renderEvalList, renderEvalReport } from "../eval-view.ts";
 import { parseDollars, printJson, style } from "../io.ts";
 import { formatMoney } from "../table.ts";
 
@@ -92,6 +92,16 @@ export function registerEvalCommands(program: Command): void {
       const report = await withReadOnlyOperator(global, (operator) => operator.evals.get(evalId));
       if (global.json) return printJson(report);
       process.stdout.write(renderEvalReport(report));
+    });
+
+  evalCommand
+    .command("compare <baselineId> <candidateId>")
+    .description("two stored evaluations side by side: models, accuracy, per-class F1, the examples whose verdict changed")
+    .action(async (baselineId: string, candidateId: string, _options: unknown, command: Command) => {
+      const global: GlobalOptions = globalOptions(command);
+      const comparison = await withReadOnlyOperator(global, (operator) => operator.evals.compare(baselineId, candidateId));
+      if (global.json) return printJson(comparison);
+      process.stdout.write(renderEvalComparison(comparison));
     });
 }
 
