@@ -45,8 +45,8 @@ function statsRow(label: string, stats: RunStats, format: (value: number) => str
   return [label, format(stats.p50), format(stats.p95), format(stats.max), format(stats.mean), format(stats.total)];
 }
 
-function perRunTable(figures: RunCostFigures): string {
-  return renderTable(["PER RUN", "P50", "P95", "MAX", "MEAN", "TOTAL"], [statsRow("tokens", figures.tokens, count), statsRow("model cost", figures.costMicros, formatMoney)]);
+function perRunTable(figures: RunCostFigures, heading = "PER RUN"): string {
+  return renderTable([heading, "P50", "P95", "MAX", "MEAN", "TOTAL"], [statsRow("tokens", figures.tokens, count), statsRow("model cost", figures.costMicros, formatMoney)]);
 }
 
 function ratio(value: number | null): string {
@@ -109,7 +109,7 @@ function renderCostReport(report: CostReport): string {
     sections.push(
       [
         `against the baseline ${baseline.workflow} (${count(baseline.runs)} ${baseline.runs === 1 ? "run" : "runs"}): tokens per run ${ratio(baseline.tokensMultiplier)}, model cost per run ${ratio(baseline.costMultiplier)}`,
-        perRunTable(baseline).replace("PER RUN", "BASELINE"),
+        perRunTable(baseline, "BASELINE"),
       ].join("\n"),
     );
   }
