@@ -6,11 +6,11 @@ import { labelOf } from "./scorers.ts";
 export interface EvalReport {
   evaluation: EvalRunRecord;
   examples: EvalExampleRecord[];
-  /** correct / examples: an example without an answer is wrong. */
+  /** correct ÷ examples scored: an example without an answer is wrong (an interrupted evaluation counts the examples it ran). */
   accuracy: number;
   /** Per-class figures and the confusion matrix, for scorers that classify (exact, json-field); null for regex and judge. */
   figures: ClassificationFigures | null;
-  /** Whether the accuracy reached `minAccuracy`; null when none was asked for. */
+  /** Whether the accuracy reached `minAccuracy`; null when none was asked for, or the evaluation did not complete. */
   passed: boolean | null;
 }
 
@@ -20,5 +20,5 @@ export function buildEvalReport(evaluation: EvalRunRecord, examples: EvalExample
   const accuracy = examples.length === 0 ? 0 : correct / examples.length;
   const classifying = evaluation.scorer === "exact" || evaluation.scorer === "json-field";
   const figures = classifying ? classificationFigures(examples.map((example) => ({ expected: labelOf(example.expected), predicted: example.predicted }))) : null;
-  return { evaluation, examples, accuracy, figures, passed: evaluation.minAccuracy === null ? null : accuracy >= evaluation.minAccuracy };
+  return { evaluation, examples, accuracy, figures, passed: evaluation.minAccuracy === null || evaluation.status !== "completed" ? null : accuracy >= evaluation.minAccuracy };
 }

@@ -39,6 +39,8 @@ export interface EvaluateOptions {
   principal?: string;
   /** Called as each example is scored (in completion order). */
   onExample?: (example: EvalExampleRecord) => void;
+  /** Aborting stops starting examples; those in flight finish and are kept, and the evaluation is stored as `interrupted`. */
+  signal?: AbortSignal;
 }
 
 interface Target {
@@ -94,8 +96,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       await runtime.store.transaction((tx) => insertEvalExample(tx, record));
       options.onExample?.(record);
     };
-    await inParallel(dataset.examples, concurrency, runExample);
-    finished = true;
+    await inParallel(dataset.examples, { limit: concurrency, signal: options.signal }, runExample);
+    finished = options.signal?.aborted !== true;
   } finally {
     const examples = await listEvalExamples(runtime.store.db, evalId);
     const sum = (pick: (example: EvalExampleRecord) => number) => examples.reduce((total, example) => total + pick(example), 0);
@@ -240,12 +242,12 @@ async function runOnce(context: ExampleContext, workflow: string, input: unknown
   return { runId, output: result.output, error, cost, durationMs };
 }
 
-/** Calls `work` on every item, at most `limit` at once; the first failure stops new work and is thrown when the running ones end. */
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Calls `work` on every item, at most `limit` at once; the first failure (or the signal) stops new work, and a failure is thrown when the running ones end. */
+async function inParallel<T>(items: readonly T[], options: { limit: number; signal?: AbortSignal }, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (failure === undefined && next < items.length) {
+    while (failure === undefined && options.signal?.aborted !== true && next < items.length) {
       const item = items[next]!;
       next += 1;
       try {
@@ -255,6 +257,6 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(options.limit, items.length) }, worker));
   if (failure) throw failure.error;
 }

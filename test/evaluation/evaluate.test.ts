@@ -198,6 +198,17 @@ describe.each(await dialects())("evaluate (%s)", (dialect) => {
     expect(report.accuracy).toBe(3 / 6);
   });
 
+  it("stops starting examples when aborted, keeps the ones that ran, and stores the evaluation as interrupted", async () => {
+    const classifier = classifierAgent();
+    const rt = await open({ agents: [classifier], workflows: [agentEvalWorkflow(classifier)] });
+    const stop = new AbortController();
+    const report = await evaluate({ runtime: rt, target: "classifier", dataset: labelledDataset(), field: "label", concurrency: 1, minAccuracy: 0.5, signal: stop.signal, onExample: () => stop.abort() });
+    expect(report.evaluation).toMatchObject({ status: "interrupted", examples: 8, scored: 1, correct: 1 });
+    expect(report.passed).toBeNull();
+    expect(report.examples.map((example) => example.line)).toEqual([1]);
+    expect(await rt.listRuns()).toHaveLength(1);
+  });
+
   it("refuses what it cannot evaluate before running anything", async () => {
     const classifier = classifierAgent();
     const rt = await open({ agents: [classifier], workflows: [] });

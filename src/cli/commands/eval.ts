@@ -48,10 +48,19 @@ export function registerEvalCommands(program: Command): void {
       const concurrency = parsePositiveInteger(options.concurrency, "--concurrency");
       const budgetMicros = options.budget === undefined ? undefined : usd(parseDollars(options.budget));
       const { evaluate } = await import("../../evaluation/evaluate.ts");
+      // Ctrl-C stops starting examples; those in flight finish, and the evaluation is stored as interrupted.
+      const stop = new AbortController();
+      const onSignal = () => {
+        process.stderr.write(`\n${style.yellow("interrupted")}: finishing the examples in flight, then storing the evaluation as interrupted\n`);
+        stop.abort();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
       const report = await withRuntime(
         global,
         (runtime) =>
           evaluate({
+            signal: stop.signal,
             runtime,
             target,
             dataset,
@@ -64,10 +73,14 @@ export function registerEvalCommands(program: Command): void {
             onExample: options.quiet || global.json ? undefined : (example) => process.stderr.write(progressLine(example)),
           }),
         { workflows: (config) => evaluationWorkflows(config, target, scorer) },
-      );
+      ).finally(() => {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      });
       if (global.json) printJson(report);
       else process.stdout.write(renderEvalReport(report));
-      if (report.passed === false) process.exitCode = ExitCode.failed;
+      // An interrupted evaluation gates nothing: its accuracy counts examples that never ran.
+      process.exitCode = stop.signal.aborted ? ExitCode.interrupted : report.passed === false ? ExitCode.failed : ExitCode.ok;
     });
 
   evalCommand
