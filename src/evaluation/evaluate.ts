@@ -1,16 +1,17 @@
 import { generateId } from "../engine/ids.ts";
-import { runTreeIds } from "../engine/run-records.ts";
-import { CadreError, InputValidationError, toCadreError, type SerializedError } from "../errors.ts";
+import { CadreError, InputValidationError } from "../errors.ts";
 import { fundBudget } from "../governance/admin.ts";
 import { workflowAccount } from "../governance/ledger.ts";
 import { usd } from "../governance/money.ts";
-import { listAccounts, modelCharges, spendReport } from "../governance/reports.ts";
+import { listAccounts } from "../governance/reports.ts";
 import type { Runtime } from "../workflow/runtime.ts";
 import { agentEvalWorkflowName } from "./agent-eval-workflow.ts";
 import type { LabelledDataset, LabelledExample } from "./dataset.ts";
 import { finishEvalRun, getEvalRun, insertEvalExample, insertEvalRun, listEvalExamples, type EvalExampleRecord, type EvalRunRecord } from "./eval-records.ts";
 import { buildEvalReport, type EvalReport } from "./eval-report.ts";
-import { formatScorer, scoreAnswer, selectField, type ScorerSpec, type Verdict } from "./scorers.ts";
+import { inParallel } from "./in-parallel.ts";
+import { evaluateExample, type EvalTarget } from "./run-example.ts";
+import { formatScorer, type ScorerSpec } from "./scorers.ts";
 
 /** What an example's runs are given when nothing else says: enough for a few calls of a small model. */
 export const defaultExampleBudget = usd(0.1);
@@ -41,11 +42,6 @@ export interface EvaluateOptions {
   onExample?: (example: EvalExampleRecord) => void;
   /** Aborting stops starting examples; those in flight finish and are kept, and the evaluation is stored as `interrupted`. */
   signal?: AbortSignal;
-}
-
-interface Target {
-  kind: "workflow" | "agent";
-  workflow: string;
 }
 
 /**
@@ -118,7 +114,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   return buildEvalReport((await getEvalRun(runtime.store.db, evalId)) as EvalRunRecord, await listEvalExamples(runtime.store.db, evalId));
 }
 
-function resolveTarget(runtime: Runtime, name: string): Target {
+function resolveTarget(runtime: Runtime, name: string): EvalTarget {
   if (runtime.workflows.has(name)) return { kind: "workflow", workflow: name };
   if (runtime.agents.has(name)) return { kind: "agent", workflow: requireAgentWorkflow(runtime, name) };
   throw new CadreError("UNKNOWN_WORKFLOW", `Nothing to evaluate is named "${name}": it is neither a workflow (${[...runtime.workflows.keys()].join(", ") || "none"}) nor an agent (${[...runtime.agents.keys()].join(", ") || "none"}) of this runtime.`, {
@@ -144,119 +140,4 @@ async function fundFor(runtime: Runtime, options: { workflow: string; amount: nu
   const account = (await listAccounts(runtime.store.db)).find((entry) => entry.id === workflowAccount(options.workflow));
   const shortfall = options.amount - (account?.balanceMicros ?? 0);
   if (shortfall > 0) await fundBudget({ store: runtime.store, principal: options.principal, now: runtime.now() }, { amount: shortfall, workflow: options.workflow, note: `evaluation runs of ${options.workflow}` });
-}
-
-interface ExampleContext {
-  runtime: Runtime;
-  evalId: string;
-  example: LabelledExample;
-  target: Target;
-  judge: string | undefined;
-  scorer: ScorerSpec;
-  field: string | undefined;
-  principal: string;
-  budget: number | undefined;
-  judgeBudget: number;
-  models: Map<string, Set<string>>;
-}
-
-async function evaluateExample(context: ExampleContext): Promise<EvalExampleRecord> {
-  const { example } = context;
-  const answer = await runOnce(context, context.target.workflow, example.input, context.budget);
-  const record: EvalExampleRecord = {
-    evalId: context.evalId,
-    line: example.line,
-    runId: answer.runId,
-    judgeRunId: null,
-    input: example.input,
-    expected: example.expected,
-    actual: answer.output,
-    predicted: null,
-    correct: false,
-    reason: answer.error ? answer.error.message : null,
-    error: answer.error,
-    ...answer.cost,
-    durationMs: answer.durationMs,
-  };
-  if (answer.error || answer.runId === null) return record;
-  const selected = selectField(answer.output, context.field);
-  if (context.scorer.kind !== "judge") return { ...record, ...verdictFields(scoreAnswer(context.scorer, { expected: example.expected, answer: selected })) };
-  const judged = await runOnce(context, context.judge!, { input: example.input, expected: example.expected, output: selected }, context.judgeBudget);
-  const withJudge = {
-    ...record,
-    judgeRunId: judged.runId,
-    spentMicros: record.spentMicros + judged.cost.spentMicros,
-    inputTokens: record.inputTokens + judged.cost.inputTokens,
-    outputTokens: record.outputTokens + judged.cost.outputTokens,
-  };
-  if (judged.error) return { ...withJudge, error: judged.error, reason: `the judge failed: ${judged.error.message}` };
-  const verdict = judged.output as { correct?: unknown; reason?: unknown } | null;
-  if (typeof verdict !== "object" || verdict === null || typeof verdict.correct !== "boolean") {
-    const error = new CadreError("INVALID_OUTPUT", `The judge "${context.judge}" answered ${JSON.stringify(judged.output)}; a judge answers { "correct": true|false, "reason": "..." }.`, { fault: "configuration" }).toJSON();
-    return { ...withJudge, error, reason: error.message };
-  }
-  return { ...withJudge, ...verdictFields({ correct: verdict.correct, predicted: null, reason: typeof verdict.reason === "string" ? verdict.reason : undefined }) };
-}
-
-function verdictFields(verdict: Verdict): Pick<EvalExampleRecord, "correct" | "predicted" | "reason"> {
-  return { correct: verdict.correct, predicted: verdict.predicted, reason: verdict.reason ?? null };
-}
-
-interface RunAnswer {
-  runId: string | null;
-  output: unknown;
-  error: SerializedError | null;
-  cost: { spentMicros: number; inputTokens: number; outputTokens: number };
-  durationMs: number | null;
-}
-
-/** One run to its end: its output or why it gave none, what its run tree cost, and which models each agent was charged under. */
-async function runOnce(context: ExampleContext, workflow: string, input: unknown, budget: number | undefined): Promise<RunAnswer> {
-  const { runtime } = context;
-  const noCost = { spentMicros: 0, inputTokens: 0, outputTokens: 0 };
-  let runId: string;
-  let result;
-  try {
-    const handle = await runtime.start(workflow, input, { budget, principal: context.principal, goal: `evaluation ${context.evalId}, example at line ${context.example.line}` });
-    runId = handle.runId;
-    result = await handle.result();
-  } catch (error) {
-    return { runId: null, output: undefined, error: toCadreError(error).toJSON(), cost: noCost, durationMs: null };
-  }
-  const db = runtime.store.db;
-  const cost = { ...noCost };
-  for (const row of await spendReport(db, { by: "run", runId })) {
-    cost.spentMicros += row.spentMicros;
-    cost.inputTokens += row.inputTokens;
-    cost.outputTokens += row.outputTokens;
-  }
-  for (const charge of await modelCharges(db, { runIds: await runTreeIds(db, runId) })) {
-    const agent = charge.agent ?? "-";
-    context.models.set(agent, (context.models.get(agent) ?? new Set()).add(charge.model));
-  }
-  const run = await runtime.getRun(runId);
-  const durationMs = run?.endedAt ? run.endedAt - run.createdAt : null;
-  // A partial run (a fan-in that kept what succeeded) still answered.
-  if (result.status === "completed" || (result.status === "partial" && result.output !== undefined)) return { runId, output: result.output, error: null, cost, durationMs };
-  const error = result.error ?? new CadreError("STEP_FAILED", `The run ended ${result.status} without an answer${result.status === "waiting" ? " (it waits for a person or an event)" : ""}.`, { details: { runId, status: result.status } }).toJSON();
-  return { runId, output: result.output, error, cost, durationMs };
-}
-
-/** Calls `work` on every item, at most `limit` at once; the first failure (or the signal) stops new work, and a failure is thrown when the running ones end. */
-async function inParallel<T>(items: readonly T[], options: { limit: number; signal?: AbortSignal }, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (failure === undefined && options.signal?.aborted !== true && next < items.length) {
-      const item = items[next]!;
-      next += 1;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.limit, items.length) }, worker));
-  if (failure) throw failure.error;
 }
