@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,5 +104,26 @@ describe("cadre eval and cadre cost through the built CLI", () => {
     expect(run(["cost", "--since", "last week"])).toMatchObject({ status: 2, stderr: expect.stringContaining("--since is a span") });
     expect(run(["cost", "--what-if", "classifier"])).toMatchObject({ status: 2, stderr: expect.stringContaining("agent=provider:model-id") });
     expect(run(["cost", "--workflow", "eval-classifier", "--what-if", "classifier=openai:unpriced"])).toMatchObject({ status: 2, stderr: expect.stringContaining("No price is known") });
+  });
+
+  it("Ctrl-C stops starting examples, keeps the ones that ran, and stores the evaluation as interrupted (exit 130)", async () => {
+    const child = spawn(process.execPath, ["dist/cli/main.js", "--store", store, "--config", join(fixture, "cadre.config.ts"), "eval", "slow-labeller", "--dataset", dataset, "--concurrency", "1"], {
+      cwd: repositoryRoot,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let stderr = "";
+    let stdout = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    while (!/line 1 /.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill("SIGINT");
+    const status = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(status).toBe(130);
+    expect(stderr).toContain("interrupted: finishing the examples in flight");
+    expect(stdout).toMatch(/agent slow-labeller .* interrupted/);
+    const [stored] = JSON.parse(run(["--json", "eval", "list", "--target", "slow-labeller"]).stdout);
+    expect(stored.status).toBe("interrupted");
+    expect(stored.scored).toBeGreaterThanOrEqual(1);
+    expect(stored.scored).toBeLessThan(animals.length);
   });
 });
