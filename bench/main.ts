@@ -5,6 +5,7 @@
 import { benchCliStartup } from "./cli-startup.ts";
 import { benchConcurrentRuns } from "./concurrent-runs.ts";
 import { benchEngine, type Figure } from "./engine.ts";
+import { benchEvaluation } from "./evaluation.ts";
 import { benchGovernance } from "./governance.ts";
 import { benchTelemetry } from "./telemetry.ts";
 
@@ -13,6 +14,7 @@ const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["gateway (authorize + reserve + settle + audit, journaled)", benchGovernance],
   ["many runs at once (one process, group commit)", benchConcurrentRuns],
   ["OpenTelemetry (a span per step, decisions as events)", benchTelemetry],
+  ["evaluation and token economics (scripted model)", benchEvaluation],
 ];
 
 for (const [title, run] of sections) {
