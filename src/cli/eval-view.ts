@@ -64,8 +64,10 @@ function renderConfusion(figures: ClassificationFigures): string {
 }
 
 function renderExamples(examples: readonly EvalExampleRecord[], classifying: boolean): string {
+  // The error column only when an example has one; it comes last, so a long message leaves the columns aligned.
+  const errors = examples.some((example) => example.error) ? ["ERROR"] : [];
   return renderTable(
-    ["LINE", "EXPECTED", classifying ? "PREDICTED" : "VERDICT", "OK", "TOKENS IN / OUT", "COST", "RUN"],
+    ["LINE", "EXPECTED", classifying ? "PREDICTED" : "VERDICT", "OK", "TOKENS IN / OUT", "COST", "RUN", ...errors],
     examples.map((example) => [
       example.line,
       clip(labelOf(example.expected)),
@@ -74,6 +76,7 @@ function renderExamples(examples: readonly EvalExampleRecord[], classifying: boo
       tokens(example.inputTokens, example.outputTokens),
       formatMoney(example.spentMicros),
       example.runId,
+      ...(errors.length > 0 ? [example.error ? style.red(`[${example.error.code}] ${clip(example.error.message, 100)}`) : ""] : []),
     ]),
   );
 }

@@ -53,6 +53,7 @@ describe("cadre eval and cadre cost through the built CLI", () => {
     expect(result.stdout).toContain("cost $0.000147 ($0.000019 per example); tokens 700 in / 70 out");
     expect(result.stdout).toContain("failed: accuracy 62.5% is below --min-accuracy 90.0%");
     expect(result.stderr).toContain("line 3  wrong  dog");
+    expect(result.stdout).toMatch(/\n8\s+bird\s+\(no answer\)\s+error\s+0 \/ 0\s+\$0\.00\s+run_\w+\s+\[MODEL_ERROR\] /);
     failedId = /eval (eval_\w+)/.exec(result.stdout)![1]!;
   });
 
@@ -102,6 +103,7 @@ describe("cadre eval and cadre cost through the built CLI", () => {
   it("cadre cost refuses what it cannot read with exit 2", () => {
     expect(run(["cost", "--volume", "lots"])).toMatchObject({ status: 2, stderr: expect.stringContaining("--volume is a number of runs") });
     expect(run(["cost", "--since", "last week"])).toMatchObject({ status: 2, stderr: expect.stringContaining("--since is a span") });
+    expect(cadre(["--store", store, "--config", join(directory, "missing.config.ts"), "cost"])).toMatchObject({ status: 2, stderr: expect.stringContaining("[CONFIGURATION]") });
     expect(run(["cost", "--what-if", "classifier"])).toMatchObject({ status: 2, stderr: expect.stringContaining("agent=provider:model-id") });
     expect(run(["cost", "--workflow", "eval-classifier", "--what-if", "classifier=openai:unpriced"])).toMatchObject({ status: 2, stderr: expect.stringContaining("No price is known") });
   });

@@ -30,7 +30,11 @@ export function registerCostCommands(program: Command): void {
       const runsPerDay = options.volume === undefined ? undefined : parseVolume(options.volume);
       const whatIf = options.whatIf === undefined ? undefined : parseWhatIf(options.whatIf);
       // Configured prices reprice what-if models the way the runtime would charge them.
-      const { config } = await loadConfig(global.config).catch(() => ({ config: {} as CadreConfig }));
+      // A config named with --config must load; one merely found in the directory is optional here, as for other store-only commands.
+      const { config } = await loadConfig(global.config).catch((error: unknown) => {
+        if (global.config !== undefined) throw error;
+        return { config: {} as CadreConfig };
+      });
       const report = await withReadOnlyOperator(global, (operator) => operator.costs.report({ workflow: options.workflow, since, runsPerDay, whatIf, baseline: options.baseline, prices: config.models?.prices }));
       if (global.json) return printJson(report);
       process.stdout.write(renderCostReport(report));
