@@ -107,7 +107,7 @@ export type { ClassificationFigures, ClassFigures, ConfusionMatrix, LabelPair } 
 export type { EvalReport } from "./evaluation/eval-report.ts";
 export type { EvalComparison, ChangedExample } from "./evaluation/eval-comparison.ts";
 export type { EvalRunRecord, EvalExampleRecord } from "./evaluation/eval-records.ts";
-export { EvalDatasetError, UnknownEvalError } from "./evaluation/eval-errors.ts";
+export { EvalDatasetError, UnknownEvalError, UnknownEvalTargetError } from "./evaluation/eval-errors.ts";
 export type { EvalDatasetProblem } from "./evaluation/eval-errors.ts";
 export type { RunSummary } from "./engine/run-records.ts";
 export type { StepCharge, AccountSummary } from "./governance/reports.ts";

@@ -16,6 +16,6 @@ export function agentEvalWorkflowName(agent: string): string {
  */
 export function agentEvalWorkflow(agent: Agent): Workflow {
   const name = agentEvalWorkflowName(agent.name);
-  if (name.length > 63) throw new ConfigurationError(`Agent "${agent.name}" has a name too long to evaluate: its evaluation workflow "${name}" would exceed 63 characters.`, { details: { agent: agent.name, field: "name" } });
+  if (name.length > 63) throw new ConfigurationError({ message: `Agent "${agent.name}" has a name too long to evaluate: its evaluation workflow "${name}" would exceed 63 characters.`, agent: agent.name, field: "name" });
   return defineWorkflow({ name, description: `evaluates agent ${agent.name}: one labelled example a run`, input: z.any(), output: z.any(), run: (input, ctx) => ctx.call(agent, input) });
 }

@@ -1,5 +1,5 @@
 import { generateId } from "../engine/ids.ts";
-import { CadreError, InputValidationError } from "../errors.ts";
+import { ConfigurationError, InputValidationError } from "../errors.ts";
 import { fundBudget } from "../governance/admin.ts";
 import { workflowAccount } from "../governance/ledger.ts";
 import { usd } from "../governance/money.ts";
@@ -7,6 +7,7 @@ import { listAccounts } from "../governance/reports.ts";
 import type { Runtime } from "../workflow/runtime.ts";
 import { agentEvalWorkflowName } from "./agent-eval-workflow.ts";
 import type { LabelledDataset, LabelledExample } from "./dataset.ts";
+import { UnknownEvalTargetError } from "./eval-errors.ts";
 import { finishEvalRun, getEvalRun, insertEvalExample, insertEvalRun, listEvalExamples, type EvalExampleRecord, type EvalRunRecord } from "./eval-records.ts";
 import { buildEvalReport, type EvalReport } from "./eval-report.ts";
 import { inParallel } from "./in-parallel.ts";
@@ -54,12 +55,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const { runtime, dataset } = options;
   const scorer = options.scorer ?? { kind: "exact" };
   const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InputValidationError(`Concurrency is a whole number of examples at once, 1 or more; got ${concurrency}.`, { details: { concurrency } });
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InputValidationError({ message: `Concurrency is a whole number of examples at once, 1 or more; got ${concurrency}.`, concurrency });
   if (options.minAccuracy !== undefined && !(options.minAccuracy >= 0 && options.minAccuracy <= 1)) {
-    throw new InputValidationError(`The minimum accuracy is a fraction from 0 to 1, such as 0.9; got ${options.minAccuracy}.`, { details: { minAccuracy: options.minAccuracy } });
+    throw new InputValidationError({ message: `The minimum accuracy is a fraction from 0 to 1, such as 0.9; got ${options.minAccuracy}.`, minAccuracy: options.minAccuracy });
   }
   if (options.budgetMicros !== undefined && !(Number.isSafeInteger(options.budgetMicros) && options.budgetMicros > 0)) {
-    throw new InputValidationError(`An example's budget is a positive whole number of micro-units; got ${options.budgetMicros}.`, { details: { budgetMicros: options.budgetMicros } });
+    throw new InputValidationError({ message: `An example's budget is a positive whole number of micro-units; got ${options.budgetMicros}.`, budgetMicros: options.budgetMicros });
   }
   const target = resolveTarget(runtime, options.target);
   const judge = scorer.kind === "judge" ? resolveJudge(runtime, scorer.agent) : undefined;
@@ -117,20 +118,23 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
 function resolveTarget(runtime: Runtime, name: string): EvalTarget {
   if (runtime.workflows.has(name)) return { kind: "workflow", workflow: name };
   if (runtime.agents.has(name)) return { kind: "agent", workflow: requireAgentWorkflow(runtime, name) };
-  throw new CadreError("UNKNOWN_WORKFLOW", `Nothing to evaluate is named "${name}": it is neither a workflow (${[...runtime.workflows.keys()].join(", ") || "none"}) nor an agent (${[...runtime.agents.keys()].join(", ") || "none"}) of this runtime.`, {
-    details: { target: name, workflows: [...runtime.workflows.keys()], agents: [...runtime.agents.keys()] },
-  });
+  throw new UnknownEvalTargetError({ target: name, role: "target", workflows: [...runtime.workflows.keys()], agents: [...runtime.agents.keys()] });
 }
 
 function resolveJudge(runtime: Runtime, agent: string): string {
-  if (!runtime.agents.has(agent)) throw new CadreError("UNKNOWN_AGENT", `The judge "${agent}" is not an agent of this runtime (agents: ${[...runtime.agents.keys()].join(", ") || "none"}).`, { details: { agent } });
+  if (!runtime.agents.has(agent)) throw new UnknownEvalTargetError({ target: agent, role: "judge", workflows: [...runtime.workflows.keys()], agents: [...runtime.agents.keys()] });
   return requireAgentWorkflow(runtime, agent);
 }
 
 function requireAgentWorkflow(runtime: Runtime, agent: string): string {
   const workflow = agentEvalWorkflowName(agent);
   if (!runtime.workflows.has(workflow)) {
-    throw new CadreError("CONFIGURATION", `Agent "${agent}" is evaluated through the workflow "${workflow}", which this runtime does not register: pass agentEvalWorkflow(agent) in the runtime's workflows.`, { details: { agent, workflow } });
+    throw new ConfigurationError({
+      message: `Agent "${agent}" is evaluated through the workflow "${workflow}", which this runtime does not register.`,
+      fix: "Pass agentEvalWorkflow(agent) in the runtime's workflows.",
+      agent,
+      workflow,
+    });
   }
   return workflow;
 }

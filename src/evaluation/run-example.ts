@@ -1,5 +1,5 @@
 import { runTreeIds } from "../engine/run-records.ts";
-import { CadreError, toCadreError, type SerializedError } from "../errors.ts";
+import { OutputValidationError, StepFailedError, toCadreError, type SerializedError } from "../errors.ts";
 import { modelCharges, spendReport } from "../governance/reports.ts";
 import type { Runtime } from "../workflow/runtime.ts";
 import type { LabelledExample } from "./dataset.ts";
@@ -63,7 +63,11 @@ export async function evaluateExample(context: ExampleContext): Promise<EvalExam
   if (judged.error) return { ...withJudge, error: judged.error, reason: `the judge failed: ${judged.error.message}` };
   const verdict = judged.output as { correct?: unknown; reason?: unknown } | null;
   if (typeof verdict !== "object" || verdict === null || typeof verdict.correct !== "boolean") {
-    const error = new CadreError("INVALID_OUTPUT", `The judge "${context.judge}" answered ${JSON.stringify(judged.output)}; a judge answers { "correct": true|false, "reason": "..." }.`, { fault: "configuration" }).toJSON();
+    // The judge's definition is at fault, not a passing model: the example is an error, never a pass.
+    const error = new OutputValidationError(
+      { message: `The judge "${context.judge}" answered ${JSON.stringify(judged.output)}.`, fix: 'A judge answers { "correct": true|false, "reason": "..." }.', judge: context.judge },
+      { fault: "configuration", retryable: false },
+    ).toJSON();
     return { ...withJudge, error, reason: error.message };
   }
   return { ...withJudge, ...verdictFields({ correct: verdict.correct, predicted: null, reason: typeof verdict.reason === "string" ? verdict.reason : undefined }) };
@@ -109,6 +113,6 @@ async function runOnce(context: ExampleContext, workflow: string, input: unknown
   const durationMs = run?.endedAt ? run.endedAt - run.createdAt : null;
   // A partial run (a fan-in that kept what succeeded) still answered.
   if (result.status === "completed" || (result.status === "partial" && result.output !== undefined)) return { runId, output: result.output, error: null, cost, durationMs };
-  const error = result.error ?? new CadreError("STEP_FAILED", `The run ended ${result.status} without an answer${result.status === "waiting" ? " (it waits for a person or an event)" : ""}.`, { details: { runId, status: result.status } }).toJSON();
+  const error = result.error ?? new StepFailedError({ message: `The run ended ${result.status} without an answer${result.status === "waiting" ? " (it waits for a person or an event)" : ""}.`, runId, status: result.status }, { retryable: false }).toJSON();
   return { runId, output: result.output, error, cost, durationMs };
 }

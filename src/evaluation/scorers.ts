@@ -25,13 +25,13 @@ export function parseScorer(text: string): ScorerSpec {
     try {
       new RegExp(pattern);
     } catch (error) {
-      throw new InputValidationError(`The scorer's regular expression ${JSON.stringify(pattern)} does not compile: ${(error as Error).message}.`, { details: { scorer: text } });
+      throw new InputValidationError({ message: `The scorer's regular expression ${JSON.stringify(pattern)} does not compile: ${(error as Error).message}.`, scorer: text });
     }
-    if (pattern === "") throw new InputValidationError('A regex scorer needs a pattern: --scorer "regex:^(billing|tech)$".', { details: { scorer: text } });
+    if (pattern === "") throw new InputValidationError({ message: 'A regex scorer needs a pattern: --scorer "regex:^(billing|tech)$".', scorer: text });
     return { kind: "regex", pattern };
   }
   if (text.startsWith("judge:") && text.length > "judge:".length) return { kind: "judge", agent: text.slice("judge:".length) };
-  throw new InputValidationError(`A scorer is exact, json-field, regex:<pattern> or judge:<agent>; got "${text}".`, { details: { scorer: text } });
+  throw new InputValidationError({ message: `A scorer is exact, json-field, regex:<pattern> or judge:<agent>; got "${text}".`, scorer: text });
 }
 
 /** The scorer as it is stored and printed. */

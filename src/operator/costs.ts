@@ -113,10 +113,10 @@ export class CostOperations {
 
   async report(options: CostOptions = {}): Promise<CostReport> {
     if (options.runsPerDay !== undefined && !(Number.isSafeInteger(options.runsPerDay) && options.runsPerDay > 0)) {
-      throw new InputValidationError(`A volume is a positive whole number of runs a day; got ${options.runsPerDay}.`, { details: { runsPerDay: options.runsPerDay } });
+      throw new InputValidationError({ message: `A volume is a positive whole number of runs a day; got ${options.runsPerDay}.`, runsPerDay: options.runsPerDay });
     }
     if (options.baseline !== undefined && options.workflow === undefined) {
-      throw new InputValidationError("A baseline is compared with one workflow: pass the workflow too (cadre cost --workflow <W> --baseline <B>).", { details: { baseline: options.baseline } });
+      throw new InputValidationError({ message: "A baseline is compared with one workflow: pass the workflow too (cadre cost --workflow <W> --baseline <B>).", baseline: options.baseline });
     }
     const all = await this.#costedRuns(options.since);
     const selected = all.filter((entry) => options.workflow === undefined || entry.run.workflow === options.workflow);
@@ -220,8 +220,11 @@ function whatIf(runs: readonly CostedRun[], options: CostOptions & { whatIf: Rec
   const agents = new Set(runs.flatMap((entry) => entry.charges.map((charge) => charge.agent ?? "-")));
   const unknown = Object.keys(assignment).filter((agent) => agent !== "*" && !agents.has(agent));
   if (unknown.length > 0) {
-    throw new InputValidationError(`--what-if names ${unknown.map((agent) => `"${agent}"`).join(", ")}, which made no model calls in the selected runs (agents that did: ${[...agents].sort().join(", ") || "none"}).`, {
-      details: { unknown, agents: [...agents].sort() },
+    throw new InputValidationError({
+      message: `--what-if names ${unknown.map((agent) => `"${agent}"`).join(", ")}, which made no model calls in the selected runs.`,
+      fix: `Name agents that did: ${[...agents].sort().join(", ") || "none"}.`,
+      unknown,
+      agents: [...agents].sort(),
     });
   }
   // Every target model must be priced before any figure is computed: an unknown one is refused, never counted as $0.
@@ -259,7 +262,12 @@ function whatIf(runs: readonly CostedRun[], options: CostOptions & { whatIf: Rec
 function baseline(all: readonly CostedRun[], selected: RunCostFigures, workflow: string, since: number | undefined): BaselineComparison {
   const runs = all.filter((entry) => entry.run.workflow === workflow);
   if (runs.length === 0) {
-    throw new InputValidationError(`The baseline workflow "${workflow}" has no finished runs${since === undefined ? "" : ` since ${new Date(since).toISOString()}`} to compare with: run it on the same inputs first.`, { details: { baseline: workflow, since } });
+    throw new InputValidationError({
+      message: `The baseline workflow "${workflow}" has no finished runs${since === undefined ? "" : ` since ${new Date(since).toISOString()}`} to compare with.`,
+      fix: "Run it on the same inputs first, or widen --since.",
+      baseline: workflow,
+      since,
+    });
   }
   const base = figures(runs);
   return {

@@ -17,7 +17,7 @@ export class EvalOperations {
   /** Evaluations newest first, of one target with `target`: their accuracy and the models each agent ran on, side by side. */
   list(options: { target?: string; limit?: number } = {}): Promise<EvalRunRecord[]> {
     const limit = options.limit ?? 20;
-    if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) throw new InputValidationError(`The page size must be an integer from 1 to ${maxPageSize}; got ${limit}.`, { details: { limit } });
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) throw new InputValidationError({ message: `The page size must be an integer from 1 to ${maxPageSize}; got ${limit}.`, limit });
     return listEvalRuns(this.#context.store.db, { target: options.target, limit });
   }
 

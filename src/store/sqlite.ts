@@ -33,10 +33,6 @@ export async function openSqliteStore(path: string, options: SqliteOpenOptions =
   connection.pragma("busy_timeout = 30000");
   const db = new Kysely<Database>({ dialect: new CachingSqliteDialect(connection, location) });
   try {
-    // Set before migrating: processes opening a fresh file together queue for its write lock
-    // (the migration, then the switch to WAL), and on a loaded machine a turn takes longer than
-    // the driver's default 5 s.
-    connection.pragma("busy_timeout = 30000");
     if (options.mustExist) await requireStore(db, "sqlite", location);
     await migrateStore(db, "sqlite", location, async (work) => {
       // BEGIN IMMEDIATE takes the write lock up front, so a second process waits instead of

@@ -40,8 +40,8 @@ export function registerEvalCommands(program: Command): void {
     .option("--quiet", "no line per example on stderr")
     .action(async (target: string | undefined, options: EvalOptions, command: Command) => {
       const global = globalOptions(command);
-      if (target === undefined) throw new InputValidationError("Name what to evaluate: cadre eval <workflow-or-agent> --dataset labelled.jsonl");
-      if (options.dataset === undefined) throw new InputValidationError(`Pass the labelled examples: cadre eval ${target} --dataset labelled.jsonl (one {"input": ..., "expected": ...} a line).`);
+      if (target === undefined) throw new InputValidationError({ message: "Name what to evaluate: cadre eval <workflow-or-agent> --dataset labelled.jsonl" });
+      if (options.dataset === undefined) throw new InputValidationError({ message: `Pass the labelled examples: cadre eval ${target} --dataset labelled.jsonl (one {"input": ..., "expected": ...} a line).` });
       const dataset = parseDataset({ name: options.dataset, text: readDataset(options.dataset) });
       const scorer = parseScorer(options.scorer);
       const minAccuracy = options.minAccuracy === undefined ? undefined : parseFraction(options.minAccuracy);
@@ -133,19 +133,19 @@ function readDataset(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    throw new InputValidationError(`Cannot read the dataset ${path}: ${(error as Error).message}`, { details: { path } });
+    throw new InputValidationError({ message: `Cannot read the dataset ${path}: ${(error as Error).message}`, path });
   }
 }
 
 function parseFraction(text: string): number {
   const value = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (Number.isNaN(value)) throw new InputValidationError(`--min-accuracy is a fraction from 0 to 1, such as 0.9; got "${text}".`, { details: { minAccuracy: text } });
+  if (Number.isNaN(value)) throw new InputValidationError({ message: `--min-accuracy is a fraction from 0 to 1, such as 0.9; got "${text}".`, minAccuracy: text });
   return value;
 }
 
 function parsePositiveInteger(text: string, option: string): number {
   const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < 1) throw new InputValidationError(`${option} must be a positive whole number; got "${text}".`, { details: { option, value: text } });
+  if (!Number.isSafeInteger(value) || value < 1) throw new InputValidationError({ message: `${option} must be a positive whole number; got "${text}".`, option, value: text });
   return value;
 }
 
