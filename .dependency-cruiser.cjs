@@ -1,6 +1,6 @@
 /**
  * Layer directions and no import circles, checked with the tests (test/architecture/layers.test.ts).
- * The layers, bottom up: store ← engine ← governance ← models ← agent ← workflow ← evaluation ← operator ← cli.
+ * The layers, bottom up: store ← engine ← governance ← models ← agent ← workers ← workflow ← evaluation ← operator ← cli.
  * telemetry/ sits beside governance: it implements engine's observer interface, and the runtime
  * (workflow/) loads it; it is the only folder that imports OpenTelemetry.
  */
@@ -21,12 +21,13 @@ module.exports = {
       from: { path: "^src/" },
       to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
     },
-    layer("store", ["telemetry", "engine", "governance", "models", "agent", "workflow", "evaluation", "operator", "cli", "testing"], "The store knows nothing of what it stores."),
-    layer("engine", ["telemetry", "governance", "models", "agent", "workflow", "evaluation", "operator", "cli", "testing"], "The engine (journal, leases, guards) runs any step without knowing governance."),
-    layer("governance", ["telemetry", "models", "agent", "workflow", "evaluation", "operator", "cli", "testing"], "Governance decides on effects described in its own terms."),
-    layer("models", ["telemetry", "agent", "workflow", "evaluation", "operator", "cli", "testing"], "Models are the AI SDK's layer: providers, prices, calls."),
-    layer("agent", ["telemetry", "workflow", "evaluation", "operator", "cli", "testing"], "Agents are defined without the workflow runtime."),
-    layer("telemetry", ["governance", "models", "agent", "workflow", "evaluation", "operator", "cli", "testing"], "Telemetry observes runs through engine's observer interface and knows nothing else."),
+    layer("store", ["telemetry", "engine", "governance", "models", "agent", "workers", "workflow", "evaluation", "operator", "cli", "testing"], "The store knows nothing of what it stores."),
+    layer("engine", ["telemetry", "governance", "models", "agent", "workers", "workflow", "evaluation", "operator", "cli", "testing"], "The engine (journal, leases, guards) runs any step without knowing governance."),
+    layer("governance", ["telemetry", "models", "agent", "workers", "workflow", "evaluation", "operator", "cli", "testing"], "Governance decides on effects described in its own terms."),
+    layer("models", ["telemetry", "agent", "workers", "workflow", "evaluation", "operator", "cli", "testing"], "Models are the AI SDK's layer: providers, prices, calls."),
+    layer("agent", ["telemetry", "workers", "workflow", "evaluation", "operator", "cli", "testing"], "Agents are defined without the workflow runtime."),
+    layer("telemetry", ["governance", "models", "agent", "workers", "workflow", "evaluation", "operator", "cli", "testing"], "Telemetry observes runs through engine's observer interface and knows nothing else."),
+    layer("workers", ["workflow", "evaluation", "operator", "cli", "testing"], "Workers move run tickets between processes (pg-boss) and keep the worker registry; they know run ids and queues, not workflows."),
     layer("workflow", ["evaluation", "operator", "cli", "testing"], "Workflows run without the operator or the CLI."),
     layer("evaluation", ["operator", "cli", "testing"], "Evaluations run workflows and score them; the operator reads what they stored."),
     layer("operator", ["cli", "testing"], "The operator API serves the CLI and the server, never the reverse."),

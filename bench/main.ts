@@ -8,6 +8,7 @@ import { benchEngine, type Figure } from "./engine.ts";
 import { benchEvaluation } from "./evaluation.ts";
 import { benchGovernance } from "./governance.ts";
 import { benchTelemetry } from "./telemetry.ts";
+import { benchWorkers } from "./workers.ts";
 
 const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["engine (SQLite file, durable, governed and audited)", benchEngine],
@@ -15,6 +16,7 @@ const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["many runs at once (one process, group commit)", benchConcurrentRuns],
   ["OpenTelemetry (a span per step, decisions as events)", benchTelemetry],
   ["evaluation and token economics (scripted model)", benchEvaluation],
+  ["worker processes (PostgreSQL, pg-boss; runs handed to `cadre worker` processes)", benchWorkers],
 ];
 
 for (const [title, run] of sections) {

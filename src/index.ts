@@ -23,7 +23,11 @@ export { ParallelError } from "./workflow/parallel-errors.ts";
 export type { BranchFailure } from "./workflow/parallel-errors.ts";
 export { UnknownWorkflowError } from "./workflow/runtime-errors.ts";
 export { Runtime } from "./workflow/runtime.ts";
-export type { RuntimeOptions, StartOptions, RunResult, RunHandle } from "./workflow/runtime.ts";
+export type { RuntimeOptions, StartOptions, ServeOptions, RunResult, RunHandle } from "./workflow/runtime.ts";
+export type { QueueOptions } from "./workflow/runtime-options.ts";
+export type { Worker } from "./workers/worker.ts";
+export type { JobQueueTuning } from "./workers/job-queue.ts";
+export type { WorkerRecord } from "./workers/worker-registry.ts";
 
 export { defineTool } from "./governance/define-tool.ts";
 export type { Tool, ToolDefinition, ToolContext, ToolPrice } from "./governance/define-tool.ts";
@@ -109,6 +113,7 @@ export type { EvalComparison, ChangedExample } from "./evaluation/eval-compariso
 export type { EvalRunRecord, EvalExampleRecord } from "./evaluation/eval-records.ts";
 export { EvalDatasetError, UnknownEvalError, UnknownEvalTargetError } from "./evaluation/eval-errors.ts";
 export type { EvalDatasetProblem } from "./evaluation/eval-errors.ts";
+export type { WorkerOperations, WorkerView } from "./operator/workers.ts";
 export type { RunSummary } from "./engine/run-records.ts";
 export type { StepCharge, AccountSummary } from "./governance/reports.ts";
 export type { CredentialRecord } from "./governance/credentials.ts";

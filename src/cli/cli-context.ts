@@ -24,6 +24,7 @@ function storeLocation(options: GlobalOptions, config: CadreConfig): string | un
 /** What a command adds to the runtime it opens: a lease length, workflows of its own made from the config (an agent's evaluation workflow). */
 export interface RuntimeExtras {
   leaseMs?: number;
+  dispatch?: "queue";
   workflows?: (config: CadreConfig) => Workflow[];
 }
 
@@ -32,9 +33,9 @@ export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Run
   const { config } = await loadConfig(options.config);
   // Loaded here, not at the top: commands that only read the store start without the runtime and its dependencies.
   const { Runtime } = await import("../workflow/runtime.ts");
-  const { leaseMs, workflows } = extra;
+  const { workflows, ...runtimeOptions } = extra;
   // A config holds exactly the runtime's options (unknown keys were refused when it loaded).
-  const runtime = await Runtime.open({ ...config, store: storeLocation(options, config), ...(leaseMs === undefined ? {} : { leaseMs }), workflows: [...(config.workflows ?? []), ...(workflows?.(config) ?? [])] });
+  const runtime = await Runtime.open({ ...config, store: storeLocation(options, config), ...runtimeOptions, workflows: [...(config.workflows ?? []), ...(workflows?.(config) ?? [])] });
   try {
     return await work(runtime, config);
   } finally {

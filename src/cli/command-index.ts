@@ -11,6 +11,7 @@ const moneyCommands = async (): Promise<Register> => (await import("./commands/m
 const auditCommands = async (): Promise<Register> => (await import("./commands/audit.ts")).registerAuditCommands;
 const evalCommands = async (): Promise<Register> => (await import("./commands/eval.ts")).registerEvalCommands;
 const costCommands = async (): Promise<Register> => (await import("./commands/cost.ts")).registerCostCommands;
+const workerCommands = async (): Promise<Register> => (await import("./commands/workers.ts")).registerWorkerCommands;
 const approvalCommands = async (): Promise<Register> => (await import("./commands/approvals.ts")).registerApprovalCommands;
 
 /** A top-level command as the root help lists it, and the loader of the module that defines it. */
@@ -40,6 +41,8 @@ export const commandIndex: readonly IndexedCommand[] = [
   { usage: "approvals", summary: "approvals that runs are waiting for", load: approvalCommands },
   { usage: "approve <runId> <approval>", summary: "approve what a waiting run asked for, then resume it", load: approvalCommands },
   { usage: "reject <runId> <approval>", summary: "reject what a waiting run asked for, then resume it", load: approvalCommands },
+  { usage: "worker", summary: "execute runs handed to workers (dispatch: queue) until SIGTERM", load: workerCommands },
+  { usage: "workers", summary: "live worker processes: labels, host, pid, runs held, heartbeat", load: workerCommands },
   { usage: "emit <topic>", summary: "publish an event: waiting runs resume, subscribed workflows start", load: approvalCommands },
 ];
 

@@ -88,9 +88,12 @@ export class Guard {
   readonly #breakerOptions: CircuitBreakerOptions | undefined;
   readonly #bulkhead: BulkheadPolicy | undefined;
   readonly #bulkheadOptions: BulkheadOptions | undefined;
+  readonly #sharedOpenedAt: (() => number | undefined) | undefined;
 
-  constructor(name: string, options: { circuitBreaker?: CircuitBreakerOptions; bulkhead?: BulkheadOptions; onBreakerChange?: (state: BreakerState) => void }) {
+  /** `sharedOpenedAt`: when another process last opened this breaker (the store's record), so its opening protects this process too. */
+  constructor(name: string, options: { circuitBreaker?: CircuitBreakerOptions; bulkhead?: BulkheadOptions; onBreakerChange?: (state: BreakerState) => void; sharedOpenedAt?: () => number | undefined }) {
     this.name = name;
+    this.#sharedOpenedAt = options.sharedOpenedAt;
     validatePolicies({ subject: `"${name}"`, settings: options });
     const breakerOptions = options.circuitBreaker;
     if (breakerOptions) {
@@ -165,6 +168,9 @@ export class Guard {
     const state = this.#breaker?.state;
     if (state === CircuitState.Isolated) throw new IsolatedCircuitError();
     if (state === CircuitState.Open && Date.now() - this.#openedAt < this.#breakerOptions!.halfOpenAfterMs) throw new BrokenCircuitError();
+    // Opened by another worker: fail fast here too until its probe delay has passed.
+    const sharedOpenedAt = this.#breakerOptions ? this.#sharedOpenedAt?.() : undefined;
+    if (sharedOpenedAt !== undefined && Date.now() - sharedOpenedAt < this.#breakerOptions!.halfOpenAfterMs) throw new BrokenCircuitError();
   }
 
   #bulkheadFull(waitedMs?: number): BulkheadFullError {

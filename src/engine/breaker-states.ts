@@ -16,8 +16,8 @@ export interface BreakerStateRecord {
  * The last reported state of every circuit breaker, by guard name, read from the store without
  * loading any user code (for `cadre agents` and dashboards). A breaker is written when it
  * changes state, so an open breaker reads `open` until a call after its half-open delay probes
- * it. Breakers live in each runtime's memory; with several runtimes on one store the last
- * change reported wins.
+ * it. Breakers live in each runtime's memory; worker processes (`runtime.serve`) also read
+ * these records, so a breaker one of them opened fails fast in all of them until its probe delay.
  */
 export async function readBreakerStates(store: { db: Db }): Promise<Map<string, BreakerStateRecord>> {
   const rows = await store.db.selectFrom("breakers").selectAll().orderBy("name").execute();

@@ -49,6 +49,11 @@ export class EventBus {
     return () => set.delete(listener);
   }
 
+  /** Whether anyone listens for `name`: a watcher skips reading steps nobody draws. */
+  listens(name: RuntimeEventName): boolean {
+    return (this.#listeners.get(name)?.size ?? 0) > 0 || this.#any.size > 0;
+  }
+
   emit<K extends RuntimeEventName>(name: K, event: RuntimeEvents[K]): void {
     for (const listener of this.#listeners.get(name) ?? []) call(listener, event);
     if (this.#any.size === 0) return;

@@ -3,7 +3,7 @@ import type { SerializedError } from "../errors.ts";
 import { decodeJson, encodeJson } from "../store/json.ts";
 import { decodePayloads, encodePayload, storePayload } from "../store/payloads.ts";
 import type { RunStatus, RunsTable } from "../store/schema.ts";
-import type { Db } from "../store/store.ts";
+import type { Db, Store } from "../store/store.ts";
 
 /** Scope and resource patterns a run may use at most (kept here, below governance, as plain data). */
 export type GrantCeiling = Array<{ scope: string; resource?: string }>;
@@ -80,7 +80,7 @@ export async function setRunTraceContext(db: Db, runId: string, traceContext: st
 /** Creates a run; its input (already validated) is refused with PayloadTooLargeError over `maxPayloadBytes`. */
 export async function insertRun(
   db: Db,
-  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt" | "budget">,
+  run: Pick<RunRecord, "id" | "workflow" | "input" | "goal" | "principal" | "parentRunId" | "parentStepKey" | "grantCeiling" | "createdAt" | "leaseOwner" | "leaseExpiresAt" | "budget"> & { status?: "running" | "pending"; placement?: Record<string, string> | null },
   options: { maxPayloadBytes: number },
 ): Promise<void> {
   const input = encodePayload(run.input, options.maxPayloadBytes, () => ({ what: `The input of workflow "${run.workflow}"`, runId: run.id })) ?? "null";
@@ -89,7 +89,8 @@ export async function insertRun(
     .values({
       id: run.id,
       workflow: run.workflow,
-      status: "running",
+      // A run handed to worker processes is "pending" (and unowned) until one of them takes it.
+      status: run.status ?? "running",
       input: (await storePayload(db, input))!,
       output: null,
       error: null,
@@ -105,6 +106,7 @@ export async function insertRun(
       lease_expires_at: run.leaseExpiresAt,
       lease_epoch: 1,
       budget: run.budget,
+      placement: run.placement && Object.keys(run.placement).length > 0 ? encodeJson(run.placement) : null,
     })
     .execute();
 }
@@ -197,6 +199,69 @@ export async function acquireLease(
   return row === undefined ? undefined : Number(row.lease_epoch);
 }
 
+/**
+ * Gives a run back without ending it: the epoch grows (so the process that held it stops at its
+ * next write, as after a take-over) and the lease is free for any process to take at once.
+ * Used by a worker draining on SIGTERM. Returns false when `epoch` was no longer current.
+ */
+export async function releaseLease(db: Db, runId: string, options: { epoch: number; now: number; onlyExpired?: boolean }): Promise<boolean> {
+  let query = db
+    .updateTable("runs")
+    .set((eb) => ({ lease_owner: null, lease_expires_at: null, lease_epoch: eb("lease_epoch", "+", 1), updated_at: options.now }))
+    .where("id", "=", runId)
+    .where("lease_epoch", "=", options.epoch)
+    .where("status", "=", "running");
+  // A sweeper frees only a lease its owner failed to renew in time (it may have renewed since).
+  if (options.onlyExpired) query = query.where("lease_expires_at", "<", options.now);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * `acquireLease` under a per-workflow limit: at most `limit` runs of `workflow` held by a live
+ * lease at once, across every process. An advisory lock per workflow serialises the count and
+ * the take (PostgreSQL only: the limit is a worker feature). Returns "full" at the limit.
+ */
+export async function acquireLeaseWithinLimit(
+  store: Store,
+  run: { id: string; workflow: string },
+  options: { owner: string; now: number; leaseMs: number; force?: boolean; limit: number },
+): Promise<number | undefined | "full"> {
+  return store.transaction(async (tx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`cadre-workflow:${run.workflow}`}))`.execute(tx);
+    const row = await tx
+      .selectFrom("runs")
+      .select((eb) => eb.fn.countAll<number>().as("held"))
+      .where("workflow", "=", run.workflow)
+      .where("status", "=", "running")
+      .where("lease_expires_at", ">", options.now)
+      .where("id", "<>", run.id)
+      .executeTakeFirst();
+    if (Number(row?.held ?? 0) >= options.limit) return "full";
+    return acquireLease(tx, run.id, options);
+  });
+}
+
+/** Runs whose owner stopped renewing their lease (a killed process): a worker hands them on. */
+export async function listOrphanedRuns(db: Db, options: { now: number; limit: number }): Promise<Array<{ id: string; workflow: string; epoch: number; owner: string | null }>> {
+  const rows = await db
+    .selectFrom("runs")
+    .select(["id", "workflow", "lease_epoch", "lease_owner"])
+    .where("status", "=", "running")
+    .where("lease_owner", "is not", null)
+    .where("lease_expires_at", "<", options.now)
+    .limit(options.limit)
+    .execute();
+  return rows.map((row) => ({ id: row.id, workflow: row.workflow, epoch: Number(row.lease_epoch), owner: row.lease_owner }));
+}
+
+/** How many runs of `workflow` wait, queued, for a worker to take them, counted up to `atMost` (a bound keeps a deep backlog cheap to count). */
+export async function countPendingRuns(db: Db, workflow: string, atMost = 100): Promise<number> {
+  const pending = db.selectFrom("runs").select("id").where("status", "=", "pending").where("workflow", "=", workflow).limit(atMost).as("pending");
+  const row = await db.selectFrom(pending).select((eb) => eb.fn.countAll<number>().as("count")).executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 /** A run as listings show it: no input or output, so a page of runs reads no payloads. */
 export interface RunSummary {
   id: string;
@@ -206,6 +271,8 @@ export interface RunSummary {
   endedAt: number | null;
   parentRunId: string | null;
   error: SerializedError | undefined;
+  /** Labels a worker must advertise to execute the run (only set when the workflow declares a placement). */
+  placement?: Record<string, string>;
 }
 
 /** Where a page of runs (newest first) starts: after the run created at `createdAt` with `id`. */
@@ -218,7 +285,7 @@ export interface RunPosition {
 export async function listRunSummaries(db: Db, filter: RunFilter & { after?: RunPosition } = {}): Promise<RunSummary[]> {
   let query = db
     .selectFrom("runs")
-    .select(["id", "workflow", "status", "created_at", "ended_at", "parent_run_id", "error"])
+    .select(["id", "workflow", "status", "created_at", "ended_at", "parent_run_id", "error", "placement"])
     .orderBy("created_at", "desc")
     .orderBy("id", "desc");
   if (filter.workflow) query = query.where("workflow", "=", filter.workflow);
@@ -236,6 +303,7 @@ export async function listRunSummaries(db: Db, filter: RunFilter & { after?: Run
     endedAt: row.ended_at === null ? null : Number(row.ended_at),
     parentRunId: row.parent_run_id,
     error: decodeJson<SerializedError>(row.error),
+    ...(row.placement ? { placement: decodeJson<Record<string, string>>(row.placement)! } : {}),
   }));
 }
 

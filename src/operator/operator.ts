@@ -9,6 +9,7 @@ import { EvalOperations } from "./evals.ts";
 import { GrantOperations } from "./grants.ts";
 import type { OperatorContext } from "./operator-context.ts";
 import { RunOperations } from "./runs.ts";
+import { WorkerOperations } from "./workers.ts";
 
 export interface OperatorOptions {
   /** Who acts: named in the audit record of every decision (default `operator`). */
@@ -34,6 +35,7 @@ export class Operator {
   readonly audit: AuditOperations;
   readonly costs: CostOperations;
   readonly evals: EvalOperations;
+  readonly workers: WorkerOperations;
 
   constructor(store: Store, options: OperatorOptions = {}) {
     const context: OperatorContext = { store, principal: options.principal ?? "operator", now: options.now ?? Date.now };
@@ -46,6 +48,7 @@ export class Operator {
     this.audit = new AuditOperations(context);
     this.costs = new CostOperations(context);
     this.evals = new EvalOperations(context);
+    this.workers = new WorkerOperations(context);
   }
 }
 

@@ -243,7 +243,36 @@ export const migrations: readonly Migration[] = [
     },
   },
   {
-    version: 11,
+    version: 6,
+    name: "a run's trace context",
+    async up(db) {
+      // The W3C traceparent of the run's first span: its resumes and its child runs join that trace.
+      await db.schema.alterTable("runs").addColumn("trace_context", "text").execute();
+    },
+  },
+  {
+    version: 7,
+    name: "worker processes and shared circuit breakers",
+    async up(db) {
+      // One row per worker process (`cadre worker`), refreshed by its heartbeat; `cadre workers` reads it.
+      await db.schema
+        .createTable("workers")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("host", "text", (column) => column.notNull())
+        .addColumn("pid", "integer", (column) => column.notNull())
+        .addColumn("labels", "text", (column) => column.notNull())
+        .addColumn("queues", "text", (column) => column.notNull())
+        .addColumn("concurrency", "integer", (column) => column.notNull())
+        .addColumn("started_at", time, (column) => column.notNull())
+        .addColumn("heartbeat_at", time, (column) => column.notNull())
+        .addColumn("stopped_at", time)
+        .execute();
+      // Labels a worker must advertise to execute the run (JSON), from its workflow's `placement`.
+      await db.schema.alterTable("runs").addColumn("placement", "text").execute();
+    },
+  },
+  {
+    version: 8,
     name: "evaluations of routers and agents over labelled datasets",
     async up(db) {
       await db.schema
@@ -289,14 +318,6 @@ export const migrations: readonly Migration[] = [
         .addColumn("duration_ms", "bigint")
         .addPrimaryKeyConstraint("eval_examples_pk", ["eval_id", "line"])
         .execute();
-    },
-  },
-  {
-    version: 12,
-    name: "a run's trace context",
-    async up(db) {
-      // The W3C traceparent of the run's first span: its resumes and its child runs join that trace.
-      await db.schema.alterTable("runs").addColumn("trace_context", "text").execute();
     },
   },
 ];

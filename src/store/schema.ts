@@ -20,8 +20,22 @@ export interface Database {
   events: EventsTable;
   audit_checkpoints: AuditCheckpointsTable;
   payloads: PayloadsTable;
+  workers: WorkersTable;
   eval_runs: EvalRunsTable;
   eval_examples: EvalExamplesTable;
+}
+
+/** A worker process as its heartbeat last described it (labels and queues as JSON). */
+export interface WorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  labels: string;
+  queues: string;
+  concurrency: number;
+  started_at: number;
+  heartbeat_at: number;
+  stopped_at: number | null;
 }
 
 /** One `cadre eval`: a target scored over a labelled dataset (owner: evaluation/eval-records.ts). */
@@ -140,6 +154,8 @@ export interface RunsTable {
   lease_expires_at: number | null;
   /** Fencing token: incremented by every acquisition of the lease. */
   lease_epoch: number;
+  /** Labels (JSON) a worker must advertise to execute the run; null: any worker. */
+  placement: string | null;
   /** Micro-units the run was given in all (its perRun or carve, plus `budget fund --run` top-ups). */
   budget: number;
   /** The W3C traceparent of the run's first span when tracing was on (null otherwise). */

@@ -17,6 +17,15 @@ export interface WorkflowDefinition<I = any, O = any, In = I> {
    * event, in any runtime that registers the workflow.
    */
   subscribe?: string[];
+  /** With workers (`dispatch: "queue"`): the queue its runs are handed to (default "default"); `cadre worker --queues` picks queues. */
+  queue?: string;
+  /**
+   * With workers: labels a worker must advertise (`cadre worker --labels region=eu`) to execute
+   * the workflow's runs; with no matching live worker a run waits. Data residency, hardware.
+   */
+  placement?: Record<string, string>;
+  /** With workers: at most this many runs of the workflow execute at once, across every worker. */
+  concurrency?: number;
   run(input: I, context: WorkflowContext): Promise<O>;
 }
 
@@ -31,11 +40,23 @@ export interface Workflow<I = any, O = any, In = I> extends WorkflowDefinition<I
   readonly kind: "workflow";
 }
 
+const labelPattern = /^[A-Za-z0-9_.-]{1,63}$/;
 const workflowNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 
 export function defineWorkflow<I, O, In = I>(definition: WorkflowDefinition<I, O, In>): Workflow<I, O, In> {
   if (!workflowNamePattern.test(definition.name)) {
     throw new ConfigurationError({ message: `Workflow name "${definition.name}" must be kebab-case: lowercase letters, digits and dashes, starting with a letter.`, workflow: definition.name, field: "name" });
+  }
+  if (definition.concurrency !== undefined && !(Number.isInteger(definition.concurrency) && definition.concurrency >= 1)) {
+    throw new ConfigurationError({ message: `Workflow "${definition.name}": concurrency must be a whole number of runs, at least 1 (got ${String(definition.concurrency)}).`, workflow: definition.name, field: "concurrency" });
+  }
+  if (definition.queue !== undefined && !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(definition.queue)) {
+    throw new ConfigurationError({ message: `Workflow "${definition.name}": queue "${definition.queue}" must be lowercase letters, digits, dashes or underscores.`, workflow: definition.name, field: "queue" });
+  }
+  for (const [key, value] of Object.entries(definition.placement ?? {})) {
+    if (!labelPattern.test(key) || !labelPattern.test(value)) {
+      throw new ConfigurationError({ message: `Workflow "${definition.name}": placement ${key}=${value} may hold only letters, digits, dots, dashes and underscores.`, workflow: definition.name, field: "placement" });
+    }
   }
   return { ...definition, kind: "workflow" };
 }

@@ -1,12 +1,20 @@
+import { ConfigurationError } from "../errors.ts";
 import type { Agent } from "../agent/define-agent.ts";
 import { generateId } from "../engine/ids.ts";
 import type { AuditSigningOptions } from "../governance/audit-signing-key.ts";
 import type { ModelConfig } from "../models/model-registry.ts";
 import { defaultMaxPayloadBytes } from "../store/payloads.ts";
 import type { Store } from "../store/store.ts";
+import type { JobQueueTuning } from "../workers/job-queue.ts";
 import type { Workflow } from "./define-workflow.ts";
 import type { RuntimeObserver } from "../engine/run-observer.ts";
 import { resolveTelemetrySettings, type TelemetryOptions, type TelemetrySettings } from "../telemetry/telemetry-settings.ts";
+
+/** How runs handed to workers are queued and watched. */
+export interface QueueOptions extends JobQueueTuning {
+  /** How often a process waiting for a run executed elsewhere reads its state (ms, default 100). */
+  watchMs?: number;
+}
 
 /** Everything a runtime can be told; only what differs from the defaults needs saying. */
 export interface RuntimeOptions {
@@ -34,6 +42,14 @@ export interface RuntimeOptions {
   telemetry?: TelemetryOptions;
   /** Told of every run, step and gateway decision: e.g. `createTelemetry({ spanExporter })` from `cadre/telemetry`. */
   observers?: RuntimeObserver[];
+  /**
+   * Where runs execute: "in-process" (default) here; "queue" hands every run (and child run,
+   * subscriber run, resume and deadline wake) to worker processes (`cadre worker`) through
+   * PostgreSQL. "queue" needs a PostgreSQL store.
+   */
+  dispatch?: "in-process" | "queue";
+  /** Queue tuning for `dispatch: "queue"`. */
+  queue?: QueueOptions;
   /** The clock (epoch ms): injectable for tests. */
   now?: () => number;
   /** New ids (`run_…`): injectable for tests. */
@@ -53,6 +69,8 @@ export interface ResolvedRuntimeOptions {
   /** Undefined when telemetry is off. */
   telemetry: TelemetrySettings | undefined;
   observers: RuntimeObserver[];
+  dispatch: "in-process" | "queue";
+  queue: QueueOptions;
   now: () => number;
   generateId: (prefix: string) => string;
 }
@@ -69,9 +87,16 @@ export function resolveRuntimeOptions(options: RuntimeOptions, environment: Node
     audit: options.audit ?? {},
     telemetry: resolveTelemetrySettings(options.telemetry, environment),
     observers: options.observers ?? [],
+    dispatch: resolveDispatch(options.dispatch ?? environment.CADRE_DISPATCH),
+    queue: options.queue ?? {},
     now: options.now ?? Date.now,
     generateId: options.generateId ?? generateId,
   };
 }
 
 export type { CadreConfig } from "./config-shape.ts";
+
+function resolveDispatch(value: string | undefined): "in-process" | "queue" {
+  if (value === undefined || value === "in-process" || value === "queue") return value ?? "in-process";
+  throw new ConfigurationError({ message: `dispatch must be "in-process" or "queue", not "${value}".`, field: "dispatch", value });
+}

@@ -5,7 +5,7 @@ import { EventBus, type RuntimeEvent, type RuntimeEventName, type RuntimeEvents 
 import { generateId } from "../engine/ids.ts";
 import { Journal, type JournalEntry } from "../engine/journal.ts";
 import { RunLease } from "../engine/run-lease.ts";
-import { acquireLease, getRunRecord, insertRun, listRunRecords, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
+import { acquireLease, acquireLeaseWithinLimit, countPendingRuns, getRunRecord, insertRun, listOrphanedRuns, listRunRecords, releaseLease, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
 import { CadreError, ConfigurationError, fromSerializedError, toCadreError } from "../errors.ts";
@@ -31,9 +31,25 @@ import type { ChildRunRequest } from "./run-state.ts";
 import { WakeScheduler } from "./wake-scheduler.ts";
 import { combineObservers, type RuntimeObserver } from "../engine/run-observer.ts";
 import { resolveRuntimeOptions, type ResolvedRuntimeOptions, type RuntimeOptions } from "./runtime-options.ts";
+import type { Db } from "../store/store.ts";
+import type { JobQueue } from "../workers/job-queue.ts";
+import type { RunTicket, TicketOutcome } from "../workers/run-ticket.ts";
+import { defaultQueue } from "../workers/run-ticket.ts";
+import { Worker } from "../workers/worker.ts";
+import { watchRun } from "./watch-run.ts";
 
 export type { RunHandle, RunResult } from "./run-handle.ts";
 export type { RuntimeOptions } from "./runtime-options.ts";
+
+/** What `runtime.serve` (and `cadre worker`) is told: which queues, how much at once, which labels. */
+export interface ServeOptions {
+  /** Cadre queues to take runs from (a workflow's `queue`; default ["default"]). */
+  queues?: string[];
+  /** Runs executed at once by this process, per queue (default 8). */
+  concurrency?: number;
+  /** Labels this worker advertises (`cadre workers` lists them). */
+  labels?: Record<string, string>;
+}
 
 export interface StartOptions {
   /** Set when a workflow starts a child workflow: the child's budget is carved from this run. */
@@ -71,14 +87,21 @@ export class Runtime {
   readonly #dispatcher: Dispatcher;
   readonly #wakes: WakeScheduler;
   readonly #delivery: EventDelivery;
+  /** Set with `dispatch: "queue"`: runs are handed to worker processes through it. */
+  readonly #jobs: JobQueue | undefined;
+  readonly #watchMs: number;
+  /** Leases of the runs this process executes for its worker: a draining worker hands them back. */
+  readonly #held = new Map<string, RunLease>();
   #closing = false;
   /** Runs launched so far: a run's number orders its writes before those of later runs. */
   #launched = 0;
 
   readonly #observer: RuntimeObserver | undefined;
 
-  private constructor(store: Store, ownsStore: boolean, options: ResolvedRuntimeOptions, models: Awaited<ReturnType<typeof bindModels>>, observer: RuntimeObserver | undefined) {
+  private constructor(store: Store, ownsStore: boolean, options: ResolvedRuntimeOptions, models: Awaited<ReturnType<typeof bindModels>>, observer: RuntimeObserver | undefined, jobs: JobQueue | undefined) {
     this.store = store;
+    this.#jobs = jobs;
+    this.#watchMs = options.queue.watchMs ?? 100;
     this.#ownsStore = ownsStore;
     this.agents = indexByName(options.agents, "agent");
     this.workflows = indexByName(options.workflows, "workflow");
@@ -105,7 +128,14 @@ export class Runtime {
       runChild: (parent, child) => this.#runChild(parent, child),
       deliver: (event) => this.#delivery.deliver(event),
     };
-    this.#wakes = new WakeScheduler({ store, now: this.now, resume: (runId) => this.resume(runId), wake: (runId) => this.wake(runId) });
+    this.#wakes = new WakeScheduler({
+      store,
+      now: this.now,
+      resume: (runId) => this.resume(runId),
+      wake: (runId) => this.wake(runId),
+      // With workers, a parked run's answer or deadline is a ticket: any worker picks it up, even if this one is gone.
+      handOff: jobs ? { resume: (runId) => this.#enqueueFor(runId, "resume"), wakeAt: (runId, at) => this.#enqueueFor(runId, "wake", at) } : undefined,
+    });
     this.#dispatcher = new InProcessDispatcher({ execute: (owned, signal) => executeRun(this.#executor, owned, signal), settled: (owned, result) => this.#wakes.afterRun(owned, result), events: this.#events });
     this.#delivery = new EventDelivery({ store, knows: (name) => this.workflows.has(name), wake: (runId) => this.wake(runId), start: (workflow, input, runId) => this.start(workflow, input, { runId }) });
     for (const workflow of this.workflows.values()) for (const topic of workflow.subscribe ?? []) this.subscribe(topic, workflow);
@@ -118,11 +148,20 @@ export class Runtime {
     const observer = await runtimeObserver(resolved);
     const ownsStore = typeof options.store !== "object";
     const store = typeof options.store === "object" ? options.store : await openStore(options.store);
-    const runtime = new Runtime(store, ownsStore, resolved, models, observer);
+    let jobs: JobQueue | undefined;
+    try {
+      // Loaded only here: pg-boss is needed by deployments with workers, not by every command.
+      if (resolved.dispatch === "queue") jobs = await (await import("../workers/job-queue.ts")).JobQueue.open(store, { connectionString: postgresLocation(options.store), tuning: resolved.queue });
+    } catch (error) {
+      if (ownsStore) await store.close();
+      throw error;
+    }
+    const runtime = new Runtime(store, ownsStore, resolved, models, observer, jobs);
     try {
       await upsertInventory(store, { agents: [...runtime.agents.values()], now: runtime.now(), principal: runtime.principal });
       await provisionWorkflowBudgets(store, [...runtime.workflows.values()], { now: runtime.now(), principal: runtime.principal });
     } catch (error) {
+      await jobs?.stop({ graceful: false, timeoutMs: 1000 });
       if (ownsStore) await store.close();
       throw error;
     }
@@ -154,11 +193,15 @@ export class Runtime {
     const budget = options.budget ?? workflow.budget?.perRun ?? 0;
     const goal = options.goal ?? workflow.goal?.(parsed) ?? null;
     const parent = options.parent ?? null;
+    // Handed to workers, a run is created pending and unowned; its ticket commits with it.
+    const queued = this.#jobs !== undefined;
     try {
       await this.store.transaction(async (tx) => {
-        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs, budget }, { maxPayloadBytes: this.#maxPayloadBytes });
+        const lease = queued ? { leaseOwner: null, leaseExpiresAt: null, status: "pending" as const } : { leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs };
+        await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, budget, placement: workflow.placement ?? null, ...lease }, { maxPayloadBytes: this.#maxPayloadBytes });
         await openRunAccount(tx, { runId, workflow: workflow.name, perRun: budget, now, parentRunId: parent?.runId });
-        await appendAudit(tx, this.store.dialect, [{ kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal } }]);
+        await appendAudit(tx, this.store.dialect, [{ kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal, ...(queued ? { queue: workflow.queue ?? defaultQueue, ...(workflow.placement ? { placement: workflow.placement } : {}) } : {}) } }]);
+        if (queued) await this.#enqueue({ runId, workflow: workflow.name, kind: "start" }, workflow, { tx });
       });
     } catch (thrown) {
       const error = toCadreError(thrown);
@@ -168,6 +211,7 @@ export class Runtime {
       );
       throw error;
     }
+    if (queued) return this.#watch(runId, 1) as RunHandle<O>;
     const run = (await getRunRecord(this.store.db, runId))!;
     return this.#dispatcher.dispatch(await this.#owned(run, workflow, run.leaseEpoch, false)) as RunHandle<O>;
   }
@@ -186,12 +230,31 @@ export class Runtime {
     const running = this.#dispatcher.running(runId);
     if (running) return running;
     const workflow = this.workflow(run.workflow);
-    const epoch = await acquireLease(this.store.db, runId, { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force: options.force });
+    if (this.#jobs) {
+      await this.#enqueue({ runId, workflow: workflow.name, kind: "resume", ...(options.force ? { force: true } : {}) }, workflow);
+      return this.#watch(runId, run.leaseEpoch);
+    }
+    return this.#takeOver(run, workflow, Boolean(options.force));
+  }
+
+  /** Takes the run's lease here (RUN_LEASED if a live process holds it and not `force`) and executes it. */
+  async #takeOver(run: RunRecord, workflow: Workflow, force: boolean, placed?: { labels: Record<string, string> }): Promise<RunHandle> {
+    const runId = run.id;
+    const lease = { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force };
+    // A worker honours the workflow's concurrency exactly, whatever the queue let through.
+    const epoch = this.#jobs && workflow.concurrency !== undefined ? await acquireLeaseWithinLimit(this.store, run, { ...lease, limit: workflow.concurrency }) : await acquireLease(this.store.db, runId, lease);
+    if (epoch === "full") throw new WorkflowAtCapacity(workflow.name);
     if (epoch === undefined) {
       const current = (await getRunRecord(this.store.db, runId))!;
       throw new RunLeasedError({ runId, owner: current.leaseOwner ?? "unknown", expiresAt: current.leaseExpiresAt ?? 0 });
     }
-    const owned = await this.#owned({ ...run, status: "running" }, workflow, epoch, true);
+    // A queued run no process has executed yet starts from an empty journal.
+    const owned = await this.#owned({ ...run, status: "running" }, workflow, epoch, run.status !== "pending");
+    if (this.#jobs) this.#held.set(runId, owned.lease);
+    // The placement decision: which worker, with which labels, took a run that had to run there.
+    if (placed) await owned.lease.transaction((tx) => appendAudit(tx, this.store.dialect, [{ kind: "run.placed", at: this.now(), runId, workflow: workflow.name, principal: run.principal, data: { placement: workflow.placement, worker: this.#owner, labels: placed.labels, epoch } }]));
+    if (run.status === "pending") return this.#dispatcher.dispatch(owned);
+    const options = { force };
     // Fenced too: of two processes forcing a take-over at once, only the later epoch recovers and runs.
     await owned.lease.transaction(async (tx) => {
       const recovered = await recoverRun(tx, { runId, now: this.now() });
@@ -233,6 +296,34 @@ export class Runtime {
     }
   }
 
+  /**
+   * Makes this process a worker (needs `dispatch: "queue"`): it takes runs from the queues and
+   * executes them until `worker.drain(deadlineMs)`. `cadre worker` is this with a config.
+   */
+  async serve(options: ServeOptions = {}): Promise<Worker> {
+    if (!this.#jobs) throw new ConfigurationError({ message: `runtime.serve() executes runs handed to workers: open the runtime with dispatch: "queue" (and a PostgreSQL store).`, field: "dispatch" });
+    const workflowLimits = Object.fromEntries([...this.workflows.values()].filter((workflow) => workflow.concurrency !== undefined).map((workflow) => [workflow.name, workflow.concurrency!]));
+    const worker = new Worker({
+      store: this.store,
+      queue: this.#jobs,
+      id: this.#owner,
+      queues: options.queues ?? [defaultQueue],
+      concurrency: options.concurrency ?? 8,
+      workflowLimits,
+      labels: options.labels ?? {},
+      placements: [...this.workflows.values()].flatMap((workflow) => (workflow.placement ? [workflow.placement] : [])),
+      execute: (ticket) => this.#take(ticket, options.labels ?? {}),
+      release: (runId) => this.#release(runId),
+      sweep: () => this.#sweepOrphans(),
+      sweepMs: Math.max(250, Math.round(this.#leaseMs / 3)),
+      now: this.now,
+    });
+    // A breaker one worker opens fails fast in every worker.
+    await this.guards.share(Math.max(250, Math.round(this.#leaseMs / 3)));
+    await worker.start();
+    return worker;
+  }
+
   /** Starts a run of `workflow` for every event published on `topic` through this runtime. */
   subscribe(topic: string, workflow: Workflow | string): () => void {
     return this.#delivery.subscribe(topic, typeof workflow === "string" ? this.workflow(workflow) : this.#registered(workflow));
@@ -257,7 +348,9 @@ export class Runtime {
     if (this.#closing) return;
     this.#closing = true;
     this.#wakes.close();
+    this.guards.close();
     await this.#dispatcher.close();
+    await this.#jobs?.stop({ graceful: false, timeoutMs: 1000 });
     // Spans and metrics of the runs just ended leave before the process may exit; an unreachable collector is not the runs' failure.
     await this.#observer?.flush().catch(() => {});
     if (this.#ownsStore) await this.store.close();
@@ -274,6 +367,7 @@ export class Runtime {
       }
     }
     const grantCeiling = child.grants ?? parent.grantCeiling;
+    if (this.#jobs) return this.#queuedChild(parent, child, existing, { workflow, grantCeiling });
     const handle = existing
       ? await this.resume(child.runId, { force: true })
       : await this.start(workflow, child.input, { runId: child.runId, parent: { runId: parent.id, stepKey: child.parentStepKey }, budget: child.budget, principal: parent.principal, goal: parent.goal ?? undefined, grantCeiling });
@@ -281,6 +375,105 @@ export class Runtime {
     if (result.status === "completed" || result.status === "partial") return result.output;
     if (result.status === "waiting") throw new RunSuspended(child.parentStepKey, `child run ${child.runId} is waiting`);
     throw fromSerializedError(result.error!);
+  }
+
+  /**
+   * With workers, a child run is a run of its own on any worker: the parent parks on it (freeing
+   * its worker slot) and is woken when the child ends. A failed child fails the parent's step.
+   */
+  async #queuedChild(parent: RunRecord, child: ChildRunRequest, existing: RunRecord | undefined, options: { workflow: Workflow; grantCeiling: GrantCeiling | null }): Promise<unknown> {
+    if (!existing) {
+      await this.start(options.workflow, child.input, { runId: child.runId, parent: { runId: parent.id, stepKey: child.parentStepKey }, budget: child.budget, principal: parent.principal, goal: parent.goal ?? undefined, grantCeiling: options.grantCeiling });
+      throw new RunSuspended(child.parentStepKey, `child run ${child.runId} was handed to a worker`);
+    }
+    if (existing.status === "completed" || existing.status === "partial") return existing.output;
+    if (existing.status === "failed" || existing.status === "cancelled") throw fromSerializedError(existing.error ?? new RunNotResumableError({ runId: existing.id, status: existing.status }).toJSON());
+    throw new RunSuspended(child.parentStepKey, `child run ${child.runId} is ${existing.status}`);
+  }
+
+  /** A worker executes one ticket: takes the run's lease (fenced) and runs it here, or says who holds it. */
+  async #take(ticket: RunTicket, labels: Record<string, string>): Promise<TicketOutcome> {
+    const run = await getRunRecord(this.store.db, ticket.runId);
+    if (!run) return { kind: "done", status: "unknown" };
+    const finished = run.status === "completed" || run.status === "partial" || run.status === "cancelled";
+    // A failed run is retried only when someone asked (`cadre resume`), never by a stale ticket.
+    if (finished || (run.status === "failed" && ticket.kind !== "resume")) return { kind: "done", status: run.status };
+    if (this.#dispatcher.running(run.id)) {
+      this.#wakes.requestWake(run.id);
+      return { kind: "done", status: "running" };
+    }
+    const workflow = this.workflow(run.workflow);
+    let handle: RunHandle;
+    try {
+      handle = await this.#takeOver(run, workflow, Boolean(ticket.force), workflow.placement ? { labels } : undefined);
+    } catch (error) {
+      // Its workflow runs at its concurrency limit elsewhere: the ticket goes back for a moment.
+      if (error instanceof WorkflowAtCapacity) return { kind: "leased", until: this.now() + 250 };
+      if (!(CadreError.is(error) && error.code === "RUN_LEASED")) throw error;
+      const current = await getRunRecord(this.store.db, run.id);
+      return { kind: "leased", until: current?.leaseExpiresAt ?? this.now() + this.#leaseMs };
+    }
+    try {
+      return { kind: "done", status: (await handle.result()).status };
+    } finally {
+      this.#held.delete(run.id);
+    }
+  }
+
+  /** A draining worker gives a run back: its lease freed (fenced: this process stops at its next write), a resume ticket queued. */
+  async #release(runId: string): Promise<void> {
+    const lease = this.#held.get(runId);
+    if (!lease) return;
+    const run = await getRunRecord(this.store.db, runId);
+    const workflow = run && this.workflows.get(run.workflow);
+    if (!run || !workflow) return;
+    await this.store.transaction(async (tx) => {
+      if (!(await releaseLease(tx, runId, { epoch: lease.epoch, now: this.now() }))) return;
+      await appendAudit(tx, this.store.dialect, [{ kind: "run.release", at: this.now(), runId, workflow: run.workflow, principal: run.principal, data: { owner: this.#owner, epoch: lease.epoch, reason: "worker draining" } }]);
+      await this.#enqueue({ runId, workflow: run.workflow, kind: "resume" }, workflow, { tx });
+    });
+    // The renewal finds the new epoch: the lease is lost here, and the run's in-flight effects are aborted.
+    await lease.renew();
+  }
+
+  /**
+   * Runs whose owner stopped renewing their lease (killed, lost): each is freed, fenced (the
+   * epoch grows, so a stalled owner that wakes up stops at its next write), audited, and handed
+   * on with a resume ticket, in one transaction; of several workers sweeping at once one wins.
+   */
+  async #sweepOrphans(): Promise<void> {
+    const now = this.now();
+    for (const orphan of await listOrphanedRuns(this.store.db, { now, limit: 100 })) {
+      const workflow = this.workflows.get(orphan.workflow);
+      if (!workflow) continue;
+      await this.store.transaction(async (tx) => {
+        if (!(await releaseLease(tx, orphan.id, { epoch: orphan.epoch, now, onlyExpired: true }))) return;
+        const run = (await getRunRecord(tx, orphan.id))!;
+        await appendAudit(tx, this.store.dialect, [{ kind: "run.release", at: now, runId: orphan.id, workflow: orphan.workflow, principal: run.principal, data: { owner: orphan.owner, epoch: orphan.epoch, reason: "lease expired", sweptBy: this.#owner } }]);
+        await this.#enqueue({ runId: orphan.id, workflow: orphan.workflow, kind: "resume" }, workflow, { tx });
+      });
+    }
+  }
+
+  /** Queues a ticket for a run of a workflow this runtime knows. */
+  async #enqueueFor(runId: string, kind: RunTicket["kind"], at?: number): Promise<void> {
+    const run = await getRunRecord(this.store.db, runId);
+    if (!run) return;
+    await this.#enqueue({ runId, workflow: run.workflow, kind }, this.workflow(run.workflow), at === undefined ? {} : { startAfter: at + 1 });
+  }
+
+  /**
+   * Queues a ticket on the workflow's queue. New runs of a workflow with a backlog go behind new
+   * runs of workflows without one (priority = minus its pending runs, counted up to 100), so a
+   * flood of one workflow's runs never starves another's.
+   */
+  async #enqueue(ticket: RunTicket, workflow: Workflow, options: { tx?: Db; startAfter?: number } = {}): Promise<void> {
+    const priority = ticket.kind === "start" ? -(await countPendingRuns(options.tx ?? this.store.db, workflow.name)) : 1;
+    await this.#jobs!.enqueue(ticket, { queue: workflow.queue ?? defaultQueue, priority, group: workflow.name, placement: workflow.placement, ...options });
+  }
+
+  #watch(runId: string, sinceEpoch: number): RunHandle {
+    return watchRun(this.store, runId, { sinceEpoch, events: this.#events, pollMs: this.#watchMs, closed: () => this.#closing });
   }
 
   #registered(workflow: Workflow): Workflow {
@@ -303,6 +496,19 @@ async function runtimeObserver(options: ResolvedRuntimeOptions): Promise<Runtime
   const observers = [...options.observers];
   if (options.telemetry) observers.push(await (await import("../telemetry/open-telemetry.ts")).openTelemetry(options.telemetry));
   return combineObservers(observers);
+}
+
+/** The store's URL when it is a PostgreSQL one: pg-boss then opens its own pool (with LISTEN/NOTIFY). */
+function postgresLocation(store: RuntimeOptions["store"]): string | undefined {
+  const location = typeof store === "string" ? store : store === undefined ? process.env.CADRE_STORE : undefined;
+  return location && /^postgres(ql)?:\/\//.test(location) ? location : undefined;
+}
+
+/** A worker found the run's workflow at its concurrency limit (not an error anyone sees: the ticket waits). */
+class WorkflowAtCapacity extends Error {
+  constructor(workflow: string) {
+    super(`workflow "${workflow}" is at its concurrency limit`);
+  }
 }
 
 function indexByName<T extends { name: string }>(items: T[], kind: string): Map<string, T> {

@@ -5,6 +5,12 @@ import { createLogger } from "./logger.ts";
 import type { OwnedRun, RunHandle, RunResult } from "./run-handle.ts";
 import { answeredWhileParked, earliestDeadline } from "./wake.ts";
 
+/** With workers: resumes and deadline wakes become queued tickets instead of work in this process. */
+export interface WakeHandOff {
+  resume(runId: string): Promise<void>;
+  wakeAt(runId: string, at: number): Promise<void>;
+}
+
 /**
  * What happens after a run stops executing here: a run that parked although its answer
  * already arrived resumes at once; a parked run with a deadline is woken when it passes
@@ -18,9 +24,11 @@ export class WakeScheduler {
   /** Runs woken while they were still executing here: resumed again once they park. */
   readonly #requested = new Set<string>();
   readonly #deadlines = new Map<string, NodeJS.Timeout>();
+  readonly #handOff: WakeHandOff | undefined;
   #closed = false;
 
-  constructor(options: { store: Store; now(): number; resume(runId: string): Promise<RunHandle>; wake(runId: string): Promise<RunHandle | undefined> }) {
+  constructor(options: { store: Store; now(): number; resume(runId: string): Promise<RunHandle>; wake(runId: string): Promise<RunHandle | undefined>; handOff?: WakeHandOff }) {
+    this.#handOff = options.handOff;
     this.#store = options.store;
     this.#now = options.now;
     this.#resume = options.resume;
@@ -38,8 +46,12 @@ export class WakeScheduler {
     if (this.#closed || result.error?.code === "RUN_LEASE_LOST") return result;
     try {
       if (result.status === "waiting") {
-        if (requested || (await answeredWhileParked(this.#store.db, journal))) return await (await this.#resume(run.id)).result();
-        this.#wakeAtDeadline(owned);
+        if (requested || (await answeredWhileParked(this.#store.db, journal))) {
+          if (!this.#handOff) return await (await this.#resume(run.id)).result();
+          await this.#handOff.resume(run.id);
+          return result;
+        }
+        await this.#wakeAtDeadline(owned);
         return result;
       }
       if (run.parentRunId && (await getRunRecord(this.#store.db, run.parentRunId))?.status === "waiting") await this.#wake(run.parentRunId);
@@ -57,10 +69,12 @@ export class WakeScheduler {
   }
 
   /** A wait with a timeout fails at its deadline: resume the run then. */
-  #wakeAtDeadline(owned: OwnedRun): void {
+  async #wakeAtDeadline(owned: OwnedRun): Promise<void> {
     const { run } = owned;
     const deadline = earliestDeadline(owned.journal);
     if (deadline === undefined) return;
+    // A scheduled ticket fires on whichever worker is alive then, even if no process of the run is.
+    if (this.#handOff) return this.#handOff.wakeAt(run.id, deadline);
     clearTimeout(this.#deadlines.get(run.id));
     const timer = setTimeout(() => {
       this.#deadlines.delete(run.id);

@@ -16,9 +16,21 @@ export function registerRunCommands(program: Command): void {
     .option("-i, --input <json|@file|->", "workflow input as JSON, @path to a JSON file, or - for stdin", "{}")
     .option("--goal <text>", "the run's goal (default: derived by the workflow from its input)")
     .option("--quiet", "no progress output")
-    .action(async (workflow: string, options: { input: string; goal?: string; quiet?: boolean }, command: Command) => {
+    .option("--detach", "hand the run to worker processes (`cadre worker`; needs a PostgreSQL store) and print its id at once")
+    .action(async (workflow: string, options: { input: string; goal?: string; quiet?: boolean; detach?: boolean }, command: Command) => {
       const global = globalOptions(command);
       const input = readJsonInput(options.input);
+      if (options.detach) {
+        return withRuntime(
+          global,
+          async (runtime) => {
+            const handle = await runtime.start(workflow, input, { goal: options.goal });
+            if (global.json) printJson({ runId: handle.runId });
+            else process.stdout.write(`${handle.runId}\n`);
+          },
+          { dispatch: "queue" },
+        );
+      }
       await withRuntime(global, async (runtime) => {
         const detach = options.quiet || global.json ? () => {} : attachProgress(runtime);
         const handle = await runtime.start(workflow, input, { goal: options.goal });

@@ -6,6 +6,7 @@ import { maxPageSize, runStatuses, toRunDetail } from "../../operator/runs.ts";
 import type { RunStatus } from "../../store/schema.ts";
 import { globalOptions, withReadOnlyOperator } from "../cli-context.ts";
 import { printJson, style } from "../io.ts";
+import { formatLabels } from "../../workers/run-ticket.ts";
 import { stepTreeRows } from "../step-tree.ts";
 import { formatDuration, formatMoney, formatTime, renderTable } from "../table.ts";
 
@@ -27,7 +28,7 @@ export function registerRunsCommands(program: Command): void {
       process.stdout.write(
         `${renderTable(
           ["RUN", "WORKFLOW", "STATUS", "STARTED", "DURATION"],
-          runs.map((run) => [run.id, run.workflow, colorStatus(run.status), formatTime(run.createdAt), formatDuration(run.endedAt ? run.endedAt - run.createdAt : null)]),
+          runs.map((run) => [run.id, run.workflow, run.status === "pending" && run.placement ? `${colorStatus(run.status)} ${style.yellow(`(waits for a worker with ${formatLabels(run.placement)})`)}` : colorStatus(run.status), formatTime(run.createdAt), formatDuration(run.endedAt ? run.endedAt - run.createdAt : null)]),
         )}\n`,
       );
     });
