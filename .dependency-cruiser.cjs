@@ -1,6 +1,6 @@
 /**
  * Layer directions and no import circles, checked with the tests (test/architecture/layers.test.ts).
- * The layers, bottom up: store ← engine ← policy ← governance ← models ← knowledge ← agent ← workers ← workflow ← operator ← server ← cli.
+ * The layers, bottom up: store ← engine ← policy ← governance ← models ← knowledge ← agent ← workers ← workflow ← evaluation ← operator ← server ← cli.
  * telemetry/ sits beside governance: it implements engine's observer interface, and the runtime
  * (workflow/) loads it; it is the only folder that imports OpenTelemetry.
  */
@@ -21,16 +21,17 @@ module.exports = {
       from: { path: "^src/" },
       to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
     },
-    layer("store", ["telemetry", "engine", "policy", "governance", "models", "knowledge", "agent", "workers", "workflow", "operator", "server", "cli", "testing"], "The store knows nothing of what it stores."),
-    layer("engine", ["telemetry", "policy", "governance", "models", "knowledge", "agent", "workers", "workflow", "operator", "server", "cli", "testing"], "The engine (journal, leases, guards) runs any step without knowing governance."),
-    layer("policy", ["telemetry", "governance", "models", "knowledge", "agent", "workers", "workflow", "operator", "server", "cli", "testing"], "Policies are decided in Cedar's terms and Cadre's entities; the gateway consults them, never the reverse."),
-    layer("governance", ["telemetry", "models", "knowledge", "agent", "workers", "workflow", "operator", "server", "cli", "testing"], "Governance decides on effects described in its own terms."),
-    layer("models", ["telemetry", "knowledge", "agent", "workers", "workflow", "operator", "server", "cli", "testing"], "Models are the AI SDK's layer: providers, prices, calls."),
-    layer("knowledge", ["telemetry", "agent", "workers", "workflow", "operator", "server", "cli", "testing"], "Knowledge collections and memory (chunking, ingest, search, ranking) over the store and the models' embeddings; governed by the effects above."),
-    layer("agent", ["telemetry", "workers", "workflow", "operator", "server", "cli", "testing"], "Agents are defined without the workflow runtime."),
-    layer("telemetry", ["policy", "governance", "models", "knowledge", "agent", "workers", "workflow", "operator", "server", "cli", "testing"], "Telemetry observes runs through engine's observer interface and knows nothing else."),
-    layer("workers", ["workflow", "operator", "server", "cli", "testing"], "Workers move run tickets between processes (pg-boss) and keep the worker registry; they know run ids and queues, not workflows."),
-    layer("workflow", ["operator", "server", "cli", "testing"], "Workflows run without the operator or the CLI."),
+    layer("store", ["telemetry", "engine", "policy", "governance", "models", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "The store knows nothing of what it stores."),
+    layer("engine", ["telemetry", "policy", "governance", "models", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "The engine (journal, leases, guards) runs any step without knowing governance."),
+    layer("policy", ["telemetry", "governance", "models", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Policies are decided in Cedar's terms and Cadre's entities; the gateway consults them, never the reverse."),
+    layer("governance", ["telemetry", "models", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Governance decides on effects described in its own terms."),
+    layer("models", ["telemetry", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Models are the AI SDK's layer: providers, prices, calls."),
+    layer("knowledge", ["telemetry", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Knowledge collections and memory (chunking, ingest, search, ranking) over the store and the models' embeddings; governed by the effects above."),
+    layer("agent", ["telemetry", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Agents are defined without the workflow runtime."),
+    layer("telemetry", ["policy", "governance", "models", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Telemetry observes runs through engine's observer interface and knows nothing else."),
+    layer("workers", ["workflow", "evaluation", "operator", "server", "cli", "testing"], "Workers move run tickets between processes (pg-boss) and keep the worker registry; they know run ids and queues, not workflows."),
+    layer("workflow", ["evaluation", "operator", "server", "cli", "testing"], "Workflows run without the operator or the CLI."),
+    layer("evaluation", ["operator", "server", "cli", "testing"], "Evaluations run workflows and score them; the operator reads what they stored."),
     layer("operator", ["server", "cli", "testing"], "The operator API serves the CLI and the server, never the reverse."),
     layer("server", ["cli", "testing"], "The HTTP server sits on the operator API and the runtime; the CLI starts it, never the reverse."),
     {

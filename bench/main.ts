@@ -5,6 +5,7 @@
 import { benchCliStartup } from "./cli-startup.ts";
 import { benchConcurrentRuns } from "./concurrent-runs.ts";
 import { benchEngine, type Figure } from "./engine.ts";
+import { benchEvaluation } from "./evaluation.ts";
 import { benchGovernance } from "./governance.ts";
 import { benchPolicies } from "./policies.ts";
 import { benchTelemetry } from "./telemetry.ts";
@@ -19,6 +20,7 @@ const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["policies (Cedar policy set parsed once per version, decided at every effect)", benchPolicies],
   ["many runs at once (one process, group commit)", benchConcurrentRuns],
   ["OpenTelemetry (a span per step, decisions as events)", benchTelemetry],
+  ["evaluation and token economics (scripted model)", benchEvaluation],
   ["worker processes (PostgreSQL, pg-boss; runs handed to `cadre worker` processes)", benchWorkers],
   ["HTTP API (cadre serve on 127.0.0.1)", benchServer],
   ["debugging a run (SQLite file, no effects on replay)", benchReplay],

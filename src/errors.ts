@@ -73,6 +73,8 @@ export const errorCatalog = {
   ABORTED: { fault: "system", http: 503 },
   UNKNOWN_COLLECTION: { fault: "input", http: 404 },
   VECTOR_SEARCH_UNAVAILABLE: { fault: "configuration", http: 501 },
+  EVAL_DATASET_INVALID: { fault: "input", http: 400 },
+  UNKNOWN_EVAL: { fault: "input", http: 404 },
   INTERNAL: { fault: "system", http: 500 },
 } as const satisfies Record<string, { fault: ErrorFault; http: number }>;
 

@@ -55,8 +55,8 @@ export { setAgentStatus, recordReview, issueCredential, revokeAgentCredentials, 
 export type { AdminContext } from "./governance/admin.ts";
 export { verifyCredential } from "./governance/credentials.ts";
 export type { IssuedCredential } from "./governance/credentials.ts";
-export { listInventory, spendReport, listAccounts } from "./governance/reports.ts";
-export type { InventoryRow, SpendRow, SpendGrouping } from "./governance/reports.ts";
+export { listInventory, spendReport, listAccounts, modelCharges } from "./governance/reports.ts";
+export type { InventoryRow, SpendRow, SpendGrouping, ModelCharge } from "./governance/reports.ts";
 
 export { SupervisorError } from "./workflow/patterns/supervise.ts";
 export type { SupervisorOptions, SupervisorResult, ChildSpec, RestartType, SupervisionStrategy } from "./workflow/patterns/supervise.ts";
@@ -138,6 +138,23 @@ export type { AuditOperations, AuditListOptions, AuditFilter } from "./operator/
 export type { OperatorKeyOperations } from "./operator/operator-keys.ts";
 export { operatorRoles } from "./governance/operator-keys.ts";
 export type { OperatorRole, IssuedOperatorKey, OperatorKeyRecord } from "./governance/operator-keys.ts";
+export type { CostOperations, CostOptions, CostReport, RunCostFigures, RunStats, AgentModelCost, CostProjection, WhatIfCost, BaselineComparison } from "./operator/costs.ts";
+export type { EvalOperations } from "./operator/evals.ts";
+
+export { evaluate, defaultExampleBudget } from "./evaluation/evaluate.ts";
+export type { EvaluateOptions } from "./evaluation/evaluate.ts";
+export { agentEvalWorkflow, agentEvalWorkflowName } from "./evaluation/agent-eval-workflow.ts";
+export { parseDataset } from "./evaluation/dataset.ts";
+export type { LabelledDataset, LabelledExample } from "./evaluation/dataset.ts";
+export { parseScorer } from "./evaluation/scorers.ts";
+export type { ScorerSpec, Verdict } from "./evaluation/scorers.ts";
+export { classificationFigures } from "./evaluation/metrics.ts";
+export type { ClassificationFigures, ClassFigures, ConfusionMatrix, LabelPair } from "./evaluation/metrics.ts";
+export type { EvalReport } from "./evaluation/eval-report.ts";
+export type { EvalComparison, ChangedExample } from "./evaluation/eval-comparison.ts";
+export type { EvalRunRecord, EvalExampleRecord } from "./evaluation/eval-records.ts";
+export { EvalDatasetError, UnknownEvalError, UnknownEvalTargetError } from "./evaluation/eval-errors.ts";
+export type { EvalDatasetProblem } from "./evaluation/eval-errors.ts";
 export type { WorkerOperations, WorkerView } from "./operator/workers.ts";
 export type { KnowledgeOperations, MemoryOperations, NewCollectionOptions, AddResult } from "./operator/knowledge.ts";
 export type { RunSummary } from "./engine/run-records.ts";

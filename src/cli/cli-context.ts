@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { openStore, type OpenStoreOptions } from "../store/open-store.ts";
 import { Operator } from "../operator/operator.ts";
 import type { Store } from "../store/store.ts";
+import type { Workflow } from "../workflow/define-workflow.ts";
 import type { Runtime } from "../workflow/runtime.ts";
 import { loadConfig, type CadreConfig } from "./config.ts";
 
@@ -20,13 +21,23 @@ function storeLocation(options: GlobalOptions, config: CadreConfig): string | un
   return options.store ?? process.env.CADRE_STORE ?? config.store;
 }
 
+/** What a command adds to the runtime it opens: a lease length, workflows of its own made from the config (an agent's evaluation workflow). */
+export interface RuntimeExtras {
+  leaseMs?: number;
+  dispatch?: "queue";
+  /** False: write no inventory, budgets or policy records (a replay). */
+  provision?: boolean;
+  workflows?: (config: CadreConfig) => Workflow[];
+}
+
 /** Opens the runtime with the user's agents and workflows, runs `work`, and always closes it. */
-export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Runtime, config: CadreConfig) => Promise<T>, extra: { leaseMs?: number; dispatch?: "queue"; provision?: boolean } = {}): Promise<T> {
+export async function withRuntime<T>(options: GlobalOptions, work: (runtime: Runtime, config: CadreConfig) => Promise<T>, extra: RuntimeExtras = {}): Promise<T> {
   const { config } = await loadConfig(options.config);
   // Loaded here, not at the top: commands that only read the store start without the runtime and its dependencies.
   const { Runtime } = await import("../workflow/runtime.ts");
+  const { workflows, ...runtimeOptions } = extra;
   // A config holds exactly the runtime's options (unknown keys were refused when it loaded).
-  const runtime = await Runtime.open({ ...config, store: storeLocation(options, config), ...extra });
+  const runtime = await Runtime.open({ ...config, store: storeLocation(options, config), ...runtimeOptions, workflows: [...(config.workflows ?? []), ...(workflows?.(config) ?? [])] });
   try {
     return await work(runtime, config);
   } finally {

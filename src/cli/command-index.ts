@@ -9,6 +9,8 @@ const agentsCommands = async (): Promise<Register> => (await import("./commands/
 const accessCommands = async (): Promise<Register> => (await import("./commands/access.ts")).registerAccessCommands;
 const moneyCommands = async (): Promise<Register> => (await import("./commands/money.ts")).registerMoneyCommands;
 const auditCommands = async (): Promise<Register> => (await import("./commands/audit.ts")).registerAuditCommands;
+const evalCommands = async (): Promise<Register> => (await import("./commands/eval.ts")).registerEvalCommands;
+const costCommands = async (): Promise<Register> => (await import("./commands/cost.ts")).registerCostCommands;
 const workerCommands = async (): Promise<Register> => (await import("./commands/workers.ts")).registerWorkerCommands;
 const debugCommands = async (): Promise<Register> => (await import("./commands/debug.ts")).registerDebugCommands;
 const knowledgeCommands = async (): Promise<Register> => (await import("./commands/knowledge.ts")).registerKnowledgeCommands;
@@ -39,7 +41,9 @@ export const commandIndex: readonly IndexedCommand[] = [
   { usage: "keys", summary: "agent credentials and operator keys for the HTTP API: create, rotate, revoke, list", load: accessCommands },
   { usage: "grants <agent>", summary: "list an agent's grants; --add or --revoke to change them", load: accessCommands },
   { usage: "spend", summary: "cost attribution: charges grouped by agent, tool, model, run or day", load: moneyCommands },
+  { usage: "cost", summary: "token economics: tokens and cost per run by agent and model, projection, what-if, baseline", load: costCommands },
   { usage: "budget", summary: "treasury, workflow and cap accounts; budget fund", load: moneyCommands },
+  { usage: "eval <target>", summary: "score a router or agent over a labelled dataset; eval list, eval show", load: evalCommands },
   { usage: "audit", summary: "the hash-chained audit log: verify, export", load: auditCommands },
   { usage: "policy", summary: "the organisation's Cedar policies: validate, test, explain, schema", load: policyCommands },
   { usage: "approvals", summary: "approvals that runs are waiting for", load: approvalCommands },

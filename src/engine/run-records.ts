@@ -145,6 +145,24 @@ export async function forkIds(db: Db, runId: string): Promise<string[]> {
   return rows.map((row) => row.id);
 }
 
+/** A run's place in the tree and its outcome, without its input or output: what reports over many runs need. */
+export interface RunHeader {
+  id: string;
+  workflow: string;
+  status: RunStatus;
+  parentRunId: string | null;
+  createdAt: number;
+  endedAt: number | null;
+}
+
+/** Runs created at or after `since` (every run without it), oldest first. */
+export async function listRunHeaders(db: Db, options: { since?: number } = {}): Promise<RunHeader[]> {
+  let query = db.selectFrom("runs").select(["id", "workflow", "status", "parent_run_id", "created_at", "ended_at"]).orderBy("created_at").orderBy("id");
+  if (options.since !== undefined) query = query.where("created_at", ">=", options.since);
+  const rows = await query.execute();
+  return rows.map((row) => ({ id: row.id, workflow: row.workflow, status: row.status, parentRunId: row.parent_run_id, createdAt: Number(row.created_at), endedAt: row.ended_at === null ? null : Number(row.ended_at) }));
+}
+
 /** The run and every run below it (child workflows, their children...), parents first; just `[runId]` for an unknown run. */
 export async function runTreeIds(db: Db, runId: string): Promise<string[]> {
   const result = await sql<{ id: string }>`

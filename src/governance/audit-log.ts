@@ -326,3 +326,18 @@ async function recordsBeyondHead(db: Db): Promise<{ first: number; last: number;
   const first = await db.selectFrom("audit_log").select("seq").where("seq", ">", head?.seq ?? 0).orderBy("seq").limit(1).executeTakeFirstOrThrow();
   return { first: Number(first.seq), last, headSeq: head ? head.seq : null };
 }
+
+/** A settled effect whose real cost was above its hold: the ledger charged the hold, the audit record keeps the rest. */
+export interface SettlementOverrun {
+  runId: string | null;
+  agent: string | null;
+  overrunMicros: number;
+}
+
+/** Every settlement since an instant whose cost went over its hold (`gateway.settle` records with `overrunMicros`). */
+export async function settlementOverruns(db: Db, options: { since?: number } = {}): Promise<SettlementOverrun[]> {
+  let query = db.selectFrom("audit_log").select(["run_id", "agent", "data"]).where("kind", "=", "gateway.settle").where("data", "like", '%"overrunMicros":%');
+  if (options.since !== undefined) query = query.where("at", ">=", options.since);
+  const rows = await query.orderBy("seq").execute();
+  return rows.map((row) => ({ runId: row.run_id, agent: row.agent, overrunMicros: Number((JSON.parse(row.data) as { overrunMicros?: number }).overrunMicros ?? 0) }));
+}

@@ -119,3 +119,44 @@ export async function listAccounts(db: Db, options: { runId?: string } = {}): Pr
   const rows = await query.execute();
   return rows.map((row) => ({ id: row.id, kind: row.kind as string, balanceMicros: Number(row.balance), reservedMicros: Number(row.reserved), spentMicros: Number(row.spent) }));
 }
+
+/** One settled model call: who made it, under which model, its tokens and what it was charged. */
+export interface ModelCharge {
+  runId: string;
+  agent: string | null;
+  /** `provider:model-id`. */
+  model: string;
+  amountMicros: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  createdAt: number;
+}
+
+// Bound the parameters of one `in (...)` list well inside both dialects' limits.
+const runIdsPerQuery = 500;
+
+/** Every model charge of the given runs (not their child runs), or of all runs since an instant: the token record cost reports are made from. */
+export async function modelCharges(db: Db, options: { runIds?: readonly string[]; since?: number }): Promise<ModelCharge[]> {
+  const query = () => {
+    let base = db.selectFrom("ledger_entries").select(["run_id", "agent", "subject", "amount", "units", "created_at"]).where("kind", "=", "charge").where("subject", "like", "model:%");
+    if (options.since !== undefined) base = base.where("created_at", ">=", options.since);
+    return base.orderBy("created_at").orderBy("id");
+  };
+  const rows = [];
+  if (options.runIds === undefined) rows.push(...(await query().execute()));
+  else for (let start = 0; start < options.runIds.length; start += runIdsPerQuery) rows.push(...(await query().where("run_id", "in", options.runIds.slice(start, start + runIdsPerQuery)).execute()));
+  return rows.map((row) => {
+    const units = row.units ? (JSON.parse(row.units) as { inputTokens?: number; outputTokens?: number; cachedInputTokens?: number }) : {};
+    return {
+      runId: row.run_id ?? "-",
+      agent: row.agent,
+      model: (row.subject ?? "model:-").slice("model:".length),
+      amountMicros: Number(row.amount),
+      inputTokens: units.inputTokens ?? 0,
+      outputTokens: units.outputTokens ?? 0,
+      cachedInputTokens: units.cachedInputTokens ?? 0,
+      createdAt: Number(row.created_at),
+    };
+  });
+}

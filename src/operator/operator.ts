@@ -3,7 +3,9 @@ import { AgentOperations } from "./agents.ts";
 import { ApprovalOperations } from "./approvals.ts";
 import { AuditOperations } from "./audit.ts";
 import { BudgetOperations } from "./budgets.ts";
+import { CostOperations } from "./costs.ts";
 import { CredentialOperations } from "./credentials.ts";
+import { EvalOperations } from "./evals.ts";
 import { GrantOperations } from "./grants.ts";
 import { OperatorKeyOperations } from "./operator-keys.ts";
 import { PolicyOperations } from "./policies.ts";
@@ -25,7 +27,8 @@ export interface OperatorOptions {
 
 /**
  * Everything a person or a program does to a store without the workflows' code: runs,
- * approvals, agents, grants, credentials, budgets, spend, audit, knowledge, memory and policies. Returns plain objects
+ * approvals, agents, grants, credentials, budgets, spend, audit, knowledge, memory, policies,
+ * token costs and stored evaluations. Returns plain objects
  * (money in integer micro-units, times in epoch ms) and throws CadreErrors. It never opens
  * or closes the store; resuming a run needs the workflow's code and stays with the Runtime.
  */
@@ -37,6 +40,8 @@ export class Operator {
   readonly credentials: CredentialOperations;
   readonly budgets: BudgetOperations;
   readonly audit: AuditOperations;
+  readonly costs: CostOperations;
+  readonly evals: EvalOperations;
   readonly workers: WorkerOperations;
   readonly keys: OperatorKeyOperations;
   readonly knowledge: KnowledgeOperations;
@@ -58,6 +63,8 @@ export class Operator {
     this.credentials = new CredentialOperations(context, this.agents);
     this.budgets = new BudgetOperations(context);
     this.audit = new AuditOperations(context);
+    this.costs = new CostOperations(context);
+    this.evals = new EvalOperations(context);
     this.workers = new WorkerOperations(context);
     this.keys = new OperatorKeyOperations(context);
     this.knowledge = new KnowledgeOperations(context, new KnowledgeBase({ store, models: options.models, now: context.now }));

@@ -376,6 +376,55 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 12,
+    name: "evaluations of routers and agents over labelled datasets",
+    async up(db) {
+      await db.schema
+        .createTable("eval_runs")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("target", "text", (column) => column.notNull())
+        .addColumn("target_kind", "text", (column) => column.notNull())
+        .addColumn("dataset", "text", (column) => column.notNull())
+        .addColumn("dataset_sha256", "text", (column) => column.notNull())
+        .addColumn("field", "text")
+        .addColumn("scorer", "text", (column) => column.notNull())
+        .addColumn("models", "text", (column) => column.notNull())
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("examples", "integer", (column) => column.notNull())
+        .addColumn("scored", "integer", (column) => column.notNull().defaultTo(0))
+        .addColumn("correct", "integer", (column) => column.notNull().defaultTo(0))
+        .addColumn("errors", "integer", (column) => column.notNull().defaultTo(0))
+        .addColumn("min_accuracy", "text")
+        .addColumn("spent_micros", money, (column) => column.notNull().defaultTo(0))
+        .addColumn("input_tokens", "bigint", (column) => column.notNull().defaultTo(0))
+        .addColumn("output_tokens", "bigint", (column) => column.notNull().defaultTo(0))
+        .addColumn("principal", "text", (column) => column.notNull())
+        .addColumn("started_at", time, (column) => column.notNull())
+        .addColumn("ended_at", time)
+        .execute();
+      await db.schema.createIndex("eval_runs_by_target").on("eval_runs").columns(["target", "started_at"]).execute();
+      await db.schema
+        .createTable("eval_examples")
+        .addColumn("eval_id", "text", (column) => column.notNull())
+        .addColumn("line", "integer", (column) => column.notNull())
+        .addColumn("run_id", "text")
+        .addColumn("judge_run_id", "text")
+        .addColumn("input", "text", (column) => column.notNull())
+        .addColumn("expected", "text", (column) => column.notNull())
+        .addColumn("actual", "text")
+        .addColumn("predicted", "text")
+        .addColumn("correct", "integer", (column) => column.notNull())
+        .addColumn("reason", "text")
+        .addColumn("error", "text")
+        .addColumn("spent_micros", money, (column) => column.notNull())
+        .addColumn("input_tokens", "bigint", (column) => column.notNull())
+        .addColumn("output_tokens", "bigint", (column) => column.notNull())
+        .addColumn("duration_ms", "bigint")
+        .addPrimaryKeyConstraint("eval_examples_pk", ["eval_id", "line"])
+        .execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

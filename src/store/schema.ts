@@ -26,6 +26,8 @@ export interface Database {
   knowledge_documents: KnowledgeDocumentsTable;
   knowledge_chunks: KnowledgeChunksTable;
   policy_sets: PolicySetsTable;
+  eval_runs: EvalRunsTable;
+  eval_examples: EvalExamplesTable;
 }
 
 /** Every policy set a runtime ran with; the active one's version is kept in cadre_meta (policy_version). */
@@ -92,6 +94,51 @@ export interface KnowledgeChunksTable {
   content_hash: string;
   embedding: string | null;
   embedding_model: string | null;
+}
+
+/** One `cadre eval`: a target scored over a labelled dataset (owner: evaluation/eval-records.ts). */
+export interface EvalRunsTable {
+  id: string;
+  target: string;
+  target_kind: "workflow" | "agent";
+  dataset: string;
+  dataset_sha256: string;
+  field: string | null;
+  scorer: string;
+  /** JSON: agent name → the model ids its calls were charged under in this evaluation. */
+  models: string;
+  status: "running" | "completed" | "interrupted";
+  examples: number;
+  scored: number;
+  correct: number;
+  errors: number;
+  min_accuracy: string | null;
+  spent_micros: number;
+  input_tokens: number;
+  output_tokens: number;
+  principal: string;
+  started_at: number;
+  ended_at: number | null;
+}
+
+/** One labelled example of an evaluation, with the run that answered it and how it scored. */
+export interface EvalExamplesTable {
+  eval_id: string;
+  line: number;
+  run_id: string | null;
+  judge_run_id: string | null;
+  input: string;
+  expected: string;
+  actual: string | null;
+  /** The label compared for the confusion matrix (canonical JSON of the compared value). */
+  predicted: string | null;
+  correct: number;
+  reason: string | null;
+  error: string | null;
+  spent_micros: number;
+  input_tokens: number;
+  output_tokens: number;
+  duration_ms: number | null;
 }
 
 /** Large JSON values stored once by content; runs and steps columns reference them. */
