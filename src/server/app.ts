@@ -18,6 +18,7 @@ import { keyRoutes } from "./routes/keys.ts";
 import { moneyRoutes } from "./routes/money.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { RunEventHub } from "./run-events.ts";
+import { mountDashboard } from "./dashboard/index.ts";
 
 export interface CreateServerOptions {
   /** Starts, resumes and cancels runs; its store is the one the API reads. */
@@ -114,6 +115,7 @@ export function createServer(options: CreateServerOptions): CadreApp {
       return result instanceof Response ? result : http.json(result as object, route.status ?? 200);
     });
   }
+  mountDashboard(app, { runtime: options.runtime, operator, auth: options.auth, failures, now });
   return app;
 }
 

@@ -1,0 +1,2 @@
+/** The dashboard `cadre serve` serves at `/`: see mount.ts. */
+export { mountDashboard, type DashboardServices } from "./mount.ts";
