@@ -52,7 +52,7 @@ export type CadreApp = Hono<Env>;
 /**
  * The HTTP API as a Hono app: every route of `apiRoutes` under /api, authenticated, checked
  * against its role, its request parsed with its zod schemas, errors answered in one shape.
- * Only /api is taken: the dashboard, MCP and A2A mount beside it.
+ * Beside /api, the dashboard's pages (`/`, `/runs/:id`, ...; see dashboard/mount.ts); MCP and A2A mount beside them.
  */
 export function createServer(options: CreateServerOptions): CadreApp {
   const now = options.now ?? Date.now;

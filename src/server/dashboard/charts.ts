@@ -14,11 +14,11 @@ export function barChart(title: string, data: BarDatum[], options: { id: string 
   if (data.length === 0) return html`<p class="muted">Nothing spent yet.</p>`;
   const rows = [...data].sort((a, b) => b.micros - a.micros);
   const max = Math.max(...rows.map((row) => row.micros), 1);
-  const labelWidth = 150;
-  const barWidth = 300;
+  const labelWidth = 130;
+  const barWidth = 220;
   const rowHeight = 26;
   const height = rows.length * rowHeight + 8;
-  return html`<svg class="chart" id="${options.id}" role="img" aria-label="${title}" viewBox="0 0 ${labelWidth + barWidth + 170} ${height}" width="100%" preserveAspectRatio="xMinYMin meet">
+  return html`<svg class="chart" id="${options.id}" role="img" aria-label="${title}" viewBox="0 0 ${labelWidth + barWidth + 200} ${height}" width="${labelWidth + barWidth + 200}" height="${height}">
   <title>${title}</title>
   ${rows.map((row, index) => {
     const y = index * rowHeight + 4;
@@ -56,7 +56,7 @@ export function spendLine(title: string, points: LinePoint[], options: { id: str
   const y = (micros: number) => top + (1 - micros / max) * (height - top - bottom);
   const path = days.map((day, index) => `${index === 0 ? "M" : "L"}${x(index).toFixed(1)},${y(day.micros).toFixed(1)}`).join(" ");
   const labelEvery = Math.max(1, Math.ceil(days.length / 8));
-  return html`<svg class="chart" id="${options.id}" role="img" aria-label="${title}" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet">
+  return html`<svg class="chart" id="${options.id}" role="img" aria-label="${title}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">
   <title>${title}</title>
   <line class="axis" x1="${left}" y1="${height - bottom}" x2="${width - 10}" y2="${height - bottom}"></line>
   <line class="axis" x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}"></line>

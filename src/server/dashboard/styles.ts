@@ -46,9 +46,12 @@ form.filters label, .field { display: flex; flex-direction: column; font-size: 1
 .facts dt { font-size: 12px; color: var(--muted); }
 .facts dd { margin: 0; font-weight: 600; }
 .pager { display: flex; gap: 12px; margin-top: 8px; }
-.waterfall td.bar { width: 42%; }
-.waterfall .label { white-space: nowrap; }
+.waterfall td.bar { width: 300px; min-width: 200px; }
+.waterfall .label { max-width: 460px; }
+.waterfall .step-error { font-size: 12px; margin-top: 2px; }
+.waterfall th { white-space: nowrap; }
 .waterfall tr.child-run td { background: #f7f4fc; }
+.chart { display: block; max-width: 100%; height: auto; }
 .chart text { font-size: 12px; fill: var(--ink); }
 .chart .axis { stroke: var(--line); }
 .chart-grid { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }

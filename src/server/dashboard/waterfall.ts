@@ -51,7 +51,7 @@ export function waterfall(tree: RunTree, now: number): Html {
     const refused = step.error !== undefined && refusalFaults.has(step.error.fault);
     return html`<tr data-step="${step.key}" data-run="${row.runId}" data-status="${step.status}">
     <td class="label" style="${indent}"><span title="${step.key}">${step.name}</span>${step.agent && step.agent !== step.name ? html` <span class="muted">· ${step.agent}</span>` : ""}
-      ${step.error ? html`<br><span class="${refused ? "badge s-failed" : "muted"}" data-error="${step.error.code}">${refused ? "refused: " : ""}${step.error.code}</span> <span class="muted">${clip(step.error.message, 120)}</span>` : ""}</td>
+      ${step.error ? html`<div class="step-error"><span class="${refused ? "badge s-failed" : "badge"}" data-error="${step.error.code}">${refused ? "refused: " : ""}${step.error.code}</span> <span class="muted" title="${step.error.message}">${clip(step.error.message, 140)}</span></div>` : ""}</td>
     <td>${step.type}</td>
     <td>${badge(step.status)}</td>
     <td class="num">${step.attempt > 1 ? html`<span class="badge s-partial" title="retried">${step.attempt}</span>` : step.attempt}</td>
