@@ -1,14 +1,20 @@
-import { afterEach, expect, it } from "vitest";
-import type { BrowserContext } from "playwright-core";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { serverFixture } from "../server/fixture.ts";
 import { describeInBrowser, following, openPage, screenshot, signIn } from "./browser.ts";
 
 describeInBrowser("dashboard in a browser", (browser) => {
-  const open = serverFixture("sqlite");
+  describe.each(["sqlite", "postgres"] as const)("%s", (dialect) => dashboardTests(browser, dialect));
+});
+
+function dashboardTests(browser: () => Browser, dialect: "sqlite" | "postgres"): void {
+  const open = serverFixture(dialect);
   const contexts: BrowserContext[] = [];
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
   });
+  // One set of screenshots is enough: the SQLite run's.
+  const shot = (page: Page, name: string) => (dialect === "sqlite" ? screenshot(page, name) : Promise.resolve());
   const newPage = async () => {
     const opened = await openPage(browser());
     contexts.push(opened.context);
@@ -27,7 +33,7 @@ describeInBrowser("dashboard in a browser", (browser) => {
     const row = page.locator(`tr[data-run-id="${runId}"][data-status="completed"]`);
     await row.waitFor();
     expect(await row.locator("td.num").first().textContent()).toBe("$0.03");
-    await screenshot(page, "runs");
+    await shot(page, "runs");
 
     await row.locator("a").first().click();
     await page.waitForSelector("#waterfall");
@@ -38,7 +44,7 @@ describeInBrowser("dashboard in a browser", (browser) => {
     expect(await toolRows.count()).toBe(3);
     expect(await toolRows.first().locator("td.num").nth(2).textContent()).toBe("$0.01");
     expect(await page.locator("#waterfall tr[data-step] td.bar rect").count()).toBe(4);
-    await screenshot(page, "run");
+    await shot(page, "run");
   });
 
   it("a parked approval is approved with the button and the run page follows the run to completed", async () => {
@@ -52,10 +58,14 @@ describeInBrowser("dashboard in a browser", (browser) => {
     const row = page.locator(`tr[data-run-id="${runId}"][data-approval="payout"]`);
     await row.waitFor();
     expect(await row.locator("pre").textContent()).toContain('"amount": 40');
-    await screenshot(page, "approvals");
+    await shot(page, "approvals");
 
     await row.locator("input").fill("looks right");
-    await row.getByRole("button", { name: "Approve" }).click();
+    // With the keyboard: Tab from the note reaches the Approve button, Enter presses it.
+    await row.locator("input").focus();
+    await page.keyboard.press("Tab");
+    expect(await page.locator(":focus").textContent()).toBe("Approve");
+    await page.keyboard.press("Enter");
     await page.waitForSelector("#flash.ok");
     // The queue empties once the decision's event arrives.
     await page.locator(`tr[data-run-id="${runId}"]`).waitFor({ state: "detached" });
@@ -83,7 +93,7 @@ describeInBrowser("dashboard in a browser", (browser) => {
     expect(await page.getByRole("button", { name: "Start run" }).count()).toBe(0);
     const answer = await page.evaluate(async (url) => {
       const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as { error: { code: string } } };
     }, `/api/approvals/${runId}/payout/approve`);
     expect(answer.status).toBe(403);
     expect(answer.body.error.code).toBe("FORBIDDEN");
@@ -92,16 +102,21 @@ describeInBrowser("dashboard in a browser", (browser) => {
 
   it("the spend page draws the agents and days that spent; agents and audit pages render; verify reports an intact chain", async () => {
     const fixture = await open();
-    for (const calls of [2, 5]) {
-      const started = await fixture.api("/api/runs", { body: { workflow: "spend", input: { calls } } });
-      await fixture.runtime.getRun(started.body.runId);
-    }
+    for (const calls of [2, 5]) await fixture.api("/api/runs", { body: { workflow: "spend", input: { calls } } });
     await fixture.api("/api/runs", { body: { workflow: "batch", input: {} } });
     const page = await newPage();
     await signIn(page, fixture.server.url, fixture.keys.admin);
     // Three runs listed once they have all parked or ended.
     await page.locator("#runs tr[data-status=completed]").nth(1).waitFor();
     await page.locator('#runs tr[data-status="waiting"]').first().waitFor();
+
+    await page.goto(`${fixture.server.url}/?status=waiting`);
+    expect(await page.locator("#runs tr[data-run-id]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-status")))).toEqual(["waiting", "waiting"]);
+    await page.goto(`${fixture.server.url}/?workflow=spend&limit=1`);
+    expect(await page.locator("#runs tr[data-run-id]").count()).toBe(1);
+    await page.getByRole("link", { name: "Older runs" }).click();
+    await page.waitForURL(/cursor=/);
+    expect(await page.locator("#runs tr[data-run-id] td:nth-child(2)").allTextContents()).toEqual(["spend"]);
 
     await page.goto(`${fixture.server.url}/spend`);
     const clerkBar = page.locator('#spend-agents [data-bar="clerk"]');
@@ -110,13 +125,13 @@ describeInBrowser("dashboard in a browser", (browser) => {
     expect(await clerkBar.textContent()).toContain("$0.10");
     expect(await page.locator("#spend-days circle").count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#spend-tools [data-bar="lookup"]').count()).toBe(1);
-    await screenshot(page, "spend");
+    await shot(page, "spend");
 
     await page.goto(`${fixture.server.url}/agents`);
     const clerk = page.locator('tr[data-agent="clerk"]');
     expect(await clerk.getAttribute("data-status")).toBe("active");
     expect(await clerk.locator("td.num").textContent()).toBe("$0.10");
-    await screenshot(page, "agents");
+    await shot(page, "agents");
     page.once("dialog", (dialog) => void dialog.accept());
     await clerk.getByRole("button", { name: "Revoke" }).click();
     await page.waitForSelector('tr[data-agent="clerk"][data-status="revoked"]');
@@ -125,10 +140,17 @@ describeInBrowser("dashboard in a browser", (browser) => {
     await page.goto(`${fixture.server.url}/audit?kind=agent.*`);
     await page.locator("#audit tr[data-kind]").first().waitFor();
     expect(await page.locator("#audit tr[data-kind]").evaluateAll((rows) => rows.every((row) => row.getAttribute("data-kind")!.startsWith("agent.")))).toBe(true);
+    await page.goto(`${fixture.server.url}/audit?limit=3`);
+    const firstPage = (await page.locator("#audit tr[data-seq]").evaluateAll((rows) => rows.map((row) => Number(row.getAttribute("data-seq")))));
+    expect(firstPage).toHaveLength(3);
+    await page.getByRole("link", { name: "Older records" }).click();
+    await page.waitForURL(/cursor=/);
+    const secondPage = await page.locator("#audit tr[data-seq]").evaluateAll((rows) => rows.map((row) => Number(row.getAttribute("data-seq"))));
+    expect(secondPage).toEqual([firstPage[2]! - 1, firstPage[2]! - 2, firstPage[2]! - 3]);
     await page.getByRole("button", { name: "Verify the chain" }).click();
     await page.waitForSelector("#flash.ok");
     expect(await page.locator("#flash").textContent()).toMatch(/^Verified: the chain is intact \(\d+ records/);
-    await screenshot(page, "audit");
+    await shot(page, "audit");
   });
 
   it("without a key a page sends the browser to sign in; an unknown key is refused there", async () => {
@@ -141,9 +163,12 @@ describeInBrowser("dashboard in a browser", (browser) => {
     await page.waitForSelector("#login-error");
     const cookies = await page.context().cookies();
     expect(cookies.find((cookie) => cookie.name === "cadre_operator_key")).toBeUndefined();
-    await screenshot(page, "login");
+    await shot(page, "login");
 
     await signIn(page, fixture.server.url, fixture.keys.viewer);
+    const missing = await page.goto(`${fixture.server.url}/runs/run_nope`);
+    expect(missing!.status()).toBe(404);
+    expect(await page.locator("h1").textContent()).toBe("UNKNOWN_RUN");
     const cookie = (await page.context().cookies()).find((candidate) => candidate.name === "cadre_operator_key")!;
     expect(cookie.httpOnly).toBe(true);
     expect(cookie.sameSite).toBe("Strict");
@@ -166,4 +191,4 @@ describeInBrowser("dashboard in a browser", (browser) => {
     expect(new URL(page.url()).pathname).toMatch(/^\/runs\//);
     expect(await page.locator('[data-role="admin"]').count()).toBe(1);
   });
-});
+}

@@ -1,11 +1,12 @@
 import type { Context, Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
-import { CadreError } from "../../errors.ts";
+import { CadreError, errorCatalog, type ErrorCode } from "../../errors.ts";
 import type { Operator } from "../../operator/operator.ts";
 import type { Runtime } from "../../workflow/runtime.ts";
 import { authenticate, keyCookie, type Identity, type ServerAuth } from "../auth.ts";
 import type { FailedAttempts } from "../failed-attempts.ts";
 import { dashboardScript } from "./client.ts";
+import { html } from "hono/html";
 import { page } from "./layout.ts";
 import { loginPage } from "./login.ts";
 import type { PageContext, RenderedPage } from "./page-context.ts";
@@ -47,7 +48,12 @@ export function mountDashboard(app: Hono<any>, services: DashboardServices): voi
   app.post("/login", async (http) => {
     if (services.auth.mode === "dev") return http.redirect("/", 303);
     const address = addressOf(http);
-    services.failures.check(address);
+    try {
+      services.failures.check(address);
+    } catch (error) {
+      if (!CadreError.is(error) || error.code !== "RATE_LIMITED") throw error;
+      return http.html(loginPage("Too many failed sign-ins from this address: wait a minute, then try again."), 429);
+    }
     const form = await http.req.parseBody();
     const secret = typeof form.key === "string" ? form.key.trim() : "";
     const key = secret === "" ? undefined : await services.operator.keys.authenticate(secret);
@@ -73,15 +79,24 @@ export function mountDashboard(app: Hono<any>, services: DashboardServices): voi
         deleteCookie(http, keyCookie, { path: "/" });
         return http.redirect("/login", 303);
       }
-      const rendered = await render({
+      const context: PageContext = {
         operator: services.operator.as(identity.name),
         runtime: services.runtime,
         identity,
         params: http.req.param() as Record<string, string>,
         query: http.req.query(),
         now: services.now,
-      });
+      };
       http.header("cache-control", "no-store");
+      let rendered: RenderedPage;
+      try {
+        rendered = await render(context);
+      } catch (error) {
+        // An unknown run or a bad filter: said on a page, with the status the API would answer.
+        if (!CadreError.is(error)) throw error;
+        const status = (errorCatalog[error.code as ErrorCode]?.http ?? 500) as 404;
+        return http.html(page({ ...errorPage(error, path), identity, signedIn: services.auth.mode === "keys" }), status);
+      }
       if (http.req.header("x-cadre-fragment")) return http.html(rendered.body);
       return http.html(page({ ...rendered, identity, signedIn: services.auth.mode === "keys" }));
     });
@@ -94,4 +109,12 @@ function asset(http: Context, body: string, type: string): Response {
 
 function addressOf(http: Context): string {
   return (http.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? "local";
+}
+
+function errorPage(error: CadreError, path: string): RenderedPage {
+  return {
+    title: error.code,
+    section: path === "/" || path.startsWith("/runs") ? "runs" : (path.slice(1) as RenderedPage["section"]),
+    body: html`<h1>${error.code}</h1><p id="page-error">${error.message}</p><p><a href="${path.startsWith("/runs/") ? "/" : path}">Back</a></p>`,
+  };
 }

@@ -32,3 +32,9 @@ export function queryText(context: PageContext, name: string): string | undefine
   const value = context.query[name]?.trim();
   return value ? value : undefined;
 }
+
+/** The page size asked for with `?limit=` (1 to 200), else `fallback`; anything else is the fallback too. */
+export function pageSize(context: PageContext, fallback = 50): number {
+  const value = Number(context.query.limit);
+  return Number.isInteger(value) && value >= 1 && value <= 200 ? value : fallback;
+}

@@ -1,6 +1,6 @@
 import { html } from "hono/html";
 import { json, time } from "../format.ts";
-import { queryText, type PageContext, type RenderedPage } from "../page-context.ts";
+import { pageSize, queryText, type PageContext, type RenderedPage } from "../page-context.ts";
 
 const filters = [
   ["kind", "Kind", "approval.* for a family"],
@@ -13,8 +13,8 @@ const filters = [
 export async function auditPage(context: PageContext): Promise<RenderedPage> {
   const chosen = Object.fromEntries(filters.flatMap(([name]) => (queryText(context, name) ? [[name, queryText(context, name)!]] : []))) as Partial<Record<(typeof filters)[number][0], string>>;
   const cursor = queryText(context, "cursor");
-  const page = await context.operator.audit.list({ ...chosen, cursor, limit: 50 });
-  const filterQuery = new URLSearchParams(chosen as Record<string, string>);
+  const page = await context.operator.audit.list({ ...chosen, cursor, limit: pageSize(context) });
+  const filterQuery = new URLSearchParams({ ...(chosen as Record<string, string>), ...(context.query.limit ? { limit: String(pageSize(context)) } : {}) });
   return {
     title: "Audit",
     section: "audit",

@@ -3,19 +3,19 @@ import { runStatuses } from "../../../operator/runs.ts";
 import type { RunStatus } from "../../../store/schema.ts";
 import { duration, money, time } from "../format.ts";
 import { badge } from "../layout.ts";
-import { may, queryText, type PageContext, type RenderedPage } from "../page-context.ts";
+import { may, pageSize, queryText, type PageContext, type RenderedPage } from "../page-context.ts";
 
 /** `/`: runs newest first, filtered by status and workflow, updated live; operators may start one. */
 export async function runsPage(context: PageContext): Promise<RenderedPage> {
   const status = queryText(context, "status");
   const workflow = queryText(context, "workflow");
   const cursor = queryText(context, "cursor");
-  const page = await context.operator.runs.list({ status: status ? [status as RunStatus] : undefined, workflow, cursor, limit: 50 });
+  const page = await context.operator.runs.list({ status: status ? [status as RunStatus] : undefined, workflow, cursor, limit: pageSize(context) });
   // Cost per run from the ledger, one query for the page (a run's own charges; children are rows of their own).
   const spent = new Map((await context.operator.budgets.spend({ by: "run" })).map((row) => [row.key, row.spentMicros]));
   const workflows = [...context.runtime.workflows.keys()].sort();
   const now = context.now();
-  const filterQuery = new URLSearchParams({ ...(status ? { status } : {}), ...(workflow ? { workflow } : {}) });
+  const filterQuery = new URLSearchParams({ ...(status ? { status } : {}), ...(workflow ? { workflow } : {}), ...(context.query.limit ? { limit: String(pageSize(context)) } : {}) });
   return {
     title: "Runs",
     section: "runs",
