@@ -1,11 +1,14 @@
 import { afterEach } from "vitest";
 import { z } from "zod";
-import { defineAgent, defineWorkflow, openOperator, Runtime, usd } from "../../src/index.ts";
+import { defineAgent, defineWorkflow, Runtime, usd } from "../../src/index.ts";
 import { listen, type ListeningServer } from "../../src/server/listen.ts";
 import { createScriptedModel } from "../../src/testing/index.ts";
 import { paidTool } from "../governance/fixtures.ts";
 import { freshStoreLocation } from "../helpers/stores.ts";
 import { clerk, spend } from "../operator/setup.ts";
+
+/** What the writer's model streams, a few words at a time. */
+export const briefingAnswer = "Applicant A-1042: clean bureau file, stable income, no open disputes. Recommend approval at the standard rate.";
 
 /** A bureau lookup at two cents. */
 const bureau = paidTool({ name: "bureau", price: usd(0.02) });
@@ -62,16 +65,39 @@ export function demoServer() {
         return { recommendation, refused, fees };
       },
     });
+    // Writes after a person says go: a run page opened while it waits sees the answer stream in.
+    const writer = defineAgent({
+      name: "writer",
+      owner: "credit",
+      purpose: "writes the briefing",
+      model: "demo:writer",
+      instructions: "Write a two-sentence briefing.",
+      input: z.object({ applicant: z.string() }),
+      output: z.string(),
+    });
+    const briefing = defineWorkflow({
+      name: "briefing",
+      input: z.object({ applicant: z.string() }),
+      output: z.string(),
+      budget: { allocation: usd(20), perRun: usd(2) },
+      run: async ({ applicant }, ctx) => {
+        await ctx.approval("go", { request: { applicant } });
+        return ctx.call(writer, { applicant });
+      },
+    });
+    const writerModel = createScriptedModel({ provider: "demo", modelId: "writer", script: [{ text: briefingAnswer, usage: { promptTokens: 300, completionTokens: 30 } }] });
     const location = await freshStoreLocation("sqlite");
     opened.push(() => location.cleanup());
     const runtime = await Runtime.open({
       store: location.location,
-      agents: [analyst, intern, clerk],
-      workflows: [review, spend],
-      models: { instances: { "demo:analyst": model }, prices: { "demo:analyst": { inputPerMillion: usd(3), outputPerMillion: usd(15) } } },
+      agents: [analyst, intern, clerk, writer],
+      workflows: [review, spend, briefing],
+      models: {
+        instances: { "demo:analyst": model, "demo:writer": writerModel },
+        prices: { "demo:analyst": { inputPerMillion: usd(3), outputPerMillion: usd(15) }, "demo:writer": { inputPerMillion: usd(3), outputPerMillion: usd(15) } },
+      },
     });
     opened.push(() => runtime.close());
-    void openOperator({ store: runtime.store });
     const server = await listen({ runtime, auth: { mode: "dev" }, host: "127.0.0.1", port: 0 });
     opened.push(() => server.close());
     return { server, runtime };

@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from "vitest";
 import type { BrowserContext } from "playwright-core";
-import { describeInBrowser, openPage, screenshot } from "./browser.ts";
-import { demoServer } from "./demo.ts";
+import { describeInBrowser, following, openPage, screenshot } from "./browser.ts";
+import { briefingAnswer, demoServer } from "./demo.ts";
 
 describeInBrowser("a run's page in a browser", (browser) => {
   const open = demoServer();
@@ -35,5 +35,28 @@ describeInBrowser("a run's page in a browser", (browser) => {
     expect(await page.locator(`#waterfall tr[data-run="${childRunId}"]`).count()).toBe(3);
     expect(await page.locator("#answers pre").first().textContent()).toContain("bureau file is clean");
     await screenshot(page, "run-model");
+  });
+  it("a run page opened while the run waits follows it: the approval's buttons, then the model's answer streamed in, then completed", async () => {
+    const { server } = await open();
+    const { context, page } = await openPage(browser());
+    contexts.push(context);
+    const started = await fetch(`${server.url}/api/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workflow: "briefing", input: { applicant: "A-1042" } }) });
+    const { runId } = (await started.json()) as { runId: string };
+    await page.goto(`${server.url}/runs/${runId}`);
+    await following(page);
+    // Live: the approval appears here once the run parks, whenever that is.
+    const approve = page.locator('#waits [data-approval="go"]').getByRole("button", { name: "Approve" });
+    await approve.click();
+    await page.waitForSelector('#run-status[data-status="completed"]');
+    await page.waitForSelector("body[data-stream=closed]");
+    // The text came as model-delta events: the server renders no data-streamed answer.
+    const streamed = page.locator('#answers[data-streamed="true"] pre');
+    expect(await streamed.count()).toBe(1);
+    expect(await streamed.textContent()).toBe(briefingAnswer);
+    expect(await page.locator("#run-output").textContent()).toContain("clean bureau file");
+    // Reloaded, the same answer is read from the journal.
+    await page.reload();
+    expect(await page.locator("#answers pre").textContent()).toBe(briefingAnswer);
+    expect(await page.locator("#answers").getAttribute("data-streamed")).toBeNull();
   });
 });

@@ -98,7 +98,7 @@ export const dashboardScript = String.raw`"use strict";
       }
       if (types.indexOf(event.type) !== -1) refresh();
     }
-    ["run-start", "run-end", "step-start", "step-end", "wait", "approval-decided", "model-delta"].forEach(function (type) {
+    ["run-start", "run-end", "step-start", "step-end", "wait-start", "wait", "approval-decided", "model-delta"].forEach(function (type) {
       source.addEventListener(type, handle);
     });
     source.addEventListener("replay-gap", function () { refresh(); });

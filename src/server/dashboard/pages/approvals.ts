@@ -10,7 +10,7 @@ export async function approvalsPage(context: PageContext): Promise<RenderedPage>
   return {
     title: "Approvals",
     section: "approvals",
-    live: { events: "/api/events", refreshOn: ["wait", "approval-decided", "run-end"] },
+    live: { events: "/api/events", refreshOn: ["wait-start", "wait", "approval-decided", "run-end"] },
     body: html`<h1>Approvals <span class="badge" id="approval-count">${pending.length}</span></h1>
 ${may(context, "approver") ? "" : html`<p class="muted" id="approver-notice">You are a ${context.identity.role}: deciding needs the approver role.</p>`}
 <table id="approvals">

@@ -21,7 +21,7 @@ export async function runPage(context: PageContext): Promise<RenderedPage> {
   return {
     title: `${run.workflow} ${run.id}`,
     section: "runs",
-    live: { events: `/api/runs/${encodeURIComponent(run.id)}/events`, refreshOn: ["run-start", "run-end", "step-start", "step-end", "wait", "approval-decided"], runId: run.id, final },
+    live: { events: `/api/runs/${encodeURIComponent(run.id)}/events`, refreshOn: ["run-start", "run-end", "step-start", "step-end", "wait-start", "wait", "approval-decided"], runId: run.id, final },
     body: html`<h1>${run.workflow} <code>${run.id}</code> <span id="run-status" data-status="${run.status}">${badge(run.status)}</span></h1>
 <div class="card">
 <dl class="facts">
