@@ -24,8 +24,8 @@ export function time(epochMs: number | null | undefined): string {
 }
 
 /** A value as indented JSON, cut at `max` characters so a huge input never floods a page. */
-export function json(value: unknown, max = 2000): string {
-  const text = JSON.stringify(value, null, 2) ?? "undefined";
+export function json(value: unknown, max = 2000, options: { compact?: boolean } = {}): string {
+  const text = JSON.stringify(value, null, options.compact ? undefined : 2) ?? "undefined";
   return text.length > max ? `${text.slice(0, max)}\n… (${text.length - max} more characters)` : text;
 }
 

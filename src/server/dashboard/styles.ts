@@ -56,6 +56,7 @@ form.filters label, .field { display: flex; flex-direction: column; font-size: 1
 .chart .axis { stroke: var(--line); }
 .chart-grid { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
 .answer pre { max-height: 320px; }
+code.data { word-break: break-all; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 .login { max-width: 420px; margin: 80px auto; }
 .actions { display: flex; gap: 6px; flex-wrap: wrap; align-items: center; }

@@ -41,7 +41,7 @@ export async function auditPage(context: PageContext): Promise<RenderedPage> {
     <td>${record.runId ? html`<a href="/runs/${record.runId}"><code>${record.runId.slice(0, 14)}</code></a>${record.stepKey ? html`<br><span class="muted">${record.stepKey}</span>` : ""}` : ""}</td>
     <td>${record.agent ?? ""}</td>
     <td>${record.principal ?? ""}</td>
-    <td><pre>${json(record.data, 600)}</pre></td>
+    <td><code class="data">${json(record.data, 400, { compact: true })}</code></td>
   </tr>`,
   )}
   </tbody>
