@@ -11,8 +11,9 @@ export async function runsPage(context: PageContext): Promise<RenderedPage> {
   const workflow = queryText(context, "workflow");
   const cursor = queryText(context, "cursor");
   const page = await context.operator.runs.list({ status: status ? [status as RunStatus] : undefined, workflow, cursor, limit: pageSize(context) });
-  // Cost per run from the ledger, one query for the page (a run's own charges; children are rows of their own).
-  const spent = new Map((await context.operator.budgets.spend({ by: "run" })).map((row) => [row.key, row.spentMicros]));
+  // Each run's own charges (its child runs are rows of their own): one indexed read per run shown, never the whole ledger.
+  const costs = await Promise.all(page.items.map(async (run) => [run.id, (await context.operator.runs.cost(run.id, { includeChildRuns: false })).spentMicros] as const));
+  const spent = new Map(costs);
   const workflows = [...context.runtime.workflows.keys()].sort();
   const now = context.now();
   const filterQuery = new URLSearchParams({ ...(status ? { status } : {}), ...(workflow ? { workflow } : {}), ...(context.query.limit ? { limit: String(pageSize(context)) } : {}) });
