@@ -15,6 +15,7 @@ export const dashboardScript = String.raw`"use strict";
   var flash = document.getElementById("flash");
   var refreshing = null;
   var again = false;
+  var lastHtml = null;
 
   function say(text, kind) {
     if (!flash) return;
@@ -33,10 +34,15 @@ export const dashboardScript = String.raw`"use strict";
         return response.ok ? response.text() : null;
       })
       .then(function (text) {
-        if (text === null) return;
-        // Streamed model text lives only in this page: keep it across the swap.
+        // Nothing changed: leave the page alone (focus, selection and typing stay as they are).
+        if (text === null || text === lastHtml) return;
+        lastHtml = text;
+        // What the person typed, and the streamed model text, live only in this page: keep them across the swap.
+        var typed = {};
+        live.querySelectorAll("input[id], textarea[id], select[id]").forEach(function (field) { typed[field.id] = field.value; });
         var streamed = document.getElementById("answers");
         live.innerHTML = text;
+        Object.keys(typed).forEach(function (id) { var field = document.getElementById(id); if (field) field.value = typed[id]; });
         if (streamed && streamed.dataset.streamed === "true") {
           var fresh = document.getElementById("answers");
           if (fresh) fresh.replaceWith(streamed);

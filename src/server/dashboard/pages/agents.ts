@@ -27,8 +27,8 @@ export async function agentsPage(context: PageContext): Promise<RenderedPage> {
     <td class="num">${money(agent.spentMicros)}</td>
     ${admin
       ? html`<td>${agent.status === "active"
-          ? html`<button type="button" class="danger" data-api="/api/agents/${agent.name}/revoke" data-confirm="Revoke ${agent.name}? Its next gateway call is refused, in every run." data-done="Revoked ${agent.name}.">Revoke</button>`
-          : html`<button type="button" data-api="/api/agents/${agent.name}/restore" data-done="Restored ${agent.name}.">Restore</button>`}</td>`
+          ? html`<button type="button" class="danger" id="revoke-${agent.name}" data-api="/api/agents/${agent.name}/revoke" data-confirm="Revoke ${agent.name}? Its next gateway call is refused, in every run." data-done="Revoked ${agent.name}.">Revoke</button>`
+          : html`<button type="button" id="restore-${agent.name}" data-api="/api/agents/${agent.name}/restore" data-done="Restored ${agent.name}.">Restore</button>`}</td>`
       : ""}
   </tr>`,
   )}

@@ -35,12 +35,13 @@ ${may(context, "approver") ? "" : html`<p class="muted" id="approver-notice">You
 /** Approve and reject buttons with an optional note, for approvers only (the API refuses others with 403). */
 export function approvalControls(context: PageContext, approval: PendingApproval): Html {
   if (!may(context, "approver")) return html`<span class="muted">needs the approver role</span>`;
+  // Ids keep the focus on a control across live updates of the page.
   const base = `/api/approvals/${encodeURIComponent(approval.runId)}/${encodeURIComponent(approval.name)}`;
   const noteId = `note-${approval.runId}-${approval.name}`;
   return html`<div class="actions">
   <label class="sr-only" for="${noteId}">Note for ${approval.name}</label>
   <input id="${noteId}" placeholder="note (optional)" size="16">
-  <button type="button" class="primary" data-api="${base}/approve" data-note="${noteId}" data-done="Approved ${approval.name}: the run goes on.">Approve</button>
-  <button type="button" class="danger" data-api="${base}/reject" data-note="${noteId}" data-done="Rejected ${approval.name}.">Reject</button>
+  <button type="button" class="primary" id="approve-${approval.runId}-${approval.name}" data-api="${base}/approve" data-note="${noteId}" data-done="Approved ${approval.name}: the run goes on.">Approve</button>
+  <button type="button" class="danger" id="reject-${approval.runId}-${approval.name}" data-api="${base}/reject" data-note="${noteId}" data-done="Rejected ${approval.name}.">Reject</button>
 </div>`;
 }

@@ -34,7 +34,7 @@ export async function runPage(context: PageContext): Promise<RenderedPage> {
   <div><dt>Started by</dt><dd>${run.principal}</dd></div>
   ${run.parentRunId ? html`<div><dt>Parent run</dt><dd><a href="/runs/${run.parentRunId}"><code>${run.parentRunId}</code></a></dd></div>` : ""}
 </dl>
-${cancellable ? html`<p class="actions"><button type="button" class="danger" data-api="/api/runs/${run.id}/cancel" data-confirm="Cancel this run and its unfinished child runs?" data-done="Cancelled.">Cancel run</button></p>` : ""}
+${cancellable ? html`<p class="actions"><button type="button" class="danger" id="cancel-run" data-api="/api/runs/${run.id}/cancel" data-confirm="Cancel this run and its unfinished child runs?" data-done="Cancelled.">Cancel run</button></p>` : ""}
 ${run.error ? html`<p><span class="badge s-failed">${run.error.code}</span> ${run.error.message}</p>` : ""}
 </div>
 ${waits.length > 0
