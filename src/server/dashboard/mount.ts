@@ -1,12 +1,12 @@
 import type { Context, Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
+import { html } from "hono/html";
 import { CadreError, errorCatalog, type ErrorCode } from "../../errors.ts";
 import type { Operator } from "../../operator/operator.ts";
 import type { Runtime } from "../../workflow/runtime.ts";
 import { authenticate, keyCookie, type Identity, type ServerAuth } from "../auth.ts";
 import type { FailedAttempts } from "../failed-attempts.ts";
 import { dashboardScript } from "./client.ts";
-import { html } from "hono/html";
 import { page } from "./layout.ts";
 import { loginPage } from "./login.ts";
 import type { PageContext, RenderedPage } from "./page-context.ts";
