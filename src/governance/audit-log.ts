@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { compiledQuery } from "../store/compiled-query.ts";
+import type { AuditLogTable } from "../store/schema.ts";
 import { beforeCommit, type Db, type StoreDialect } from "../store/store.ts";
 import { canonicalJson } from "./canonical-json.ts";
 
@@ -97,19 +98,8 @@ const selectHead = compiledQuery((db) => db.selectFrom("cadre_meta").select("val
 const selectHeadForUpdate = compiledQuery((db) => db.selectFrom("cadre_meta").select("value").where("key", "=", auditHeadKey).forUpdate());
 const updateHead = compiledQuery((db, head: { value: string }) => db.updateTable("cadre_meta").set({ value: head.value }).where("key", "=", auditHeadKey));
 
-type ChainedRow = {
-  seq: number;
-  at: number;
-  kind: string;
-  run_id: string | null;
-  step_key: string | null;
-  workflow: string | null;
-  agent: string | null;
-  principal: string | null;
-  data: string;
-  prev_hash: string;
-  hash: string;
-};
+/** A row of the log as written: the table's columns (a type alias, so it serves as compiled-query parameters). */
+type ChainedRow = { [Column in keyof AuditLogTable]: Column extends "seq" ? number : AuditLogTable[Column] };
 const insertRecord = compiledQuery((db, row: ChainedRow) =>
   db.insertInto("audit_log").values({ seq: row.seq, at: row.at, kind: row.kind, run_id: row.run_id, step_key: row.step_key, workflow: row.workflow, agent: row.agent, principal: row.principal, data: row.data, prev_hash: row.prev_hash, hash: row.hash }),
 );

@@ -1,6 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/index.ts";
@@ -8,67 +6,15 @@ import { pricePerCall } from "../fixtures/fenced/cadre.config.ts";
 import { auditKinds, ledgerTotals } from "../governance/fixtures.ts";
 import { cadre, repositoryRoot } from "../helpers/cli.ts";
 import { until } from "../helpers/crash.ts";
+import { EffectServer } from "../helpers/effect-server.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
 
 const config = join(import.meta.dirname, "../fixtures/fenced/cadre.config.ts");
 const cliPath = join(repositoryRoot, "dist/cli/main.js");
 
-interface EffectRequest {
-  i: number;
-  key: string;
-  pid: number;
-}
-
-/**
- * The outside world: records every request with its idempotency key, answers a repeated key
- * with its first answer, and holds the requests a test chooses until it lets them go.
- */
-class EffectServer {
-  readonly requests: EffectRequest[] = [];
-  readonly #server: Server;
-  readonly #answers = new Map<string, { i: number; key: string }>();
-  readonly #held: Array<() => void> = [];
-  hold: (request: EffectRequest) => boolean = () => false;
-
-  constructor() {
-    this.#server = createServer((request, response) => void this.#handle(request, response));
-  }
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-  }
-
-  /** The distinct idempotency keys each logical effect (its index) was seen under. */
-  keysByEffect(): Map<number, Set<string>> {
-    const keys = new Map<number, Set<string>>();
-    for (const request of this.requests) keys.set(request.i, (keys.get(request.i) ?? new Set()).add(request.key));
-    return keys;
-  }
-
-  release(): void {
-    this.hold = () => false;
-    for (const resume of this.#held.splice(0)) resume();
-  }
-
-  close(): Promise<void> {
-    this.release();
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
-  }
-
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    let body = "";
-    for await (const chunk of request) body += chunk;
-    const { i, pid } = JSON.parse(body) as { i: number; pid: number };
-    const key = String(request.headers["idempotency-key"]);
-    const seen = { i, key, pid };
-    this.requests.push(seen);
-    if (this.hold(seen)) await new Promise<void>((resolve) => this.#held.push(resolve));
-    const answer = this.#answers.get(key) ?? { i, key };
-    this.#answers.set(key, answer);
-    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
-  }
+/** The outside world of the take-over tests: effects are numbered, answered with `{ i, key }`. */
+function effectServer(): EffectServer<{ i: number }> {
+  return new EffectServer({ read: (body) => ({ i: Number(body.i) }), effectOf: (request) => request.i, answer: (request) => ({ i: request.i, key: request.key }) });
 }
 
 interface Cli {
@@ -87,13 +33,13 @@ function startCli(args: string[], env: Record<string, string>): Cli {
 
 describe.each(await dialects())("fenced run ownership on %s", (dialect) => {
   let location: TestStoreLocation;
-  let server: EffectServer;
+  let server: EffectServer<{ i: number }>;
   let env: Record<string, string>;
   const running: Cli[] = [];
 
   async function setUp(): Promise<void> {
     location = await freshStoreLocation(dialect);
-    server = new EffectServer();
+    server = effectServer();
     env = { CADRE_TEST_EFFECT_URL: await server.listen() };
   }
 
@@ -123,7 +69,7 @@ describe.each(await dialects())("fenced run ownership on %s", (dialect) => {
   /** What must hold after any take-over: done once, paid once, nothing held, one end, an intact chain. */
   async function expectKeptPromises(runId: string, count: number): Promise<void> {
     const keys = server.keysByEffect();
-    expect([...keys.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect([...keys.keys()].map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
     for (const [i, seen] of keys) expect(seen.size, `effect ${i} was sent under ${seen.size} idempotency keys`).toBe(1);
 
     const store = await openStore(location.location);

@@ -1,70 +1,23 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import pg from "pg";
 import { repositoryRoot } from "../helpers/cli.ts";
 import { until } from "../helpers/crash.ts";
+import { EffectServer, type Seen } from "../helpers/effect-server.ts";
 import { freshStoreLocation, postgresUrl, type TestStoreLocation } from "../helpers/stores.ts";
 
 export const workersConfig = join(import.meta.dirname, "../fixtures/workers/cadre.config.ts");
 const cliPath = join(repositoryRoot, "dist/cli/main.js");
 
-export interface EffectRequest {
-  effect: string;
-  key: string;
-  pid: number;
-}
+export type EffectRequest = Seen<{ effect: string }>;
 
-/**
- * The outside world: records every request with its idempotency key and the process that sent
- * it, answers a repeated key with its first answer, and holds the requests a test chooses.
- */
-export class EffectServer {
-  readonly requests: EffectRequest[] = [];
-  readonly #server: Server;
-  readonly #held: Array<() => void> = [];
-  hold: (request: EffectRequest) => boolean = () => false;
-  /** Requests answered 503, as a service that is down. */
-  failing: (request: EffectRequest) => boolean = () => false;
-
-  constructor() {
-    this.#server = createServer((request, response) => void this.#handle(request, response));
-  }
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-  }
-
-  /** The distinct idempotency keys each logical effect (`run#i`) was seen under. */
-  keysByEffect(): Map<string, Set<string>> {
-    const keys = new Map<string, Set<string>>();
-    for (const request of this.requests) keys.set(request.effect, (keys.get(request.effect) ?? new Set()).add(request.key));
-    return keys;
-  }
-
-  release(): void {
-    this.hold = () => false;
-    for (const resume of this.#held.splice(0)) resume();
-  }
-
-  close(): Promise<void> {
-    this.release();
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
-  }
-
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    let body = "";
-    for await (const chunk of request) body += chunk;
-    const { effect, pid } = JSON.parse(body) as { effect: string; pid: number };
-    const seen = { effect, key: String(request.headers["idempotency-key"]), pid };
-    this.requests.push(seen);
-    if (this.hold(seen)) await new Promise<void>((resolve) => this.#held.push(resolve));
-    if (this.failing(seen)) return void response.writeHead(503).end();
-    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ i: Number(effect.split("#")[1]), key: seen.key }));
-  }
+/** The outside world of the worker tests: each effect is `<run>#<i>`, answered with `{ i, key }`. */
+export function effectServer(): EffectServer<{ effect: string }> {
+  return new EffectServer({
+    read: (body) => ({ effect: String(body.effect) }),
+    effectOf: (request) => request.effect,
+    answer: (request) => ({ i: Number(request.effect.split("#")[1]), key: request.key }),
+  });
 }
 
 /** A `cadre worker` child process. */

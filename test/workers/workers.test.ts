@@ -5,12 +5,13 @@ import { auditKinds, ledgerTotals } from "../governance/fixtures.ts";
 import { cadre } from "../helpers/cli.ts";
 import { until } from "../helpers/crash.ts";
 import { freshStoreLocation, postgresAvailable, type TestStoreLocation } from "../helpers/stores.ts";
-import { cadreAsync, EffectServer, freshQueueStore, startWorker, workersConfig, type WorkerProcess } from "./harness.ts";
+import type { EffectServer } from "../helpers/effect-server.ts";
+import { cadreAsync, effectServer, freshQueueStore, startWorker, workersConfig, type WorkerProcess } from "./harness.ts";
 
 const postgres = await postgresAvailable();
 
 /** Each logical effect reached the outside world under exactly one idempotency key. */
-function expectOneKeyPerEffect(server: EffectServer, effects: string[]): void {
+function expectOneKeyPerEffect(server: EffectServer<{ effect: string }>, effects: string[]): void {
   const keys = server.keysByEffect();
   expect([...keys.keys()].sort()).toEqual([...effects].sort());
   for (const [effect, seen] of keys) expect(seen.size, `effect ${effect} was sent under ${seen.size} idempotency keys`).toBe(1);
@@ -28,7 +29,7 @@ async function expectBooksBalance(store: Store, location: string, calls: number)
 
 describe.skipIf(!postgres)("worker processes over PostgreSQL (pg-boss)", { timeout: 180_000 }, () => {
   let location: TestStoreLocation;
-  let server: EffectServer;
+  let server: EffectServer<{ effect: string }>;
   let env: Record<string, string>;
   let runtime: Runtime | undefined;
   const workers: WorkerProcess[] = [];
@@ -40,7 +41,7 @@ describe.skipIf(!postgres)("worker processes over PostgreSQL (pg-boss)", { timeo
 
   async function setUp(): Promise<Runtime> {
     location = await freshQueueStore();
-    server = new EffectServer();
+    server = effectServer();
     env = { CADRE_TEST_EFFECT_URL: await server.listen() };
     // The submitting process hands runs to workers and executes nothing itself.
     runtime = await Runtime.open({ ...config, store: location.location });
