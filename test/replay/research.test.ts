@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, defineWorkflow, usd, type Agent, type Store, type Workflow } from "../../src/index.ts";
+import { defineAgent, defineWorkflow, openOperator, usd, type Agent, type KnowledgeCollection, type Store, type Workflow } from "../../src/index.ts";
 import { runtimeFixture } from "../helpers/runtime-fixture.ts";
 import { dialects } from "../helpers/stores.ts";
 
@@ -13,6 +13,7 @@ process.env.CADRE_REPORTS_DIR = reports;
 const { researchAgents, findingsSchema } = await import("../../examples/research/agents.ts");
 const { researchReport: exampleWorkflow } = await import("../../examples/research/workflow.ts");
 const { startOfflineModel } = await import("../../examples/research/offline-model.ts");
+const { energyNotes, notesDirectory } = await import("../../examples/research/knowledge.ts");
 // The example is typed against the built package (it imports "cadre"); the test drives the sources.
 const researchReport = exampleWorkflow as unknown as Workflow<{ title: string; topics: string[] }, { path: string; bytes: number }>;
 const agents = researchAgents as unknown as Agent[];
@@ -63,10 +64,17 @@ afterAll(async () => {
 });
 
 describe.each(await dialects())("replay of a model-backed research run (%s)", (dialect) => {
-  const open = runtimeFixture(dialect);
+  const openRuntime = runtimeFixture(dialect);
+  // The researchers search the example's notes: the collection is declared and its files ingested, as the demo does.
+  const knowledge = [energyNotes() as unknown as KnowledgeCollection];
+  async function open(agentList: Agent[], workflows: Workflow[]) {
+    const runtime = await openRuntime(agentList, workflows, { models, knowledge });
+    await openOperator({ store: runtime.store, principal: "research-team", models }).knowledge.add("energy-notes", { paths: [notesDirectory], baseDir: join(notesDirectory, "..") });
+    return runtime;
+  }
 
   it("re-runs the agents over their journaled model turns: same output, no model request, no file written, no ledger entry", async () => {
-    const runtime = await open(agents, [researchReport], { models });
+    const runtime = await open(agents, [researchReport as Workflow]);
     const title = `Replay Brief ${dialect}`;
     const result = await (await runtime.start(researchReport, { title, topics: ["grid-storage", "heat-pumps"] })).result();
     expect(result.status).toBe("completed");
@@ -90,11 +98,11 @@ describe.each(await dialects())("replay of a model-backed research run (%s)", (d
   });
 
   it("fails at the writer's model call when its instructions changed, naming the step and the difference", async () => {
-    const runtime = await open(agents, [researchReport], { models });
+    const runtime = await open(agents, [researchReport as Workflow]);
     const result = await (await runtime.start(researchReport, { title: `Changed ${dialect}`, topics: ["heat-pumps"] })).result();
     expect(result.status).toBe("completed");
     const requests = model.requestCount;
-    const changed = await open(agents.map((agent) => (agent.name === "writer" ? (rewordedWriter as Agent) : agent)), [rewordedReport], { models });
+    const changed = await open(agents.map((agent) => (agent.name === "writer" ? (rewordedWriter as Agent) : agent)), [rewordedReport as unknown as Workflow]);
 
     const report = await changed.replay(result.runId);
 
