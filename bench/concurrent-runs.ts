@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { Runtime, defineAgent, defineWorkflow } from "../src/index.ts";
 import type { Figure } from "./engine.ts";
+import { percentile } from "./stats.ts";
 
 const runs = 200;
 const stepsPerRun = 5;
@@ -24,10 +25,6 @@ const small = defineWorkflow({
     return last;
   },
 });
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** Starts `runs` runs at once and returns [wall ms, sorted latencies ms]. */
 async function burst(store: string): Promise<{ wallMs: number; latencies: number[] }> {

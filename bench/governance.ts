@@ -14,7 +14,7 @@ import { Runtime, defineAgent, defineTool, defineWorkflow, openStore, usd, type 
 import { toolGovernance } from "../src/workflow/effects/tool-call.ts";
 import { createLogger } from "../src/workflow/logger.ts";
 import type { Figure } from "./engine.ts";
-import { sample, spread, target } from "./stats.ts";
+import { postgresReachable, sample, spread, target } from "./stats.ts";
 
 const postgresUrl = process.env.CADRE_BENCH_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -97,17 +97,6 @@ async function reservationsPerSecond(store: Store, callers: number, perCaller: n
     }),
   );
   return Math.round((callers * perCaller) / ((performance.now() - started) / 1000));
-}
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 1500 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const micros = (value: number) => `${value.toFixed(0)} µs`;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { openOperator, openStore, type SearchMode, type SourceDocument } from "../src/index.ts";
 import { createTestEmbeddingModel } from "../src/testing/index.ts";
 import type { Figure } from "./engine.ts";
+import { percentile } from "./stats.ts";
 
 const embedding = "bench:hash-embedding";
 const documentCount = 1_000;
@@ -18,10 +19,6 @@ function corpus(): SourceDocument[] {
     source: `doc-${index}.md`,
     text: Array.from({ length: 8 }, () => `${Array.from({ length: 18 }, word).join(" ")}.`).join("\n\n"),
   }));
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /** Ingestion and search on a SQLite file: 1,000 documents, full text and 256-dimension vectors (the deterministic test embedder, so the figures are the store's, not a provider's). */

@@ -10,13 +10,10 @@ import { z } from "zod";
 import { Runtime, defineAgent, defineWorkflow, openOperator } from "../src/index.ts";
 import { listen } from "../src/server/listen.ts";
 import type { Figure } from "./engine.ts";
+import { percentile } from "./stats.ts";
 
 const noop = defineAgent({ name: "noop", owner: "bench", purpose: "does nothing", input: z.object({ i: z.number() }), output: z.number(), run: ({ i }) => i });
 const small = defineWorkflow({ name: "small", input: z.object({}), output: z.number(), run: (_input, ctx) => ctx.call(noop, { i: 1 }) });
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** Reads the SSE stream until a run-end of `runId` arrives. */
 async function untilRunEnd(url: string, key: string): Promise<void> {

@@ -28,3 +28,24 @@ export function target(value: Sample, limit: number, unit: string, direction: "a
   const met = direction === "at most" ? value.median <= limit : value.median >= limit;
   return `${met ? "✓" : "✗"} target ${direction === "at most" ? "≤" : "≥"} ${limit} ${unit}`;
 }
+
+/** The value at percentile `p` of an ascending list (nearest rank). */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** The PostgreSQL server the PostgreSQL sections measure against. */
+export const benchPostgresUrl = process.env.CADRE_BENCH_POSTGRES ?? process.env.CADRE_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** Whether that server answers; a section without it prints that it was skipped. */
+export async function postgresReachable(): Promise<boolean> {
+  const pg = (await import("pg")).default;
+  const client = new pg.Client({ connectionString: benchPostgresUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}

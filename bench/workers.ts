@@ -9,26 +9,12 @@ import pg from "pg";
 import { Runtime } from "../src/index.ts";
 import config from "./workers.config.ts";
 import type { Figure } from "./engine.ts";
+import { percentile, postgresReachable } from "./stats.ts";
 
 const postgresUrl = process.env.CADRE_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
 const runs = Number(process.env.CADRE_BENCH_WORKER_RUNS ?? 1000);
 const cli = join(import.meta.dirname, "../dist/cli/main.js");
 const configPath = join(import.meta.dirname, "workers.config.ts");
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function dropSchemas(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: postgresUrl });
@@ -151,7 +137,7 @@ async function failover(): Promise<Figure[]> {
 }
 
 export async function benchWorkers(): Promise<Figure[]> {
-  if (!(await reachable())) return [{ name: "skipped", value: `PostgreSQL at ${postgresUrl} is not reachable` }];
+  if (!(await postgresReachable())) return [{ name: "skipped", value: `PostgreSQL at ${postgresUrl} is not reachable` }];
   const figures: Figure[] = [];
   for (const count of [1, 2, 4]) figures.push(...(await throughput(count)));
   figures.push(...(await idleDispatch()));
