@@ -1,7 +1,4 @@
-import type { Agent } from "../../agent/define-agent.ts";
-import type { AdaptiveTimeouts } from "../../engine/adaptive-timeout.ts";
 import { EventBus } from "../../engine/events.ts";
-import type { GuardRegistry } from "../../engine/guards.ts";
 import { Journal } from "../../engine/journal.ts";
 import { RunLease } from "../../engine/run-lease.ts";
 import type { RunRecord } from "../../engine/run-records.ts";
@@ -11,30 +8,21 @@ import { InternalError, toCadreError, type SerializedError } from "../../errors.
 import { appendAudit } from "../../governance/audit-log.ts";
 import { Gateway } from "../../governance/gateway.ts";
 import type { RunStatus } from "../../store/schema.ts";
-import type { KnowledgeBase } from "../../knowledge/knowledge-base.ts";
-import type { Store } from "../../store/store.ts";
 import { DurableContext } from "../context.ts";
 import type { Workflow } from "../define-workflow.ts";
 import { createLogger } from "../logger.ts";
-import type { AgentModelBinding } from "../model-bindings.ts";
+import type { ExecutorServices } from "../run-executor.ts";
 import type { RunState } from "../run-state.ts";
 import { parseOutput } from "../validate.ts";
 import { firstDifference } from "./json-difference.ts";
 import { JournalReplayer, type ReplayedStep } from "./step-replayer.ts";
 
 /** What replaying a run needs from the runtime: the code (agents, models) and the store to read. */
-export interface ReplayServices {
-  store: Store;
-  agents: ReadonlyMap<string, Agent>;
-  guards: GuardRegistry;
-  timeouts: AdaptiveTimeouts;
-  models: ReadonlyMap<string, AgentModelBinding>;
-  /** Its searches are answered from the journal like every effect; it is here because the run state carries it. */
-  knowledge: KnowledgeBase;
-  now(): number;
+/** What a replay needs of the executor's services (its searches are answered from the journal like every effect), and who replays. */
+export type ReplayServices = Pick<ExecutorServices, "store" | "agents" | "guards" | "timeouts" | "models" | "knowledge" | "now"> & {
   /** Who replays: the principal of the audit record. */
   principal: string;
-}
+};
 
 /** How the replayed workflow ended. */
 export interface ReplayOutcome {
