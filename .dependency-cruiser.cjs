@@ -1,8 +1,10 @@
 /**
  * Layer directions and no import circles, checked with the tests (test/architecture/layers.test.ts).
- * The layers, bottom up: store ← engine ← policy ← governance ← models ← knowledge ← agent ← workers ← workflow ← evaluation ← operator ← server ← cli.
+ * The layers, bottom up: store ← engine ← policy ← governance ← models ← knowledge ← agent ← interop ← workers ← workflow ← evaluation ← operator ← server ← cli.
  * telemetry/ sits beside governance: it implements engine's observer interface, and the runtime
  * (workflow/) loads it; it is the only folder that imports OpenTelemetry.
+ * interop/ holds the protocol clients (MCP tools, remote A2A agents, x402 payments) an agent uses; the
+ * protocol servers that expose Cadre (MCP, A2A, x402 charging) live in server/.
  */
 const layer = (name, mayNotImport, comment) => ({
   name: `${name}-imports-down`,
@@ -21,14 +23,15 @@ module.exports = {
       from: { path: "^src/" },
       to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
     },
-    layer("store", ["telemetry", "engine", "policy", "governance", "models", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "The store knows nothing of what it stores."),
-    layer("engine", ["telemetry", "policy", "governance", "models", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "The engine (journal, leases, guards) runs any step without knowing governance."),
-    layer("policy", ["telemetry", "governance", "models", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Policies are decided in Cedar's terms and Cadre's entities; the gateway consults them, never the reverse."),
-    layer("governance", ["telemetry", "models", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Governance decides on effects described in its own terms."),
-    layer("models", ["telemetry", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Models are the AI SDK's layer: providers, prices, calls."),
-    layer("knowledge", ["telemetry", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Knowledge collections and memory (chunking, ingest, search, ranking) over the store and the models' embeddings; governed by the effects above."),
-    layer("agent", ["telemetry", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Agents are defined without the workflow runtime."),
-    layer("telemetry", ["policy", "governance", "models", "knowledge", "agent", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Telemetry observes runs through engine's observer interface and knows nothing else."),
+    layer("store", ["telemetry", "engine", "policy", "governance", "models", "knowledge", "agent", "interop", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "The store knows nothing of what it stores."),
+    layer("engine", ["telemetry", "policy", "governance", "models", "knowledge", "agent", "interop", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "The engine (journal, leases, guards) runs any step without knowing governance."),
+    layer("policy", ["telemetry", "governance", "models", "knowledge", "agent", "interop", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Policies are decided in Cedar's terms and Cadre's entities; the gateway consults them, never the reverse."),
+    layer("governance", ["telemetry", "models", "knowledge", "agent", "interop", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Governance decides on effects described in its own terms."),
+    layer("models", ["telemetry", "knowledge", "agent", "interop", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Models are the AI SDK's layer: providers, prices, calls."),
+    layer("knowledge", ["telemetry", "agent", "interop", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Knowledge collections and memory (chunking, ingest, search, ranking) over the store and the models' embeddings; governed by the effects above."),
+    layer("agent", ["telemetry", "interop", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Agents are defined without the workflow runtime."),
+    layer("telemetry", ["policy", "governance", "models", "knowledge", "agent", "interop", "workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Telemetry observes runs through engine's observer interface and knows nothing else."),
+    layer("interop", ["workers", "workflow", "evaluation", "operator", "server", "cli", "testing"], "Protocol clients (MCP, A2A, x402) turn remote tools, agents and paid resources into Cadre tools and agents; the effects above govern them."),
     layer("workers", ["workflow", "evaluation", "operator", "server", "cli", "testing"], "Workers move run tickets between processes (pg-boss) and keep the worker registry; they know run ids and queues, not workflows."),
     layer("workflow", ["evaluation", "operator", "server", "cli", "testing"], "Workflows run without the operator or the CLI."),
     layer("evaluation", ["operator", "server", "cli", "testing"], "Evaluations run workflows and score them; the operator reads what they stored."),
@@ -40,6 +43,13 @@ module.exports = {
       severity: "error",
       from: { path: "^src/", pathNot: "^src/telemetry/" },
       to: { path: "node_modules/@opentelemetry/" },
+    },
+    {
+      name: "protocol-sdks-only-in-interop-and-server",
+      comment: "MCP, A2A and x402 SDKs (and the Express the A2A SDK needs) appear only where the protocols are spoken.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/(interop|server|cli)/" },
+      to: { path: "node_modules/(@modelcontextprotocol|@a2a-js|@x402|express)/" },
     },
     {
       name: "ai-sdk-only-in-models",
