@@ -23,6 +23,7 @@ export { ParallelError } from "./workflow/parallel-errors.ts";
 export type { BranchFailure } from "./workflow/parallel-errors.ts";
 export { UnknownWorkflowError } from "./workflow/runtime-errors.ts";
 export { Runtime } from "./workflow/runtime.ts";
+export type { Exposure, ExposeOptions, ExposedTarget, ExposureProtocol } from "./workflow/exposure.ts";
 export type { RuntimeOptions, StartOptions, ServeOptions, ForkOptions, RunResult, RunHandle, CancelledRun } from "./workflow/runtime.ts";
 export type { QueueOptions } from "./workflow/runtime-options.ts";
 export type { Worker } from "./workers/worker.ts";

@@ -9,6 +9,7 @@ import type { PolicyOptions } from "../policy/policy-sources.ts";
 import type { Store } from "../store/store.ts";
 import type { JobQueueTuning } from "../workers/job-queue.ts";
 import type { Workflow } from "./define-workflow.ts";
+import { resolveExposure, type ExposedTarget, type Exposure } from "./exposure.ts";
 import type { RuntimeObserver } from "../engine/run-observer.ts";
 import { resolveTelemetrySettings, type TelemetryOptions, type TelemetrySettings } from "../telemetry/telemetry-settings.ts";
 
@@ -56,6 +57,8 @@ export interface RuntimeOptions {
   queue?: QueueOptions;
   /** The organisation's Cedar policies (`dir` or `files`, and `schema`), decided at every effect; read and validated when the runtime opens. */
   policies?: PolicyOptions;
+  /** The workflows and agents offered to callers outside the process (MCP, A2A, x402 prices); nothing is exposed unless named. */
+  expose?: Exposure;
   /** The clock (epoch ms): injectable for tests. */
   now?: () => number;
   /** New ids (`run_…`): injectable for tests. */
@@ -85,15 +88,19 @@ export interface ResolvedRuntimeOptions {
   dispatch: "in-process" | "queue";
   queue: QueueOptions;
   policies: PolicyOptions | undefined;
+  /** What `expose` names, checked against the agents and workflows. */
+  exposed: ExposedTarget[];
   now: () => number;
   generateId: (prefix: string) => string;
   provision: boolean;
 }
 
 export function resolveRuntimeOptions(options: RuntimeOptions, environment: NodeJS.ProcessEnv = process.env): ResolvedRuntimeOptions {
+  const agents = options.agents ?? [];
+  const workflows = options.workflows ?? [];
   return {
-    agents: options.agents ?? [],
-    workflows: options.workflows ?? [],
+    agents,
+    workflows,
     principal: options.principal ?? environment.CADRE_PRINCIPAL ?? environment.USER ?? "unknown",
     leaseMs: options.leaseMs ?? 30_000,
     blockOverdueReviews: options.blockOverdueReviews ?? false,
@@ -106,6 +113,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions, environment: Node
     dispatch: resolveDispatch(options.dispatch ?? environment.CADRE_DISPATCH),
     queue: options.queue ?? {},
     policies: options.policies,
+    exposed: resolveExposure(options.expose, { agents, workflows }),
     now: options.now ?? Date.now,
     generateId: options.generateId ?? generateId,
     provision: options.provision ?? true,

@@ -40,6 +40,7 @@ import { settledHandle, type OwnedRun, type RunHandle } from "./run-handle.ts";
 import type { ChildRunRequest } from "./run-state.ts";
 import { WakeScheduler } from "./wake-scheduler.ts";
 import { combineObservers, type RuntimeObserver } from "../engine/run-observer.ts";
+import type { ExposedTarget } from "./exposure.ts";
 import { resolveRuntimeOptions, type ResolvedRuntimeOptions, type RuntimeOptions } from "./runtime-options.ts";
 import type { Db } from "../store/store.ts";
 import type { JobQueue } from "../workers/job-queue.ts";
@@ -101,6 +102,8 @@ export class Runtime {
   readonly principal: string;
   /** The version of the policy set every effect is decided by (read when the runtime opened), or undefined without policies. */
   readonly policyVersion: string | undefined;
+  /** The workflows and agents offered outside the process (the `expose` option), resolved. */
+  readonly exposed: readonly ExposedTarget[];
   /** Circuit breakers and bulkheads, shared by every run of this runtime. */
   readonly guards: GuardRegistry;
   /** Adaptive timeouts from the journaled p95 of each agent. */
@@ -138,6 +141,7 @@ export class Runtime {
     this.workflows = indexByName(options.workflows, "workflow");
     this.principal = options.principal;
     this.policyVersion = policy?.version;
+    this.exposed = options.exposed;
     this.now = options.now;
     this.#generateId = options.generateId;
     this.#leaseMs = options.leaseMs;
