@@ -1,5 +1,5 @@
 import { issueCredential, revokeAgentCredentials } from "../governance/admin.ts";
-import { listCredentials, type CredentialRecord, type IssuedCredential } from "../governance/credentials.ts";
+import { listCredentials, verifyCredential, type CredentialRecord, type IssuedCredential } from "../governance/credentials.ts";
 import type { AgentOperations } from "./agents.ts";
 import { adminContext, type OperatorContext } from "./operator-context.ts";
 
@@ -26,6 +26,11 @@ export class CredentialOperations {
   /** Revokes every live secret of the agent. */
   async revoke(agent: string): Promise<{ agent: string; revoked: number }> {
     return { agent, revoked: await revokeAgentCredentials(adminContext(this.#context), { agent }) };
+  }
+
+  /** The agent a live secret belongs to, or null (unknown, malformed or revoked); stamps its last use. */
+  verify(secret: string): Promise<string | null> {
+    return this.#context.store.transaction((tx) => verifyCredential(tx, { secret, now: this.#context.now() }));
   }
 
   /** The agent's credentials, oldest first (never the secrets). */

@@ -1,6 +1,6 @@
 import type { Agent } from "../agent/define-agent.ts";
 import { ConfigurationError } from "../errors.ts";
-import type { Workflow } from "./define-workflow.ts";
+import { defineWorkflow, type Workflow, type WorkflowBudget } from "./define-workflow.ts";
 
 /** The protocols an exposed workflow or agent is offered over. */
 export type ExposureProtocol = "mcp" | "a2a";
@@ -13,6 +13,8 @@ export interface ExposeOptions {
   price?: number;
   /** The protocols it is offered over (default: all). */
   via?: ExposureProtocol[];
+  /** For an agent: the money each call's run gets, and the first allocation of its account (as a workflow's `budget`). Default: none. */
+  budget?: WorkflowBudget;
 }
 
 /**
@@ -25,10 +27,24 @@ export interface Exposure {
   agents?: Record<string, ExposeOptions>;
 }
 
-/** One exposed workflow or agent, resolved against the runtime's definitions. */
-export type ExposedTarget =
-  | { kind: "workflow"; name: string; description: string; price: number; via: ExposureProtocol[]; workflow: Workflow }
-  | { kind: "agent"; name: string; description: string; price: number; via: ExposureProtocol[]; agent: Agent };
+/**
+ * One exposed workflow or agent, resolved against the runtime's definitions. A call of either
+ * is a run of `workflow`: for an agent, the one-step workflow `agent-<name>` that calls it, so
+ * an outside call is journaled, governed, resumable and listed like any run.
+ */
+export interface ExposedTarget {
+  kind: "workflow" | "agent";
+  name: string;
+  description: string;
+  price: number;
+  via: ExposureProtocol[];
+  workflow: Workflow;
+  /** Set for an exposed agent. */
+  agent?: Agent;
+}
+
+/** The name of the workflow that runs an exposed agent's calls. */
+export const agentCallWorkflowName = (agent: string) => `agent-${agent}`;
 
 const protocols: ExposureProtocol[] = ["mcp", "a2a"];
 
@@ -46,7 +62,10 @@ export function resolveExposure(exposure: Exposure | undefined, definitions: { w
   for (const [name, options] of Object.entries(exposure.agents ?? {})) {
     const agent = agents.get(name);
     if (!agent) throw new ConfigurationError({ message: `expose.agents names "${name}", which is not one of the runtime's agents (${[...agents.keys()].join(", ") || "none"}).`, field: `expose.agents.${name}` });
-    targets.push({ kind: "agent", name, agent, ...settings(options, `expose.agents.${name}`, agent.purpose) });
+    const workflowName = agentCallWorkflowName(name);
+    if (workflows.has(workflowName)) throw new ConfigurationError({ message: `expose.agents names "${name}", whose calls run as the workflow "${workflowName}", but a workflow of that name is defined: rename it.`, field: `expose.agents.${name}` });
+    const workflow = agentCallWorkflow(agent, options.budget);
+    targets.push({ kind: "agent", name, agent, workflow, ...settings(options, `expose.agents.${name}`, agent.purpose) });
   }
   return targets;
 }
@@ -59,4 +78,16 @@ function settings(options: ExposeOptions, field: string, fallback: string): { de
     if (!protocols.includes(protocol)) throw new ConfigurationError({ message: `${field}.via holds "${String(protocol)}"; the protocols are ${protocols.join(" and ")}.`, field: `${field}.via` });
   }
   return { description: options.description ?? fallback, price, via };
+}
+
+/** The one-step workflow an exposed agent's calls run as: its input and output are the agent's. */
+function agentCallWorkflow(agent: Agent, budget: WorkflowBudget | undefined): Workflow {
+  return defineWorkflow({
+    name: agentCallWorkflowName(agent.name),
+    description: `Calls the agent ${agent.name} for a caller outside the process.`,
+    input: agent.input,
+    output: agent.output,
+    ...(budget ? { budget } : {}),
+    run: (input, ctx) => ctx.call(agent, input),
+  });
 }

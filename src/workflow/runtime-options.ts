@@ -97,7 +97,9 @@ export interface ResolvedRuntimeOptions {
 
 export function resolveRuntimeOptions(options: RuntimeOptions, environment: NodeJS.ProcessEnv = process.env): ResolvedRuntimeOptions {
   const agents = options.agents ?? [];
-  const workflows = options.workflows ?? [];
+  const exposed = resolveExposure(options.expose, { agents, workflows: options.workflows ?? [] });
+  // An exposed agent's calls run as a workflow of their own, registered beside the others.
+  const workflows = [...(options.workflows ?? []), ...exposed.flatMap((target) => (target.kind === "agent" ? [target.workflow] : []))];
   return {
     agents,
     workflows,
@@ -113,7 +115,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions, environment: Node
     dispatch: resolveDispatch(options.dispatch ?? environment.CADRE_DISPATCH),
     queue: options.queue ?? {},
     policies: options.policies,
-    exposed: resolveExposure(options.expose, { agents, workflows }),
+    exposed,
     now: options.now ?? Date.now,
     generateId: options.generateId ?? generateId,
     provision: options.provision ?? true,

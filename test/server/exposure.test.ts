@@ -47,3 +47,35 @@ describe("expose: what a runtime offers outside the process", () => {
     expect(via.details.field).toBe("expose.agents.echo.via");
   });
 });
+
+describe("exposed calls: who may call, under which principal", () => {
+  it("an agent needs expose:<name>; a refusal is audited; a call is a run under the caller's principal", async () => {
+    const { openOperator } = await import("../../src/index.ts");
+    const { authenticateCaller, callableTargets, startExposedCall } = await import("../../src/server/exposed-calls.ts");
+    const buyer = defineAgent({ name: "buyer", owner: "tests", purpose: "Buys answers.", input: z.string(), output: z.string(), run: (text) => text });
+    const runtime = await Runtime.open({ store: ":memory:", agents: [echo, buyer], workflows: [greet], expose: { workflows: { greet: {} }, agents: { echo: { via: ["a2a"] } } } });
+    try {
+      const operator = openOperator({ store: runtime.store });
+      const { secret } = await operator.credentials.create("buyer");
+      const caller = await authenticateCaller(operator, secret);
+      expect(caller).toEqual({ kind: "agent", name: "buyer" });
+      expect(await callableTargets(runtime, caller, "a2a")).toEqual([]);
+      const target = runtime.exposed.find((exposed) => exposed.name === "echo")!;
+      const refused = await startExposedCall(runtime, { caller, target, input: "hi", via: "a2a" }).catch((error: unknown) => error);
+      expect(CadreError.is(refused) && refused.code).toBe("FORBIDDEN");
+      const denials = (await operator.audit.list({ kind: "expose.denied" })).items;
+      expect(denials.map((record) => [record.principal, record.data.target, record.data.via])).toEqual([["agent:buyer", "echo", "a2a"]]);
+
+      await operator.grants.add("buyer", { scope: "expose:echo" });
+      expect((await callableTargets(runtime, caller, "a2a")).map((exposed) => exposed.name)).toEqual(["echo"]);
+      expect(await callableTargets(runtime, caller, "mcp")).toEqual([]);
+      const handle = await startExposedCall(runtime, { caller, target, input: "hi", via: "a2a" });
+      const result = await handle.result();
+      expect(result.status).toBe("completed");
+      expect((await operator.runs.get(handle.runId)).run.principal).toBe("agent:buyer");
+      await expect(authenticateCaller(operator, "cadre_00000000_nope")).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    } finally {
+      await runtime.close();
+    }
+  });
+});
