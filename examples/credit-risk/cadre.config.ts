@@ -9,4 +9,6 @@ export default {
   agents: creditAgents,
   workflows: [creditDecision],
   policies: creditPolicies,
+  // Offered outside the process: an MCP tool (`cadre mcp`, /mcp on `cadre serve`) and an A2A skill.
+  expose: { workflows: { "credit-decision": {} } },
 };
