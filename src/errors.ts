@@ -76,6 +76,8 @@ export const errorCatalog = {
   EVAL_DATASET_INVALID: { fault: "input", http: 400 },
   UNKNOWN_EVAL: { fault: "input", http: 404 },
   INTERNAL: { fault: "system", http: 500 },
+  MCP_SERVER_UNAVAILABLE: { fault: "system", http: 502 },
+  MCP_TOOL_FAILED: { fault: "system", http: 502 },
 } as const satisfies Record<string, { fault: ErrorFault; http: number }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

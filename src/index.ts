@@ -162,3 +162,8 @@ export type { RunSummary } from "./engine/run-records.ts";
 export type { StepCharge, AccountSummary } from "./governance/reports.ts";
 export type { CredentialRecord } from "./governance/credentials.ts";
 export { UnknownAgentError } from "./governance/inventory.ts";
+// MCP: an MCP server's tools as governed Cadre tools (the SDK loads when a runtime opens a server).
+export { mcpServer } from "./interop/mcp/mcp-server.ts";
+export type { McpServer, McpServerSpec, McpStdioServerSpec, McpHttpServerSpec, McpServerOptions } from "./interop/mcp/mcp-server.ts";
+export { mcpToolName, mcpToolScope, mcpMetaKeys } from "./interop/mcp/mcp-tool.ts";
+export { McpServerUnavailableError, McpToolFailedError } from "./interop/mcp/mcp-errors.ts";
