@@ -19,6 +19,7 @@ import { moneyRoutes } from "./routes/money.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { RunEventHub } from "./run-events.ts";
 import { mountDashboard } from "./dashboard/index.ts";
+import { mountMcp } from "./mcp/mount-mcp.ts";
 
 export interface CreateServerOptions {
   /** Starts, resumes and cancels runs; its store is the one the API reads. */
@@ -41,6 +42,8 @@ export interface CreateServerOptions {
   authFailures?: { limit?: number; windowMs?: number };
   /** The clock (epoch ms), injectable for tests. */
   now?: () => number;
+  /** Hostnames besides loopback that /mcp accepts in Host and Origin (DNS-rebinding protection; `cadre serve --allowed-host`). */
+  allowedHosts?: string[];
 }
 
 /** The request's caller, set once authenticated. */
@@ -115,6 +118,7 @@ export function createServer(options: CreateServerOptions): CadreApp {
       return result instanceof Response ? result : http.json(result as object, route.status ?? 200);
     });
   }
+  mountMcp(app, { runtime: options.runtime, operator, auth: options.auth, allowedHosts: options.allowedHosts, signal });
   mountDashboard(app, { runtime: options.runtime, operator, auth: options.auth, failures, now });
   return app;
 }

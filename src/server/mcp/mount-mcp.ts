@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import type { Context, Hono } from "hono";
+import type { Operator } from "../../operator/operator.ts";
+import type { Runtime } from "../../workflow/runtime.ts";
+import { devOperator, type ServerAuth } from "../auth.ts";
+import { authenticateCaller, callerPrincipal, type Caller } from "../exposed-calls.ts";
+import { errorResponse } from "../http-errors.ts";
+import { ForbiddenError, RouteNotFoundError } from "../server-errors.ts";
+import { createCadreMcpServer } from "./cadre-mcp-server.ts";
+import { hostRefusal } from "./host-check.ts";
+
+export interface MountMcpOptions {
+  runtime: Runtime;
+  operator: Operator;
+  auth: ServerAuth;
+  /** Hostnames besides the loopback ones that Host and Origin may name (DNS-rebinding protection). */
+  allowedHosts?: string[];
+  /** Aborted when the server shuts down: every session is closed. */
+  signal: AbortSignal;
+}
+
+/** A live MCP session: its transport and the caller it was opened by (every request on it must be that caller). */
+interface Session {
+  transport: WebStandardStreamableHTTPServerTransport;
+  caller: Caller;
+}
+
+/**
+ * MCP over streamable HTTP at `/mcp` (stateful sessions: several SSE streams per session, one
+ * per request in flight, plus the GET stream). Before the protocol sees a request: Host and
+ * Origin must be local or allowed (403 otherwise), and the caller authenticates with
+ * `Authorization: Bearer` (an operator key or an agent credential; the local admin in dev mode).
+ */
+export function mountMcp(app: Hono<any>, options: MountMcpOptions): void {
+  const sessions = new Map<string, Session>();
+  options.signal.addEventListener("abort", () => {
+    for (const session of sessions.values()) void session.transport.close().catch(() => {});
+    sessions.clear();
+  }, { once: true });
+
+  app.all("/mcp", async (http: Context) => {
+    const refusal = hostRefusal({ host: http.req.header("host"), origin: http.req.header("origin"), allowed: options.allowedHosts ?? [] });
+    if (refusal) return reply(http, new ForbiddenError({ message: refusal, reason: "dns-rebinding-protection", fix: "Add the hostname with `cadre serve --allowed-host <name>`." }));
+    let caller: Caller;
+    try {
+      caller = options.auth.mode === "dev" ? { kind: "operator", name: options.auth.operator ?? devOperator, role: "admin" } : await authenticateCaller(options.operator, bearer(http.req.header("authorization")));
+    } catch (error) {
+      http.header("www-authenticate", 'Bearer realm="cadre"');
+      return reply(http, error);
+    }
+    const sessionId = http.req.header("mcp-session-id");
+    if (sessionId) {
+      const session = sessions.get(sessionId);
+      // Per the protocol, an unknown session is a 404: the client starts a new one.
+      if (!session) return reply(http, new RouteNotFoundError({ method: http.req.method, path: `/mcp (session ${sessionId} is unknown or ended)` }));
+      if (callerPrincipal(session.caller) !== callerPrincipal(caller)) return reply(http, new ForbiddenError({ message: `The MCP session ${sessionId} belongs to another caller.`, reason: "session-caller-mismatch" }));
+      return session.transport.handleRequest(http.req.raw);
+    }
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id: string) => void sessions.set(id, { transport, caller }),
+      onsessionclosed: (id: string) => void sessions.delete(id),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await createCadreMcpServer({ runtime: options.runtime, caller }).connect(transport);
+    return transport.handleRequest(http.req.raw);
+  });
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? "");
+  return match?.[1]?.trim();
+}
+
+function reply(http: Context, error: unknown): Response {
+  const { status, body } = errorResponse(error);
+  return http.json(body, status as 400);
+}
