@@ -8,7 +8,7 @@ import { callMcpTool, inputSchemaOf, mcpToolName, mcpToolScope } from "./mcp-too
 
 /** An MCP server Cadre starts as a child process and speaks to over stdio. */
 export interface McpStdioServerSpec {
-  /** Kebab-case; the server's tools are named `mcp:<name>/<tool>`. */
+  /** Kebab-case; the server's tools are named `mcp:<name>:<tool>`. */
   name: string;
   command: string;
   args?: string[];
@@ -41,7 +41,7 @@ export interface McpServerOptions {
 }
 
 /**
- * An MCP server as Cadre sees it: its tools are Cadre tools (`mcp:<server>/<tool>`, scope
+ * An MCP server as Cadre sees it: its tools are Cadre tools (`mcp:<server>:<tool>`, scope
  * `mcp:<server>:<tool>`), called through the tool-call effect like any other (grant, price,
  * journal, timeout, breaker). Give an agent `server.tool("lookup")`, `server.tools(["a", "b"])`
  * or `server.tools()` (all of them) before any runtime opens: the tools' schemas (and, for
@@ -68,6 +68,8 @@ export interface McpServer {
 }
 
 const serverNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
+/** The characters the MCP specification allows in a tool name. */
+const mcpToolNamePattern = /^[A-Za-z0-9_.-]{1,128}$/;
 const defaultCallTimeoutMs = 24 * 60 * 60 * 1000;
 
 /** The server of an MCP tool (how a runtime finds the servers its agents' tools need). */
@@ -94,6 +96,7 @@ export function mcpServer(spec: McpServerSpec, options: McpServerOptions = {}): 
   const toolNamed = (name: string): Tool => {
     let tool = byName.get(name);
     if (tool) return tool;
+    if (!mcpToolNamePattern.test(name)) throw new ConfigurationError({ message: `mcpServer "${spec.name}" has no usable tool named ${JSON.stringify(name)}: MCP tool names are 1 to 128 letters, digits, "_", "-" or ".".`, server: spec.name, tool: name, field: "tools" });
     tool = {
       kind: "tool",
       name: mcpToolName(spec.name, name),
@@ -125,7 +128,8 @@ export function mcpServer(spec: McpServerSpec, options: McpServerOptions = {}): 
       if (!infos.has(name)) throw new ConfigurationError({ message: `mcpServer "${spec.name}" prices the tool "${name}", which the server does not offer (it offers ${[...infos.keys()].join(", ") || "no tools"}).`, server: spec.name, tool: name, field: "prices" });
     }
     everyTool.length = 0;
-    for (const info of offered) everyTool.push(describe(toolNamed(info.name), info, spec.name));
+    // A name outside the MCP alphabet (a "/" would split Cadre's step keys) is left out of tools().
+    for (const info of offered) if (mcpToolNamePattern.test(info.name)) everyTool.push(describe(toolNamed(info.name), info, spec.name));
   };
 
   const handle: McpServer = {
@@ -174,7 +178,7 @@ function describe(tool: Tool, info: McpToolInfo, server: string): Tool {
 function checkSpec(spec: McpServerSpec): McpEndpoint {
   const name = (spec as { name?: unknown }).name;
   if (typeof name !== "string" || !serverNamePattern.test(name)) {
-    throw new ConfigurationError({ message: `An MCP server's name must be kebab-case (lowercase letters, digits, dashes), not ${JSON.stringify(name)}: its tools are named mcp:<name>/<tool>.`, field: "name", server: name });
+    throw new ConfigurationError({ message: `An MCP server's name must be kebab-case (lowercase letters, digits, dashes), not ${JSON.stringify(name)}: its tools are named mcp:<name>:<tool>.`, field: "name", server: name });
   }
   const hasCommand = "command" in spec && spec.command !== undefined;
   const hasUrl = "url" in spec && spec.url !== undefined;
@@ -223,7 +227,7 @@ export function mcpServersFor(configured: readonly McpServer[], agents: Readonly
   const used = agents.flatMap((agent) => [...(agent.tools ? [serverOfToolList.get(agent.tools)] : []), ...(agent.tools ?? []).map((tool) => mcpServerOf(tool))]);
   for (const server of [...configured, ...used.filter((server) => server !== undefined)]) {
     const known = servers.get(server.name);
-    if (known && known !== server) throw new ConfigurationError({ message: `Two MCP servers are named "${server.name}"; names must be unique (their tools are mcp:${server.name}/<tool>).`, server: server.name, field: "name" });
+    if (known && known !== server) throw new ConfigurationError({ message: `Two MCP servers are named "${server.name}"; names must be unique (their tools are mcp:${server.name}:<tool>).`, server: server.name, field: "name" });
     servers.set(server.name, server);
   }
   return [...servers.values()];

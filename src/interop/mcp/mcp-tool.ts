@@ -5,8 +5,12 @@ import type { ToolContext } from "../../governance/define-tool.ts";
 import type { McpConnection, McpToolInfo } from "./mcp-connection.ts";
 import { McpToolFailedError } from "./mcp-errors.ts";
 
-/** The Cadre name of an MCP tool: `mcp:<server>/<tool>` (offered to models as `mcp_<server>_<tool>`). */
-export const mcpToolName = (server: string, tool: string) => `mcp:${server}/${tool}`;
+/**
+ * The Cadre name of an MCP tool: `mcp:<server>:<tool>`, the same as its grant scope (offered to
+ * models as `mcp_<server>_<tool>`). Not `mcp:<server>/<tool>`: `/` separates the levels of a
+ * step key (`2.t/1:name`), and a name holding one would be misread as a deeper step on resume.
+ */
+export const mcpToolName = (server: string, tool: string) => `mcp:${server}:${tool}`;
 
 /** The grant scope an agent needs to call it: `mcp:<server>:<tool>` (`mcp:<server>:*` for all of a server's tools). */
 export const mcpToolScope = (server: string, tool: string) => `mcp:${server}:${tool}`;

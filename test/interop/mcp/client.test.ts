@@ -31,7 +31,7 @@ describe("MCP client over stdio: a server's tools as governed Cadre tools", () =
   it("calls a tool through the tool-call effect: grant, price, journal, the idempotency key in _meta", { timeout: 60_000 }, async () => {
     const crm = stdioCrm({}, { lookup: 10_000 });
     const lookup = crm.tool("lookup");
-    expect(lookup).toMatchObject({ name: "mcp:crm/lookup", scope: "mcp:crm:lookup", price: 10_000 });
+    expect(lookup).toMatchObject({ name: "mcp:crm:lookup", scope: "mcp:crm:lookup", price: 10_000 });
     const { agent, workflow } = caller(lookup, [{ scope: "mcp:crm:lookup" }]);
     const runtime = await open({ agents: [agent], workflows: [workflow] });
     expect(crm.connected).toBe(true);
@@ -42,7 +42,7 @@ describe("MCP client over stdio: a server's tools as governed Cadre tools", () =
     const output = result.output as { id: string; name: string; meta: Record<string, unknown> };
     expect(output).toMatchObject({ id: "C-7", name: "Customer C-7" });
     const steps = await runtime.getSteps(result.runId);
-    const step = steps.find((entry) => entry.name === "mcp:crm/lookup")!;
+    const step = steps.find((entry) => entry.name === "mcp:crm:lookup")!;
     expect(step).toMatchObject({ type: "tool", status: "completed" });
     expect(output.meta).toMatchObject({ "cadre/idempotencyKey": step.idempotencyKey, "cadre/runId": result.runId, "cadre/stepKey": step.key, "cadre/agent": "caller" });
     const cost = await openOperator({ store: runtime.store }).runs.cost(result.runId);
@@ -56,14 +56,14 @@ describe("MCP client over stdio: a server's tools as governed Cadre tools", () =
     const crm = stdioCrm();
     const all = crm.tools();
     expect(all).toHaveLength(0);
-    const agent = defineAgent({ name: "caller", owner: "tests", purpose: "Calls MCP tools.", tools: all, grants: [{ scope: "mcp:crm:*" }], input: z.unknown(), output: z.unknown(), run: (input, context) => context.tools.call("mcp:crm/lookup", input) });
+    const agent = defineAgent({ name: "caller", owner: "tests", purpose: "Calls MCP tools.", tools: all, grants: [{ scope: "mcp:crm:*" }], input: z.unknown(), output: z.unknown(), run: (input, context) => context.tools.call("mcp:crm:lookup", input) });
     const workflow = defineWorkflow({ name: "call-tool", input: z.unknown(), output: z.unknown(), run: (input, ctx) => ctx.call(agent, input) });
     const runtime = await open({ agents: [agent], workflows: [workflow] });
-    expect(all.map((tool) => tool.name).sort()).toEqual(["mcp:crm/fail", "mcp:crm/hang", "mcp:crm/lookup", "mcp:crm/second"]);
+    expect(all.map((tool) => tool.name).sort()).toEqual(["mcp:crm:fail", "mcp:crm:hang", "mcp:crm:lookup", "mcp:crm:second"]);
     const result = await (await runtime.start(workflow, { id: "x" })).result();
     expect(result.status).toBe("failed");
     expect(result.error).toMatchObject({ code: "INVALID_INPUT" });
-    expect(result.error?.message).toContain("mcp:crm/lookup");
+    expect(result.error?.message).toContain("mcp:crm:lookup");
   });
 
   it("refuses a call without a grant for mcp:<server>:<tool> (PERMISSION_DENIED, audited) and never reaches the server", { timeout: 60_000 }, async () => {
