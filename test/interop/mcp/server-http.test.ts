@@ -12,7 +12,7 @@ const boom = defineWorkflow({ name: "boom", input: z.object({}), output: z.strin
 const a2aOnly = defineWorkflow({ name: "a2a-only", input: z.object({}), output: z.string(), run: async () => "no" });
 const echo = defineAgent({ name: "echo", owner: "tests", purpose: "Repeats what it is told.", input: z.string(), output: z.string(), run: (text) => text });
 const buyer = defineAgent({ name: "buyer", owner: "tests", purpose: "Calls exposed workflows.", input: z.string(), output: z.string(), run: (text) => text });
-let gate = deferred<void>();
+let gate = deferred();
 const stepped = defineWorkflow({
   name: "stepped",
   description: "Three steps; the second waits for the test.",
@@ -161,7 +161,7 @@ describe("MCP server over streamable HTTP (/mcp on cadre serve)", () => {
   });
 
   it("reports a run's steps as progress, with two calls in flight at once on one session (two SSE streams)", { timeout: 60_000 }, async () => {
-    gate = deferred<void>();
+    gate = deferred();
     const { server, operator, runtime } = await serve();
     const { secret } = await operator.keys.create({ operator: "olga", role: "operator" });
     const client = await connect(server.url, secret);
