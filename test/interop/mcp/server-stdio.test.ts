@@ -94,3 +94,18 @@ describe("the MCP Inspector CLI against cadre mcp", () => {
     expect(["approve", "refer", "decline"]).toContain(called.structuredContent.decision);
   });
 });
+
+describe("mcpServers in a config file", () => {
+  it("cadre run uses an MCP server's tool declared in the config, charged at its price", { timeout: 90_000 }, async () => {
+    const { cadre } = await import("../../helpers/cli.ts");
+    const store = freshStore();
+    const clientConfig = join(import.meta.dirname, "fixtures/client.config.ts");
+    const result = cadre(["run", "customer-name", "--input", JSON.stringify({ id: "C-5" }), "--config", clientConfig, "--store", store, "--json"]);
+    expect(result.status, result.stderr).toBe(0);
+    const printed = JSON.parse(result.stdout) as { runId: string; output: string };
+    expect(printed.output).toBe("Customer C-5");
+    const spend = cadre(["spend", "--by", "tool", "--json", "--config", clientConfig, "--store", store]);
+    expect(spend.status, spend.stderr).toBe(0);
+    expect(JSON.parse(spend.stdout)).toEqual([expect.objectContaining({ key: "mcp:crm:lookup", calls: 1, spentMicros: 10_000 })]);
+  });
+});
