@@ -79,11 +79,21 @@ export class McpConnection {
     } catch (error) {
       if (options.signal.aborted) throw options.signal.reason ?? error;
       if (CadreError.is(error)) throw error;
-      // The session ended under the call: the server crashed or closed it. Anything else is its answer.
-      if (!this.#client || generation !== this.#generation || isConnectionLost(error)) throw this.#unavailable(`it went away during the call of ${tool}: ${(error as Error).message}`, error);
+      // The session ended under the call: the server crashed, closed it or forgot it. Anything else is its answer.
+      if (!this.#client || generation !== this.#generation || isConnectionLost(error)) {
+        // Dropped, so the next call starts a new session (an HTTP server that restarted no longer knows the old one).
+        if (this.#client === client) await this.#drop(client);
+        throw this.#unavailable(`it went away during the call of ${tool}: ${(error as Error).message}`, error);
+      }
       throw new McpToolFailedError({ message: `MCP server "${this.#server}" refused the call of ${tool}: ${(error as Error).message}`, server: this.#server, tool }, { cause: error });
     }
     return result;
+  }
+
+  async #drop(client: Client): Promise<void> {
+    this.#client = undefined;
+    this.pid = undefined;
+    await client.close().catch(() => {});
   }
 
   /** Ends the session (a stdio server's process is stopped). */
@@ -136,6 +146,9 @@ export class McpConnection {
 /** The SDK's errors for a session that ended: the connection closed, the transport failed to send. */
 function isConnectionLost(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
+  // An HTTP server answers 404 to a session it does not know (it restarted), 5xx when it is failing.
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === "number" && (status === 404 || status >= 500)) return true;
   const message = error instanceof Error ? error.message : String(error);
   return code === "CONNECTION_CLOSED" || code === "NOT_CONNECTED" || code === "SEND_FAILED" || /connection closed|not connected|ECONNREFUSED|ECONNRESET|socket hang up|fetch failed/i.test(message);
 }

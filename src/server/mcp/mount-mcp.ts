@@ -7,6 +7,7 @@ import { devOperator, type ServerAuth } from "../auth.ts";
 import { authenticateCaller, callerPrincipal, type Caller } from "../exposed-calls.ts";
 import { errorResponse } from "../http-errors.ts";
 import { ForbiddenError, RouteNotFoundError } from "../server-errors.ts";
+import type { FailedAttempts } from "../failed-attempts.ts";
 import { createCadreMcpServer } from "./cadre-mcp-server.ts";
 import { hostRefusal } from "./host-check.ts";
 
@@ -18,6 +19,8 @@ export interface MountMcpOptions {
   allowedHosts?: string[];
   /** Aborted when the server shuts down: every session is closed. */
   signal: AbortSignal;
+  /** The API's failed-authentication counter: an address guessing credentials is RATE_LIMITED here too. */
+  failures?: FailedAttempts;
 }
 
 /** A live MCP session: its transport and the caller it was opened by (every request on it must be that caller). */
@@ -43,9 +46,16 @@ export function mountMcp(app: Hono<any>, options: MountMcpOptions): void {
     const refusal = hostRefusal({ host: http.req.header("host"), origin: http.req.header("origin"), allowed: options.allowedHosts ?? [] });
     if (refusal) return reply(http, new ForbiddenError({ message: refusal, reason: "dns-rebinding-protection", fix: "Add the hostname with `cadre serve --allowed-host <name>`." }));
     let caller: Caller;
+    const address = (http.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? "local";
     try {
+      options.failures?.check(address);
       caller = options.auth.mode === "dev" ? { kind: "operator", name: options.auth.operator ?? devOperator, role: "admin" } : await authenticateCaller(options.operator, bearer(http.req.header("authorization")));
     } catch (error) {
+      if ((error as { code?: string }).code === "RATE_LIMITED") {
+        http.header("retry-after", String(Math.ceil(Number((error as { details: { retryAfterMs?: number } }).details.retryAfterMs ?? 1000) / 1000)));
+        return reply(http, error);
+      }
+      if (bearer(http.req.header("authorization")) !== undefined) options.failures?.record(address);
       http.header("www-authenticate", 'Bearer realm="cadre"');
       return reply(http, error);
     }

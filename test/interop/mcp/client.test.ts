@@ -158,4 +158,24 @@ describe("MCP client over streamable HTTP", () => {
     );
     expect(error).toMatchObject({ code: "MCP_SERVER_UNAVAILABLE", retryable: true });
   });
+
+  it("an HTTP server that restarts (forgetting the session) fails one call with MCP_SERVER_UNAVAILABLE; the next opens a new session", { timeout: 60_000 }, async () => {
+    const state = newState();
+    let server = await listenToolServer(state);
+    try {
+      const crm = mcpServer({ name: "crm", url: server.url });
+      const { agent, workflow } = caller(crm.tool("lookup"), [{ scope: "mcp:crm:lookup" }]);
+      const runtime = await open({ agents: [agent], workflows: [workflow] });
+      expect((await (await runtime.start(workflow, { id: "R-1" })).result()).output).toMatchObject({ id: "R-1" });
+      await server.close();
+      server = await listenToolServer(state, server.port);
+      const lost = await (await runtime.start(workflow, { id: "R-2" })).result();
+      expect(lost.error, lost.error?.message).toMatchObject({ code: "MCP_SERVER_UNAVAILABLE", retryable: true });
+      const again = await (await runtime.start(workflow, { id: "R-3" })).result();
+      expect(again.output).toMatchObject({ id: "R-3" });
+      expect(state.calls.lookup).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
 });

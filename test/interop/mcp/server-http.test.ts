@@ -39,9 +39,9 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-async function serve(options: { dev?: boolean; allowedHosts?: string[] } = {}) {
+async function serve(options: { dev?: boolean; allowedHosts?: string[]; authFailures?: { limit: number } } = {}) {
   runtime = await Runtime.open({ store: ":memory:", agents: [echo, buyer], workflows: [greet, shout, boom, stepped, a2aOnly], expose });
-  server = await listen({ runtime, auth: options.dev ? { mode: "dev" } : { mode: "keys" }, host: "127.0.0.1", port: 0, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
+  server = await listen({ runtime, auth: options.dev ? { mode: "dev" } : { mode: "keys" }, host: "127.0.0.1", port: 0, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}), ...(options.authFailures ? { authFailures: options.authFailures } : {}) });
   return { runtime, server, operator: openOperator({ store: runtime.store }) };
 }
 
@@ -125,13 +125,18 @@ describe("MCP server over streamable HTTP (/mcp on cadre serve)", () => {
     expect(await runtime.getRun(allowed._meta?.["cadre/runId"] as string)).toMatchObject({ principal: "agent:buyer" });
   });
 
-  it("refuses a request without a credential (401) and an unknown one; --dev acts as the local admin", { timeout: 60_000 }, async () => {
-    const { server } = await serve();
+  it("refuses a request without a credential (401) and an unknown one, then rate-limits the guesser (429); --dev acts as the local admin", { timeout: 60_000 }, async () => {
+    const { server } = await serve({ authFailures: { limit: 2 } });
     const anonymous = await rawPost(server.url, { host: new URL(server.url).host });
     expect(anonymous.status).toBe(401);
     expect(JSON.parse(anonymous.body).error.code).toBe("UNAUTHENTICATED");
-    const unknown = await rawPost(server.url, { host: new URL(server.url).host, authorization: "Bearer not-a-key" });
-    expect(unknown.status).toBe(401);
+    for (let guess = 1; guess <= 2; guess += 1) {
+      const unknown = await rawPost(server.url, { host: new URL(server.url).host, authorization: `Bearer not-a-key-${guess}` });
+      expect(unknown.status).toBe(401);
+    }
+    const limited = await rawPost(server.url, { host: new URL(server.url).host, authorization: "Bearer not-a-key-3" });
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(limited.body).error.code).toBe("RATE_LIMITED");
     await server.close();
     await runtime!.close();
     const dev = await serve({ dev: true });
