@@ -29,7 +29,11 @@ export function createCadreMcpServer(options: { runtime: Runtime; caller: Caller
     } catch (error) {
       return failure(describe(toCadreError(error)));
     }
-    const cancel = () => void runtime.cancel(handle.runId, { principal: callerPrincipal(caller), reason: "the MCP client cancelled the call" }).catch(() => {});
+    // The client's explicit cancellation cancels the run; a connection that drops leaves it running (durable, visible by its id).
+    const cancel = () => {
+      if ((ctx.mcpReq.signal.reason as { code?: unknown } | undefined)?.code === "CONNECTION_CLOSED") return;
+      void runtime.cancel(handle.runId, { principal: callerPrincipal(caller), reason: "the MCP client cancelled the call" }).catch(() => {});
+    };
     ctx.mcpReq.signal.addEventListener("abort", cancel, { once: true });
     try {
       const progressToken = ctx.mcpReq._meta?.progressToken;

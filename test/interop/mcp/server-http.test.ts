@@ -190,4 +190,29 @@ describe("MCP server over streamable HTTP (/mcp on cadre serve)", () => {
       expect(progress[tag]!.at(-1)).toBe("run completed");
     }
   });
+
+  it("a call the client cancels cancels its run (audited under the caller)", { timeout: 60_000 }, async () => {
+    gate = deferred();
+    const { server, operator, runtime } = await serve();
+    const { secret } = await operator.keys.create({ operator: "olga", role: "operator" });
+    const client = await connect(server.url, secret);
+    let runId: string | undefined;
+    runtime.on("step-start", (event) => {
+      if (event.name === "two") runId = event.runId;
+    });
+    const controller = new AbortController();
+    const call = client.callTool({ name: "stepped", arguments: { tag: "c" } }, { signal: controller.signal });
+    const { until } = await import("../../helpers/crash.ts");
+    await until(() => runId !== undefined, "the run to reach its second step");
+    controller.abort("changed my mind");
+    await expect(call).rejects.toThrow();
+    let status: string | undefined;
+    await until(() => {
+      void runtime.getRun(runId!).then((run) => (status = run?.status));
+      return status === "cancelled";
+    }, "the run to be cancelled");
+    gate.resolve();
+    const cancelled = await runtime.store.db.selectFrom("audit_log").select(["principal"]).where("run_id", "=", runId!).where("kind", "=", "run.cancelled").execute();
+    expect(cancelled).toEqual([{ principal: "operator:olga" }]);
+  });
 });
