@@ -178,4 +178,24 @@ describe("MCP client over streamable HTTP", () => {
       await server.close();
     }
   });
+
+  it("with tracing on, a call carries the tool span's traceparent in _meta: the server joins the run's trace", { timeout: 60_000 }, async () => {
+    const { InMemorySpanExporter } = await import("@opentelemetry/sdk-trace");
+    const { createTelemetry } = await import("../../../src/telemetry/index.ts");
+    const exporter = new InMemorySpanExporter();
+    const state = newState();
+    const server = await listenToolServer(state);
+    try {
+      const crm = mcpServer({ name: "crm", url: server.url });
+      const { agent, workflow } = caller(crm.tool("lookup"), [{ scope: "mcp:crm:lookup" }]);
+      const runtime = await open({ agents: [agent], workflows: [workflow], observers: [createTelemetry({ spanExporter: exporter })] });
+      expect((await (await runtime.start(workflow, { id: "T-1" })).result()).error).toBeUndefined();
+      await runtime.close();
+      const span = exporter.getFinishedSpans().find((candidate) => candidate.attributes["gen_ai.tool.name"] === "mcp:crm:lookup")!;
+      expect(span).toBeDefined();
+      expect(state.metas.lookup![0]!.traceparent).toBe(`00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);
+    } finally {
+      await server.close();
+    }
+  });
 });
