@@ -118,7 +118,7 @@ export function createServer(options: CreateServerOptions): CadreApp {
       return result instanceof Response ? result : http.json(result as object, route.status ?? 200);
     });
   }
-  mountMcp(app, { runtime: options.runtime, operator, auth: options.auth, allowedHosts: options.allowedHosts, signal, failures });
+  mountMcp(app, { runtime: options.runtime, operator, auth: options.auth, allowedHosts: options.allowedHosts, signal, failures, now });
   mountDashboard(app, { runtime: options.runtime, operator, auth: options.auth, failures, now });
   return app;
 }

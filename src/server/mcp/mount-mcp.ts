@@ -21,12 +21,16 @@ export interface MountMcpOptions {
   signal: AbortSignal;
   /** The API's failed-authentication counter: an address guessing credentials is RATE_LIMITED here too. */
   failures?: FailedAttempts;
+  /** A session unused this long (ms) is closed when the next one opens: clients that vanish without DELETE leave nothing behind (default 1 h). */
+  sessionIdleMs?: number;
+  now?: () => number;
 }
 
 /** A live MCP session: its transport and the caller it was opened by (every request on it must be that caller). */
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   caller: Caller;
+  lastUsed: number;
 }
 
 /**
@@ -37,6 +41,15 @@ interface Session {
  */
 export function mountMcp(app: Hono<any>, options: MountMcpOptions): void {
   const sessions = new Map<string, Session>();
+  const now = options.now ?? Date.now;
+  const idleMs = options.sessionIdleMs ?? 60 * 60 * 1000;
+  const closeIdle = () => {
+    for (const [id, session] of sessions) {
+      if (now() - session.lastUsed < idleMs) continue;
+      sessions.delete(id);
+      void session.transport.close().catch(() => {});
+    }
+  };
   options.signal.addEventListener("abort", () => {
     for (const session of sessions.values()) void session.transport.close().catch(() => {});
     sessions.clear();
@@ -65,11 +78,13 @@ export function mountMcp(app: Hono<any>, options: MountMcpOptions): void {
       // Per the protocol, an unknown session is a 404: the client starts a new one.
       if (!session) return reply(http, new RouteNotFoundError({ method: http.req.method, path: `/mcp (session ${sessionId} is unknown or ended)` }));
       if (callerPrincipal(session.caller) !== callerPrincipal(caller)) return reply(http, new ForbiddenError({ message: `The MCP session ${sessionId} belongs to another caller.`, reason: "session-caller-mismatch" }));
+      session.lastUsed = now();
       return session.transport.handleRequest(http.req.raw);
     }
+    closeIdle();
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id: string) => void sessions.set(id, { transport, caller }),
+      onsessioninitialized: (id: string) => void sessions.set(id, { transport, caller, lastUsed: now() }),
       onsessionclosed: (id: string) => void sessions.delete(id),
     });
     transport.onclose = () => {

@@ -39,9 +39,9 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-async function serve(options: { dev?: boolean; allowedHosts?: string[]; authFailures?: { limit: number } } = {}) {
+async function serve(options: { dev?: boolean; allowedHosts?: string[]; authFailures?: { limit: number }; now?: () => number } = {}) {
   runtime = await Runtime.open({ store: ":memory:", agents: [echo, buyer], workflows: [greet, shout, boom, stepped, a2aOnly], expose });
-  server = await listen({ runtime, auth: options.dev ? { mode: "dev" } : { mode: "keys" }, host: "127.0.0.1", port: 0, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}), ...(options.authFailures ? { authFailures: options.authFailures } : {}) });
+  server = await listen({ runtime, auth: options.dev ? { mode: "dev" } : { mode: "keys" }, host: "127.0.0.1", port: 0, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}), ...(options.authFailures ? { authFailures: options.authFailures } : {}), ...(options.now ? { now: options.now } : {}) });
   return { runtime, server, operator: openOperator({ store: runtime.store }) };
 }
 
@@ -214,5 +214,17 @@ describe("MCP server over streamable HTTP (/mcp on cadre serve)", () => {
     gate.resolve();
     const cancelled = await runtime.store.db.selectFrom("audit_log").select(["principal"]).where("run_id", "=", runId!).where("kind", "=", "run.cancelled").execute();
     expect(cancelled).toEqual([{ principal: "operator:olga" }]);
+  });
+
+  it("closes a session left idle for an hour when another opens (a vanished client leaves nothing behind)", { timeout: 60_000 }, async () => {
+    let clock = Date.now();
+    const { server, operator } = await serve({ now: () => clock });
+    const { secret } = await operator.keys.create({ operator: "olga", role: "operator" });
+    const idle = await connect(server.url, secret);
+    await idle.ping();
+    clock += 61 * 60 * 1000;
+    const fresh = await connect(server.url, secret);
+    await fresh.ping();
+    await expect(idle.ping()).rejects.toThrow(/404|not found|session/i);
   });
 });
