@@ -19,6 +19,7 @@ import { moneyRoutes } from "./routes/money.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { RunEventHub } from "./run-events.ts";
 import { mountDashboard } from "./dashboard/index.ts";
+import { mountA2A } from "./a2a/index.ts";
 
 export interface CreateServerOptions {
   /** Starts, resumes and cancels runs; its store is the one the API reads. */
@@ -115,6 +116,7 @@ export function createServer(options: CreateServerOptions): CadreApp {
       return result instanceof Response ? result : http.json(result as object, route.status ?? 200);
     });
   }
+  mountA2A(app, { runtime: options.runtime, operator, auth: options.auth, maxBodyBytes });
   mountDashboard(app, { runtime: options.runtime, operator, auth: options.auth, failures, now });
   return app;
 }
