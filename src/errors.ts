@@ -76,6 +76,7 @@ export const errorCatalog = {
   EVAL_DATASET_INVALID: { fault: "input", http: 400 },
   UNKNOWN_EVAL: { fault: "input", http: 404 },
   INTERNAL: { fault: "system", http: 500 },
+  REMOTE_AGENT_FAILED: { fault: "system", http: 502 },
 } as const satisfies Record<string, { fault: ErrorFault; http: number }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

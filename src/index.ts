@@ -162,3 +162,5 @@ export type { RunSummary } from "./engine/run-records.ts";
 export type { StepCharge, AccountSummary } from "./governance/reports.ts";
 export type { CredentialRecord } from "./governance/credentials.ts";
 export { UnknownAgentError } from "./governance/inventory.ts";
+export { remoteAgent, remoteAgentScope, remoteAgentCredentialEnv, RemoteAgentError } from "./interop/a2a/index.ts";
+export type { RemoteAgentOptions } from "./interop/a2a/index.ts";

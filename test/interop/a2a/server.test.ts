@@ -55,7 +55,7 @@ describe("A2A server: the official client against cadre serve", () => {
 
   it("serves cards: the deployment's with every A2A target as a skill, and one per target", async () => {
     const { server } = await fixture();
-    const deployment = await (await fetch(`${server.url}/.well-known/agent-card.json`)).json();
+    const deployment = (await (await fetch(`${server.url}/.well-known/agent-card.json`)).json()) as any;
     expect(deployment.skills.map((skill: { id: string }) => skill.id)).toEqual(["greet", "payout", "idle", "echo"]);
     expect(deployment.supportedInterfaces).toEqual([{ url: `${server.url}/a2a`, protocolBinding: "JSONRPC", protocolVersion: "1.0" }]);
     expect(deployment.securitySchemes.bearer.httpAuthSecurityScheme.scheme).toBe("Bearer");
@@ -165,7 +165,7 @@ describe("A2A server: the official client against cadre serve", () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get("www-authenticate")).toMatch(/Bearer/);
     const old = await fetch(`${server.url}/a2a/greet`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}`, "a2a-version": "0.3" }, body });
-    expect((await old.json()).error).toMatchObject({ code: -32009 });
+    expect(((await old.json()) as any).error).toMatchObject({ code: -32009 });
   });
 
   it("the deployment endpoint routes by the skill named in the message's metadata", async () => {
