@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { TaskState, type AgentCard, type Message, type SendMessageRequest, type StreamResponse, type Task } from "@a2a-js/sdk";
+import { TaskState, type AgentCard, type ListTasksResponse, type Message, type SendMessageRequest, type StreamResponse, type Task } from "@a2a-js/sdk";
 import type { A2ARequestHandler, ServerCallContext, User } from "@a2a-js/sdk/server";
 import { ExtendedAgentCardNotConfiguredError, PushNotificationNotSupportedError, RequestMalformedError, TaskNotCancelableError, TaskNotFoundError, UnsupportedOperationError } from "@a2a-js/sdk/errors";
 import type { RunRecord } from "../../engine/run-records.ts";
@@ -92,7 +92,7 @@ export class CadreA2AHandler implements A2ARequestHandler {
     return wire(async () => this.#task(await this.#owned(callerOf(context), params.id), params.historyLength));
   }
 
-  async listTasks(params: { contextId: string; status: TaskState; pageSize?: number | undefined; pageToken: string; historyLength?: number | undefined; statusTimestampAfter: string | undefined }, context: ServerCallContext) {
+  async listTasks(params: { contextId: string; status: TaskState; pageSize?: number | undefined; pageToken: string; historyLength?: number | undefined; statusTimestampAfter: string | undefined }, context: ServerCallContext): Promise<ListTasksResponse> {
     return wire(async () => {
       const principal = callerPrincipal(callerOf(context));
       const pageSize = Math.min(Math.max(params.pageSize ?? 50, 1), 100);
