@@ -16,8 +16,9 @@ export interface SeenCall {
  * An A2A agent built with the SDK alone (Express, DefaultRequestHandler, an in-memory task
  * store): it adds up `{ a, b }` (skill "add") or shouts text (skill "shout"). With `price`,
  * every JSON-RPC call without an `x-payment` header is answered 402, as a paid endpoint would.
+ * With `hangFirst`, the first call is recorded and never answered.
  */
-export async function startSdkAgent(options: { price?: number; failWith?: string } = {}): Promise<{ url: string; calls: SeenCall[]; close(): Promise<void> }> {
+export async function startSdkAgent(options: { price?: number; failWith?: string; hangFirst?: boolean } = {}): Promise<{ url: string; calls: SeenCall[]; close(): Promise<void> }> {
   const calls: SeenCall[] = [];
   let authorization: string | undefined;
   const executor: AgentExecutor = {
@@ -26,6 +27,8 @@ export async function startSdkAgent(options: { price?: number; failWith?: string
       const part = message.parts[0]?.content;
       const value = part?.$case === "data" || part?.$case === "text" ? part.value : undefined;
       calls.push({ messageId: message.messageId, skill: message.metadata?.skill, value, authorization });
+      // The first call never answers: its caller is killed while it waits.
+      if (options.hangFirst && calls.length === 1) return new Promise<void>(() => {});
       const task = { id: context.taskId, contextId: context.contextId, status: { state: TaskState.TASK_STATE_WORKING, message: undefined, timestamp: new Date().toISOString() }, artifacts: [], history: [message], metadata: undefined };
       bus.publish(AgentEvent.task(task));
       if (options.failWith) {
@@ -75,7 +78,15 @@ export async function startSdkAgent(options: { price?: number; failWith?: string
   });
   const address = server.address() as { port: number };
   url = `http://127.0.0.1:${address.port}`;
-  return { url, calls, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url,
+    calls,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 function reply(taskId: string, contextId: string, content: { $case: "text"; value: string }): Message {
