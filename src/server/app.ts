@@ -116,7 +116,7 @@ export function createServer(options: CreateServerOptions): CadreApp {
       return result instanceof Response ? result : http.json(result as object, route.status ?? 200);
     });
   }
-  mountA2A(app, { runtime: options.runtime, operator, auth: options.auth, maxBodyBytes });
+  mountA2A(app, { runtime: options.runtime, operator, auth: options.auth, maxBodyBytes, failures });
   mountDashboard(app, { runtime: options.runtime, operator, auth: options.auth, failures, now });
   return app;
 }

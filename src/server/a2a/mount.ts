@@ -6,6 +6,7 @@ import type { Operator } from "../../operator/operator.ts";
 import type { ExposedTarget } from "../../workflow/exposure.ts";
 import type { Runtime } from "../../workflow/runtime.ts";
 import { devOperator, type ServerAuth } from "../auth.ts";
+import type { FailedAttempts } from "../failed-attempts.ts";
 import { authenticateCaller, type Caller } from "../exposed-calls.ts";
 import { errorResponse } from "../http-errors.ts";
 import { RequestTooLargeError, RouteNotFoundError } from "../server-errors.ts";
@@ -19,6 +20,8 @@ export interface A2AMountOptions {
   /** `{ mode: "dev" }`: every caller is the local admin; otherwise a bearer operator key or agent credential. */
   auth: ServerAuth;
   maxBodyBytes?: number;
+  /** The server's count of failed authentications per address: a caller guessing secrets here is RATE_LIMITED as on /api. */
+  failures?: FailedAttempts;
   /** How often a streamed run's record is read again (default 500 ms). */
   pollMs?: number;
 }
@@ -64,9 +67,10 @@ async function handleJsonRpc(http: Context, options: A2AMountOptions, targets: r
   try {
     caller = await callerOf(http, options);
   } catch (error) {
-    const { status } = errorResponse(error);
-    http.header("www-authenticate", 'Bearer realm="cadre"');
-    return http.json(withCadreCode({ jsonrpc: "2.0", id: null, error: JsonRpcTransportHandler.mapToJSONRPCError(toWireError(error)) }), status as 401);
+    const { status, body } = errorResponse(error);
+    if (status === 401) http.header("www-authenticate", 'Bearer realm="cadre"');
+    if (body.error.code === "RATE_LIMITED") http.header("retry-after", String(Math.ceil(Number(body.error.details.retryAfterMs ?? 1000) / 1000)));
+    return http.json(withCadreCode({ jsonrpc: "2.0", id: null, error: JsonRpcTransportHandler.mapToJSONRPCError(toWireError(error)) }), status as 401 | 429);
   }
   const context = new ServerCallContext({ user: new CallerUser(caller), requestedVersion: http.req.header(A2A_VERSION_HEADER) || undefined });
   const body = await http.req.text();
@@ -114,9 +118,16 @@ async function sse(http: Context, stream: AsyncGenerator<JsonRpcResponse, void, 
 
 async function callerOf(http: Context, options: A2AMountOptions): Promise<Caller> {
   if (options.auth.mode === "dev") return { kind: "operator", name: options.auth.operator ?? devOperator, role: "admin" };
+  const address = (http.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? "local";
+  options.failures?.check(address);
   const header = http.req.header("authorization");
   const secret = header === undefined ? undefined : (/^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? "");
-  return authenticateCaller(options.operator, secret);
+  try {
+    return await authenticateCaller(options.operator, secret);
+  } catch (error) {
+    if (secret) options.failures?.record(address);
+    throw error;
+  }
 }
 
 /** Cadre's own refusals get a JSON-RPC code of their own (see wire-errors.ts) instead of "internal error". */

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineAgent, defineWorkflow, openOperator, Runtime, type Operator } from "../../../src/index.ts";
 import { listen, type ListeningServer } from "../../../src/server/listen.ts";
-import { freshStoreLocation } from "../../helpers/stores.ts";
+import { dialects, freshStoreLocation } from "../../helpers/stores.ts";
 import { officialClient } from "./official-client.ts";
 
 const greet = defineWorkflow({ name: "greet", description: "Greets someone.", input: z.object({ name: z.string() }), output: z.string(), run: async ({ name }, ctx) => ctx.step("shout", async () => `hello ${name}`) });
@@ -35,20 +35,20 @@ const message = (data: unknown, extra: Partial<Message> = {}): Message => ({
 });
 const send = (msg: Message, configuration?: { returnImmediately?: boolean }) => ({ tenant: "", message: msg, configuration: configuration ? { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: configuration.returnImmediately ?? false } : undefined, metadata: undefined });
 
-describe("A2A server: the official client against cadre serve", () => {
+describe.each(await dialects())("A2A server: the official client against cadre serve (%s)", (dialect) => {
   const closers: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 
-  async function fixture(): Promise<{ runtime: Runtime; operator: Operator; server: ListeningServer; key: string }> {
-    const location = await freshStoreLocation("sqlite");
+  async function fixture(options: { authFailures?: { limit: number } } = {}): Promise<{ runtime: Runtime; operator: Operator; server: ListeningServer; key: string }> {
+    const location = await freshStoreLocation(dialect);
     closers.push(() => location.cleanup());
     const runtime = await Runtime.open({ store: location.location, agents: [echo, buyer], workflows: [greet, payout, idle], expose: { workflows: { greet: {}, payout: {}, idle: {} }, agents: { echo: { via: ["a2a"] } } } });
     closers.push(() => runtime.close());
     const operator = openOperator({ store: runtime.store, principal: "setup" });
     const key = (await operator.keys.create({ operator: "ana", role: "operator" })).secret;
-    const server = await listen({ runtime, auth: { mode: "keys" }, host: "127.0.0.1", port: 0 });
+    const server = await listen({ runtime, auth: { mode: "keys" }, host: "127.0.0.1", port: 0, ...(options.authFailures ? { authFailures: options.authFailures } : {}) });
     closers.push(() => server.close());
     return { runtime, operator, server, key };
   }
@@ -121,6 +121,16 @@ describe("A2A server: the official client against cadre serve", () => {
     expect(done.artifacts[0]?.parts[0]?.content).toEqual({ $case: "data", value: { paid: 40, by: "operator:ana" } });
     const granted = (await operator.audit.list({ kind: "approval.granted" })).items;
     expect(granted.map((record) => [record.runId, record.principal, record.data.note])).toEqual([[parked.id, "operator:ana", "within limits"]]);
+
+    // Streamed, the run's stream ends at INPUT_REQUIRED; a rejection answered in a data part fails the run.
+    const events: StreamResponse[] = [];
+    for await (const event of client.sendMessageStream(send(message({ amount: 5 })))) events.push(event);
+    const last = (events.at(-1)?.payload as { value: { taskId: string; status: { state: TaskState } } }).value;
+    expect(last.status.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    const rejected = (await client.sendMessage(send(message({ approved: false, note: "too small" }, { taskId: last.taskId })))) as Task;
+    expect(rejected.status?.state).toBe(TaskState.TASK_STATE_FAILED);
+    expect(rejected.status?.message?.parts[0]?.content).toMatchObject({ $case: "text", value: expect.stringContaining("too small") });
+    await expect(client.sendMessage(send(message("approve", { taskId: last.taskId })))).rejects.toThrow(/waits for no input/);
   });
 
   it("CancelTask cancels a working task; SubscribeToTask streams it to its end", async () => {
@@ -158,14 +168,20 @@ describe("A2A server: the official client against cadre serve", () => {
     expect((await asAna.listTasks({ tenant: "", contextId: "", status: TaskState.TASK_STATE_UNSPECIFIED, pageToken: "", statusTimestampAfter: undefined })).tasks).toEqual([]);
   });
 
-  it("refuses a missing credential (401) and an unsupported A2A-Version with the spec's error", async () => {
-    const { server, key } = await fixture();
+  it("refuses a missing credential (401), repeated bad ones (429) and an unsupported A2A-Version with the spec's error", async () => {
+    const { server, key } = await fixture({ authFailures: { limit: 2 } });
     const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: "x" } });
     const anonymous = await fetch(`${server.url}/a2a/greet`, { method: "POST", headers: { "content-type": "application/json", "a2a-version": "1.0" }, body });
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get("www-authenticate")).toMatch(/Bearer/);
     const old = await fetch(`${server.url}/a2a/greet`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}`, "a2a-version": "0.3" }, body });
     expect(((await old.json()) as any).error).toMatchObject({ code: -32009 });
+    const guess = () => fetch(`${server.url}/a2a/greet`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer cadre_op_guess", "a2a-version": "1.0" }, body });
+    expect((await guess()).status).toBe(401);
+    expect((await guess()).status).toBe(401);
+    const limited = await guess();
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as any).error.data[0].reason).toBe("RATE_LIMITED");
   });
 
   it("the deployment endpoint routes by the skill named in the message's metadata", async () => {
