@@ -106,6 +106,25 @@ describe("remoteAgent: Cadre's client against an A2A agent built with the SDK", 
     expect(payer.sessions.length).toBe(1);
   });
 
+  it("works in ctx.map like a local agent; the card is fetched once per agent; a remote that never answers times out", { timeout: 60_000 }, async () => {
+    const remote = await startSdkAgent({ hangFirst: true });
+    closers.push(remote.close);
+    const hasty = remoteAgent({ name: "hasty", owner: "tests", purpose: "Adds numbers remotely, or gives up.", url: remote.url, skill: "add", input: z.object({ a: z.number(), b: z.number() }), output: z.object({ sum: z.number() }), timeout: 1_000 });
+    const adder = remoteAgent({ name: "adder", owner: "tests", purpose: "Adds numbers remotely.", url: remote.url, skill: "add", input: z.object({ a: z.number(), b: z.number() }), output: z.object({ sum: z.number() }) });
+    const first = defineWorkflow({ name: "first", input: z.object({}), output: z.any(), run: async (_input, ctx) => ctx.call(hasty, { a: 0, b: 0 }) });
+    const many = defineWorkflow({ name: "many", input: z.array(z.number()), output: z.array(z.number()), run: async (values, ctx) => (await ctx.map(values.map((a) => ({ a, b: 1 })), adder)).map((answer) => answer.sum) });
+    const runtime = await Runtime.open({ store: ":memory:", agents: [hasty, adder], workflows: [first, many] });
+    closers.push(() => runtime.close());
+    // The remote's first call never answers: the call is aborted at its timeout.
+    const timedOut = await (await runtime.start(first, {})).result();
+    expect(timedOut.error).toMatchObject({ code: "STEP_TIMEOUT" });
+    const mapped = await (await runtime.start(many, [1, 2, 3])).result();
+    expect(mapped).toMatchObject({ status: "completed", output: [2, 3, 4] });
+    expect(remote.calls).toHaveLength(4);
+    // Once per agent definition, not per call.
+    expect(remote.cardFetches()).toBe(2);
+  });
+
   it("refuses a URL that is not absolute when the agent is defined", () => {
     const error = (() => {
       try {

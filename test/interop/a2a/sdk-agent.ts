@@ -18,7 +18,7 @@ export interface SeenCall {
  * every JSON-RPC call without an `x-payment` header is answered 402, as a paid endpoint would.
  * With `hangFirst`, the first call is recorded and never answered.
  */
-export async function startSdkAgent(options: { price?: number; failWith?: string; hangFirst?: boolean } = {}): Promise<{ url: string; calls: SeenCall[]; close(): Promise<void> }> {
+export async function startSdkAgent(options: { price?: number; failWith?: string; hangFirst?: boolean } = {}): Promise<{ url: string; calls: SeenCall[]; cardFetches: () => number; close(): Promise<void> }> {
   const calls: SeenCall[] = [];
   let authorization: string | undefined;
   const executor: AgentExecutor = {
@@ -63,6 +63,11 @@ export async function startSdkAgent(options: { price?: number; failWith?: string
     signatures: [],
   });
   const handler = new DefaultRequestHandler(card(), new InMemoryTaskStore(), executor);
+  let cardFetches = 0;
+  app.use("/.well-known/agent-card.json", (_req, _res, next) => {
+    cardFetches += 1;
+    next();
+  });
   app.use("/.well-known/agent-card.json", agentCardHandler({ agentCardProvider: async () => card() }));
   app.use("/rpc", (req, res, next) => {
     authorization = req.header("authorization");
@@ -81,6 +86,7 @@ export async function startSdkAgent(options: { price?: number; failWith?: string
   return {
     url,
     calls,
+    cardFetches: () => cardFetches,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -81,6 +81,12 @@ describe.each(await dialects())("A2A server: the official client against cadre s
     const listed = await client.listTasks({ tenant: "", contextId: "", status: TaskState.TASK_STATE_UNSPECIFIED, pageToken: "", statusTimestampAfter: undefined });
     expect(listed.tasks.map((task) => task.id)).toEqual([result.id]);
 
+    // Bad input: JSON-RPC invalid params, Cadre's code as the reason, the field named; no run.
+    const bad = (await client.sendMessage(send(message({ nom: "x" }))).catch((error: unknown) => error)) as { data: Array<{ reason: string }>; message: string };
+    expect(bad.data[0]).toMatchObject({ reason: "INVALID_INPUT", metadata: { fault: "input" } });
+    expect(bad.message).toMatch(/name/);
+    expect((await runtime.listRuns({ workflow: "greet" })).length).toBe(1);
+
     // An agent exposed over A2A takes text: a string input.
     const echoClient = await officialClient(`${server.url}/a2a/echo`, key);
     const echoed = (await echoClient.sendMessage(send(message("hi")))) as Task;
