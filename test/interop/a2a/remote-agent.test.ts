@@ -87,6 +87,19 @@ describe("remoteAgent: Cadre's client against an A2A agent built with the SDK", 
     expect((await openOperator({ store: runtime.store }).runs.cost(result.runId)).spentMicros).toBe(0);
   });
 
+  it("its breaker opens after repeated failures: the next call is refused without reaching the remote", async () => {
+    const remote = await startSdkAgent({ failWith: "down for maintenance" });
+    closers.push(remote.close);
+    const adder = remoteAgent({ name: "adder", owner: "tests", purpose: "Adds numbers remotely.", url: remote.url, skill: "add", input: z.object({ a: z.number(), b: z.number() }), output: z.object({ sum: z.number() }), circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 3_600_000 } });
+    const sums = defineWorkflow({ name: "sums", input: z.object({ a: z.number(), b: z.number() }), output: z.any(), run: async (input, ctx) => ctx.call(adder, input) });
+    const runtime = await Runtime.open({ store: ":memory:", agents: [adder], workflows: [sums] });
+    closers.push(() => runtime.close());
+    const codes: unknown[] = [];
+    for (let call = 0; call < 3; call += 1) codes.push((await (await runtime.start(sums, { a: call, b: 1 })).result()).error?.code);
+    expect(codes).toEqual(["REMOTE_AGENT_FAILED", "REMOTE_AGENT_FAILED", "CIRCUIT_OPEN"]);
+    expect(remote.calls).toHaveLength(2);
+  });
+
   it("pays a 402 through the payer: the worst case reserves price + maxMicros, the charge is price + paid", async () => {
     const remote = await startSdkAgent({ price: 3000 });
     closers.push(remote.close);
