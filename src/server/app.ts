@@ -86,6 +86,7 @@ export function createServer(options: CreateServerOptions): CadreApp {
   });
   app.notFound((http) => http.json(errorResponse(new RouteNotFoundError({ method: http.req.method, path: http.req.path })).body, 404));
   if (options.log) app.use("/api/*", accessLog(options.log, now));
+  if (options.log) for (const path of ["/a2a", "/a2a/*"]) app.use(path, accessLog(options.log, now));
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   app.use(
     "/api/*",

@@ -72,7 +72,11 @@ export class CadreA2AHandler implements A2ARequestHandler {
     return wire(async () => {
       const caller = callerOf(context);
       const { run, handle } = await this.#begin(caller, params);
-      if (!params.configuration?.returnImmediately) await handle?.result();
+      if (!params.configuration?.returnImmediately) {
+        if (handle) await handle.result();
+        // A retried message whose run is still going: wait for it as the first send would have.
+        else for await (const _ of followRun({ runtime: this.#runtime, runId: run.id, handle: undefined, pollMs: this.#pollMs, task: (current) => this.#task(current) }));
+      }
       return this.#task((await this.#runtime.getRun(run.id))!, params.configuration?.historyLength);
     });
   }
