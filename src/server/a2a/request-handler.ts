@@ -3,6 +3,7 @@ import { TaskState, type AgentCard, type ListTasksResponse, type Message, type S
 import type { A2ARequestHandler, ServerCallContext, User } from "@a2a-js/sdk/server";
 import { ExtendedAgentCardNotConfiguredError, PushNotificationNotSupportedError, RequestMalformedError, TaskNotCancelableError, TaskNotFoundError, UnsupportedOperationError } from "@a2a-js/sdk/errors";
 import type { RunRecord } from "../../engine/run-records.ts";
+import { appendAudit } from "../../governance/audit-log.ts";
 import type { Operator } from "../../operator/operator.ts";
 import type { PendingApproval } from "../../workflow/approvals.ts";
 import type { ExposedTarget } from "../../workflow/exposure.ts";
@@ -10,6 +11,7 @@ import type { RunHandle } from "../../workflow/run-handle.ts";
 import type { Runtime } from "../../workflow/runtime.ts";
 import { waitingRoot } from "../../workflow/wake.ts";
 import { callerPrincipal, startExposedCall, type Caller } from "../exposed-calls.ts";
+import { ForbiddenError } from "../server-errors.ts";
 import { messageInput, approvalAnswer } from "./message-input.ts";
 import { followRun } from "./run-stream.ts";
 import { taskOf, terminalStates } from "./task-view.ts";
@@ -163,16 +165,29 @@ export class CadreA2AHandler implements A2ARequestHandler {
     }
   }
 
-  /** A message to a task waiting for input decides its approval (by the caller), then resumes the run. */
+  /** A message to a task waiting for input decides its approval (by the caller, a person with an operator key), then resumes the run. */
   async #answer(caller: Caller, message: Message): Promise<{ run: RunRecord; handle: RunHandle | undefined }> {
     const run = await this.#owned(caller, message.taskId);
     const approval = await this.#pendingApproval(run);
     if (!approval) throw new UnsupportedOperationError(`Task ${run.id} is ${run.status} and waits for no input: only a task in TASK_STATE_INPUT_REQUIRED takes an answer.`);
     const answer = approvalAnswer(message);
+    if (caller.kind === "agent") await this.#refuseAgentDecision(caller, run, approval);
     const approvals = this.#operator.as(callerPrincipal(caller)).approvals;
     await (answer.approved ? approvals.approve(approval.runId, approval.name, { note: answer.note }) : approvals.reject(approval.runId, approval.name, { note: answer.note }));
     const handle = await this.#runtime.wake(run.id);
     return { run: (await this.#runtime.getRun(run.id))!, handle };
+  }
+
+  /**
+   * An approval is a person's check on the run: the agent that asked for the work may not
+   * answer it for itself. Refused (FORBIDDEN) and audited; an operator key, or `cadre approve`, decides.
+   */
+  async #refuseAgentDecision(caller: Caller, run: RunRecord, approval: PendingApproval): Promise<never> {
+    const reason = `an approval is decided by a person: answer the task with an operator key (approver role or above), or run cadre approve ${approval.runId} ${approval.name}`;
+    await this.#runtime.store.transaction((tx) =>
+      appendAudit(tx, this.#runtime.store.dialect, [{ kind: "approval.denied", at: this.#runtime.now(), runId: approval.runId, stepKey: approval.stepKey, workflow: run.workflow, agent: caller.name, principal: callerPrincipal(caller), data: { name: approval.name, via: "a2a", reason } }]),
+    );
+    throw new ForbiddenError({ message: `${callerPrincipal(caller)} may not decide approval "${approval.name}" of task ${run.id}: ${reason}.`, operator: caller.name, action: `decide ${approval.name}`, reason });
   }
 
   async *#stream(runId: string, handle: RunHandle | undefined): AsyncGenerator<StreamResponse, void, undefined> {

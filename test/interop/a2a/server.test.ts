@@ -169,6 +169,17 @@ describe.each(await dialects())("A2A server: the official client against cadre s
     await operator.grants.add("buyer", { scope: "expose:greet" });
     const task = (await asBuyer.sendMessage(send(message({ name: "eve" })))) as Task;
     expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    // An agent may start a task that parks on an approval, but not answer it for itself.
+    await operator.grants.add("buyer", { scope: "expose:payout" });
+    const buyerPayout = await officialClient(`${server.url}/a2a/payout`, secret);
+    const parked = (await buyerPayout.sendMessage(send(message({ amount: 9 })))) as Task;
+    expect(parked.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    const selfApproved = (await buyerPayout.sendMessage(send(message("approve", { taskId: parked.id }))).catch((error: unknown) => error)) as { data: Array<{ reason: string }>; message: string };
+    expect(selfApproved.data[0]?.reason).toBe("FORBIDDEN");
+    expect(selfApproved.message).toMatch(/decided by a person/);
+    expect((await operator.audit.list({ kind: "approval.denied" })).items.map((record) => [record.runId, record.principal, record.data.via])).toEqual([[parked.id, "agent:buyer", "a2a"]]);
+    expect((await operator.approvals.pending({ runId: parked.id })).map((approval) => approval.name)).toEqual(["release"]);
+
     const asAna = await officialClient(`${server.url}/a2a/greet`, key);
     await expect(asAna.getTask({ tenant: "", id: task.id })).rejects.toThrow(/No task/);
     expect((await asAna.listTasks({ tenant: "", contextId: "", status: TaskState.TASK_STATE_UNSPECIFIED, pageToken: "", statusTimestampAfter: undefined })).tasks).toEqual([]);
