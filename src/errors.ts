@@ -78,6 +78,7 @@ export const errorCatalog = {
   INTERNAL: { fault: "system", http: 500 },
   MCP_SERVER_UNAVAILABLE: { fault: "system", http: 502 },
   MCP_TOOL_FAILED: { fault: "system", http: 502 },
+  REMOTE_AGENT_FAILED: { fault: "system", http: 502 },
 } as const satisfies Record<string, { fault: ErrorFault; http: number }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

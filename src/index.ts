@@ -167,3 +167,5 @@ export { mcpServer } from "./interop/mcp/mcp-server.ts";
 export type { McpServer, McpServerSpec, McpStdioServerSpec, McpHttpServerSpec, McpServerOptions } from "./interop/mcp/mcp-server.ts";
 export { mcpToolName, mcpToolScope, mcpMetaKeys } from "./interop/mcp/mcp-tool.ts";
 export { McpServerUnavailableError, McpToolFailedError } from "./interop/mcp/mcp-errors.ts";
+export { remoteAgent, remoteAgentScope, remoteAgentCredentialEnv, RemoteAgentError } from "./interop/a2a/index.ts";
+export type { RemoteAgentOptions } from "./interop/a2a/index.ts";

@@ -20,6 +20,7 @@ import { runRoutes } from "./routes/runs.ts";
 import { RunEventHub } from "./run-events.ts";
 import { mountDashboard } from "./dashboard/index.ts";
 import { mountMcp } from "./mcp/mount-mcp.ts";
+import { mountA2A } from "./a2a/index.ts";
 
 export interface CreateServerOptions {
   /** Starts, resumes and cancels runs; its store is the one the API reads. */
@@ -88,6 +89,7 @@ export function createServer(options: CreateServerOptions): CadreApp {
   });
   app.notFound((http) => http.json(errorResponse(new RouteNotFoundError({ method: http.req.method, path: http.req.path })).body, 404));
   if (options.log) app.use("/api/*", accessLog(options.log, now));
+  if (options.log) for (const path of ["/a2a", "/a2a/*"]) app.use(path, accessLog(options.log, now));
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   app.use(
     "/api/*",
@@ -119,6 +121,7 @@ export function createServer(options: CreateServerOptions): CadreApp {
     });
   }
   mountMcp(app, { runtime: options.runtime, operator, auth: options.auth, allowedHosts: options.allowedHosts, signal, failures, now });
+  mountA2A(app, { runtime: options.runtime, operator, auth: options.auth, maxBodyBytes, failures });
   mountDashboard(app, { runtime: options.runtime, operator, auth: options.auth, failures, now });
   return app;
 }

@@ -38,6 +38,8 @@ export function registerServeCommands(program: Command): void {
         else {
           process.stdout.write(`cadre serve: ${server.url}${options.dev ? "  (dev playground: no keys, acting as admin \"local\")" : ""}\n`);
           if (!options.dev) process.stderr.write(style.dim("Send an operator key as `Authorization: Bearer <key>`; create one with `cadre keys create --operator <name> --role admin`.\n"));
+          const a2a = runtime.exposed.filter((target) => target.via.includes("a2a")).map((target) => target.name);
+          if (a2a.length > 0) process.stderr.write(style.dim(`A2A: ${server.url}/.well-known/agent-card.json (skills: ${a2a.join(", ")}; one agent each at ${server.url}/a2a/<name>)\n`));
         }
         const signal = await new Promise<NodeJS.Signals>((resolve) => {
           process.once("SIGINT", () => resolve("SIGINT"));
