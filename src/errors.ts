@@ -76,6 +76,9 @@ export const errorCatalog = {
   EVAL_DATASET_INVALID: { fault: "input", http: 400 },
   UNKNOWN_EVAL: { fault: "input", http: 404 },
   INTERNAL: { fault: "system", http: 500 },
+  PAYMENT_ABOVE_CAP: { fault: "budget", http: 402 },
+  PAYMENT_REFUSED: { fault: "permission", http: 402 },
+  PAYMENT_KEY_MISSING: { fault: "configuration", http: 500 },
 } as const satisfies Record<string, { fault: ErrorFault; http: number }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -19,6 +19,7 @@ import { moneyRoutes } from "./routes/money.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { RunEventHub } from "./run-events.ts";
 import { mountDashboard } from "./dashboard/index.ts";
+import { x402Seller, type X402SellerOptions } from "./x402/seller.ts";
 
 export interface CreateServerOptions {
   /** Starts, resumes and cancels runs; its store is the one the API reads. */
@@ -41,6 +42,8 @@ export interface CreateServerOptions {
   authFailures?: { limit?: number; windowMs?: number };
   /** The clock (epoch ms), injectable for tests. */
   now?: () => number;
+  /** How exposed targets with a price are charged over HTTP (x402 in front of /a2a): the payee name, the facilitator. */
+  x402?: X402SellerOptions;
 }
 
 /** The request's caller, set once authenticated. */
@@ -116,6 +119,10 @@ export function createServer(options: CreateServerOptions): CadreApp {
     });
   }
   mountDashboard(app, { runtime: options.runtime, operator, auth: options.auth, failures, now });
+  // In front of the A2A routes: a call that starts priced work is paid for first (see x402/seller.ts).
+  const seller = x402Seller({ ...options.x402, runtime: options.runtime, now });
+  app.use("/a2a/:name", seller);
+  app.use("/a2a/:name/*", seller);
   return app;
 }
 
