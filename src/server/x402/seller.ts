@@ -63,7 +63,8 @@ export function x402Seller(options: X402SellerOptions & { runtime: Runtime; now?
 
   return async (http, next) => {
     const target = runtime.exposed.find((exposed) => exposed.name === http.req.param("name") && exposed.via.includes("a2a"));
-    if (!target || target.price === 0) return next();
+    // Only a POST starts work (cards and the like are free): its body is read, nothing else's.
+    if (!target || target.price === 0 || http.req.method !== "POST") return next();
     const body = await http.req.text();
     // Read here, the body is handed on intact to handlers that read the raw request.
     http.req.raw = new Request(http.req.raw.url, { method: http.req.raw.method, headers: http.req.raw.headers, body, signal: http.req.raw.signal });
