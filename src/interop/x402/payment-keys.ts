@@ -75,8 +75,13 @@ export async function trustedPayers(db: Db): Promise<TrustedPayer[]> {
   return rows.map((row) => ({ payer: row.payer, publicKey: row.public_key, addedBy: row.added_by, addedAt: Number(row.added_at) }));
 }
 
-/** The public key a payer's IOUs must verify against, if the payer is trusted. */
+/**
+ * The public key a payer's IOUs must verify against: the key trusted for it (`cadre x402 trust`),
+ * else, for an agent of this same store paying its own server, its own payment key.
+ */
 export async function trustedPayerKey(db: Db, payer: string): Promise<KeyObject | undefined> {
-  const row = await db.selectFrom("x402_trusted_payers").select(["public_key"]).where("payer", "=", payer).executeTakeFirst();
-  return row ? publicKeyFrom(row.public_key) : undefined;
+  const trusted = await db.selectFrom("x402_trusted_payers").select(["public_key"]).where("payer", "=", payer).executeTakeFirst();
+  if (trusted) return publicKeyFrom(trusted.public_key);
+  const own = await paymentKey(db, payer);
+  return own ? publicKeyFrom(own.publicKey) : undefined;
 }

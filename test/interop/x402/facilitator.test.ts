@@ -12,13 +12,16 @@ describe.each(await dialects())("the local iou facilitator on %s: verify against
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => close?.());
 
-  async function setup() {
+  async function setup(options: { sameStore?: boolean } = {}) {
     const payee = await openTestStore(dialect);
-    close = payee.close;
+    const payerStore = options.sameStore ? payee : await openTestStore(dialect);
+    close = async () => {
+      await payee.close();
+      if (payerStore !== payee) await payerStore.close();
+    };
     let now = 1_000_000;
-    // The payer's key pair, made in the payee's store only for the test's convenience (the table is the same).
-    const key = await createPaymentKey(payee.store.db, "buyer", now);
-    const privateKey = privateKeyFrom((await payee.store.db.selectFrom("x402_keys").select("private_key").where("agent", "=", "buyer").executeTakeFirstOrThrow()).private_key);
+    const key = await createPaymentKey(payerStore.store.db, "buyer", now);
+    const privateKey = privateKeyFrom((await payerStore.store.db.selectFrom("x402_keys").select("private_key").where("agent", "=", "buyer").executeTakeFirstOrThrow()).private_key);
     const facilitator = localFacilitator({ store: payee.store, now: () => now });
     const pay = (terms: Partial<IouTerms> = {}, signer = privateKey): PaymentPayload => ({
       x402Version: 2,
@@ -67,6 +70,13 @@ describe.each(await dialects())("the local iou facilitator on %s: verify against
     expect(await facilitator.verify(soon, requirements)).toMatchObject({ isValid: false, invalidReason: "payment_expired" });
     expect(await facilitator.settle(soon, requirements)).toMatchObject({ success: false, errorReason: "payment_expired" });
     expect(await store.db.selectFrom("x402_payments").selectAll().execute()).toEqual([]);
+  });
+
+  it("an agent of the payee's own store pays with the key it has there, trusted without `trust`; a forgery still fails", async () => {
+    const { facilitator, pay } = await setup({ sameStore: true });
+    expect(await facilitator.verify(pay(), requirements)).toEqual({ isValid: true, payer: "buyer" });
+    expect(await facilitator.verify(pay({}, generateKeyPairSync("ed25519").privateKey), requirements)).toMatchObject({ isValid: false, invalidReason: "invalid_signature" });
+    expect(await facilitator.settle(pay(), requirements)).toMatchObject({ success: true, amount: "1000" });
   });
 
   it("refuses to trust a key that is not an Ed25519 public key", async () => {
