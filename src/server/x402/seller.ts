@@ -88,7 +88,7 @@ export function x402Seller(options: X402SellerOptions & { runtime: Runtime; now?
     http.set(verifiedKey as never, { payer: verified.payer ?? payer ?? "unknown", nonce: String(payload.payload.nonce ?? ""), amountMicros: Number(matched.amount), target: target.name } satisfies VerifiedPayment as never);
     await next();
     // Only work that succeeded is paid for: a refusal or a failure leaves the payment unsettled.
-    if (http.res.status < 200 || http.res.status >= 300) return;
+    if (http.res.status < 200 || http.res.status >= 300 || (await isJsonRpcError(http.res))) return;
     let settlement: SettleResponse;
     try {
       settlement = await server.settlePayment(payload, matched);
@@ -105,4 +105,17 @@ export function x402Seller(options: X402SellerOptions & { runtime: Runtime; now?
     answered.headers.set("PAYMENT-RESPONSE", encodePaymentResponseHeader(settlement));
     http.res = answered;
   };
+}
+
+/** A JSON-RPC answer that is an error (JSON-RPC answers errors with HTTP 200): the work did not happen, nothing is settled. */
+async function isJsonRpcError(response: Response): Promise<boolean> {
+  if (!/^application\/json\b/i.test(response.headers.get("content-type") ?? "")) return false;
+  let body: unknown;
+  try {
+    body = await response.clone().json();
+  } catch {
+    return false;
+  }
+  const answers = Array.isArray(body) ? body : [body];
+  return answers.length > 0 && answers.every((answer) => typeof answer === "object" && answer !== null && "error" in answer && !("result" in answer));
 }

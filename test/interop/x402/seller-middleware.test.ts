@@ -1,10 +1,10 @@
 import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { decodePaymentRequiredHeader } from "@x402/core/http";
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/core/http";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, defineWorkflow, Runtime } from "../../../src/index.ts";
+import { createPaymentKey, defineAgent, defineWorkflow, Runtime, x402Payer } from "../../../src/index.ts";
 import { createServer, startsWork } from "../../../src/server/index.ts";
 import { cadre } from "../../helpers/cli.ts";
 import { freshStoreLocation, type TestStoreLocation } from "../../helpers/stores.ts";
@@ -36,8 +36,11 @@ describe("the x402 seller in front of /a2a", () => {
     const greet = defineWorkflow({ name: "greet", input: z.string(), output: z.string(), run: async (name) => `hello ${name}` });
     runtime = await Runtime.open({ store: ":memory:", agents: [oracle], workflows: [greet], expose: { agents: { oracle: { price: 5000 } }, workflows: { greet: {} } } });
     const app = createServer({ runtime, auth: { mode: "dev" }, x402: { payTo: "shop" } });
-    // Stands in for the A2A server: echoes what reached it.
-    app.all("/a2a/*", async (http) => http.json({ reached: http.req.path, body: await http.req.text() }));
+    // Stands in for the A2A server: echoes what reached it; a message saying "fail" is a JSON-RPC error (HTTP 200).
+    app.all("/a2a/*", async (http) => {
+      const body = await http.req.text();
+      return body.includes("fail") ? http.json({ jsonrpc: "2.0", id: 1, error: { code: -32603, message: "it failed" } }) : http.json({ reached: http.req.path, body });
+    });
     server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }) as Server;
     await new Promise((resolve) => server!.once("listening", resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -58,6 +61,27 @@ describe("the x402 seller in front of /a2a", () => {
     expect(await (await fetch(`${url}/a2a/oracle`, { method: "POST", body: getTask })).json()).toEqual({ reached: "/a2a/oracle", body: getTask });
     expect((await fetch(`${url}/a2a/oracle/.well-known/agent-card.json`)).status).toBe(200);
     expect(await (await fetch(`${url}/a2a/greet`, { method: "POST", body: send })).json()).toEqual({ reached: "/a2a/greet", body: send });
+  });
+
+  it("settles paid work that succeeded (PAYMENT-RESPONSE), and leaves unsettled a paid call answered with a JSON-RPC error", async () => {
+    const url = await start();
+    // An agent of the seller's own store pays with its own key: no `trust` needed.
+    await createPaymentKey(runtime!.store.db, "buyer", Date.now());
+    const payer = x402Payer({ store: runtime!.store });
+    const call = (text: string, key: string) => {
+      const session = payer.session({ maxMicros: 5000, idempotencyKey: key, agent: "buyer" });
+      return session.fetch(`${url}/a2a/oracle`, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "SendMessage", params: { text } }) }).then((response) => ({ response, paid: session.paid() }));
+    };
+    const ok = await call("hello", "k-ok");
+    expect(ok.response.status).toBe(200);
+    expect(ok.paid).toBe(5000);
+    expect(decodePaymentResponseHeader(ok.response.headers.get("payment-response")!)).toMatchObject({ success: true, payer: "buyer", amount: "5000" });
+    const failed = await call("fail", "k-fail");
+    expect(failed.response.status).toBe(200);
+    expect(failed.response.headers.get("payment-response")).toBeNull();
+    expect(failed.paid).toBe(0);
+    const payments = await runtime!.store.db.selectFrom("x402_payments").select(["amount"]).execute();
+    expect(payments.map((payment) => Number(payment.amount))).toEqual([5000]);
   });
 
   it("a payment header that is not an x402 payload is refused with the reason and audited", async () => {
