@@ -69,7 +69,11 @@ export function x402Seller(options: X402SellerOptions & { runtime: Runtime; now?
     // Read here, the body is handed on intact to handlers that read the raw request.
     http.req.raw = new Request(http.req.raw.url, { method: http.req.raw.method, headers: http.req.raw.headers, body, signal: http.req.raw.signal });
     if (!startsWork(http.req.method, http.req.path, body)) return next();
-    await (ready ??= server.initialize());
+    // Once: the facilitator's supported kinds. A failure (a remote facilitator down) is tried again on the next call.
+    await (ready ??= server.initialize().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    }));
     const url = http.req.url;
     const requirements = await server.buildPaymentRequirements({ scheme: iouScheme, network: cadreLedgerNetwork, payTo, price: target.price, maxTimeoutSeconds: options.maxTimeoutSeconds ?? 300, extra: { resource: url, request: requestDigest(http.req.method, url, body) } });
     const header = http.req.header("payment-signature");
