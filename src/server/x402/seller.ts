@@ -53,8 +53,9 @@ export function x402Seller(options: X402SellerOptions & { runtime: Runtime; now?
 
   const refuse = async (http: Context, target: ExposedTarget, requirements: PaymentRequirements[], reason: string, message: string, payer?: string): Promise<Response> => {
     if (reason !== "payment_required") {
+      // `payer` is who the refused payment claims to be from, not an authenticated principal.
       await runtime.store.transaction((tx) =>
-        appendAudit(tx, runtime.store.dialect, [{ kind: "x402.refused", at: now(), workflow: target.workflow.name, principal: payer ? `payer:${payer}` : null, data: { target: target.name, targetKind: target.kind, reason, message, resource: http.req.url, ...(payer ? { payer } : {}) } }]),
+        appendAudit(tx, runtime.store.dialect, [{ kind: "x402.refused", at: now(), workflow: target.workflow.name, principal: null, data: { target: target.name, targetKind: target.kind, reason, message, resource: http.req.url, ...(payer ? { payer } : {}) } }]),
       );
     }
     const required = await server.createPaymentRequiredResponse(requirements, { url: http.req.url, description: target.description, mimeType: "application/json" }, reason);
