@@ -79,6 +79,8 @@ export const errorCatalog = {
   PAYMENT_ABOVE_CAP: { fault: "budget", http: 402 },
   PAYMENT_REFUSED: { fault: "permission", http: 402 },
   PAYMENT_KEY_MISSING: { fault: "configuration", http: 500 },
+  MCP_SERVER_UNAVAILABLE: { fault: "system", http: 502 },
+  MCP_TOOL_FAILED: { fault: "system", http: 502 },
 } as const satisfies Record<string, { fault: ErrorFault; http: number }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -20,6 +20,7 @@ import { runRoutes } from "./routes/runs.ts";
 import { RunEventHub } from "./run-events.ts";
 import { mountDashboard } from "./dashboard/index.ts";
 import { x402Seller, type X402SellerOptions } from "./x402/seller.ts";
+import { mountMcp } from "./mcp/mount-mcp.ts";
 
 export interface CreateServerOptions {
   /** Starts, resumes and cancels runs; its store is the one the API reads. */
@@ -44,6 +45,8 @@ export interface CreateServerOptions {
   now?: () => number;
   /** How exposed targets with a price are charged over HTTP (x402 in front of /a2a): the payee name, the facilitator. */
   x402?: X402SellerOptions;
+  /** Hostnames besides loopback that /mcp accepts in Host and Origin (DNS-rebinding protection; `cadre serve --allowed-host`). */
+  allowedHosts?: string[];
 }
 
 /** The request's caller, set once authenticated. */
@@ -118,6 +121,7 @@ export function createServer(options: CreateServerOptions): CadreApp {
       return result instanceof Response ? result : http.json(result as object, route.status ?? 200);
     });
   }
+  mountMcp(app, { runtime: options.runtime, operator, auth: options.auth, allowedHosts: options.allowedHosts, signal, failures, now });
   mountDashboard(app, { runtime: options.runtime, operator, auth: options.auth, failures, now });
   // In front of the A2A routes: a call that starts priced work is paid for first (see x402/seller.ts).
   const seller = x402Seller({ ...options.x402, runtime: options.runtime, now });

@@ -9,7 +9,7 @@ import type { RuntimeOptions } from "./runtime-options.ts";
 export type CadreConfig = Omit<RuntimeOptions, "store" | "now" | "generateId" | "provision"> & { store?: string };
 
 /** Every key a config may hold: anything else is a mistake and is refused. */
-export const configKeys = ["agents", "workflows", "store", "principal", "leaseMs", "blockOverdueReviews", "models", "knowledge", "maxPayloadBytes", "audit", "telemetry", "observers", "dispatch", "queue", "policies", "expose"] as const satisfies ReadonlyArray<keyof CadreConfig>;
+export const configKeys = ["agents", "workflows", "store", "principal", "leaseMs", "blockOverdueReviews", "models", "knowledge", "maxPayloadBytes", "audit", "telemetry", "observers", "dispatch", "queue", "policies", "expose", "mcpServers"] as const satisfies ReadonlyArray<keyof CadreConfig>;
 
 // The list above must name every key of CadreConfig: this fails to compile when one is missing.
 type MissingConfigKey = Exclude<keyof CadreConfig, (typeof configKeys)[number]>;

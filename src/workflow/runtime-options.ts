@@ -11,6 +11,7 @@ import type { JobQueueTuning } from "../workers/job-queue.ts";
 import type { Workflow } from "./define-workflow.ts";
 import { resolveExposure, type ExposedTarget, type Exposure } from "./exposure.ts";
 import type { RuntimeObserver } from "../engine/run-observer.ts";
+import type { McpServer } from "../interop/mcp/mcp-server.ts";
 import { resolveTelemetrySettings, type TelemetryOptions, type TelemetrySettings } from "../telemetry/telemetry-settings.ts";
 
 /** How runs handed to workers are queued and watched. */
@@ -59,6 +60,13 @@ export interface RuntimeOptions {
   policies?: PolicyOptions;
   /** The workflows and agents offered to callers outside the process (MCP, A2A, x402 prices); nothing is exposed unless named. */
   expose?: Exposure;
+  /**
+   * MCP servers (`mcpServer(...)`) whose tools the agents use. A server whose tools an agent
+   * holds is opened even when not listed here; listing it keeps it in one place in a config.
+   * Every server is started (stdio) or connected (HTTP) when the runtime opens, and its tools'
+   * schemas are read then; it is stopped when the last runtime using it closes.
+   */
+  mcpServers?: McpServer[];
   /** The clock (epoch ms): injectable for tests. */
   now?: () => number;
   /** New ids (`run_…`): injectable for tests. */
@@ -90,6 +98,7 @@ export interface ResolvedRuntimeOptions {
   policies: PolicyOptions | undefined;
   /** What `expose` names, checked against the agents and workflows. */
   exposed: ExposedTarget[];
+  mcpServers: McpServer[];
   now: () => number;
   generateId: (prefix: string) => string;
   provision: boolean;
@@ -116,6 +125,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions, environment: Node
     queue: options.queue ?? {},
     policies: options.policies,
     exposed,
+    mcpServers: options.mcpServers ?? [],
     now: options.now ?? Date.now,
     generateId: options.generateId ?? generateId,
     provision: options.provision ?? true,

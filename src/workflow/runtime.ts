@@ -48,6 +48,7 @@ import type { RunTicket, TicketOutcome } from "../workers/run-ticket.ts";
 import { defaultQueue } from "../workers/run-ticket.ts";
 import { Worker } from "../workers/worker.ts";
 import { watchRun } from "./watch-run.ts";
+import { mcpServersFor, openMcpServers } from "../interop/mcp/mcp-server.ts";
 
 export type { RunHandle, RunResult } from "./run-handle.ts";
 export type { CancelledRun } from "./run-cancel.ts";
@@ -127,6 +128,8 @@ export class Runtime {
   /** Leases of the runs this process executes for its worker: a draining worker hands them back. */
   readonly #held = new Map<string, RunLease>();
   #closing = false;
+  /** The MCP servers this runtime opened (their sessions are shared with other runtimes of the process). */
+  #mcp: { close(): Promise<void> } | undefined;
   /** Runs launched so far: a run's number orders its writes before those of later runs. */
   #launched = 0;
 
@@ -187,17 +190,27 @@ export class Runtime {
     const observer = await runtimeObserver(resolved);
     // An invalid policy set fails here too: nothing opens, nothing is recorded.
     const policy = resolved.policies ? await PolicyEngine.load(resolved.policies) : undefined;
+    // MCP servers start (or connect) now and publish their tools' schemas: an agent naming a tool a server lacks fails here.
+    const mcp = await openMcpServers(mcpServersFor(resolved.mcpServers, resolved.agents));
     const ownsStore = typeof options.store !== "object";
-    const store = typeof options.store === "object" ? options.store : await openStore(options.store);
+    let store: Store;
+    try {
+      store = typeof options.store === "object" ? options.store : await openStore(options.store);
+    } catch (error) {
+      await mcp.close();
+      throw error;
+    }
     let jobs: JobQueue | undefined;
     try {
       // Loaded only here: pg-boss is needed by deployments with workers, not by every command.
       if (resolved.dispatch === "queue") jobs = await (await import("../workers/job-queue.ts")).JobQueue.open(store, { connectionString: postgresLocation(options.store), tuning: resolved.queue });
     } catch (error) {
+      await mcp.close();
       if (ownsStore) await store.close();
       throw error;
     }
     const runtime = new Runtime(store, ownsStore, resolved, models, observer, jobs, policy);
+    runtime.#mcp = mcp;
     try {
       if (!resolved.provision) return runtime;
       await upsertInventory(store, { agents: [...runtime.agents.values()], now: runtime.now(), principal: runtime.principal });
@@ -208,6 +221,7 @@ export class Runtime {
       await provisionWorkflowBudgets(store, [...runtime.workflows.values()], { now: runtime.now(), principal: runtime.principal });
     } catch (error) {
       await jobs?.stop({ graceful: false, timeoutMs: 1000 });
+      await mcp.close();
       if (ownsStore) await store.close();
       throw error;
     }
@@ -475,6 +489,8 @@ export class Runtime {
     this.guards.close();
     await this.#dispatcher.close();
     await this.#jobs?.stop({ graceful: false, timeoutMs: 1000 });
+    // After the runs settled: no call is in flight when a stdio server is stopped.
+    await this.#mcp?.close();
     // Spans and metrics of the runs just ended leave before the process may exit; an unreachable collector is not the runs' failure.
     await this.#observer?.flush().catch(() => {});
     if (this.#ownsStore) await this.store.close();
