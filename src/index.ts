@@ -162,6 +162,9 @@ export type { RunSummary } from "./engine/run-records.ts";
 export type { StepCharge, AccountSummary } from "./governance/reports.ts";
 export type { CredentialRecord } from "./governance/credentials.ts";
 export { UnknownAgentError } from "./governance/inventory.ts";
+export type { HttpPayer, PaymentLimits, PaymentSession } from "./interop/http-payer.ts";
+export { x402Payer, paidFetch, localFacilitator, IouClientScheme, IouServerScheme, IouFacilitatorScheme, iouScheme, cadreLedgerNetwork, microUnitsAsset, createPaymentKey, paymentKey, trustPayer, trustedPayers, receivedPayments, receivedFromAccount, PaymentAboveCapError, PaymentKeyMissingError, PaymentRefusedError } from "./interop/x402/index.ts";
+export type { X402PayerOptions, PaidFetchOptions, PaidFetchInput, PaidFetchOutput, Facilitator, PaymentKey, TrustedPayer, ReceivedPayment, IouRefusal } from "./interop/x402/index.ts";
 // MCP: an MCP server's tools as governed Cadre tools (the SDK loads when a runtime opens a server).
 export { mcpServer } from "./interop/mcp/mcp-server.ts";
 export type { McpServer, McpServerSpec, McpStdioServerSpec, McpHttpServerSpec, McpServerOptions } from "./interop/mcp/mcp-server.ts";

@@ -17,6 +17,7 @@ const knowledgeCommands = async (): Promise<Register> => (await import("./comman
 const policyCommands = async (): Promise<Register> => (await import("./commands/policy.ts")).registerPolicyCommands;
 const approvalCommands = async (): Promise<Register> => (await import("./commands/approvals.ts")).registerApprovalCommands;
 const serveCommands = async (): Promise<Register> => (await import("./commands/serve.ts")).registerServeCommands;
+const x402Commands = async (): Promise<Register> => (await import("./commands/x402.ts")).registerX402Commands;
 const mcpCommands = async (): Promise<Register> => (await import("./commands/mcp.ts")).registerMcpCommands;
 
 /** A top-level command as the root help lists it, and the loader of the module that defines it. */
@@ -57,6 +58,7 @@ export const commandIndex: readonly IndexedCommand[] = [
   { usage: "mcp", summary: "serve the exposed workflows and agents as MCP tools over stdio (for MCP clients and the Inspector)", load: mcpCommands },
   { usage: "knowledge", summary: "knowledge collections: add files, list, search, remove", load: knowledgeCommands },
   { usage: "memory", summary: "agents' long-term memory: forget a principal (audited)", load: knowledgeCommands },
+  { usage: "x402", summary: "paid HTTP: agents' payment keys, trusted payers, payments received", load: x402Commands },
 ];
 
 export function commandName(command: IndexedCommand): string {

@@ -19,6 +19,7 @@ import { moneyRoutes } from "./routes/money.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { RunEventHub } from "./run-events.ts";
 import { mountDashboard } from "./dashboard/index.ts";
+import { x402Seller, type X402SellerOptions } from "./x402/seller.ts";
 import { mountMcp } from "./mcp/mount-mcp.ts";
 import { mountA2A } from "./a2a/index.ts";
 
@@ -43,6 +44,8 @@ export interface CreateServerOptions {
   authFailures?: { limit?: number; windowMs?: number };
   /** The clock (epoch ms), injectable for tests. */
   now?: () => number;
+  /** How exposed targets with a price are charged over HTTP (x402 in front of /a2a): the payee name, the facilitator. */
+  x402?: X402SellerOptions;
   /** Hostnames besides loopback that /mcp accepts in Host and Origin (DNS-rebinding protection; `cadre serve --allowed-host`). */
   allowedHosts?: string[];
 }
@@ -123,6 +126,10 @@ export function createServer(options: CreateServerOptions): CadreApp {
   mountMcp(app, { runtime: options.runtime, operator, auth: options.auth, allowedHosts: options.allowedHosts, signal, failures, now });
   mountA2A(app, { runtime: options.runtime, operator, auth: options.auth, maxBodyBytes, failures });
   mountDashboard(app, { runtime: options.runtime, operator, auth: options.auth, failures, now });
+  // In front of the A2A routes: a call that starts priced work is paid for first (see x402/seller.ts).
+  const seller = x402Seller({ ...options.x402, runtime: options.runtime, now });
+  app.use("/a2a/:name", seller);
+  app.use("/a2a/:name/*", seller);
   return app;
 }
 

@@ -15,3 +15,5 @@ export type { RunEvent, NewRunEvent } from "./run-events.ts";
 export { openApiDocument } from "./openapi.ts";
 export * as apiSchemas from "./schemas.ts";
 export { UnauthenticatedError, ForbiddenError, RouteNotFoundError, RateLimitedError, RequestTooLargeError, MalformedRequestError } from "./server-errors.ts";
+export { x402Seller, verifiedPayment, paidRunId, startsWork } from "./x402/index.ts";
+export type { X402SellerOptions, VerifiedPayment } from "./x402/index.ts";

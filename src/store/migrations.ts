@@ -425,6 +425,38 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 14,
+    name: "x402 payments: agents' payment keys, trusted payers' keys, payments received",
+    async up(db) {
+      await db.schema
+        .createTable("x402_keys")
+        .addColumn("agent", "text", (column) => column.primaryKey())
+        .addColumn("public_key", "text", (column) => column.notNull())
+        .addColumn("private_key", "text", (column) => column.notNull())
+        .addColumn("created_at", time, (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable("x402_trusted_payers")
+        .addColumn("payer", "text", (column) => column.primaryKey())
+        .addColumn("public_key", "text", (column) => column.notNull())
+        .addColumn("added_by", "text", (column) => column.notNull())
+        .addColumn("added_at", time, (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable("x402_payments")
+        .addColumn("payer", "text", (column) => column.notNull())
+        .addColumn("nonce", "text", (column) => column.notNull())
+        .addColumn("pay_to", "text", (column) => column.notNull())
+        .addColumn("amount", money, (column) => column.notNull())
+        .addColumn("resource", "text", (column) => column.notNull())
+        .addColumn("request", "text", (column) => column.notNull())
+        .addColumn("transaction_id", "text", (column) => column.notNull())
+        .addColumn("settled_at", time, (column) => column.notNull())
+        .addPrimaryKeyConstraint("x402_payments_pk", ["payer", "nonce"])
+        .execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -28,6 +28,38 @@ export interface Database {
   policy_sets: PolicySetsTable;
   eval_runs: EvalRunsTable;
   eval_examples: EvalExamplesTable;
+  x402_keys: X402KeysTable;
+  x402_trusted_payers: X402TrustedPayersTable;
+  x402_payments: X402PaymentsTable;
+}
+
+/** An agent's Ed25519 payment key pair (base64 DER: SPKI public, PKCS#8 private): it signs the IOUs the agent pays with. */
+export interface X402KeysTable {
+  agent: string;
+  public_key: string;
+  private_key: string;
+  created_at: number;
+}
+
+/** A payer (an agent of another store) whose IOUs this store accepts, with the public key they must verify against. */
+export interface X402TrustedPayersTable {
+  payer: string;
+  public_key: string;
+  added_by: string;
+  added_at: number;
+}
+
+/** An IOU this store was paid and settled: one row per (payer, nonce), so a payment settles once. */
+export interface X402PaymentsTable {
+  payer: string;
+  nonce: string;
+  pay_to: string;
+  amount: number;
+  resource: string;
+  /** The sha256 of the request the payment was for: the same payment for another request is a replay. */
+  request: string;
+  transaction_id: string;
+  settled_at: number;
 }
 
 /** Every policy set a runtime ran with; the active one's version is kept in cadre_meta (policy_version). */
@@ -307,7 +339,7 @@ export interface GrantsTable {
 
 export interface AccountsTable {
   id: string;
-  kind: "treasury" | "workflow" | "run" | "agent" | "agent-run" | "cap";
+  kind: "treasury" | "workflow" | "run" | "agent" | "agent-run" | "cap" | "revenue";
   name: string;
   run_id: string | null;
   agent: string | null;

@@ -10,6 +10,7 @@ interface ServeOptions {
   dev?: boolean;
   quiet?: boolean;
   maxBodyBytes: string;
+  payTo?: string;
   allowedHost: string[];
 }
 
@@ -23,6 +24,7 @@ export function registerServeCommands(program: Command): void {
     .option("--dev", "local playground: no keys, every request acts as the admin \"local\" (loopback only)")
     .option("--max-body-bytes <n>", "largest request body", String(1024 * 1024))
     .option("--quiet", "no access log on stderr")
+    .option("--pay-to <name>", "the payee name x402 payments for priced exposed agents and workflows are made out to", "cadre")
     .option("--allowed-host <name>", "a hostname /mcp accepts in Host and Origin besides loopback (repeatable)", (value: string, previous: string[]) => [...previous, value], [] as string[])
     .action(async (options: ServeOptions, command: Command) => {
       const global = globalOptions(command);
@@ -33,7 +35,7 @@ export function registerServeCommands(program: Command): void {
       if (options.dev) assertPlaygroundHost(options.host);
       await withRuntime(global, async (runtime) => {
         const log = options.quiet ? undefined : (line: string) => process.stderr.write(`${style.dim(line)}\n`);
-        const server = await listen({ runtime, auth: options.dev ? { mode: "dev" } : { mode: "keys" }, host: options.host, port, maxBodyBytes, log, allowedHosts: options.allowedHost });
+        const server = await listen({ runtime, auth: options.dev ? { mode: "dev" } : { mode: "keys" }, host: options.host, port, maxBodyBytes, log, allowedHosts: options.allowedHost, x402: { payTo: options.payTo ?? "cadre" } });
         if (global.json) printJson({ url: server.url, dev: Boolean(options.dev) });
         else {
           process.stdout.write(`cadre serve: ${server.url}${options.dev ? "  (dev playground: no keys, acting as admin \"local\")" : ""}\n`);

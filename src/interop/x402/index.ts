@@ -1,0 +1,10 @@
+export { cadreLedgerNetwork, iouScheme, microUnitsAsset, requestDigest, type Iou, type IouTerms } from "./iou.ts";
+export { IouClientScheme } from "./iou-client.ts";
+export { IouServerScheme } from "./iou-server.ts";
+export { IouFacilitatorScheme, type IouRefusal } from "./iou-facilitator.ts";
+export { localFacilitator, type Facilitator } from "./local-facilitator.ts";
+export { x402Payer, type X402PayerOptions } from "./payer.ts";
+export { paidFetch, type PaidFetchInput, type PaidFetchOptions, type PaidFetchOutput } from "./paid-fetch.ts";
+export { createPaymentKey, paymentKey, trustPayer, trustedPayers, type PaymentKey, type TrustedPayer } from "./payment-keys.ts";
+export { receivedFromAccount, receivedPayments, type ReceivedPayment } from "./payments-received.ts";
+export { PaymentAboveCapError, PaymentKeyMissingError, PaymentRefusedError } from "./x402-errors.ts";
