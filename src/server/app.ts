@@ -124,12 +124,12 @@ export function createServer(options: CreateServerOptions): CadreApp {
     });
   }
   mountMcp(app, { runtime: options.runtime, operator, auth: options.auth, allowedHosts: options.allowedHosts, signal, failures, now });
-  mountA2A(app, { runtime: options.runtime, operator, auth: options.auth, maxBodyBytes, failures });
-  mountDashboard(app, { runtime: options.runtime, operator, auth: options.auth, failures, now });
   // In front of the A2A routes: a call that starts priced work is paid for first (see x402/seller.ts).
   const seller = x402Seller({ ...options.x402, runtime: options.runtime, now });
   app.use("/a2a/:name", seller);
   app.use("/a2a/:name/*", seller);
+  mountA2A(app, { runtime: options.runtime, operator, auth: options.auth, maxBodyBytes, failures });
+  mountDashboard(app, { runtime: options.runtime, operator, auth: options.auth, failures, now });
   return app;
 }
 

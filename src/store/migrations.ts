@@ -426,7 +426,7 @@ export const migrations: readonly Migration[] = [
     },
   },
   {
-    version: 14,
+    version: 13,
     name: "x402 payments: agents' payment keys, trusted payers' keys, payments received",
     async up(db) {
       await db.schema

@@ -9,7 +9,7 @@ export type ExposureProtocol = "mcp" | "a2a";
 export interface ExposeOptions {
   /** What callers read (MCP tool description, A2A skill description); default: the workflow's or agent's own. */
   description?: string;
-  /** Micro-units a caller pays per call over HTTP (x402); default 0: free. */
+  /** Micro-units a caller pays per call over A2A (x402); default 0: free. A priced target is offered over A2A only. */
   price?: number;
   /** The protocols it is offered over (default: all). */
   via?: ExposureProtocol[];
@@ -73,10 +73,12 @@ export function resolveExposure(exposure: Exposure | undefined, definitions: { w
 function settings(options: ExposeOptions, field: string, fallback: string): { description: string; price: number; via: ExposureProtocol[] } {
   const price = options.price ?? 0;
   if (!Number.isSafeInteger(price) || price < 0) throw new ConfigurationError({ message: `${field}.price must be a whole number of micro-units ≥ 0, not ${String(options.price)}.`, field: `${field}.price` });
-  const via = options.via ?? protocols;
+  // Only A2A calls are charged (x402 in front of /a2a/<name>): a priced target is not offered over MCP.
+  const via = options.via ?? (price > 0 ? ["a2a" as const] : protocols);
   for (const protocol of via) {
     if (!protocols.includes(protocol)) throw new ConfigurationError({ message: `${field}.via holds "${String(protocol)}"; the protocols are ${protocols.join(" and ")}.`, field: `${field}.via` });
   }
+  if (price > 0 && via.includes("mcp")) throw new ConfigurationError({ message: `${field} has a price, and only A2A calls are charged (x402): offer it with via: ["a2a"], or expose a free target over MCP.`, field: `${field}.via` });
   return { description: options.description ?? fallback, price, via };
 }
 

@@ -22,7 +22,7 @@ describe("expose: what a runtime offers outside the process", () => {
     const runtime = await Runtime.open({ store: ":memory:", agents: [echo], workflows: [greet], expose: { workflows: { greet: { price: 2500 } }, agents: { echo: { via: ["a2a"], description: "An echo." } } } });
     try {
       expect(runtime.exposed.map(({ kind, name, description, price, via }) => ({ kind, name, description, price, via }))).toEqual([
-        { kind: "workflow", name: "greet", description: "Greets someone.", price: 2500, via: ["mcp", "a2a"] },
+        { kind: "workflow", name: "greet", description: "Greets someone.", price: 2500, via: ["a2a"] },
         { kind: "agent", name: "echo", description: "An echo.", price: 0, via: ["a2a"] },
       ]);
     } finally {
@@ -45,6 +45,9 @@ describe("expose: what a runtime offers outside the process", () => {
     expect(price.details.field).toBe("expose.agents.echo.price");
     const via = await refusal({ agents: { echo: { via: ["grpc" as "mcp"] } } });
     expect(via.details.field).toBe("expose.agents.echo.via");
+    // Only A2A calls are charged: a priced target over MCP would be free there.
+    const pricedOverMcp = await refusal({ agents: { echo: { price: 10, via: ["mcp", "a2a"] } } });
+    expect(pricedOverMcp.details.field).toBe("expose.agents.echo.via");
   });
 });
 

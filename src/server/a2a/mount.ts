@@ -55,7 +55,9 @@ export function mountA2A(app: Hono<any>, options: A2AMountOptions): void {
     const target = byName.get(http.req.param("name"));
     return target ? serveCard(http, targetCard(target, origin(http))) : notFound(http);
   });
-  app.post("/a2a", (http) => handleJsonRpc(http, options, targets, deploymentCard(targets, origin(http))));
+  // A priced target is called only at its own endpoint, where x402 charges for it (server/x402/seller.ts).
+  const freeTargets = targets.filter((target) => target.price === 0);
+  app.post("/a2a", (http) => handleJsonRpc(http, options, freeTargets, deploymentCard(targets, origin(http))));
   app.post("/a2a/:name", async (http) => {
     const target = byName.get(http.req.param("name"));
     return target ? handleJsonRpc(http, options, [target], targetCard(target, origin(http))) : notFound(http);

@@ -207,7 +207,7 @@ export class CadreA2AHandler implements A2ARequestHandler {
       throw new RequestMalformedError(`This endpoint offers several skills (${names}): name one in the message's metadata, e.g. {"skill": "${this.#targets[0]?.name ?? "name"}"}, or call /a2a/<skill>.`);
     }
     const target = this.#targets.find((candidate) => candidate.name === skill);
-    if (!target) throw new RequestMalformedError(`No skill "${String(skill)}" here; the skills are: ${names || "none"}.`);
+    if (!target) throw new RequestMalformedError(`No skill "${String(skill)}" here; the skills are: ${names || "none"} (a priced skill is called at /a2a/<skill>, paid with x402).`);
     return target;
   }
 
