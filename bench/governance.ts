@@ -14,7 +14,7 @@ import { Runtime, defineAgent, defineTool, defineWorkflow, openStore, usd, type 
 import { toolGovernance } from "../src/workflow/effects/tool-call.ts";
 import { createLogger } from "../src/workflow/logger.ts";
 import type { Figure } from "./engine.ts";
-import { postgresReachable, sample, spread, target } from "./stats.ts";
+import { postgresReachable, sample, spread, target, type Sample } from "./stats.ts";
 
 const postgresUrl = process.env.CADRE_BENCH_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -101,6 +101,31 @@ async function reservationsPerSecond(store: Store, callers: number, perCaller: n
 
 const micros = (value: number) => `${value.toFixed(0)} µs`;
 
+/**
+ * The floor a durable call on this server cannot go under: one round trip (`select 1`) and one
+ * committed one-row insert, µs each, on a connection of its own. A governed call makes one commit;
+ * on a loaded machine the commit's fsync dominates, and this shows it.
+ */
+async function postgresFloor(url: string, schema: string): Promise<{ roundTrip: Sample; commit: Sample }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const table = `"${schema}".floor_probe`;
+  try {
+    const each = async (count: number, work: () => Promise<unknown>) => {
+      const started = performance.now();
+      for (let i = 0; i < count; i += 1) await work();
+      return ((performance.now() - started) / count) * 1000;
+    };
+    const roundTrip = await sample(3, () => each(200, () => client.query("select 1")));
+    await client.query(`create table ${table} (i integer)`);
+    const commit = await sample(3, () => each(100, () => client.query(`insert into ${table} values (1)`)));
+    return { roundTrip, commit };
+  } finally {
+    await client.query(`drop table if exists ${table}`);
+    await client.end();
+  }
+}
+
 /** Gateway figures: authorize + reserve + settle + audit per governed call, and reservation throughput. */
 export async function benchGovernance(): Promise<Figure[]> {
   const figures: Figure[] = [];
@@ -123,6 +148,8 @@ export async function benchGovernance(): Promise<Figure[]> {
   const location = `${postgresUrl}${postgresUrl.includes("?") ? "&" : "?"}schema=${schema}`;
   const postgres = await Runtime.open({ store: location, agents: [caller], workflows: [governedCalls] });
   try {
+    const floor = await postgresFloor(postgresUrl, schema);
+    figures.push({ name: "PostgreSQL floor (this server, now)", value: `round trip ${spread(floor.roundTrip, "µs", 0)}, one-row commit ${spread(floor.commit, "µs", 0)}` });
     const { bareMicros, governedMicros } = await gatewayOverhead(postgres.store, 200);
     figures.push({ name: "gateway overhead per call, PostgreSQL", value: `${micros(governedMicros - bareMicros)} (governed step ${micros(governedMicros)}, bare step ${micros(bareMicros)})` });
     const perCall = await sample(3, async () => ((await endToEnd(postgres, 1, 100)) / 100) * 1000);

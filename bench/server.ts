@@ -10,7 +10,7 @@ import { z } from "zod";
 import { Runtime, defineAgent, defineWorkflow, openOperator } from "../src/index.ts";
 import { listen } from "../src/server/listen.ts";
 import type { Figure } from "./engine.ts";
-import { percentile } from "./stats.ts";
+import { collectGarbage, percentile } from "./stats.ts";
 
 const noop = defineAgent({ name: "noop", owner: "bench", purpose: "does nothing", input: z.object({ i: z.number() }), output: z.number(), run: ({ i }) => i });
 const small = defineWorkflow({ name: "small", input: z.object({}), output: z.number(), run: (_input, ctx) => ctx.call(noop, { i: 1 }) });
@@ -52,6 +52,9 @@ export async function benchServer(): Promise<Figure[]> {
     latencies.sort((a, b) => a - b);
 
     const streams = 200;
+    // Readings after a full collection: without it garbage from the runs above, collected
+    // between the two readings, could make the difference negative.
+    await collectGarbage();
     const before = process.memoryUsage().heapUsed;
     const controllers = await Promise.all(Array.from({ length: streams }, async () => {
       const controller = new AbortController();
@@ -59,6 +62,8 @@ export async function benchServer(): Promise<Figure[]> {
       void response.body!.getReader().read().catch(() => {});
       return controller;
     }));
+    // Each fetch resolved on the response headers: the server has registered every stream by now.
+    await collectGarbage();
     const perStream = (process.memoryUsage().heapUsed - before) / streams;
     for (const controller of controllers) controller.abort();
     begin = performance.now();

@@ -49,3 +49,21 @@ export async function postgresReachable(): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * A full garbage collection, so a heap reading counts what is still referenced, not what a
+ * collection happened (or not) to free just before it. Uses `gc` from `node --expose-gc`
+ * when present, else turns the flag on for this process.
+ */
+export async function collectGarbage(): Promise<void> {
+  let gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) {
+    const { setFlagsFromString } = await import("node:v8");
+    const { runInNewContext } = await import("node:vm");
+    setFlagsFromString("--expose-gc");
+    gc = runInNewContext("gc") as () => void;
+  }
+  // Twice: the first pass may leave objects whose finalizers free more.
+  gc();
+  gc();
+}

@@ -4,7 +4,7 @@ import { compiledQuery } from "../store/compiled-query.ts";
 import { decodeJson, encodeJson } from "../store/json.ts";
 import { decodePayloads, defaultMaxPayloadBytes, encodePayload, storePayload } from "../store/payloads.ts";
 import type { Database, StepStatus, StepType } from "../store/schema.ts";
-import type { Db, Store } from "../store/store.ts";
+import { send, type Db, type Store } from "../store/store.ts";
 import type { RunLease } from "./run-lease.ts";
 import { positionOf } from "./scope.ts";
 
@@ -167,7 +167,8 @@ export class Journal {
     const input = this.#encode(entry.input, "input", entry.key);
     await this.#write(async (tx) => {
       if (inTransaction) await inTransaction(tx);
-      await insertStep(tx, this.#row(entry, await this.#stored(tx, entry.type, input), { status: "started" }));
+      // Sent without waiting for its answer: it travels with the transaction's next statement (see store.ts `send`).
+      await send(tx, insertStep(tx, this.#row(entry, await this.#stored(tx, entry.type, input), { status: "started" })));
     });
     this.#byPosition.set(positionOf(entry.key), { ...entry, status: "started", output: undefined, error: undefined, endedAt: null, durationMs: null });
   }
@@ -227,16 +228,19 @@ export class Journal {
       outcome = { status: "failed", error: refused.toJSON(), endedAt: ending.endedAt };
     }
     const write = this.#write(async (tx) => {
-      await endStep(tx, {
-        runId: this.runId,
-        key,
-        attempt: entry.attempt,
-        status: outcome.status,
-        output: await this.#stored(tx, entry.type, output),
-        error: encodeJson(outcome.error),
-        endedAt: outcome.endedAt,
-        durationMs,
-      });
+      await send(
+        tx,
+        endStep(tx, {
+          runId: this.runId,
+          key,
+          attempt: entry.attempt,
+          status: outcome.status,
+          output: await this.#stored(tx, entry.type, output),
+          error: encodeJson(outcome.error),
+          endedAt: outcome.endedAt,
+          durationMs,
+        }),
+      );
       if (inTransaction) await inTransaction(tx);
     });
     const tracked: Promise<void> = write.then(

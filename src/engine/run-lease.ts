@@ -1,7 +1,7 @@
 import type { Transaction } from "kysely";
 import { compiledQuery } from "../store/compiled-query.ts";
 import type { Database } from "../store/schema.ts";
-import type { Db, Store } from "../store/store.ts";
+import { checkBeforeCommit, type Db, type Store } from "../store/store.ts";
 import { RunLeaseLostError } from "./engine-errors.ts";
 
 const readEpoch = compiledQuery((db, run: { runId: string }) => db.selectFrom("runs").select("lease_epoch").where("id", "=", run.runId));
@@ -59,11 +59,29 @@ export class RunLease {
     this.#checked.add(tx);
   }
 
+  /**
+   * The same check for a group-committed write, without waiting for its answer: the read goes
+   * out first (on PostgreSQL its share lock is taken before any of the write's statements run)
+   * and its answer is checked before the transaction commits, which it fails if another
+   * process owns the run.
+   */
+  #checkBeforeCommit(tx: Db): Promise<void> {
+    if (this.#lost) return Promise.reject(this.#lost);
+    if (this.#checked.has(tx)) return Promise.resolve();
+    this.#checked.add(tx);
+    const read = this.#store.dialect === "postgres" ? readEpochLocked : readEpoch;
+    const checked = read(tx, { runId: this.runId }).then(({ rows: [row] }) => {
+      const current = row === undefined ? undefined : Number(row.lease_epoch);
+      if (current !== this.epoch) throw this.#markLost(current);
+    });
+    return checkBeforeCommit(tx, checked);
+  }
+
   /** A fenced, group-committed write of this run. */
   write(work: (tx: Transaction<Database>) => Promise<void>): Promise<void> {
     if (this.#lost) return Promise.reject(this.#lost);
     return this.#store.write(async (tx) => {
-      await this.assertHeld(tx);
+      await this.#checkBeforeCommit(tx);
       await work(tx);
     }, this.#options.order);
   }

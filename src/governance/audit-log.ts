@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import { sql } from "kysely";
 import { compiledQuery } from "../store/compiled-query.ts";
 import type { AuditLogTable } from "../store/schema.ts";
-import { beforeCommit, type Db, type StoreDialect } from "../store/store.ts";
+import { beforeCommit, send, type Db, type StoreDialect } from "../store/store.ts";
 import { canonicalJson } from "./canonical-json.ts";
 
 /** One audit record before it is chained. Every record names who, for whom, in which run and step. */
@@ -47,26 +48,35 @@ export function hashRecord(prevHash: string, record: Omit<AuditRecord, "hash" | 
   return chainHash(prevHash, record, canonicalJson(record.data));
 }
 
-const pendingByTransaction = new WeakMap<object, AuditEntry[]>();
+const pendingByTransaction = new WeakMap<object, Array<AuditEntry[] | Promise<AuditEntry[]>>>();
 
 /**
  * Appends records to the hash chain as part of the caller's transaction, so each record
  * commits with the decision it describes. The records of one transaction are chained and
  * written together just before it commits: one read of the chain head, one insert, one
- * head update, however many decisions the transaction holds.
+ * head update, however many decisions the transaction holds. `entries` may be a promise:
+ * records that name what a statement not yet answered decided (the amount a settlement
+ * charged), awaited just before they are chained; if it rejects, the transaction fails.
  */
-export async function appendAudit(tx: Db, dialect: StoreDialect, entries: AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+export async function appendAudit(tx: Db, dialect: StoreDialect, entries: AuditEntry[] | Promise<AuditEntry[]>): Promise<void> {
+  if (Array.isArray(entries) && entries.length === 0) return;
+  // Awaited when the records are chained; until then a rejection must not count as unhandled.
+  if (!Array.isArray(entries)) entries.catch(() => {});
   const pending = pendingByTransaction.get(tx);
   if (pending) {
-    pending.push(...entries);
+    pending.push(entries);
     return;
   }
-  const buffer = [...entries];
+  const buffer = [entries];
   pendingByTransaction.set(tx, buffer);
   await beforeCommit(tx, async () => {
     pendingByTransaction.delete(tx);
-    await writeChained(tx, dialect, buffer);
+    // The head is read (and locked) at once, with the statements whose answers the records wait for.
+    const head = lockHead(tx, dialect);
+    head.catch(() => {});
+    let all: AuditEntry[] = [];
+    for (const part of buffer) all = all.concat(await part);
+    await writeChained(tx, dialect, all, await head);
   });
 }
 
@@ -104,8 +114,35 @@ const insertRecord = compiledQuery((db, row: ChainedRow) =>
   db.insertInto("audit_log").values({ seq: row.seq, at: row.at, kind: row.kind, run_id: row.run_id, step_key: row.step_key, workflow: row.workflow, agent: row.agent, principal: row.principal, data: row.data, prev_hash: row.prev_hash, hash: row.hash }),
 );
 
-async function writeChained(tx: Db, dialect: StoreDialect, entries: AuditEntry[]): Promise<void> {
-  const head = await lockHead(tx, dialect);
+/** Many records in one PostgreSQL statement: one array parameter per column, however many records. */
+type ChainedColumns = { [Column in keyof ChainedRow]: Array<ChainedRow[Column]> };
+const insertRecords = compiledQuery((db, columns: ChainedColumns) =>
+  db
+    .insertInto("audit_log")
+    .columns(["seq", "at", "kind", "run_id", "step_key", "workflow", "agent", "principal", "data", "prev_hash", "hash"])
+    .expression(
+      sql`select * from unnest(${columns.seq}::bigint[], ${columns.at}::bigint[], ${columns.kind}::text[], ${columns.run_id}::text[], ${columns.step_key}::text[], ${columns.workflow}::text[], ${columns.agent}::text[], ${columns.principal}::text[], ${columns.data}::text[], ${columns.prev_hash}::text[], ${columns.hash}::text[])`,
+    ),
+);
+
+function toColumns(rows: ChainedRow[]): ChainedColumns {
+  return {
+    seq: rows.map((row) => row.seq),
+    at: rows.map((row) => row.at),
+    kind: rows.map((row) => row.kind),
+    run_id: rows.map((row) => row.run_id),
+    step_key: rows.map((row) => row.step_key),
+    workflow: rows.map((row) => row.workflow),
+    agent: rows.map((row) => row.agent),
+    principal: rows.map((row) => row.principal),
+    data: rows.map((row) => row.data),
+    prev_hash: rows.map((row) => row.prev_hash),
+    hash: rows.map((row) => row.hash),
+  };
+}
+
+async function writeChained(tx: Db, dialect: StoreDialect, entries: AuditEntry[], head: { seq: number; hash: string }): Promise<void> {
+  if (entries.length === 0) return;
   let seq = head.seq;
   let prevHash = head.hash;
   const rows = entries.map((entry): ChainedRow => {
@@ -138,14 +175,15 @@ async function writeChained(tx: Db, dialect: StoreDialect, entries: AuditEntry[]
     prevHash = hash;
     return row;
   });
+  // Sent without waiting for the answers: on PostgreSQL they go out with the COMMIT.
   if (dialect === "sqlite" || rows.length === 1) {
     // One compiled statement per record: no round trip on SQLite, no query building.
-    for (const row of rows) await insertRecord(tx, row);
+    for (const row of rows) await send(tx, insertRecord(tx, row));
   } else {
-    // One round trip for many records on PostgreSQL, chunked under the drivers' limit on bound parameters.
-    for (let index = 0; index < rows.length; index += 500) await tx.insertInto("audit_log").values(rows.slice(index, index + 500)).execute();
+    // One statement for many records on PostgreSQL, whatever their number.
+    await send(tx, insertRecords(tx, toColumns(rows)));
   }
-  await updateHead(tx, { value: `${seq}:${prevHash}` });
+  await send(tx, updateHead(tx, { value: `${seq}:${prevHash}` }));
 }
 
 export function toAuditRecord(row: { seq: number; at: number; kind: string; run_id: string | null; step_key: string | null; workflow: string | null; agent: string | null; principal: string | null; data: string; prev_hash: string; hash: string }): AuditRecord {

@@ -4,12 +4,12 @@ import type { StepHooks } from "../engine/run-step.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
 import { PolicyApprovalRequiredError, PolicyDeniedError } from "../policy/policy-errors.ts";
 import { describeEntity, type PolicyAgentFacts, type PolicyTarget } from "../policy/policy-request.ts";
-import type { Db, Store, StoreDialect } from "../store/store.ts";
+import { checkBeforeCommit, type Db, type Store, type StoreDialect } from "../store/store.ts";
 import { appendAudit, type AuditEntry } from "./audit-log.ts";
-import { authorize, holdsGrant, insertGrant, revokeStepGrants, withinCeiling, type GrantSpec } from "./grants.ts";
+import { authorize, holdsGrant, insertGrant, liveGrants, revokeStepGrants, withinCeiling, type GrantSpec } from "./grants.ts";
 import { AgentRevokedError, PermissionDeniedError, ReviewOverdueError } from "./governance-errors.ts";
 import { reserve, settle, type HoldLevel, type Reservation } from "./holds.ts";
-import { agentStatus } from "./inventory.ts";
+import { agentStatus, type AgentStatusRow } from "./inventory.ts";
 import { accountSpent, callAccount, capAccount, ensureAccount, getAccount, runAccount, sweep, transfer } from "./ledger.ts";
 
 /** Per-agent money limits, all in micro-units. */
@@ -128,6 +128,8 @@ export interface GatewayOptions {
 
 const dayMs = 86_400_000;
 
+type AuditRecords = Array<Omit<AuditEntry, "at" | "runId" | "workflow" | "principal">>;
+
 /**
  * The single path every effect takes: authenticate → authorize → reserve → (execute) →
  * settle → audit. It produces the StepHooks that commit each decision in the same
@@ -140,17 +142,30 @@ export class Gateway {
     this.#options = options;
   }
 
-  async #audit(tx: Db, entries: Array<Omit<AuditEntry, "at" | "runId" | "workflow" | "principal">>): Promise<void> {
+  /** `entries` may be a promise: records naming what statements not answered yet decided (see appendAudit). */
+  async #audit(tx: Db, entries: AuditRecords | Promise<AuditRecords>): Promise<void> {
     const { runId, workflow, principal, now, observe } = this.#options;
+    const at = now();
+    const told = (list: AuditRecords) => {
+      if (!observe) return;
+      for (const entry of list) {
+        if (entry.stepKey) observe({ kind: entry.kind, stepKey: entry.stepKey, agent: entry.agent ?? undefined, data: entry.data ?? {} });
+      }
+    };
+    const complete = (list: AuditRecords) => list.map((entry) => ({ ...entry, at, runId, workflow, principal }));
+    if (Array.isArray(entries)) {
+      await appendAudit(tx, this.#options.dialect, complete(entries));
+      told(entries);
+      return;
+    }
     await appendAudit(
       tx,
       this.#options.dialect,
-      entries.map((entry) => ({ ...entry, at: now(), runId, workflow, principal })),
+      entries.then((list) => {
+        told(list);
+        return complete(list);
+      }),
     );
-    if (!observe) return;
-    for (const entry of entries) {
-      if (entry.stepKey) observe({ kind: entry.kind, stepKey: entry.stepKey, agent: entry.agent ?? undefined, data: entry.data ?? {} });
-    }
   }
 
   /** Writes a record on its own (group-committed), e.g. a low-confidence flag. */
@@ -164,8 +179,8 @@ export class Gateway {
   }
 
   /** The agent exists in the inventory, is active, and is not overdue for review if that blocks. */
-  async #authenticate(tx: Db, agent: string): Promise<void> {
-    const row = await agentStatus(tx, agent);
+  async #authenticate(tx: Db, agent: string, status: Promise<AgentStatusRow | undefined> = agentStatus(tx, agent)): Promise<void> {
+    const row = await status;
     if (!row) throw new AgentRevokedError({ agent, reason: "not in the inventory", revokedAt: null });
     if (row.status === "revoked") throw new AgentRevokedError({ agent, reason: row.status_reason, revokedAt: row.status_changed_at === null ? null : Number(row.status_changed_at) });
     if (this.#options.blockOverdueReviews && row.risk === "high" && row.review_every_days) {
@@ -280,44 +295,64 @@ export class Gateway {
     const options = { ...effect, worstCase: price.worstCase, actual: price.actual };
     return {
       started: async (tx, attempt) => {
-        await this.#authenticate(tx, agent.name);
-        let grant: string | undefined;
-        if (options.permission) {
-          const { scope, resource } = options.permission;
-          // A just-in-time grant is issued to (and scoped by) the agent call that pays: the step key of its account.
-          const authorization = await authorize(tx, { agent: agent.name, scope, resource, now: now(), runId, stepKey: effect.within?.stepKey ?? stepKey });
-          if (!authorization.allowed) throw new PermissionDeniedError({ agent: agent.name, scope, resource, reason: authorization.reason, runId, stepKey });
-          grant = authorization.grantId;
-          this.#checkCeiling(options.permission.scope, options.permission.resource, agent.name, stepKey);
-        }
-        if (effect.authorize) await effect.authorize(tx);
+        // Nothing here waits for the database: the reads go out together, the hold right behind
+        // them, and the decision is checked on their answers before the transaction commits (one
+        // round trip on PostgreSQL, not one per statement). Checks fail the transaction in the
+        // order a refusal is decided: agent, grant, ceiling, the effect's own checks, policy, money.
+        const status = agentStatus(tx, agent.name);
+        const grants = options.permission ? liveGrants(tx, agent.name) : undefined;
+        grants?.catch(() => {});
         const worst = options.worstCase();
-        const policy = this.#decide(effect, stepKey, worst, approval);
+        const decided = (async () => {
+          await this.#authenticate(tx, agent.name, status);
+          let grant: string | undefined;
+          if (options.permission && grants) {
+            const { scope, resource } = options.permission;
+            // A just-in-time grant is issued to (and scoped by) the agent call that pays: the step key of its account.
+            const authorization = await authorize(tx, { agent: agent.name, scope, resource, now: now(), runId, stepKey: effect.within?.stepKey ?? stepKey, live: await grants });
+            if (!authorization.allowed) throw new PermissionDeniedError({ agent: agent.name, scope, resource, reason: authorization.reason, runId, stepKey });
+            grant = authorization.grantId;
+            this.#checkCeiling(options.permission.scope, options.permission.resource, agent.name, stepKey);
+          }
+          if (effect.authorize) await effect.authorize(tx);
+          return { grant, policy: this.#decide(effect, stepKey, worst, approval) };
+        })();
+        await checkBeforeCommit(tx, decided);
         const levels = await this.#levels(tx, agent, moneyAccount);
         const reservation = await reserve(tx, { levels, amount: worst, now: now(), runId, stepKey, agent: agent.name });
         reservations.set(attempt.attempt, { reservation, worst });
-        await this.#audit(tx, [{ kind: "gateway.allow", stepKey, agent: agent.name, data: { subject, ...options.permission, grant, reservedMicros: worst, attempt: attempt.attempt, ...(policy ? { policy } : {}) } }]);
+        await this.#audit(
+          tx,
+          decided.then(({ grant, policy }) => [{ kind: "gateway.allow", stepKey, agent: agent.name, data: { subject, ...options.permission, grant, reservedMicros: worst, attempt: attempt.attempt, ...(policy ? { policy } : {}) } }]),
+        );
       },
       ended: async (tx, attempt, outcome) => {
         const held = reservations.get(attempt.attempt);
         if (!held) return;
         const settled = outcome.ok ? options.actual(outcome.output) : (price.used?.(attempt.attempt) ?? { costMicros: 0, units: {} });
-        const charged = await settle(tx, {
+        // Not awaited: the records name the amount once the settlement's answer arrives, before the transaction commits.
+        const charged = settle(tx, {
           reservation: held.reservation,
           actual: Math.min(settled.costMicros, held.worst),
           now: now(),
           attribution: { runId, stepKey, agent: agent.name, subject, units: settled.units },
         });
-        await this.#audit(tx, [
-          {
-            kind: outcome.ok ? "gateway.settle" : "gateway.release",
-            stepKey,
-            agent: agent.name,
-            data: { subject, chargedMicros: charged, releasedMicros: held.worst - charged, units: settled.units, attempt: attempt.attempt, ...(settled.costMicros > held.worst ? { overrunMicros: settled.costMicros - held.worst } : {}), ...(outcome.error ? { error: outcome.error.code } : {}) },
-          },
-          ...disclosed(effect, outcome).map((record) => ({ ...record, stepKey, agent: agent.name })),
-        ]);
-        if (charged > 0) await this.#warnNearCaps(tx, agent, charged);
+        await this.#audit(
+          tx,
+          charged.then((charged) => [
+            {
+              kind: outcome.ok ? "gateway.settle" : "gateway.release",
+              stepKey,
+              agent: agent.name,
+              data: { subject, chargedMicros: charged, releasedMicros: held.worst - charged, units: settled.units, attempt: attempt.attempt, ...(settled.costMicros > held.worst ? { overrunMicros: settled.costMicros - held.worst } : {}), ...(outcome.error ? { error: outcome.error.code } : {}) },
+            },
+            ...disclosed(effect, outcome).map((record) => ({ ...record, stepKey, agent: agent.name })),
+          ]),
+        );
+        if (agent.budget?.perDay || agent.budget?.perMonth) {
+          const amount = await charged;
+          if (amount > 0) await this.#warnNearCaps(tx, agent, amount);
+        }
       },
       refused: (tx, attempt, error) => this.#refusal(tx, stepKey, agent.name, { subject, ...options.permission, attempt: attempt.attempt, ...(error.details.level ? { level: error.details.level } : {}) }, error),
     };

@@ -138,9 +138,10 @@ export type AuthorizationResult = { allowed: true; grantId: string } | { allowed
  */
 export async function authorize(
   tx: Db,
-  options: { agent: string; scope: string; resource: string; now: number; runId: string; stepKey: string },
+  options: { agent: string; scope: string; resource: string; now: number; runId: string; stepKey: string; live?: GrantRecord[] },
 ): Promise<AuthorizationResult> {
-  const rows = await liveGrants(tx, options.agent);
+  // `live`: the agent's live grants, read by the caller in this transaction.
+  const rows = options.live ?? (await liveGrants(tx, options.agent));
   const candidates = rows.filter((grant) => globMatches(grant.scope, options.scope) && globMatches(grant.resource, options.resource));
   if (candidates.length === 0) return { allowed: false, reason: `no grant covers it (the agent holds ${rows.length === 0 ? "no grants" : rows.map((row) => `${row.scope}:${row.resource}`).join(", ")})` };
   const inScope = candidates.filter((grant) => grant.kind !== "jit" || (grant.runId === options.runId && options.stepKey.startsWith(grant.stepKey ?? "\u0000")));

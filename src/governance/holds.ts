@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import { compiledQuery } from "../store/compiled-query.ts";
-import type { Db } from "../store/store.ts";
+import { compiledQuery, isPostgres } from "../store/compiled-query.ts";
+import { checkBeforeCommit, send, type Db } from "../store/store.ts";
 import type { BudgetLevel } from "./governance-errors.ts";
 import { assertAmount, insufficientFunds } from "./ledger.ts";
 
@@ -83,10 +83,35 @@ const insertCharge = compiledQuery((db, charge: { id: string; account: string; a
 );
 
 /**
+ * Settling on PostgreSQL, as one statement: close the open holds of the reservation, and only
+ * if this statement closed them, charge and release every account they held and record the
+ * charge. One statement, so a governed call's settlement needs no answer before its next write.
+ */
+const settleAtOnce = compiledQuery((db, settlement: { reservationId: string; status: "settled" | "released"; held: number; charged: number; chargeId: string; account: string; runId: string | null; stepKey: string | null; agent: string | null; subject: string | null; units: string | null; now: number }) => ({
+  compile: () =>
+    sql<{ closed: number }>`
+      with closed as (
+        update holds set status = ${settlement.status}::text, closed_at = ${settlement.now}::bigint
+        where reservation_id = ${settlement.reservationId}::text and status = 'open'
+        returning account_id
+      ), charged as (
+        update accounts set reserved = reserved - ${settlement.held}::bigint, balance = balance - ${settlement.charged}::bigint, spent = spent + ${settlement.charged}::bigint
+        where id in (select account_id from closed)
+      ), entry as (
+        insert into ledger_entries (id, kind, from_account, to_account, amount, run_id, step_key, agent, subject, units, created_at)
+        select ${settlement.chargeId}::text, 'charge', ${settlement.account}::text, null, ${settlement.charged}::bigint, ${settlement.runId}::text, ${settlement.stepKey}::text, ${settlement.agent}::text, ${settlement.subject}::text, ${settlement.units}::text, ${settlement.now}::bigint
+        where ${settlement.charged}::bigint > 0 and ${settlement.subject}::text is not null and exists (select 1 from closed)
+      )
+      select count(*) as closed from closed`.compile(db),
+}));
+
+/**
  * Reserves `amount` on every level at once, all or nothing: each level's account is a
  * conditional update, the first that cannot cover the amount throws (BudgetExceededError
  * naming the level) and the caller's transaction rolls back the holds before it. A zero
- * amount holds nothing.
+ * amount holds nothing. In a store transaction the statements are sent without waiting for
+ * their answers (one round trip with what follows on PostgreSQL) and the transaction throws
+ * the refusal before it commits; outside one, `reserve` itself throws it.
  */
 export async function reserve(
   tx: Db,
@@ -96,12 +121,14 @@ export async function reserve(
   const reservation: Reservation = { id: randomUUID(), amount: options.amount, accounts: options.levels.map((level) => level.account) };
   if (options.amount === 0) return { ...reservation, accounts: [] };
   for (const account of reservation.accounts) {
-    await insertHold(tx, { id: randomUUID(), reservationId: reservation.id, account, amount: options.amount, runId: options.runId, stepKey: options.stepKey, now: options.now });
+    await send(tx, insertHold(tx, { id: randomUUID(), reservationId: reservation.id, account, amount: options.amount, runId: options.runId, stepKey: options.stepKey, now: options.now }));
   }
   // Last, so the busiest row (the run's account) stays locked for as short a time as possible.
   for (const { account, level } of options.levels) {
-    const held = await holdOnAccount(tx, { account, amount: options.amount });
-    if (Number(held.numAffectedRows) !== 1) throw await insufficientFunds(tx, { ...options, account, level, askedMicros: options.amount });
+    const held = holdOnAccount(tx, { account, amount: options.amount }).then(async (result) => {
+      if (Number(result.numAffectedRows) !== 1) throw await insufficientFunds(tx, { ...options, account, level, askedMicros: options.amount });
+    });
+    await checkBeforeCommit(tx, held);
   }
   return reservation;
 }
@@ -118,14 +145,34 @@ export async function settle(tx: Db, options: { reservation: Reservation | strin
   const reservation = typeof options.reservation === "string" ? await openReservation(tx, options.reservation) : options.reservation;
   if (reservation.accounts.length === 0) return 0;
   const charged = Math.max(0, Math.min(options.actual, reservation.amount));
+  const attribution = options.attribution;
+  if (isPostgres(tx)) {
+    const units = attribution?.units ? JSON.stringify(attribution.units) : null;
+    const [row] = (
+      await settleAtOnce(tx, {
+        reservationId: reservation.id,
+        status: charged > 0 ? "settled" : "released",
+        held: reservation.amount,
+        charged,
+        chargeId: randomUUID(),
+        account: reservation.accounts[0]!,
+        runId: attribution?.runId ?? null,
+        stepKey: attribution?.stepKey ?? null,
+        agent: attribution?.agent ?? null,
+        subject: attribution?.subject ?? null,
+        units,
+        now: options.now,
+      })
+    ).rows;
+    return Number(row?.closed ?? 0) > 0 ? charged : 0;
+  }
   const closed = await closeHolds(tx, { reservationId: reservation.id, status: charged > 0 ? "settled" : "released", now: options.now });
   if (Number(closed.numAffectedRows) === 0) return 0;
-  const attribution = options.attribution;
   if (charged > 0 && attribution) {
     const units = attribution.units ? JSON.stringify(attribution.units) : null;
-    await insertCharge(tx, { ...attribution, id: randomUUID(), account: reservation.accounts[0]!, amount: charged, units, now: options.now });
+    await send(tx, insertCharge(tx, { ...attribution, id: randomUUID(), account: reservation.accounts[0]!, amount: charged, units, now: options.now }));
   }
-  for (const account of reservation.accounts) await chargeAccount(tx, { account, held: reservation.amount, charged });
+  for (const account of reservation.accounts) await send(tx, chargeAccount(tx, { account, held: reservation.amount, charged }));
   return charged;
 }
 

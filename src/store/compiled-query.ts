@@ -1,4 +1,4 @@
-import type { CompiledQuery, Compilable, Kysely, QueryResult } from "kysely";
+import { PostgresAdapter, type CompiledQuery, type Compilable, type DatabaseConnection, type Kysely, type QueryResult } from "kysely";
 import type { Database } from "./schema.ts";
 import type { Db } from "./store.ts";
 
@@ -15,6 +15,29 @@ const synchronousRunners = new WeakMap<object, SynchronousRunner>();
  */
 export function runCompiledSynchronously(adapter: object, runner: SynchronousRunner): void {
   synchronousRunners.set(adapter, runner);
+}
+
+const directConnections = new WeakMap<object, DatabaseConnection>();
+
+/**
+ * Lets compiled queries of a transaction go straight to its connection, past Kysely's executor,
+ * which runs one statement at a time: on a pipelining connection (postgres-driver.ts) a
+ * statement sent without awaiting the one before then shares its round trip.
+ */
+export function runCompiledOnConnection(tx: object, connection: DatabaseConnection): void {
+  directConnections.set(tx, connection);
+}
+
+/** Whether `db` is a PostgreSQL store's: for the few statements written once per dialect. */
+export function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+const statementNames = new Map<string, string>();
+
+/** The prepared-statement name of a compiled hot-path statement (undefined for any other SQL): the driver parses and plans it once per connection. */
+export function preparedStatementName(sql: string): string | undefined {
+  return statementNames.get(sql);
 }
 
 /**
@@ -38,8 +61,11 @@ export function compiledQuery<P extends Record<string, unknown>, R>(build: (db: 
       const slots = compiled.parameters.map((value) => (typeof value === "string" && value.startsWith(placeholderPrefix) ? { name: value.slice(placeholderPrefix.length) } : { value }));
       entry = { compiled, slots };
       byAdapter.set(adapter, entry);
+      if (!statementNames.has(compiled.sql)) statementNames.set(compiled.sql, `cadre_${statementNames.size + 1}`);
     }
     const values = entry.slots.map((slot) => ("name" in slot ? (parameters[slot.name] ?? null) : slot.value));
+    const direct = directConnections.get(db);
+    if (direct) return direct.executeQuery({ ...entry.compiled, parameters: values });
     const synchronous = synchronousRunners.get(adapter);
     if (!synchronous) return db.executeQuery({ ...entry.compiled, parameters: values });
     try {

@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { Kysely, sql } from "kysely";
 import pg from "pg";
 import { migrateStore, requireCurrentSchema, requireStore } from "./migrate.ts";
+import { PipelinedPostgresDialect } from "./postgres-driver.ts";
 import { checkSchemaName, diagnosePostgresFailure, hidePassword } from "./postgres-failures.ts";
 import type { Database } from "./schema.ts";
 import { createStore, type Store } from "./store.ts";
@@ -25,7 +26,7 @@ export interface PostgresOpenOptions {
  */
 export async function openPostgresStore(url: string, options: PostgresOpenOptions = {}): Promise<Store> {
   const { connectionString, schema, location } = parseUrl(url);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(connectionString, schema, options) }) });
+  const db = new Kysely<Database>({ dialect: new PipelinedPostgresDialect(createPool(connectionString, schema, options)) });
   try {
     if (schema && (options.readOnly || options.mustExist) && !(await schemaExists(db, schema))) throw new StoreNotFoundError({ location, reason: `the database has no schema "${schema}"` });
     if (options.readOnly) {
@@ -67,6 +68,8 @@ function createPool(connectionString: string, schema: string | null, options: Po
     connectionString,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: connectTimeoutMs,
+    // Statements are written without waiting for the answers before them (see postgres-driver.ts).
+    pipeline: true,
     ...(settings.length > 0 ? { options: settings.map((setting) => `-c ${setting}`).join(" ") } : {}),
     // Money and times are 64-bit integers; within 2^53 they are exact as numbers.
     types: {

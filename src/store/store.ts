@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
+import type { DatabaseConnection, Kysely, Transaction } from "kysely";
+import { runCompiledOnConnection } from "./compiled-query.ts";
 import type { Database } from "./schema.ts";
 import { WriteQueue } from "./write-queue.ts";
 
@@ -30,6 +31,14 @@ export interface Store {
 
 const commitHooks = new WeakMap<object, Array<() => Promise<void>>>();
 
+/** Statements of a transaction sent without awaiting their answer, and conditions on such answers. */
+interface Unanswered {
+  writes: Array<Promise<unknown>>;
+  checks: Array<Promise<unknown>>;
+}
+const unansweredByTransaction = new WeakMap<object, Unanswered>();
+const ignore = () => {};
+
 /**
  * Registers work to run at the end of `tx`, just before it commits, once per key: used to
  * write a whole transaction's audit records in one statement. Outside a transaction opened
@@ -42,25 +51,77 @@ export function beforeCommit(tx: Db, hook: () => Promise<void>): Promise<void> {
   return Promise.resolve();
 }
 
-function transactionWithHooks<T>(db: Kysely<Database>, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+/**
+ * A write of `tx` whose answer the caller does not wait for (a compiled statement, already
+ * sent). On PostgreSQL it travels with the next statement that is awaited instead of costing
+ * a round trip of its own; its failure fails the transaction before it commits. Outside a
+ * transaction opened by a Store it is awaited like any statement would be: pass its promise on.
+ */
+export function send(tx: Db, write: Promise<unknown>): Promise<void> {
+  const unanswered = unansweredByTransaction.get(tx);
+  if (!unanswered) return write.then(ignore);
+  write.catch(ignore);
+  unanswered.writes.push(write);
+  return Promise.resolve();
+}
+
+/**
+ * A condition on the answer of a statement sent without waiting (a conditional update that
+ * must have matched a row): checked before the transaction commits, which it fails by throwing.
+ * Checks are awaited in the order they were registered, and a failed check is the error the
+ * transaction throws even when a later statement failed because of it.
+ */
+export function checkBeforeCommit(tx: Db, check: Promise<unknown>): Promise<void> {
+  const unanswered = unansweredByTransaction.get(tx);
+  if (!unanswered) return check.then(ignore);
+  check.catch(ignore);
+  unanswered.checks.push(check);
+  return Promise.resolve();
+}
+
+/** The first failed check of `tx`, if any. */
+async function failedCheck(unanswered: Unanswered): Promise<unknown> {
+  for (const check of unanswered.checks) {
+    try {
+      await check;
+    } catch (error) {
+      return error;
+    }
+  }
+  return undefined;
+}
+
+function transactionWithHooks<T>(db: Kysely<Database>, dialect: StoreDialect, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (tx) => {
     const hooks: Array<() => Promise<void>> = [];
+    const unanswered: Unanswered = { writes: [], checks: [] };
     commitHooks.set(tx, hooks);
-    const result = await work(tx);
-    // Hooks may register more hooks; run until none are left.
-    while (hooks.length > 0) await hooks.shift()!();
-    return result;
+    unansweredByTransaction.set(tx, unanswered);
+    if (dialect === "postgres") runCompiledOnConnection(tx, await tx.getExecutor().provideConnection(async (connection: DatabaseConnection) => connection));
+    try {
+      const result = await work(tx);
+      // Hooks may register more hooks; run until none are left.
+      while (hooks.length > 0) await hooks.shift()!();
+      const failed = await failedCheck(unanswered);
+      if (failed !== undefined) throw failed;
+      // On PostgreSQL the driver sends COMMIT right behind the unanswered writes and throws the first that failed.
+      if (dialect !== "postgres") for (const write of unanswered.writes) await write;
+      return result;
+    } catch (error) {
+      // A statement that failed because an earlier check's condition did not hold reports that condition.
+      throw (await failedCheck(unanswered)) ?? error;
+    }
   });
 }
 
 export function createStore(dialect: StoreDialect, location: string, db: Kysely<Database>): Store {
   let closed = false;
-  const queue = new WriteQueue((work) => transactionWithHooks(db, work));
+  const queue = new WriteQueue((work) => transactionWithHooks(db, dialect, work));
   return {
     dialect,
     location,
     db,
-    transaction: (work) => transactionWithHooks(db, work),
+    transaction: (work) => transactionWithHooks(db, dialect, work),
     write: (work, order) => queue.write(work, order),
     flush: () => queue.drain(),
     async close() {
