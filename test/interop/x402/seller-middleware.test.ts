@@ -5,6 +5,7 @@ import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createPaymentKey, defineAgent, defineWorkflow, Runtime, x402Payer } from "../../../src/index.ts";
+import { requestDigest } from "../../../src/interop/x402/iou.ts";
 import { createServer, startsWork } from "../../../src/server/index.ts";
 import { cadre } from "../../helpers/cli.ts";
 import { freshStoreLocation, type TestStoreLocation } from "../../helpers/stores.ts";
@@ -19,6 +20,24 @@ describe("which A2A requests are paid for", () => {
     expect(startsWork("POST", "/a2a/oracle", "not json")).toBe(false);
     expect(startsWork("GET", "/a2a/oracle/.well-known/agent-card.json", "")).toBe(false);
     expect(startsWork("POST", "/a2a/oracle/v1/tasks/abc:cancel", "{}")).toBe(false);
+  });
+});
+
+describe("what a payment is bound to", () => {
+  const url = "http://127.0.0.1:1/a2a/oracle";
+  const call = (id: unknown, question: string) => JSON.stringify({ jsonrpc: "2.0", id, method: "SendMessage", params: { message: { messageId: "m-1", parts: [{ data: { question } }] } } });
+
+  it("a JSON-RPC request is the same request whatever its id (a client numbers its calls anew on a retry); what it asks, its method or URL is not", () => {
+    expect(requestDigest("POST", url, call(1, "a"))).toBe(requestDigest("post", url, call(2, "a")));
+    expect(requestDigest("POST", url, call(1, "a"))).toBe(requestDigest("POST", url, call("x-7", "a")));
+    expect(requestDigest("POST", url, `[${call(1, "a")},${call(2, "b")}]`)).toBe(requestDigest("POST", url, `[${call(5, "a")},${call(6, "b")}]`));
+    expect(requestDigest("POST", url, call(1, "a"))).not.toBe(requestDigest("POST", url, call(1, "b")));
+    expect(requestDigest("POST", url, `[${call(1, "a")},${call(2, "b")}]`)).not.toBe(requestDigest("POST", url, `[${call(1, "b")},${call(2, "a")}]`));
+    expect(requestDigest("POST", url, call(1, "a"))).not.toBe(requestDigest("POST", `${url}-2`, call(1, "a")));
+    expect(requestDigest("POST", url, call(1, "a"))).not.toBe(requestDigest("PUT", url, call(1, "a")));
+    // Not JSON-RPC: the body as sent, an `id` included.
+    expect(requestDigest("POST", url, JSON.stringify({ id: 1, q: "a" }))).not.toBe(requestDigest("POST", url, JSON.stringify({ id: 2, q: "a" })));
+    expect(requestDigest("POST", url, "not json")).not.toBe(requestDigest("POST", url, "not json "));
   });
 });
 
