@@ -1,7 +1,7 @@
 import type { AgentCard, Message, Part, Task } from "@a2a-js/sdk";
 import type { Client } from "@a2a-js/sdk/client";
 import { z } from "zod";
-import { errorCatalog, type ErrorCode } from "../../errors.ts";
+import { CadreError, errorCatalog, type ErrorCode } from "../../errors.ts";
 import { RemoteAgentError } from "./a2a-errors.ts";
 
 /** One A2A call as a remote agent's tool makes it. */
@@ -118,7 +118,9 @@ function valueOf(parts: Part[], output: z.ZodType): unknown {
  * BUDGET_EXCEEDED, ...) is kept as `remoteCode`, and whose fault it is follows it; a network
  * error or a 5xx may pass if tried again.
  */
-function wireFailure(error: unknown, request: A2ACallRequest): RemoteAgentError {
+function wireFailure(error: unknown, request: A2ACallRequest): CadreError {
+  // Raised on this side, in the call's fetch (the payer refusing a price above the cap, or the payee refusing its payment): already typed, and not the remote's failure.
+  if (CadreError.is(error)) return error;
   if (request.signal.aborted) return new RemoteAgentError({ message: `The call of remote agent "${request.agent}" was aborted.`, agent: request.agent, url: request.url }, { cause: error });
   const data = (error as { data?: unknown }).data;
   const reason = Array.isArray(data) ? (data[0] as { reason?: unknown } | undefined)?.reason : (error as { reason?: unknown }).reason;

@@ -72,9 +72,29 @@ export function iouNonce(agent: string, idempotencyKey: string, resource: string
   return createHash("sha256").update(`cadre-x402-nonce\n${agent}\n${idempotencyKey}\n${resource}`).digest("hex");
 }
 
-/** The sha256 (hex) of a request: what the payee binds its requirements, and so the payment, to. */
+/**
+ * The sha256 (hex) of a request: what the payee binds its requirements, and so the payment, to.
+ * A JSON-RPC body (one call or a batch) is digested without its calls' `id`s: the id is the
+ * client's numbering of its requests (the A2A SDK counts them per transport), not what is asked,
+ * so a retried call that is numbered anew still matches the payment made for it.
+ */
 export function requestDigest(method: string, url: string, body: string): string {
-  return createHash("sha256").update(`${method.toUpperCase()} ${url}\n${body}`).digest("hex");
+  return createHash("sha256").update(`${method.toUpperCase()} ${url}\n${withoutJsonRpcIds(body)}`).digest("hex");
+}
+
+/** The body with each JSON-RPC call's `id` removed (the rest as the client wrote it, in its order); any other body as it is. */
+function withoutJsonRpcIds(body: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return body;
+  }
+  const isCall = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value) && (value as { jsonrpc?: unknown }).jsonrpc === "2.0";
+  const strip = ({ id: _id, ...rest }: Record<string, unknown>) => rest;
+  if (isCall(parsed)) return JSON.stringify(strip(parsed));
+  if (Array.isArray(parsed) && parsed.length > 0 && parsed.every(isCall)) return JSON.stringify(parsed.map(strip));
+  return body;
 }
 
 /** Key encodings as stored and printed: base64 DER (SPKI for public keys, PKCS#8 for private ones). */

@@ -93,7 +93,7 @@ export function x402Seller(options: X402SellerOptions & { runtime: Runtime; now?
     http.set(verifiedKey as never, { payer: verified.payer ?? payer ?? "unknown", nonce: String(payload.payload.nonce ?? ""), amountMicros: Number(matched.amount), target: target.name } satisfies VerifiedPayment as never);
     await next();
     // Only work that succeeded is paid for: a refusal or a failure leaves the payment unsettled.
-    if (http.res.status < 200 || http.res.status >= 300 || (await isJsonRpcError(http.res))) return;
+    if (http.res.status < 200 || http.res.status >= 300 || (await isUnpaidAnswer(http.res))) return;
     let settlement: SettleResponse;
     try {
       settlement = await server.settlePayment(payload, matched);
@@ -112,8 +112,19 @@ export function x402Seller(options: X402SellerOptions & { runtime: Runtime; now?
   };
 }
 
-/** A JSON-RPC answer that is an error (JSON-RPC answers errors with HTTP 200): the work did not happen, nothing is settled. */
-async function isJsonRpcError(response: Response): Promise<boolean> {
+/**
+ * The task states in which the work was not done: A2A answers a run that failed, was cancelled
+ * or refused, or waits for its caller, as a task in a 2xx JSON-RPC result. The payment stays
+ * unsettled (the buyer's call fails, and its ledger charges nothing); a message sent again once
+ * the task is answered presents the same payment, settled then. Both the v1.0 names and v0.3's.
+ */
+const unpaidTaskStates = new Set(["TASK_STATE_FAILED", "TASK_STATE_CANCELED", "TASK_STATE_REJECTED", "TASK_STATE_INPUT_REQUIRED", "TASK_STATE_AUTH_REQUIRED", "failed", "canceled", "rejected", "input-required", "auth-required"]);
+
+/**
+ * Whether a JSON-RPC answer says the work did not happen: an error (JSON-RPC answers errors with
+ * HTTP 200), or a task in a state of `unpaidTaskStates`. A batch is unpaid only when every answer is.
+ */
+async function isUnpaidAnswer(response: Response): Promise<boolean> {
   if (!/^application\/json\b/i.test(response.headers.get("content-type") ?? "")) return false;
   let body: unknown;
   try {
@@ -122,5 +133,13 @@ async function isJsonRpcError(response: Response): Promise<boolean> {
     return false;
   }
   const answers = Array.isArray(body) ? body : [body];
-  return answers.length > 0 && answers.every((answer) => typeof answer === "object" && answer !== null && "error" in answer && !("result" in answer));
+  return answers.length > 0 && answers.every((answer) => typeof answer === "object" && answer !== null && (("error" in answer && !("result" in answer)) || unpaidTaskStates.has(taskStateOf((answer as { result?: unknown }).result))));
+}
+
+/** The state of the task a JSON-RPC result carries: `{ task: { status: { state } } }` (v1.0) or `{ kind: "task", status: { state } }` (v0.3). */
+function taskStateOf(result: unknown): string {
+  if (typeof result !== "object" || result === null) return "";
+  const task = "task" in result ? (result as { task?: unknown }).task : (result as { kind?: unknown }).kind === "task" ? result : undefined;
+  const state = (task as { status?: { state?: unknown } } | undefined)?.status?.state;
+  return typeof state === "string" ? state : "";
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, defineWorkflow, openOperator, openStore, paidFetch, Runtime, x402Payer, type Store } from "../../../src/index.ts";
+import { defineAgent, defineWorkflow, openOperator, openStore, paidFetch, remoteAgent, Runtime, x402Payer, type Store } from "../../../src/index.ts";
 import { cadre } from "../../helpers/cli.ts";
 import { freshStoreLocation, type TestStoreLocation } from "../../helpers/stores.ts";
 import { startSeller, type SellerProcess } from "./seller-process.ts";
@@ -54,35 +54,39 @@ describe("two Cadre processes: one sells an agent over HTTP with x402, the other
   });
 
   const payer = x402Payer({ store: () => runtime.store });
-  const oracleCall = (question: string) => ({ body: { jsonrpc: "2.0", id: 1, method: "message/send", params: { input: { question } } } });
-  const tools = (url: string, authorization: string) => ({
-    askOracle: paidFetch({ name: "ask-oracle", url: `${url}/a2a/oracle`, maxPrice: price, payer, headers: { authorization } }),
-    askCheaply: paidFetch({ name: "ask-cheaply", url: `${url}/a2a/oracle`, maxPrice: price - 1, payer, headers: { authorization } }),
-  });
+  // The buyer's agents are the seller's oracle seen through A2A: remote agents that pay with x402, up to their cap.
+  const remoteOracle = (name: string, maxMicros: number) =>
+    remoteAgent({ name, owner: "tests", purpose: "Buys answers from the seller's oracle over A2A.", url: `${seller.url}/a2a/oracle`, input: z.object({ question: z.string() }), output: z.object({ answer: z.string() }), payment: { payer, maxMicros }, credential: () => operatorKey, timeout: 60_000 });
 
   async function openBuyer() {
-    const { askOracle, askCheaply } = tools(seller.url, `Bearer ${operatorKey}`);
-    const buyer = defineAgent({
-      name: "buyer",
+    const buyer = remoteOracle("buyer", price);
+    const cheapBuyer = remoteOracle("cheap-buyer", price - 1);
+    // The generic paid-HTTP tool, calling the same endpoint with a hand-written A2A SendMessage.
+    const askOracle = paidFetch({ name: "ask-oracle", url: `${seller.url}/a2a/oracle`, maxPrice: price, payer, headers: { authorization: `Bearer ${operatorKey}`, "a2a-version": "1.0" } });
+    const fetcher = defineAgent({
+      name: "fetcher",
       owner: "tests",
-      purpose: "Buys answers from the oracle.",
-      tools: [askOracle, askCheaply],
+      purpose: "Buys answers from the oracle with a paid HTTP call.",
+      tools: [askOracle],
       grants: [{ scope: "tool:*" }],
-      input: z.object({ question: z.string(), cheaply: z.boolean().optional() }),
+      input: z.object({ question: z.string() }),
       output: z.any(),
-      run: async ({ question, cheaply }, context) => (await context.tools.call(cheaply ? askCheaply : askOracle, oracleCall(question))).body,
+      run: async ({ question }, context) => {
+        const message = { messageId: `fetcher-${question}`, role: "ROLE_USER", parts: [{ data: { question }, mediaType: "application/json" }] };
+        return context.tools.call(askOracle, { body: { jsonrpc: "2.0", id: 1, method: "SendMessage", params: { message } } });
+      },
     });
     // Its budget runs out exactly at the cap: `calls` paid calls, not one more.
     const shop = defineWorkflow({
       name: "shop",
       input: z.object({ questions: z.array(z.string()), cheaply: z.boolean().optional() }),
       output: z.any(),
-      budget: { perRun: calls * price, allocation: 10 * calls * price },
+      budget: { perRun: calls * price, allocation: 100 * calls * price },
       run: async ({ questions, cheaply }, ctx) => {
         const answers: unknown[] = [];
         for (const question of questions) {
           try {
-            answers.push(await ctx.call(buyer, { question, cheaply }));
+            answers.push(await ctx.call(cheaply ? cheapBuyer : buyer, { question }));
           } catch (error) {
             answers.push({ refused: (error as { code: string }).code });
           }
@@ -90,7 +94,8 @@ describe("two Cadre processes: one sells an agent over HTTP with x402, the other
         return answers;
       },
     });
-    runtime = await Runtime.open({ store: buyerStore.location, agents: [buyer], workflows: [shop] });
+    const fetch = defineWorkflow({ name: "fetch", input: z.object({ question: z.string() }), output: z.any(), budget: { perRun: price, allocation: 10 * price }, run: async (input, ctx) => ctx.call(fetcher, input) });
+    runtime = await Runtime.open({ store: buyerStore.location, agents: [buyer, cheapBuyer, fetcher], workflows: [shop, fetch] });
     return shop;
   }
 
@@ -112,8 +117,8 @@ describe("two Cadre processes: one sells an agent over HTTP with x402, the other
 
     const result = await (await runtime.start(shop, { questions: ["one", "two", "three", "four"] })).result();
     expect(result.status).toBe("completed");
-    const answers = result.output as Array<{ result?: { answer: string }; refused?: string }>;
-    expect(answers.slice(0, calls).map((answer) => answer.result?.answer)).toEqual(["42 (you asked: one)", "42 (you asked: two)", "42 (you asked: three)"]);
+    const answers = result.output as Array<{ answer?: string; refused?: string }>;
+    expect(answers.slice(0, calls).map((answer) => answer.answer)).toEqual(["42 (you asked: one)", "42 (you asked: two)", "42 (you asked: three)"]);
     expect(answers[calls]).toEqual({ refused: "BUDGET_EXCEEDED" });
     await runtime.store.flush();
 
@@ -142,5 +147,39 @@ describe("two Cadre processes: one sells an agent over HTTP with x402, the other
     expect(after.received).toBe(before.received);
     const failures = (await openOperator({ store: runtime.store }).audit.list({ runId: result.runId })).items.filter((record) => JSON.stringify(record.data).includes("PAYMENT_ABOVE_CAP"));
     expect(failures.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("a task that fails on the seller is not settled: the buyer's call fails with the remote's state, nothing is charged or received", async () => {
+    const before = await sellerLedger(sellerStore.location);
+    const chargedBefore = (await buyerLedger(runtime.store)).charged;
+    const result = await (await runtime.start("shop", { questions: ["fail, please"] })).result();
+    expect(result.output).toEqual([{ refused: "REMOTE_AGENT_FAILED" }]);
+    const step = (await runtime.getSteps(result.runId)).find((each) => each.name === "a2a.buyer");
+    expect(step).toMatchObject({ status: "failed", error: { code: "REMOTE_AGENT_FAILED", details: { state: "TASK_STATE_FAILED" } } });
+    await runtime.store.flush();
+    expect(await buyerLedger(runtime.store)).toEqual({ charged: chargedBefore, held: 0, openHolds: 0 });
+    const after = await sellerLedger(sellerStore.location);
+    expect(after.payments).toBe(before.payments);
+    expect(after.received).toBe(before.received);
+    // The seller ran the work (its run failed) and recorded no payment for it.
+    const failedRuns = cadre(["runs", "--workflow", "agent-oracle", "--status", "failed", "--json", "--store", sellerStore.location]);
+    expect(failedRuns.status, failedRuns.stderr).toBe(0);
+    const listed = JSON.parse(failedRuns.stdout) as { items?: unknown[] } | unknown[];
+    expect((Array.isArray(listed) ? listed : (listed.items ?? [])).length).toBe(1);
+  }, 120_000);
+
+  it("the generic paid HTTP tool pays for a hand-written A2A SendMessage (A2A-Version 1.0) at the same endpoint, once per call", async () => {
+    const created = cadre(["x402", "keys", "create", "fetcher", "--store", buyerStore.location]);
+    expect(created.status, created.stderr).toBe(0);
+    const trusted = cadre(["x402", "trust", "fetcher", created.stdout.trim(), "--store", sellerStore.location]);
+    expect(trusted.status, trusted.stderr).toBe(0);
+    const chargedBefore = (await buyerLedger(runtime.store)).charged;
+    const result = await (await runtime.start("fetch", { question: "by hand" })).result();
+    expect(result.status).toBe("completed");
+    expect(result.output).toMatchObject({ status: 200, paidMicros: price, body: { jsonrpc: "2.0", id: 1, result: { task: { status: { state: "TASK_STATE_COMPLETED" }, artifacts: [{ parts: [{ data: { answer: "42 (you asked: by hand)" } }] }] } } } });
+    await runtime.store.flush();
+    expect((await buyerLedger(runtime.store)).charged - chargedBefore).toBe(price);
+    const payments = JSON.parse(cadre(["x402", "payments", "--json", "--store", sellerStore.location]).stdout) as Array<{ amount: number; payer: string }>;
+    expect(payments.filter((payment) => payment.payer === "fetcher").map((payment) => payment.amount)).toEqual([price]);
   }, 120_000);
 });

@@ -32,6 +32,7 @@ describe("x402 payments across two stores: retries pay once; forged, tampered, e
   let buyerStore: TestStoreLocation;
   let buyerKeys: Store;
   let seller: SellerProcess;
+  let credential: string;
   let authorization: string;
   let buyerPrivateKey: string;
 
@@ -46,7 +47,8 @@ describe("x402 payments across two stores: retries pay once; forged, tampered, e
     await sellerSetup.close();
     const operatorKey = cadre(["keys", "create", "--operator", "buyer-org", "--role", "operator", "--store", sellerStore.location]);
     expect(operatorKey.status, operatorKey.stderr).toBe(0);
-    authorization = `Bearer ${operatorKey.stdout.trim()}`;
+    credential = operatorKey.stdout.trim();
+    authorization = `Bearer ${credential}`;
     seller = await startSeller({ store: sellerStore.location, price: oraclePrice });
   }, 120_000);
 
@@ -57,8 +59,10 @@ describe("x402 payments across two stores: retries pay once; forged, tampered, e
     await buyerStore?.cleanup();
   });
 
-  const call = (question: string, headers: Record<string, string> = {}) =>
-    fetch(`${seller.url}/a2a/oracle`, { method: "POST", headers: { authorization, "content-type": "application/json", ...headers }, body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "message/send", params: { input: { question } } }) });
+  /** An A2A SendMessage for a question, as JSON-RPC (the message id names the question: the same question is the same task). */
+  const sendMessage = (question: string, id: number | string = 7) => JSON.stringify({ jsonrpc: "2.0", id, method: "SendMessage", params: { message: { messageId: `ask-${question}`, role: "ROLE_USER", parts: [{ data: { question }, mediaType: "application/json" }] } } });
+  const a2aHeaders = () => ({ authorization, "content-type": "application/json", "a2a-version": "1.0" });
+  const call = (question: string, headers: Record<string, string> = {}, id: number | string = 7) => fetch(`${seller.url}/a2a/oracle`, { method: "POST", headers: { ...a2aHeaders(), ...headers }, body: sendMessage(question, id) });
 
   /** The terms the seller asks for a question, and an IOU for them signed with `key`. */
   async function iouFor(question: string, change: Partial<IouTerms> & { key?: string } = {}): Promise<string> {
@@ -116,9 +120,8 @@ describe("x402 payments across two stores: retries pay once; forged, tampered, e
       return fetch(input, init);
     };
     const payer = x402Payer({ store: buyerKeys, fetch: recording });
-    const body = (question: string) => JSON.stringify({ jsonrpc: "2.0", id: 7, method: "message/send", params: { input: { question } } });
     const session = payer.session({ maxMicros: oraclePrice, idempotencyKey: "replay-key", agent: "buyer" });
-    const paid = await session.fetch(`${seller.url}/a2a/oracle`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: body("first") });
+    const paid = await session.fetch(`${seller.url}/a2a/oracle`, { method: "POST", headers: a2aHeaders(), body: sendMessage("first") });
     expect(paid.status).toBe(200);
     expect(session.paid()).toBe(oraclePrice);
     const receipt = decodePaymentResponseHeader(paid.headers.get("payment-response")!);
@@ -130,15 +133,19 @@ describe("x402 payments across two stores: retries pay once; forged, tampered, e
     const replayed = await call("second", { "payment-signature": sent[0]! });
     expect(replayed.status).toBe(402);
     expect(decodePaymentRequiredHeader(replayed.headers.get("payment-required")!).error).toBe("payment_mismatch");
-    // Presented again for the same request (a client retrying): the same answer and receipt, settled once.
-    const again = await call("first", { "payment-signature": sent[0]! });
+    // Presented again for the same request (a client retrying, which numbers its JSON-RPC call anew): the same task and receipt, settled once.
+    const first = (await paid.json()) as { id: unknown; result: { task: { id: string; status: { state: string } } } };
+    expect(first.result.task.status.state).toBe("TASK_STATE_COMPLETED");
+    const again = await call("first", { "payment-signature": sent[0]! }, 8);
     expect(again.status).toBe(200);
     expect(decodePaymentResponseHeader(again.headers.get("payment-response")!).transaction).toBe(receipt.transaction);
-    expect(await again.json()).toEqual(await paid.json());
+    const second = (await again.json()) as typeof first;
+    expect(second.id).toBe(8);
+    expect(second.result).toEqual(first.result);
 
     // The payer signing the same nonce (same idempotency key) for another request: a replayed nonce.
     const reused = payer.session({ maxMicros: oraclePrice, idempotencyKey: "replay-key", agent: "buyer" });
-    const refusal = await reused.fetch(`${seller.url}/a2a/oracle`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: body("other") }).catch((error: unknown) => error);
+    const refusal = await reused.fetch(`${seller.url}/a2a/oracle`, { method: "POST", headers: a2aHeaders(), body: sendMessage("other") }).catch((error: unknown) => error);
     expect(refusal).toMatchObject({ code: "PAYMENT_REFUSED", details: { reason: "nonce_already_used" } });
     expect(reused.paid()).toBe(0);
 
@@ -151,22 +158,25 @@ describe("x402 payments across two stores: retries pay once; forged, tampered, e
   it("a buyer killed (SIGKILL) after the seller settled its payment resumes and presents the same payment: one settlement, one charge", async () => {
     const before = await sellerLedger(sellerStore.location);
     const marker = join(mkdtempSync(join(tmpdir(), "cadre-x402-")), "paid.log");
-    const runId = await crashChild({ script: buyerScript, args: [buyerStore.location, seller.url, authorization, marker], reached: () => reachedPaid(marker), what: "the seller to answer the buyer's paid call" });
+    const runId = await crashChild({ script: buyerScript, args: [buyerStore.location, seller.url, credential, marker], reached: () => reachedPaid(marker), what: "the seller to answer the buyer's paid call" });
     expect(runId).toMatch(/^run_/);
     const settledOnce = await sellerLedger(sellerStore.location);
     expect(settledOnce.payments.length).toBe(before.payments.length + 1);
 
     let runtime: Runtime | undefined;
-    const { buyer, ask } = buyerDefinitions({ sellerUrl: seller.url, authorization, payer: x402Payer({ store: () => runtime!.store }) });
+    const { buyer, ask } = buyerDefinitions({ sellerUrl: seller.url, credential, payer: x402Payer({ store: () => runtime!.store }) });
     await buyerKeys.close();
     runtime = await Runtime.open({ store: buyerStore.location, agents: [buyer], workflows: [ask] });
     try {
       const result = await (await runtime.resume(runId, { force: true })).result();
-      expect(result).toMatchObject({ status: "completed", output: { result: { answer: "42 (you asked: will it pay twice?)" } } });
+      expect(result).toMatchObject({ status: "completed", output: { answer: "42 (you asked: will it pay twice?)" } });
       await runtime.store.flush();
       const steps = await runtime.getSteps(runId);
-      const toolStep = steps.find((step) => step.name === "ask-oracle")!;
-      expect(toolStep).toMatchObject({ status: "completed", attempt: 2 });
+      const toolStep = steps.find((step) => step.name === "a2a.buyer")!;
+      // The resumed call sent the same message (same id, so the seller's same task) with the same payment.
+      expect(toolStep).toMatchObject({ status: "completed", attempt: 2, output: { paidMicros: oraclePrice, taskId: expect.stringMatching(/^run_a2a_/) } });
+      const sellerRuns = JSON.parse(cadre(["runs", "--workflow", "agent-oracle", "--json", "--store", sellerStore.location]).stdout) as { items?: Array<{ id: string }> } | Array<{ id: string }>;
+      expect((Array.isArray(sellerRuns) ? sellerRuns : (sellerRuns.items ?? [])).filter((run) => run.id === (toolStep.output as { taskId: string }).taskId)).toHaveLength(1);
       const after = await sellerLedger(sellerStore.location);
       expect(after.payments).toEqual(settledOnce.payments);
       expect(after.received - before.received).toBe(oraclePrice);

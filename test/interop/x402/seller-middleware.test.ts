@@ -5,6 +5,7 @@ import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createPaymentKey, defineAgent, defineWorkflow, Runtime, x402Payer } from "../../../src/index.ts";
+import { requestDigest } from "../../../src/interop/x402/iou.ts";
 import { createServer, startsWork } from "../../../src/server/index.ts";
 import { cadre } from "../../helpers/cli.ts";
 import { freshStoreLocation, type TestStoreLocation } from "../../helpers/stores.ts";
@@ -22,6 +23,24 @@ describe("which A2A requests are paid for", () => {
   });
 });
 
+describe("what a payment is bound to", () => {
+  const url = "http://127.0.0.1:1/a2a/oracle";
+  const call = (id: unknown, question: string) => JSON.stringify({ jsonrpc: "2.0", id, method: "SendMessage", params: { message: { messageId: "m-1", parts: [{ data: { question } }] } } });
+
+  it("a JSON-RPC request is the same request whatever its id (a client numbers its calls anew on a retry); what it asks, its method or URL is not", () => {
+    expect(requestDigest("POST", url, call(1, "a"))).toBe(requestDigest("post", url, call(2, "a")));
+    expect(requestDigest("POST", url, call(1, "a"))).toBe(requestDigest("POST", url, call("x-7", "a")));
+    expect(requestDigest("POST", url, `[${call(1, "a")},${call(2, "b")}]`)).toBe(requestDigest("POST", url, `[${call(5, "a")},${call(6, "b")}]`));
+    expect(requestDigest("POST", url, call(1, "a"))).not.toBe(requestDigest("POST", url, call(1, "b")));
+    expect(requestDigest("POST", url, `[${call(1, "a")},${call(2, "b")}]`)).not.toBe(requestDigest("POST", url, `[${call(1, "b")},${call(2, "a")}]`));
+    expect(requestDigest("POST", url, call(1, "a"))).not.toBe(requestDigest("POST", `${url}-2`, call(1, "a")));
+    expect(requestDigest("POST", url, call(1, "a"))).not.toBe(requestDigest("PUT", url, call(1, "a")));
+    // Not JSON-RPC: the body as sent, an `id` included.
+    expect(requestDigest("POST", url, JSON.stringify({ id: 1, q: "a" }))).not.toBe(requestDigest("POST", url, JSON.stringify({ id: 2, q: "a" })));
+    expect(requestDigest("POST", url, "not json")).not.toBe(requestDigest("POST", url, "not json "));
+  });
+});
+
 describe("the x402 seller in front of /a2a", () => {
   let server: Server | undefined;
   let runtime: Runtime | undefined;
@@ -32,56 +51,84 @@ describe("the x402 seller in front of /a2a", () => {
   });
 
   async function start() {
-    const oracle = defineAgent({ name: "oracle", owner: "tests", purpose: "Answers.", input: z.string(), output: z.string(), run: (text) => text });
+    const oracle = defineAgent({
+      name: "oracle",
+      owner: "tests",
+      purpose: "Answers.",
+      input: z.string(),
+      output: z.string(),
+      run: (text) => {
+        if (text === "fail") throw new Error("the oracle failed");
+        return `oracle: ${text}`;
+      },
+    });
     const greet = defineWorkflow({ name: "greet", input: z.string(), output: z.string(), run: async (name) => `hello ${name}` });
     runtime = await Runtime.open({ store: ":memory:", agents: [oracle], workflows: [greet], expose: { agents: { oracle: { price: 5000 } }, workflows: { greet: {} } } });
+    // The real A2A server behind the seller: nothing stands in for it.
     const app = createServer({ runtime, auth: { mode: "dev" }, x402: { payTo: "shop" } });
-    // Stands in for the A2A server: echoes what reached it; a message saying "fail" is a JSON-RPC error (HTTP 200).
-    app.all("/a2a/*", async (http) => {
-      const body = await http.req.text();
-      return body.includes("fail") ? http.json({ jsonrpc: "2.0", id: 1, error: { code: -32603, message: "it failed" } }) : http.json({ reached: http.req.path, body });
-    });
     server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }) as Server;
     await new Promise((resolve) => server!.once("listening", resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
+  /** An A2A v1.0 SendMessage (JSON-RPC) with a text part. */
+  const sendMessage = (text: string, messageId = `m-${text}`) => JSON.stringify({ jsonrpc: "2.0", id: 1, method: "SendMessage", params: { message: { messageId, role: "ROLE_USER", parts: [{ text }] } } });
+  const a2a = { "content-type": "application/json", "a2a-version": "1.0" };
+  type TaskAnswer = { id: unknown; result?: { task: { status: { state: string }; artifacts?: Array<{ parts: Array<{ text?: string }> }> } }; error?: { code: number } };
+
   it("asks a priced target's callers to pay before work starts; free requests and free targets pass, with the body intact", async () => {
     const url = await start();
-    const send = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "SendMessage", params: {} });
-    const unpaid = await fetch(`${url}/a2a/oracle`, { method: "POST", headers: { "content-type": "application/json" }, body: send });
+    const unpaid = await fetch(`${url}/a2a/oracle`, { method: "POST", headers: a2a, body: sendMessage("hi") });
     expect(unpaid.status).toBe(402);
     expect(unpaid.headers.get("cache-control")).toBe("no-store");
     const required = decodePaymentRequiredHeader(unpaid.headers.get("payment-required")!);
     expect(required).toMatchObject({ x402Version: 2, error: "payment_required", resource: { url: `${url}/a2a/oracle` }, accepts: [{ scheme: "iou", network: "cadre:ledger", amount: "5000", asset: "micro-usd", payTo: "shop" }] });
     expect(await unpaid.json()).toMatchObject({ message: expect.stringContaining("5000 micro-units") });
     expect((await fetch(`${url}/a2a/oracle/v1/message:send`, { method: "POST", body: "{}" })).status).toBe(402);
+    expect(await runtime!.listRuns({ workflow: "agent-oracle" })).toEqual([]);
 
-    const getTask = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "GetTask", params: { id: "t" } });
-    expect(await (await fetch(`${url}/a2a/oracle`, { method: "POST", body: getTask })).json()).toEqual({ reached: "/a2a/oracle", body: getTask });
+    // Free requests reach the A2A server with their body as sent: it answers the GetTask it read (id 2: no such task).
+    const getTask = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "GetTask", params: { id: "run_missing" } });
+    const missing = await fetch(`${url}/a2a/oracle`, { method: "POST", headers: a2a, body: getTask });
+    expect(missing.status).toBe(200);
+    expect(await missing.json()).toMatchObject({ jsonrpc: "2.0", id: 2, error: { code: expect.any(Number) } });
     expect((await fetch(`${url}/a2a/oracle/.well-known/agent-card.json`)).status).toBe(200);
-    expect(await (await fetch(`${url}/a2a/greet`, { method: "POST", body: send })).json()).toEqual({ reached: "/a2a/greet", body: send });
+    const free = (await (await fetch(`${url}/a2a/greet`, { method: "POST", headers: a2a, body: sendMessage("ana") })).json()) as TaskAnswer;
+    expect(free.result?.task).toMatchObject({ status: { state: "TASK_STATE_COMPLETED" }, artifacts: [{ parts: [{ text: "hello ana" }] }] });
   });
 
-  it("settles paid work that succeeded (PAYMENT-RESPONSE), and leaves unsettled a paid call answered with a JSON-RPC error", async () => {
+  it("settles paid work that succeeded (PAYMENT-RESPONSE); leaves unsettled a paid call whose task failed or that was answered with a JSON-RPC error", async () => {
     const url = await start();
     // An agent of the seller's own store pays with its own key: no `trust` needed.
     await createPaymentKey(runtime!.store.db, "buyer", Date.now());
     const payer = x402Payer({ store: runtime!.store });
-    const call = (text: string, key: string) => {
+    const call = async (text: string, key: string, headers: Record<string, string> = a2a) => {
       const session = payer.session({ maxMicros: 5000, idempotencyKey: key, agent: "buyer" });
-      return session.fetch(`${url}/a2a/oracle`, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "SendMessage", params: { text } }) }).then((response) => ({ response, paid: session.paid() }));
+      const response = await session.fetch(`${url}/a2a/oracle`, { method: "POST", headers, body: sendMessage(text) });
+      return { response, answer: (await response.clone().json()) as TaskAnswer, paid: session.paid() };
     };
     const ok = await call("hello", "k-ok");
     expect(ok.response.status).toBe(200);
+    expect(ok.answer.result?.task).toMatchObject({ status: { state: "TASK_STATE_COMPLETED" }, artifacts: [{ parts: [{ text: "oracle: hello" }] }] });
     expect(ok.paid).toBe(5000);
     expect(decodePaymentResponseHeader(ok.response.headers.get("payment-response")!)).toMatchObject({ success: true, payer: "buyer", amount: "5000" });
+
+    // The task ran and failed: A2A answers it in a 2xx result, and the seller does not settle it.
     const failed = await call("fail", "k-fail");
     expect(failed.response.status).toBe(200);
+    expect(failed.answer.result?.task.status.state).toBe("TASK_STATE_FAILED");
     expect(failed.response.headers.get("payment-response")).toBeNull();
     expect(failed.paid).toBe(0);
+
+    // Refused by the A2A server (a version it does not speak): a JSON-RPC error, nothing settled, no run.
+    const refused = await call("old", "k-old", { "content-type": "application/json", "a2a-version": "0.3" });
+    expect(refused.answer.error).toBeDefined();
+    expect(refused.response.headers.get("payment-response")).toBeNull();
+    expect(refused.paid).toBe(0);
+
     const payments = await runtime!.store.db.selectFrom("x402_payments").select(["amount"]).execute();
     expect(payments.map((payment) => Number(payment.amount))).toEqual([5000]);
+    expect((await runtime!.listRuns({ workflow: "agent-oracle" })).map((run) => run.status).sort()).toEqual(["completed", "failed"]);
   });
 
   it("a payment header that is not an x402 payload is refused with the reason and audited", async () => {

@@ -1,36 +1,16 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { startServeChild } from "../a2a/serve-child.ts";
 
-const sellerScript = join(import.meta.dirname, "fixtures/seller.ts");
+const sellerConfig = join(import.meta.dirname, "fixtures/seller.config.ts");
 
 export interface SellerProcess {
   url: string;
-  child: ChildProcess;
-  output(): string;
+  output(): { stdout: string; stderr: string };
   stop(): Promise<void>;
 }
 
-/** Starts the selling Cadre process on its own store (port 0) and resolves once it printed its URL. */
+/** The selling Cadre process: `cadre serve --config fixtures/seller.config.ts --pay-to seller --port 0` on its own store; resolves once it printed its URL. */
 export async function startSeller(env: { store: string; price: number; payTo?: string }): Promise<SellerProcess> {
-  const child = spawn(process.execPath, [sellerScript], { env: { ...process.env, NO_COLOR: "1", CADRE_STORE: env.store, ORACLE_PRICE: String(env.price), PAY_TO: env.payTo ?? "seller" }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then(() => reject(new Error(`the seller exited before listening: ${output}`)));
-  });
-  return {
-    url,
-    child,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  const serve = startServeChild(["--config", sellerConfig, "--store", env.store, "--pay-to", env.payTo ?? "seller"], { ORACLE_PRICE: String(env.price) });
+  return { url: await serve.url, output: serve.output, stop: serve.stop };
 }
