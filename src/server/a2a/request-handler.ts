@@ -174,8 +174,10 @@ export class CadreA2AHandler implements A2ARequestHandler {
     if (caller.kind === "agent") await this.#refuseAgentDecision(caller, run, approval);
     const approvals = this.#operator.as(callerPrincipal(caller)).approvals;
     await (answer.approved ? approvals.approve(approval.runId, approval.name, { note: answer.note }) : approvals.reject(approval.runId, approval.name, { note: answer.note }));
-    const handle = await this.#runtime.wake(run.id);
-    return { run: (await this.#runtime.getRun(run.id))!, handle };
+    await this.#runtime.wake(run.id);
+    // Followed by reading the run, not through wake's handle: a run still settling its park when the
+    // answer came is woken again after it settles, and the handle wake returns is the parked one.
+    return { run: (await this.#runtime.getRun(run.id))!, handle: undefined };
   }
 
   /**
