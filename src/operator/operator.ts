@@ -8,6 +8,7 @@ import { CredentialOperations } from "./credentials.ts";
 import { EvalOperations } from "./evals.ts";
 import { GrantOperations } from "./grants.ts";
 import { OperatorKeyOperations } from "./operator-keys.ts";
+import { PaymentOperations } from "./payments.ts";
 import { PolicyOperations } from "./policies.ts";
 import type { OperatorContext } from "./operator-context.ts";
 import { KnowledgeOperations, MemoryOperations } from "./knowledge.ts";
@@ -27,7 +28,7 @@ export interface OperatorOptions {
 
 /**
  * Everything a person or a program does to a store without the workflows' code: runs,
- * approvals, agents, grants, credentials, budgets, spend, audit, knowledge, memory, policies,
+ * approvals, agents, grants, credentials, budgets, spend, audit, knowledge, memory, policies, x402 payments,
  * token costs and stored evaluations. Returns plain objects
  * (money in integer micro-units, times in epoch ms) and throws CadreErrors. It never opens
  * or closes the store; resuming a run needs the workflow's code and stays with the Runtime.
@@ -47,6 +48,7 @@ export class Operator {
   readonly knowledge: KnowledgeOperations;
   readonly memory: MemoryOperations;
   readonly policies: PolicyOperations;
+  readonly payments: PaymentOperations;
   readonly #store: Store;
   readonly #options: OperatorOptions;
   readonly #now: () => number;
@@ -70,6 +72,7 @@ export class Operator {
     this.knowledge = new KnowledgeOperations(context, new KnowledgeBase({ store, models: options.models, now: context.now }));
     this.memory = new MemoryOperations(context);
     this.policies = new PolicyOperations(context);
+    this.payments = new PaymentOperations(context);
   }
 
   /** The same store and clock, acting as `principal`: what a server does for each authenticated request. */

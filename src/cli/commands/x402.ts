@@ -1,10 +1,5 @@
 import type { Command } from "commander";
-import { appendAudit } from "../../governance/audit-log.ts";
-import { requireAgent } from "../../governance/inventory.ts";
-import { createPaymentKey, paymentKey, trustedPayers, trustPayer } from "../../interop/x402/payment-keys.ts";
-import { PaymentKeyMissingError } from "../../interop/x402/x402-errors.ts";
-import { receivedPayments } from "../../interop/x402/payments-received.ts";
-import { cliPrincipal, globalOptions, withRuntime } from "../cli-context.ts";
+import { globalOptions, operatorFor, withReadOnlyOperator, withExistingOperator, withRuntime } from "../cli-context.ts";
 import { printJson } from "../io.ts";
 import { formatTime, renderTable } from "../table.ts";
 
@@ -21,14 +16,8 @@ export function registerX402Commands(program: Command): void {
     .description("create the agent's payment key pair (or show the one it has) and print its public key")
     .action(async (agent: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const key = await withRuntime(global, async (runtime) => {
-        await requireAgent(runtime.store, agent);
-        return runtime.store.transaction(async (tx) => {
-          const created = await createPaymentKey(tx, agent, runtime.now());
-          if (created.created) await appendAudit(tx, runtime.store.dialect, [{ kind: "x402.key.created", at: runtime.now(), agent, principal: `operator:${cliPrincipal()}`, data: { agent, publicKey: created.publicKey } }]);
-          return created;
-        });
-      });
+      // A runtime: the config's agents are in the inventory before one of them gets a key.
+      const key = await withRuntime(global, async (runtime, config) => operatorFor(runtime.store, config).payments.createKey(agent));
       if (global.json) return printJson(key);
       process.stderr.write(`${key.created ? "created" : "already had"} a payment key for ${agent}; give the payee its public key: cadre x402 trust ${agent} <publicKey>\n`);
       process.stdout.write(`${key.publicKey}\n`);
@@ -38,8 +27,7 @@ export function registerX402Commands(program: Command): void {
     .description("print the agent's payment public key")
     .action(async (agent: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const key = await withRuntime(global, async (runtime) => paymentKey(runtime.store.db, agent));
-      if (!key) throw new PaymentKeyMissingError({ agent });
+      const key = await withReadOnlyOperator(global, (operator) => operator.payments.key(agent));
       if (global.json) return printJson(key);
       process.stdout.write(`${key.publicKey}\n`);
     });
@@ -49,13 +37,7 @@ export function registerX402Commands(program: Command): void {
     .description("accept IOUs from <payer> (an agent of another store) signed with <publicKey> (audited)")
     .action(async (payer: string, publicKey: string, _options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const trusted = await withRuntime(global, async (runtime) =>
-        runtime.store.transaction(async (tx) => {
-          const added = await trustPayer(tx, { payer, publicKey, by: `operator:${cliPrincipal()}`, now: runtime.now() });
-          await appendAudit(tx, runtime.store.dialect, [{ kind: "x402.trusted", at: runtime.now(), principal: added.addedBy, data: { payer, publicKey } }]);
-          return added;
-        }),
-      );
+      const trusted = await withExistingOperator(global, (operator) => operator.payments.trust(payer, publicKey));
       if (global.json) return printJson(trusted);
       process.stdout.write(`trusting IOUs from ${payer}\n`);
     });
@@ -64,7 +46,7 @@ export function registerX402Commands(program: Command): void {
     .description("list the payers whose IOUs this store accepts")
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
-      const payers = await withRuntime(global, async (runtime) => trustedPayers(runtime.store.db));
+      const payers = await withReadOnlyOperator(global, (operator) => operator.payments.trusted());
       if (global.json) return printJson(payers);
       process.stdout.write(`${renderTable(["PAYER", "PUBLIC KEY", "ADDED", "BY"], payers.map((payer) => [payer.payer, payer.publicKey, formatTime(payer.addedAt), payer.addedBy]))}\n`);
     });
@@ -74,7 +56,7 @@ export function registerX402Commands(program: Command): void {
     .option("--payer <payer>", "only this payer's")
     .action(async (options: { payer?: string }, command: Command) => {
       const global = globalOptions(command);
-      const payments = await withRuntime(global, async (runtime) => receivedPayments(runtime.store.db, options.payer ? { payer: options.payer } : {}));
+      const payments = await withReadOnlyOperator(global, (operator) => operator.payments.received(options.payer ? { payer: options.payer } : {}));
       if (global.json) return printJson(payments);
       process.stdout.write(`${renderTable(["SETTLED", "PAYER", "PAY TO", "MICROS", "RESOURCE", "TRANSACTION"], payments.map((payment) => [formatTime(payment.settledAt), payment.payer, payment.payTo, String(payment.amount), payment.resource, payment.transactionId]))}\n`);
     });
