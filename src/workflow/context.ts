@@ -19,7 +19,8 @@ import type { Workflow } from "./define-workflow.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
 import { agentCall, unregisteredAgent, type AgentCallOptions, type Delegate } from "./effects/agent-call.ts";
-import { childWorkflow } from "./effects/child-workflow.ts";
+import { childRunIdFor, childWorkflow } from "./effects/child-workflow.ts";
+import { closuresCannotBeDistributed } from "./distribution.ts";
 import { runEffect, type EffectSite } from "./effects/effect.ts";
 import { journaledStep } from "./effects/journaled-step.ts";
 import { supervise, type ChildSpec, type SupervisorOptions, type SupervisorResult } from "./patterns/supervise.ts";
@@ -34,8 +35,22 @@ export type CallOptions = AgentCallOptions;
 export interface ParallelOptions {
   /** Return partial results when at least this many branches succeed (the run ends `partial`). */
   minSuccess?: number;
-  /** At most this many branches run at once (default: all). */
+  /** At most this many branches run at once (default: all). Distributed: branches are handed out in waves of at most this many. */
   concurrency?: number;
+  /**
+   * Runs the branches on worker processes (with `dispatch: "queue"`), so one run's fan-out uses
+   * every worker. Each branch is a child run a worker rebuilds by name: for `map` over an agent
+   * a run of the one-step workflow `branch-<agent>`, over a workflow a run of it. Closures
+   * (`parallel`) cannot cross processes and are refused (CONFIGURATION). Without workers the
+   * branches run in this process, with the same result.
+   */
+  distribute?: boolean;
+  /**
+   * Micro-units carved from this run for each distributed branch; what a branch does not spend
+   * returns to this run when it ends. Default: the agent's `budget.perCall`, else the
+   * workflow's `budget.perRun`, else an equal share of this run's budget.
+   */
+  branchBudget?: number;
 }
 
 /** One branch's outcome. */
@@ -97,9 +112,9 @@ export interface WorkflowContext {
     branches: B,
     options: ParallelOptions & { minSuccess: number },
   ): Promise<PartialResults<BranchResults<B>[number], { -readonly [K in keyof B]: Settled<BranchResults<B>[K]> }>>;
-  /** Calls one agent per item with bounded concurrency. */
-  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In>, options?: ParallelOptions & { minSuccess?: undefined }): Promise<O[]>;
-  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<O>>;
+  /** Calls one agent (or starts one child run of a workflow) per item with bounded concurrency. */
+  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In> | Workflow<I, O, In>, options?: ParallelOptions & { minSuccess?: undefined }): Promise<O[]>;
+  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In> | Workflow<I, O, In>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<O>>;
   /** Runs children under an OTP-style supervisor: restarts per strategy, escalates past its restart intensity. */
   supervise<T>(options: SupervisorOptions, children: Array<ChildSpec<T>>): Promise<SupervisorResult<T>>;
   /**
@@ -172,12 +187,21 @@ export class DurableContext implements WorkflowContext {
 
   parallel<T>(branches: ReadonlyArray<Branch<T>>, options?: ParallelOptions): Promise<any> {
     const { position } = this.#scope.next("parallel");
+    if (options?.distribute) return Promise.reject(closuresCannotBeDistributed(position));
     return this.#join(position, branches, options ?? {});
   }
 
-  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In>, options?: ParallelOptions): Promise<any> {
-    const { position } = this.#scope.next(`map:${agent.name}`);
-    return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(agent, item)), options ?? {});
+  map<I, O, In>(items: readonly In[], target: Agent<I, O, In> | Workflow<I, O, In>, options: ParallelOptions = {}): Promise<any> {
+    const { position } = this.#scope.next(`map:${target.name}`);
+    const state = this.#state;
+    // Without workers a distributed fan-out is an ordinary one: same branches, same result.
+    if (!options.distribute || !state.distributes) {
+      if (target.kind === "workflow") return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(target, item, { budget: options.branchBudget })), options);
+      return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(target, item)), options);
+    }
+    const workflow = target.kind === "workflow" ? target : state.branchWorkflow(target);
+    const budget = options.branchBudget ?? (target.kind === "agent" ? target.budget?.perCall : target.budget?.perRun) ?? Math.floor(state.budget / Math.max(1, items.length));
+    return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(workflow, item, { budget })), options, { distributed: true });
   }
 
   #callWorkflow<I, O, In>(workflow: Workflow<I, O, In>, input: In, budget: number | undefined, grants: GrantSpec[] | undefined): Promise<O> {
@@ -309,7 +333,12 @@ export class DurableContext implements WorkflowContext {
     return runEffect(this.#site(), journaledStep({ name, work, timeoutMs: options.timeout, retry: options.retry }));
   }
 
-  async #join<T>(position: string, branches: ReadonlyArray<Branch<T>>, options: ParallelOptions): Promise<T[] | PartialResults<T>> {
+  /**
+   * Runs the branches and joins them. `distributed`: each branch is a child run on a worker; a
+   * branch whose child has not ended parks the run (freeing its worker) until the children end,
+   * and when the join can no longer succeed the children still in flight are cancelled.
+   */
+  async #join<T>(position: string, branches: ReadonlyArray<Branch<T>>, options: ParallelOptions, mode: { distributed?: boolean } = {}): Promise<T[] | PartialResults<T>> {
     const total = branches.length;
     const required = options.minSuccess ?? total;
     if (required > total || required < 0) {
@@ -321,6 +350,8 @@ export class DurableContext implements WorkflowContext {
     this.signal.addEventListener("abort", onParentAbort, { once: true });
     const results: PartialResults<T>["results"] = new Array(total);
     let suspended: RunSuspended | undefined;
+    /** Distributed branches whose child run has not ended (pending, running, or itself parked). */
+    const inFlight: Array<{ index: number; runId: string }> = [];
     let failed = 0;
     let next = 0;
 
@@ -334,6 +365,7 @@ export class DurableContext implements WorkflowContext {
         if (RunSuspended.is(error)) {
           suspended ??= error;
           results[index] = { ok: false, error: toCadreError(new Error(error.message)) };
+          if (mode.distributed) inFlight.push({ index, runId: childRunIdFor(this.#state.runId, error.stepKey) });
           return;
         }
         results[index] = { ok: false, error: toCadreError(error) };
@@ -341,16 +373,24 @@ export class DurableContext implements WorkflowContext {
         if (failed > total - required) controller.abort();
       }
     };
-    const worker = async (): Promise<void> => {
-      while (next < total) await runBranch(next++);
-    };
     const concurrency = Math.max(1, Math.min(options.concurrency ?? total, total));
+    // Distributed, a wave of `concurrency` children is handed out; the next when they have ended (the run is woken then).
+    const waveFull = () => mode.distributed === true && inFlight.length >= concurrency && !controller.signal.aborted;
+    const worker = async (): Promise<void> => {
+      while (next < total && !waveFull()) await runBranch(next++);
+    };
     try {
       await Promise.all(Array.from({ length: concurrency }, worker));
     } finally {
       this.signal.removeEventListener("abort", onParentAbort);
     }
 
+    if (suspended && mode.distributed && failed > total - required) {
+      // Doomed: the children still in flight are cancelled (their unspent money returns here) and count as aborted.
+      await this.#state.cancelRuns(inFlight.map(({ runId }) => runId), `the join at step ${position} can no longer succeed`);
+      for (const { index, runId } of inFlight) results[index] = { ok: false, error: new AbortedError({ message: `Branch ${index} at step ${position} (run ${runId}) was cancelled because the join can no longer succeed.`, runId }) };
+      suspended = undefined;
+    }
     if (suspended) throw suspended;
     const failures: BranchFailure[] = [];
     const values: T[] = [];
