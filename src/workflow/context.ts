@@ -21,6 +21,8 @@ import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
 import { agentCall, unregisteredAgent, type AgentCallOptions, type Delegate } from "./effects/agent-call.ts";
 import { childRunIdFor, childWorkflow } from "./effects/child-workflow.ts";
 import { closuresCannotBeDistributed } from "./distribution.ts";
+import { PlacementMismatchError } from "./placement-errors.ts";
+import { placementMatches } from "../workers/run-ticket.ts";
 import { runEffect, type EffectSite } from "./effects/effect.ts";
 import { journaledStep } from "./effects/journaled-step.ts";
 import { supervise, type ChildSpec, type SupervisorOptions, type SupervisorResult } from "./patterns/supervise.ts";
@@ -173,8 +175,17 @@ export class DurableContext implements WorkflowContext {
     if (target.kind === "workflow") return this.#callWorkflow(target, input, options.budget, options.grants);
     const unregistered = unregisteredAgent(this.#state, target);
     if (unregistered) return Promise.reject(unregistered);
+    const { labels } = this.#state;
+    if (target.placement && labels && !placementMatches(target.placement, labels)) return this.#refusePlacement(target, target.placement, labels);
     // An agent whose tool call waits for a person's approval parks the run.
     return this.#parking(runEffect(this.#site(), agentCall(this.#site(), { agent: target, input, call: options, delegate: this.#delegate })));
+  }
+
+  /** A placed agent called on a worker whose labels do not match: refused, and the decision audited. */
+  async #refusePlacement(agent: Agent, placement: Record<string, string>, labels: Record<string, string>): Promise<never> {
+    const state = this.#state;
+    await state.lease.write((tx) => state.gateway.auditRun(tx, "agent.placement_refused", { agent: agent.name, placement, labels }));
+    throw new PlacementMismatchError({ agent: agent.name, placement, labels, runId: state.runId });
   }
 
   /** An agent's own delegations: calls in its effect scope that finish even while the run parks. */
@@ -195,7 +206,7 @@ export class DurableContext implements WorkflowContext {
     const { position } = this.#scope.next(`map:${target.name}`);
     const state = this.#state;
     // Without workers a distributed fan-out is an ordinary one: same branches, same result.
-    if (!options.distribute || !state.distributes) {
+    if (!options.distribute || !distributedHere(state, position)) {
       if (target.kind === "workflow") return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(target, item, { budget: options.branchBudget })), options);
       return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(target, item)), options);
     }
@@ -356,7 +367,8 @@ export class DurableContext implements WorkflowContext {
     let next = 0;
 
     const runBranch = async (index: number): Promise<void> => {
-      const context = new DurableContext(this.#state, this.#scope.child(position, index), controller.signal);
+      // A distributed branch is created even once a sibling parked the run: parking is how the join waits for all of them.
+      const context = new DurableContext(this.#state, this.#scope.child(position, index), controller.signal, { withinAgent: mode.distributed === true });
       try {
         if (controller.signal.aborted) throw new AbortedError({ message: `Branch ${index} at step ${position} was cancelled because the join can no longer succeed.` });
         results[index] = { ok: true, value: await branches[index]!(context) };
@@ -379,8 +391,10 @@ export class DurableContext implements WorkflowContext {
     const worker = async (): Promise<void> => {
       while (next < total && !waveFull()) await runBranch(next++);
     };
+    // Distributed branches are created a few at a time: each is a transaction, and the store's pool is shared with the run's lease.
+    const loops = mode.distributed ? Math.min(concurrency, distributedLaunchers) : concurrency;
     try {
-      await Promise.all(Array.from({ length: concurrency }, worker));
+      await Promise.all(Array.from({ length: loops }, worker));
     } finally {
       this.signal.removeEventListener("abort", onParentAbort);
     }
@@ -405,4 +419,20 @@ export class DurableContext implements WorkflowContext {
     if (failures.length > 0) this.#state.partial = true;
     return { results, values, failures };
   }
+}
+
+/** How many distributed branches a join creates at once. */
+const distributedLaunchers = 4;
+
+/**
+ * Whether the fan-out at `position` hands its branches to workers. Decided once, when it first
+ * executes (by whether this run's runtime has workers), then read back from the journal: a run
+ * taken over by a process of the other kind replays its fan-out as it began.
+ */
+function distributedHere(state: RunState, position: string): boolean {
+  const prefix = `${position}.`;
+  for (const entry of state.journal.entries()) {
+    if (entry.key.startsWith(prefix)) return entry.type === "workflow" && entry.name.startsWith("branch-") ? true : entry.type === "workflow" ? state.distributes : false;
+  }
+  return state.distributes;
 }

@@ -183,9 +183,15 @@ export class QueueDispatcher implements Dispatcher {
     const finished = run.status === "completed" || run.status === "partial" || run.status === "cancelled";
     // A failed run is retried only when someone asked (`cadre resume`), never by a stale ticket.
     if (finished || (run.status === "failed" && ticket.kind !== "resume")) return { kind: "done", status: run.status };
-    if (this.running(run.id)) {
-      this.#options.requestWake(run.id);
-      return { kind: "done", status: "running" };
+    const local = this.running(run.id);
+    if (local) {
+      if (run.leaseOwner === this.#options.owner) {
+        this.#options.requestWake(run.id);
+        return { kind: "done", status: "running" };
+      }
+      // Swept while it stalled here: it stops at its next write; then this ticket takes it over afresh.
+      await local.result().catch(() => {});
+      return this.#take(ticket, labels);
     }
     const workflow = this.#options.workflow(run.workflow);
     if (!workflow) throw new UnknownWorkflowError({ workflow: run.workflow, known: [...this.#options.workflows()].map(({ name }) => name) });

@@ -47,6 +47,8 @@ export interface ExecutorServices {
   runChild(parent: RunRecord, child: ChildRunRequest): Promise<unknown>;
   /** Delivers an event the run emitted to waiting runs and subscribers. */
   deliver(event: PublishedEvent): Promise<unknown>;
+  /** The labels of this process when it is a worker (`serve`), checked against agents' placement. */
+  labels(): Record<string, string> | undefined;
   /** Whether distributed fan-outs go to worker processes (dispatch "queue"). */
   distributes: boolean;
   /** The one-step workflow of a distributed call of an agent. */
@@ -96,6 +98,7 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
     knowledge: services.knowledge,
     runChild: (child) => services.runChild(run, child),
     budget: run.budget,
+    labels: services.labels(),
     distributes: services.distributes,
     branchWorkflow: (agent) => services.branchWorkflow(agent),
     cancelRuns: (runIds, reason) => services.cancelRuns(run, runIds, reason),

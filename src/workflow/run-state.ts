@@ -46,6 +46,8 @@ export interface RunState {
   store: Store;
   /** This process's fenced ownership of the run: writes of the run outside a step go through it. */
   lease: RunLease;
+  /** The labels of the worker process executing the run; undefined when this process is not a worker. */
+  labels: Record<string, string> | undefined;
   /** The micro-units the run was given when it started. */
   budget: number;
   /** Whether a fan-out marked `distribute` hands its branches to worker processes (dispatch "queue"). */

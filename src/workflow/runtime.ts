@@ -115,6 +115,8 @@ export class Runtime {
   /** The one-step workflows of distributed agent calls (`branch-<agent>`), known beside `workflows`. */
   readonly #branches: ReadonlyMap<string, Workflow>;
   #closing = false;
+  /** Set when this process became a worker (`serve`): the labels it advertises. */
+  #labels: Record<string, string> | undefined;
   /** Runs launched so far: a run's number orders its writes before those of later runs. */
   #launched = 0;
 
@@ -154,6 +156,7 @@ export class Runtime {
       runChild: (parent, child) => this.#runChild(parent, child),
       deliver: (event) => this.#delivery.deliver(event),
       distributes: jobs !== undefined,
+      labels: () => this.#labels,
       branchWorkflow: (agent) => this.#branches.get(branchWorkflowName(agent.name))!,
       cancelRuns: (parent, runIds, reason) => this.#cancelChildren(parent, runIds, reason),
     };
@@ -404,6 +407,7 @@ export class Runtime {
    */
   async serve(options: ServeOptions = {}): Promise<Worker> {
     if (!this.#queue) throw new ConfigurationError({ message: `runtime.serve() executes runs handed to workers: open the runtime with dispatch: "queue" (and a PostgreSQL store).`, field: "dispatch" });
+    this.#labels = options.labels ?? {};
     return this.#queue.serve(options);
   }
 

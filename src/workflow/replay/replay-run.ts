@@ -78,6 +78,8 @@ export async function replayRun(services: ReplayServices, run: RunRecord, workfl
     knowledge: services.knowledge,
     runChild: () => Promise.reject(noWrites("start a child run")),
     budget: run.budget,
+    // A replay executes no agent anywhere: placement is not checked.
+    labels: undefined,
     // A distributed fan-out replays as it executed where workers took its branches.
     distributes: services.distributes,
     branchWorkflow: services.branchWorkflow,
