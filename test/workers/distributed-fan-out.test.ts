@@ -12,7 +12,7 @@ const branches = 200;
 const doubled = Array.from({ length: branches }, (_, i) => i * 2);
 const failing = Array.from({ length: 20 }, (_, i) => i * 10 + 3);
 
-describe.skipIf(!postgres)("distributed fan-out over worker processes", { timeout: 300_000 }, () => {
+describe.skipIf(!postgres)("distributed fan-out over worker processes", { timeout: 600_000 }, () => {
   let location: TestStoreLocation | undefined;
   let server: EffectServer<{ effect: string }> | undefined;
   const runtimes: Runtime[] = [];
@@ -25,7 +25,7 @@ describe.skipIf(!postgres)("distributed fan-out over worker processes", { timeou
     for (const runtime of runtimes.splice(0)) await runtime.close();
     await server?.close();
     await location?.cleanup();
-  });
+  }, 60_000);
 
   /** A queue runtime that submits (executes nothing), an in-process one on the same store, and three workers. */
   async function setUp(): Promise<{ queued: Runtime; local: Runtime }> {
@@ -85,7 +85,9 @@ describe.skipIf(!postgres)("distributed fan-out over worker processes", { timeou
   it("below minSuccess the distributed join fails as the in-process one does; above it both return the same partial results", async () => {
     const { queued, local } = await setUp();
     const run = (runtime: Runtime, tag: string, minSuccess: number): Promise<RunResult> => runtime.start("fan-out", { tag, count: branches, failing, minSuccess, distribute: true }).then((handle) => handle.result());
-    const [tooMany, tooManyHere, enough, enoughHere] = await Promise.all([run(queued, "dx", 190), run(local, "lx", 190), run(queued, "dy", 170), run(local, "ly", 170)]);
+    // One pair at a time: four fan-outs of 200 at once would only measure how loaded the machine is.
+    const [tooMany, tooManyHere] = await Promise.all([run(queued, "dx", 190), run(local, "lx", 190)]);
+    const [enough, enoughHere] = await Promise.all([run(queued, "dy", 170), run(local, "ly", 170)]);
 
     expect(tooManyHere).toMatchObject({ status: "failed", error: { code: "PARALLEL_FAILED" } });
     expect(tooMany).toMatchObject({ status: "failed", error: { code: tooManyHere.error!.code, details: { total: branches, required: 190 } } });
