@@ -36,7 +36,7 @@ describe.skipIf(!postgres)("failover under random kills", { timeout: 400_000 }, 
     await location?.cleanup();
   });
 
-  it("kill -9 of a worker mid-step, three times at random moments: every run completes on the survivors, each effect under one key, charged once", async () => {
+  it("kill -9 of a worker mid-step, three of five at random moments: every run completes on the survivors, each effect under one key, charged once", async () => {
     const seed = Number(process.env.CADRE_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const random = seeded(seed);
     // Printed so a failure can be replayed with CADRE_TEST_SEED.
@@ -47,15 +47,12 @@ describe.skipIf(!postgres)("failover under random kills", { timeout: 400_000 }, 
     server = effectServer();
     const env = { CADRE_TEST_EFFECT_URL: await server.listen() };
     runtime = await Runtime.open({ ...config, store: location.location });
-    const spawnWorker = async () => {
-      const started = await startWorker(location!.location, env, ["--concurrency", "4"]);
-      workers.push(started);
-      return started;
-    };
-    const live = await Promise.all([spawnWorker(), spawnWorker(), spawnWorker()]);
+    // Five workers, three of which die: the kills follow each other without waiting for replacements to start.
+    const live = await Promise.all(Array.from({ length: 5 }, () => startWorker(location!.location, env, ["--concurrency", "3"])));
+    workers.push(...live);
 
     const runs = 24;
-    const steps = 4;
+    const steps = 6;
     const handles = await Promise.all(Array.from({ length: runs }, (_, i) => runtime!.start("priced-steps", { tag: `f${i}`, count: steps })));
     const total = runs * steps;
 
@@ -64,18 +61,20 @@ describe.skipIf(!postgres)("failover under random kills", { timeout: 400_000 }, 
       // A random moment, measured in progress (requests the outside world saw), not in time.
       const moment = Math.floor(((kill + random()) / 4) * total);
       await until(() => server!.requests.length >= moment, `request ${moment} (${context})`, 120_000);
-      const victim = live.splice(Math.floor(random() * live.length), 1)[0]!;
-      const pid = victim.child.pid!;
-      // Mid-step: the victim's next effect reaches the server and is never answered.
+      // Mid-step: from now on no effect is answered; of the workers whose effect then reaches the server, one is picked at random.
       const seenBefore = server!.requests.length;
-      server!.hold = (request) => request.pid === pid;
-      const held = () => server!.requests.slice(seenBefore).filter((request) => request.pid === pid);
-      await until(() => held().length > 0, `worker ${pid} to be mid-step (${context})`, 120_000);
+      server!.hold = () => true;
+      const livePids = new Set(live.map((started) => started.child.pid));
+      const midStep = () => [...new Set(server!.requests.slice(seenBefore).map((request) => request.pid))].filter((pid) => livePids.has(pid)).sort((a, b) => a - b);
+      await until(() => midStep().length > 0, `a worker to be mid-step (${context})`, 120_000);
+      const candidates = midStep();
+      const pid = candidates[Math.floor(random() * candidates.length)]!;
+      const victim = live.splice(live.findIndex((started) => started.child.pid === pid), 1)[0]!;
       victim.child.kill("SIGKILL");
       await victim.exited;
-      interrupted.push({ pid, effects: held().map((request) => request.effect) });
+      interrupted.push({ pid, effects: server!.requests.slice(seenBefore).filter((request) => request.pid === pid).map((request) => request.effect) });
+      // The survivors' held effects are answered now; the victim's go to a dead socket.
       server!.release();
-      live.push(await spawnWorker());
     }
 
     const results = await Promise.all(handles.map((handle) => handle.result()));
