@@ -404,6 +404,9 @@ export class DurableContext implements WorkflowContext {
       await this.#state.cancelRuns(inFlight.map(({ runId }) => runId), `the join at step ${position} can no longer succeed`);
       for (const { index, runId } of inFlight) results[index] = { ok: false, error: new AbortedError({ message: `Branch ${index} at step ${position} (run ${runId}) was cancelled because the join can no longer succeed.`, runId }) };
       suspended = undefined;
+      // The run no longer parks on them (a wait elsewhere in the workflow still parks it).
+      const parkedOn = this.#state.suspended;
+      if (parkedOn && inFlight.some(({ runId }) => runId === childRunIdFor(this.#state.runId, parkedOn.stepKey))) this.#state.suspended = undefined;
     }
     if (suspended) throw suspended;
     const failures: BranchFailure[] = [];
