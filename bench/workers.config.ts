@@ -31,10 +31,18 @@ export const slow = defineWorkflow({
   run: async ({ ms }, ctx) => ctx.call(sleeper, { ms }),
 });
 
+/** One run whose `n` noop calls are distributed over the workers (each a child run of branch-noop). */
+export const fan = defineWorkflow({
+  name: "fan",
+  input: z.object({ n: z.number(), distribute: z.boolean() }),
+  output: z.number(),
+  run: async ({ n, distribute }, ctx) => (await ctx.map(Array.from({ length: n }, (_, i) => ({ i })), noop, { distribute, branchBudget: 0 })).reduce((sum, value) => sum + value, 0),
+});
+
 export default {
   dispatch: "queue" as const,
   leaseMs: 3000,
   queue: { pollingSeconds: 0.5, heartbeatSeconds: 10, monitorSeconds: 1, watchMs: 100 },
   agents: [noop, sleeper],
-  workflows: [small, slow],
+  workflows: [small, slow, fan],
 };

@@ -136,12 +136,42 @@ async function failover(): Promise<Figure[]> {
   });
 }
 
+/** One run's fan-out of `branches` agent calls: distributed over 4 workers, and in-process in one worker for comparison. */
+async function distributedFanOut(): Promise<Figure[]> {
+  const branches = Number(process.env.CADRE_BENCH_FAN_OUT ?? 1000);
+  const expected = (branches * (branches - 1)) / 2;
+  return withStore(async (location) => {
+    const submitter = await Runtime.open({ ...config, store: location });
+    const workers = await Promise.all(Array.from({ length: 4 }, () => startWorker(location, 16)));
+    try {
+      const figures: Figure[] = [];
+      for (const distribute of [true, false]) {
+        const begin = performance.now();
+        const result = await (await submitter.start("fan", { n: branches, distribute })).result();
+        const wallMs = performance.now() - begin;
+        const ok = result.status === "completed" && result.output === expected;
+        const children = Number((await submitter.store.db.selectFrom("runs").select((eb) => eb.fn.countAll<number>().as("n")).where("parent_run_id", "=", result.runId).executeTakeFirst())?.n);
+        const resumes = Number((await submitter.store.db.selectFrom("audit_log").select((eb) => eb.fn.countAll<number>().as("n")).where("run_id", "=", result.runId).where("kind", "=", "run.resume").executeTakeFirst())?.n);
+        figures.push({
+          name: `fan-out of ${branches} agent calls, ${distribute ? "distributed over 4 workers" : "in the worker holding the run"}`,
+          value: `${(wallMs / 1000).toFixed(1)} s (${((branches / wallMs) * 1000).toFixed(0)} branches/s; ${distribute ? `${children} branch runs, parent resumed ${resumes}×` : "one process"}${ok ? "" : `; NOT completed: ${result.status}`})`,
+        });
+      }
+      return figures;
+    } finally {
+      await stopWorkers(workers);
+      await submitter.close();
+    }
+  });
+}
+
 export async function benchWorkers(): Promise<Figure[]> {
   if (!(await postgresReachable())) return [{ name: "skipped", value: `PostgreSQL at ${postgresUrl} is not reachable` }];
   const figures: Figure[] = [];
   for (const count of [1, 2, 4]) figures.push(...(await throughput(count)));
   figures.push(...(await idleDispatch()));
   figures.push(...(await failover()));
+  figures.push(...(await distributedFanOut()));
   return figures;
 }
 

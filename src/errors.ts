@@ -49,6 +49,7 @@ export const errorCatalog = {
   RUN_LEASE_LOST: { fault: "system", http: 409 },
   RUN_NOT_RESUMABLE: { fault: "input", http: 409 },
   RUN_ENDED: { fault: "input", http: 409 },
+  PLACEMENT_MISMATCH: { fault: "permission", http: 403 },
   UNAUTHENTICATED: { fault: "permission", http: 401 },
   FORBIDDEN: { fault: "permission", http: 403 },
   NOT_FOUND: { fault: "input", http: 404 },

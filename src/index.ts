@@ -21,6 +21,7 @@ export type { Workflow, WorkflowDefinition } from "./workflow/define-workflow.ts
 export type { WorkflowContext, CallOptions, ParallelOptions, PartialResults, Settled, Branch, BranchResults } from "./workflow/context.ts";
 export { ParallelError } from "./workflow/parallel-errors.ts";
 export type { BranchFailure } from "./workflow/parallel-errors.ts";
+export { PlacementMismatchError } from "./workflow/placement-errors.ts";
 export { UnknownWorkflowError } from "./workflow/runtime-errors.ts";
 export { Runtime } from "./workflow/runtime.ts";
 export type { Exposure, ExposeOptions, ExposedTarget, ExposureProtocol } from "./workflow/exposure.ts";

@@ -108,6 +108,12 @@ export interface AgentDefinition<I = any, O = any, In = I, Tools extends readonl
   budget?: AgentBudget;
   /** Long-term memory: `context.memory`; with `recall: n` a model-backed agent gets its n most relevant memories in its prompt. */
   memory?: AgentMemorySettings;
+  /**
+   * Where the agent may execute (data residency): labels a worker process must advertise
+   * (`cadre worker --labels region=eu`). A distributed call goes only to a matching worker;
+   * a call from a run on a worker whose labels do not match is refused (PLACEMENT_MISMATCH).
+   */
+  placement?: Record<string, string>;
 }
 
 /** A registered worker with an identity, schemas and inventory metadata. */
@@ -145,6 +151,11 @@ export function defineAgent<I = string, O = string, In = I, const Tools extends 
   }
   validatePolicies({ subject: `Agent "${definition.name}"`, settings: definition });
   checkPolicyFacts(definition);
+  for (const [key, value] of Object.entries(definition.placement ?? {})) {
+    if (!/^[A-Za-z0-9_.-]{1,63}$/.test(key) || !/^[A-Za-z0-9_.-]{1,63}$/.test(value)) {
+      throw new ConfigurationError({ message: `Agent "${definition.name}": placement ${key}=${value} may hold only letters, digits, dots, dashes and underscores.`, agent: definition.name, field: "placement" });
+    }
+  }
   if (typeof (definition as { run?: unknown }).run === "function") return { ...definition, kind: "agent" } as Agent<I, O, In>;
   if (!("model" in definition) || !definition.model || !definition.instructions) {
     throw new ConfigurationError({ message: `Agent "${definition.name}" needs either run(input, context) or model + instructions.`, agent: definition.name, field: "run" });

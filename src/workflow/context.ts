@@ -19,7 +19,10 @@ import type { Workflow } from "./define-workflow.ts";
 import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
 import { agentCall, unregisteredAgent, type AgentCallOptions, type Delegate } from "./effects/agent-call.ts";
-import { childWorkflow } from "./effects/child-workflow.ts";
+import { childRunIdFor, childWorkflow } from "./effects/child-workflow.ts";
+import { closuresCannotBeDistributed } from "./distribution.ts";
+import { PlacementMismatchError } from "./placement-errors.ts";
+import { placementMatches } from "../workers/run-ticket.ts";
 import { runEffect, type EffectSite } from "./effects/effect.ts";
 import { journaledStep } from "./effects/journaled-step.ts";
 import { supervise, type ChildSpec, type SupervisorOptions, type SupervisorResult } from "./patterns/supervise.ts";
@@ -34,8 +37,22 @@ export type CallOptions = AgentCallOptions;
 export interface ParallelOptions {
   /** Return partial results when at least this many branches succeed (the run ends `partial`). */
   minSuccess?: number;
-  /** At most this many branches run at once (default: all). */
+  /** At most this many branches run at once (default: all). Distributed: branches are handed out in waves of at most this many. */
   concurrency?: number;
+  /**
+   * Runs the branches on worker processes (with `dispatch: "queue"`), so one run's fan-out uses
+   * every worker. Each branch is a child run a worker rebuilds by name: for `map` over an agent
+   * a run of the one-step workflow `branch-<agent>`, over a workflow a run of it. Closures
+   * (`parallel`) cannot cross processes and are refused (CONFIGURATION). Without workers the
+   * branches run in this process, with the same result.
+   */
+  distribute?: boolean;
+  /**
+   * Micro-units carved from this run for each distributed branch; what a branch does not spend
+   * returns to this run when it ends. Default: the agent's `budget.perCall`, else the
+   * workflow's `budget.perRun`, else an equal share of this run's budget.
+   */
+  branchBudget?: number;
 }
 
 /** One branch's outcome. */
@@ -97,9 +114,9 @@ export interface WorkflowContext {
     branches: B,
     options: ParallelOptions & { minSuccess: number },
   ): Promise<PartialResults<BranchResults<B>[number], { -readonly [K in keyof B]: Settled<BranchResults<B>[K]> }>>;
-  /** Calls one agent per item with bounded concurrency. */
-  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In>, options?: ParallelOptions & { minSuccess?: undefined }): Promise<O[]>;
-  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<O>>;
+  /** Calls one agent (or starts one child run of a workflow) per item with bounded concurrency. */
+  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In> | Workflow<I, O, In>, options?: ParallelOptions & { minSuccess?: undefined }): Promise<O[]>;
+  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In> | Workflow<I, O, In>, options: ParallelOptions & { minSuccess: number }): Promise<PartialResults<O>>;
   /** Runs children under an OTP-style supervisor: restarts per strategy, escalates past its restart intensity. */
   supervise<T>(options: SupervisorOptions, children: Array<ChildSpec<T>>): Promise<SupervisorResult<T>>;
   /**
@@ -158,8 +175,17 @@ export class DurableContext implements WorkflowContext {
     if (target.kind === "workflow") return this.#callWorkflow(target, input, options.budget, options.grants);
     const unregistered = unregisteredAgent(this.#state, target);
     if (unregistered) return Promise.reject(unregistered);
+    const { labels } = this.#state;
+    if (target.placement && labels && !placementMatches(target.placement, labels)) return this.#refusePlacement(target, target.placement, labels);
     // An agent whose tool call waits for a person's approval parks the run.
     return this.#parking(runEffect(this.#site(), agentCall(this.#site(), { agent: target, input, call: options, delegate: this.#delegate })));
+  }
+
+  /** A placed agent called on a worker whose labels do not match: refused, and the decision audited. */
+  async #refusePlacement(agent: Agent, placement: Record<string, string>, labels: Record<string, string>): Promise<never> {
+    const state = this.#state;
+    await state.lease.write((tx) => state.gateway.auditRun(tx, "agent.placement_refused", { agent: agent.name, placement, labels }));
+    throw new PlacementMismatchError({ agent: agent.name, placement, labels, runId: state.runId });
   }
 
   /** An agent's own delegations: calls in its effect scope that finish even while the run parks. */
@@ -172,12 +198,21 @@ export class DurableContext implements WorkflowContext {
 
   parallel<T>(branches: ReadonlyArray<Branch<T>>, options?: ParallelOptions): Promise<any> {
     const { position } = this.#scope.next("parallel");
+    if (options?.distribute) return Promise.reject(closuresCannotBeDistributed(position));
     return this.#join(position, branches, options ?? {});
   }
 
-  map<I, O, In>(items: readonly In[], agent: Agent<I, O, In>, options?: ParallelOptions): Promise<any> {
-    const { position } = this.#scope.next(`map:${agent.name}`);
-    return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(agent, item)), options ?? {});
+  map<I, O, In>(items: readonly In[], target: Agent<I, O, In> | Workflow<I, O, In>, options: ParallelOptions = {}): Promise<any> {
+    const { position } = this.#scope.next(`map:${target.name}`);
+    const state = this.#state;
+    // Without workers a distributed fan-out is an ordinary one: same branches, same result.
+    if (!options.distribute || !distributedHere(state, position)) {
+      if (target.kind === "workflow") return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(target, item, { budget: options.branchBudget })), options);
+      return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(target, item)), options);
+    }
+    const workflow = target.kind === "workflow" ? target : state.branchWorkflow(target);
+    const budget = options.branchBudget ?? (target.kind === "agent" ? target.budget?.perCall : target.budget?.perRun) ?? Math.floor(state.budget / Math.max(1, items.length));
+    return this.#join(position, items.map((item) => (context: WorkflowContext) => context.call(workflow, item, { budget })), options, { distributed: true });
   }
 
   #callWorkflow<I, O, In>(workflow: Workflow<I, O, In>, input: In, budget: number | undefined, grants: GrantSpec[] | undefined): Promise<O> {
@@ -309,7 +344,12 @@ export class DurableContext implements WorkflowContext {
     return runEffect(this.#site(), journaledStep({ name, work, timeoutMs: options.timeout, retry: options.retry }));
   }
 
-  async #join<T>(position: string, branches: ReadonlyArray<Branch<T>>, options: ParallelOptions): Promise<T[] | PartialResults<T>> {
+  /**
+   * Runs the branches and joins them. `distributed`: each branch is a child run on a worker; a
+   * branch whose child has not ended parks the run (freeing its worker) until the children end,
+   * and when the join can no longer succeed the children still in flight are cancelled.
+   */
+  async #join<T>(position: string, branches: ReadonlyArray<Branch<T>>, options: ParallelOptions, mode: { distributed?: boolean } = {}): Promise<T[] | PartialResults<T>> {
     const total = branches.length;
     const required = options.minSuccess ?? total;
     if (required > total || required < 0) {
@@ -321,11 +361,14 @@ export class DurableContext implements WorkflowContext {
     this.signal.addEventListener("abort", onParentAbort, { once: true });
     const results: PartialResults<T>["results"] = new Array(total);
     let suspended: RunSuspended | undefined;
+    /** Distributed branches whose child run has not ended (pending, running, or itself parked). */
+    const inFlight: Array<{ index: number; runId: string }> = [];
     let failed = 0;
     let next = 0;
 
     const runBranch = async (index: number): Promise<void> => {
-      const context = new DurableContext(this.#state, this.#scope.child(position, index), controller.signal);
+      // A distributed branch is created even once a sibling parked the run: parking is how the join waits for all of them.
+      const context = new DurableContext(this.#state, this.#scope.child(position, index), controller.signal, { withinAgent: mode.distributed === true });
       try {
         if (controller.signal.aborted) throw new AbortedError({ message: `Branch ${index} at step ${position} was cancelled because the join can no longer succeed.` });
         results[index] = { ok: true, value: await branches[index]!(context) };
@@ -334,6 +377,7 @@ export class DurableContext implements WorkflowContext {
         if (RunSuspended.is(error)) {
           suspended ??= error;
           results[index] = { ok: false, error: toCadreError(new Error(error.message)) };
+          if (mode.distributed) inFlight.push({ index, runId: childRunIdFor(this.#state.runId, error.stepKey) });
           return;
         }
         results[index] = { ok: false, error: toCadreError(error) };
@@ -341,16 +385,29 @@ export class DurableContext implements WorkflowContext {
         if (failed > total - required) controller.abort();
       }
     };
-    const worker = async (): Promise<void> => {
-      while (next < total) await runBranch(next++);
-    };
     const concurrency = Math.max(1, Math.min(options.concurrency ?? total, total));
+    // Distributed, a wave of `concurrency` children is handed out; the next when they have ended (the run is woken then).
+    const waveFull = () => mode.distributed === true && inFlight.length >= concurrency && !controller.signal.aborted;
+    const worker = async (): Promise<void> => {
+      while (next < total && !waveFull()) await runBranch(next++);
+    };
+    // Distributed branches are created a few at a time: each is a transaction, and the store's pool is shared with the run's lease.
+    const loops = mode.distributed ? Math.min(concurrency, distributedLaunchers) : concurrency;
     try {
-      await Promise.all(Array.from({ length: concurrency }, worker));
+      await Promise.all(Array.from({ length: loops }, worker));
     } finally {
       this.signal.removeEventListener("abort", onParentAbort);
     }
 
+    if (suspended && mode.distributed && failed > total - required) {
+      // Doomed: the children still in flight are cancelled (their unspent money returns here) and count as aborted.
+      await this.#state.cancelRuns(inFlight.map(({ runId }) => runId), `the join at step ${position} can no longer succeed`);
+      for (const { index, runId } of inFlight) results[index] = { ok: false, error: new AbortedError({ message: `Branch ${index} at step ${position} (run ${runId}) was cancelled because the join can no longer succeed.`, runId }) };
+      suspended = undefined;
+      // The run no longer parks on them (a wait elsewhere in the workflow still parks it).
+      const parkedOn = this.#state.suspended;
+      if (parkedOn && inFlight.some(({ runId }) => runId === childRunIdFor(this.#state.runId, parkedOn.stepKey))) this.#state.suspended = undefined;
+    }
     if (suspended) throw suspended;
     const failures: BranchFailure[] = [];
     const values: T[] = [];
@@ -365,4 +422,20 @@ export class DurableContext implements WorkflowContext {
     if (failures.length > 0) this.#state.partial = true;
     return { results, values, failures };
   }
+}
+
+/** How many distributed branches a join creates at once. */
+const distributedLaunchers = 4;
+
+/**
+ * Whether the fan-out at `position` hands its branches to workers. Decided once, when it first
+ * executes (by whether this run's runtime has workers), then read back from the journal: a run
+ * taken over by a process of the other kind replays its fan-out as it began.
+ */
+function distributedHere(state: RunState, position: string): boolean {
+  const prefix = `${position}.`;
+  for (const entry of state.journal.entries()) {
+    if (entry.key.startsWith(prefix)) return entry.type === "workflow" && entry.name.startsWith("branch-") ? true : entry.type === "workflow" ? state.distributes : false;
+  }
+  return state.distributes;
 }

@@ -1,4 +1,5 @@
 import type { Agent } from "../agent/define-agent.ts";
+import type { Workflow } from "./define-workflow.ts";
 import type { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import type { EventBus } from "../engine/events.ts";
 import type { GuardRegistry } from "../engine/guards.ts";
@@ -46,6 +47,14 @@ export interface ExecutorServices {
   runChild(parent: RunRecord, child: ChildRunRequest): Promise<unknown>;
   /** Delivers an event the run emitted to waiting runs and subscribers. */
   deliver(event: PublishedEvent): Promise<unknown>;
+  /** The labels of this process when it is a worker (`serve`), checked against agents' placement. */
+  labels(): Record<string, string> | undefined;
+  /** Whether distributed fan-outs go to worker processes (dispatch "queue"). */
+  distributes: boolean;
+  /** The one-step workflow of a distributed call of an agent. */
+  branchWorkflow(agent: Agent): Workflow;
+  /** Cancels runs (children of `parent`) on behalf of the parent. */
+  cancelRuns(parent: RunRecord, runIds: string[], reason: string): Promise<void>;
   /** Tracing and metrics (OpenTelemetry when configured): told of runs, steps and gateway decisions. */
   observer?: RuntimeObserver | undefined;
 }
@@ -88,6 +97,11 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
     models: services.models,
     knowledge: services.knowledge,
     runChild: (child) => services.runChild(run, child),
+    budget: run.budget,
+    labels: services.labels(),
+    distributes: services.distributes,
+    branchWorkflow: (agent) => services.branchWorkflow(agent),
+    cancelRuns: (runIds, reason) => services.cancelRuns(run, runIds, reason),
     dispatchEvent: async (event) => {
       try {
         await services.deliver(event);

@@ -46,6 +46,16 @@ export interface RunState {
   store: Store;
   /** This process's fenced ownership of the run: writes of the run outside a step go through it. */
   lease: RunLease;
+  /** The labels of the worker process executing the run; undefined when this process is not a worker. */
+  labels: Record<string, string> | undefined;
+  /** The micro-units the run was given when it started. */
+  budget: number;
+  /** Whether a fan-out marked `distribute` hands its branches to worker processes (dispatch "queue"). */
+  distributes: boolean;
+  /** The one-step workflow a worker runs for a distributed call of `agent`. */
+  branchWorkflow(agent: Agent): Workflow;
+  /** Cancels child runs of this run (a doomed distributed join's branches still in flight). */
+  cancelRuns(runIds: string[], reason: string): Promise<void>;
   /** Runs a child workflow as a run of its own (resuming it if it exists) and returns its output. */
   runChild(child: ChildRunRequest): Promise<unknown>;
   /** Delivers an event this run emitted: runs waiting for its topic resume, subscribers start (idempotent). */

@@ -10,7 +10,7 @@ import type { Database } from "../store/schema.ts";
 import { planFork } from "./replay/fork-plan.ts";
 import { replayRun, type ReplayReport } from "./replay/replay-run.ts";
 import { RunLease } from "../engine/run-lease.ts";
-import { acquireLease, acquireLeaseWithinLimit, countPendingRuns, getRunRecord, type ForkOrigin, insertRun, listOrphanedRuns, listRunRecords, releaseLease, runTreeIds, type GrantCeiling, type RunFilter, type RunRecord } from "../engine/run-records.ts";
+import { acquireLease, getRunRecord, type ForkOrigin, type GrantCeiling, insertRun, listRunRecords, runTreeIds, type RunFilter, type RunRecord } from "../engine/run-records.ts";
 import { AdaptiveTimeouts } from "../engine/adaptive-timeout.ts";
 import { GuardRegistry } from "../engine/guards.ts";
 import { CadreError, ConfigurationError, fromSerializedError, toCadreError } from "../errors.ts";
@@ -42,28 +42,17 @@ import { WakeScheduler } from "./wake-scheduler.ts";
 import { combineObservers, type RuntimeObserver } from "../engine/run-observer.ts";
 import type { ExposedTarget } from "./exposure.ts";
 import { resolveRuntimeOptions, type ResolvedRuntimeOptions, type RuntimeOptions } from "./runtime-options.ts";
-import type { Db } from "../store/store.ts";
 import type { JobQueue } from "../workers/job-queue.ts";
-import type { RunTicket, TicketOutcome } from "../workers/run-ticket.ts";
-import { defaultQueue } from "../workers/run-ticket.ts";
-import { Worker } from "../workers/worker.ts";
-import { watchRun } from "./watch-run.ts";
+import type { Worker } from "../workers/worker.ts";
+import { branchWorkflowName, branchWorkflows } from "./distribution.ts";
+import { postgresLocation, QueueDispatcher, type ServeOptions } from "./queue-dispatcher.ts";
 import { mcpServersFor, openMcpServers } from "../interop/mcp/mcp-server.ts";
 
 export type { RunHandle, RunResult } from "./run-handle.ts";
 export type { CancelledRun } from "./run-cancel.ts";
 export type { RuntimeOptions } from "./runtime-options.ts";
 export type { ReplayReport } from "./replay/replay-run.ts";
-
-/** What `runtime.serve` (and `cadre worker`) is told: which queues, how much at once, which labels. */
-export interface ServeOptions {
-  /** Cadre queues to take runs from (a workflow's `queue`; default ["default"]). */
-  queues?: string[];
-  /** Runs executed at once by this process, per queue (default 8). */
-  concurrency?: number;
-  /** Labels this worker advertises (`cadre workers` lists them). */
-  labels?: Record<string, string>;
-}
+export type { ServeOptions } from "./queue-dispatcher.ts";
 
 export interface StartOptions {
   /** Set when a workflow starts a child workflow: the child's budget is carved from this run. */
@@ -120,16 +109,17 @@ export class Runtime {
   readonly #generateId: (prefix: string) => string;
   readonly #executor: ExecutorServices;
   readonly #dispatcher: Dispatcher;
+  /** Set with `dispatch: "queue"` (it is then `#dispatcher` too): runs are handed to worker processes. */
+  readonly #queue: QueueDispatcher | undefined;
   readonly #wakes: WakeScheduler;
   readonly #delivery: EventDelivery;
-  /** Set with `dispatch: "queue"`: runs are handed to worker processes through it. */
-  readonly #jobs: JobQueue | undefined;
-  readonly #watchMs: number;
-  /** Leases of the runs this process executes for its worker: a draining worker hands them back. */
-  readonly #held = new Map<string, RunLease>();
+  /** The one-step workflows of distributed agent calls (`branch-<agent>`), known beside `workflows`. */
+  readonly #branches: ReadonlyMap<string, Workflow>;
   #closing = false;
   /** The MCP servers this runtime opened (their sessions are shared with other runtimes of the process). */
   #mcp: { close(): Promise<void> } | undefined;
+  /** Set when this process became a worker (`serve`): the labels it advertises. */
+  #labels: Record<string, string> | undefined;
   /** Runs launched so far: a run's number orders its writes before those of later runs. */
   #launched = 0;
 
@@ -137,11 +127,10 @@ export class Runtime {
 
   private constructor(store: Store, ownsStore: boolean, options: ResolvedRuntimeOptions, models: Awaited<ReturnType<typeof bindModels>>, observer: RuntimeObserver | undefined, jobs: JobQueue | undefined, policy: PolicyEngine | undefined) {
     this.store = store;
-    this.#jobs = jobs;
-    this.#watchMs = options.queue.watchMs ?? 100;
     this.#ownsStore = ownsStore;
     this.agents = indexByName(options.agents, "agent");
     this.workflows = indexByName(options.workflows, "workflow");
+    this.#branches = branchWorkflows(this.agents.values(), this.workflows);
     this.principal = options.principal;
     this.policyVersion = policy?.version;
     this.exposed = options.exposed;
@@ -169,6 +158,10 @@ export class Runtime {
       policy,
       runChild: (parent, child) => this.#runChild(parent, child),
       deliver: (event) => this.#delivery.deliver(event),
+      distributes: jobs !== undefined,
+      labels: () => this.#labels,
+      branchWorkflow: (agent) => this.#branches.get(branchWorkflowName(agent.name))!,
+      cancelRuns: (parent, runIds, reason) => this.#cancelChildren(parent, runIds, reason),
     };
     this.#wakes = new WakeScheduler({
       store,
@@ -176,9 +169,29 @@ export class Runtime {
       resume: (runId) => this.resume(runId),
       wake: (runId) => this.wake(runId),
       // With workers, a parked run's answer or deadline is a ticket: any worker picks it up, even if this one is gone.
-      handOff: jobs ? { resume: (runId) => this.#enqueueFor(runId, "resume"), wakeAt: (runId, at) => this.#enqueueFor(runId, "wake", at) } : undefined,
+      handOff: jobs ? { resume: (runId) => this.#queue!.queueFor(runId, "resume"), wakeAt: (runId, at) => this.#queue!.queueFor(runId, "wake", at) } : undefined,
     });
-    this.#dispatcher = new InProcessDispatcher({ execute: (owned, signal) => executeRun(this.#executor, owned, signal), settled: (owned, result) => this.#wakes.afterRun(owned, result), events: this.#events });
+    const local = new InProcessDispatcher({ execute: (owned, signal) => executeRun(this.#executor, owned, signal), settled: (owned, result) => this.#wakes.afterRun(owned, result), events: this.#events });
+    this.#queue = jobs
+      ? new QueueDispatcher({
+          store,
+          jobs,
+          local,
+          events: this.#events,
+          owner: this.#owner,
+          leaseMs: this.#leaseMs,
+          watchMs: options.queue.watchMs ?? 100,
+          now: this.now,
+          closed: () => this.#closing,
+          workflow: (name) => this.#known(name),
+          workflows: () => [...this.workflows.values(), ...this.#branches.values()],
+          takeOver: (run, workflow, force, placed) => this.#takeOver(run, workflow, force, placed),
+          start: (workflow, input, startOptions) => this.start(workflow, input, startOptions),
+          requestWake: (runId) => this.#wakes.requestWake(runId),
+          shareGuards: (ms) => this.guards.share(ms),
+        })
+      : undefined;
+    this.#dispatcher = this.#queue ?? local;
     this.#delivery = new EventDelivery({ store, knows: (name) => this.workflows.has(name), wake: (runId) => this.wake(runId), start: (workflow, input, runId) => this.start(workflow, input, { runId }) });
     for (const workflow of this.workflows.values()) for (const topic of workflow.subscribe ?? []) this.subscribe(topic, workflow);
   }
@@ -238,7 +251,7 @@ export class Runtime {
   }
 
   workflow(name: string): Workflow {
-    const workflow = this.workflows.get(name);
+    const workflow = this.#known(name);
     if (!workflow) throw new UnknownWorkflowError({ workflow: name, known: [...this.workflows.keys()] });
     return workflow;
   }
@@ -261,18 +274,18 @@ export class Runtime {
     const goal = options.goal ?? workflow.goal?.(parsed) ?? null;
     const parent = options.parent ?? null;
     // Handed to workers, a run is created pending and unowned; its ticket commits with it.
-    const queued = this.#jobs !== undefined;
+    const queue = this.#queue;
     try {
       await this.store.transaction(async (tx) => {
-        const lease = queued ? { leaseOwner: null, leaseExpiresAt: null, status: "pending" as const } : { leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs };
+        const lease = queue ? { leaseOwner: null, leaseExpiresAt: null, status: "pending" as const } : { leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs };
         await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, budget, placement: workflow.placement ?? null, ...lease, forkedFrom: fork?.from ?? null }, { maxPayloadBytes: this.#maxPayloadBytes });
         await openRunAccount(tx, { runId, workflow: workflow.name, perRun: budget, now, parentRunId: parent?.runId });
         const seeded = fork ? await fork.seed(tx, runId) : undefined;
         await appendAudit(tx, this.store.dialect, [
-          { kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal, ...(queued ? { queue: workflow.queue ?? defaultQueue, ...(workflow.placement ? { placement: workflow.placement } : {}) } : {}) } },
+          { kind: "run.start", at: now, runId, workflow: workflow.name, principal, data: { budgetMicros: budget, goal, ...queue?.describe(workflow) } },
           ...(fork ? [{ kind: "run.fork", at: now, runId, workflow: workflow.name, principal, data: { forkedFromRunId: fork.from.runId, forkStepKey: fork.from.stepKey, ...seeded } }] : []),
         ]);
-        if (queued) await this.#enqueue({ runId, workflow: workflow.name, kind: "start" }, workflow, { tx });
+        await queue?.queueStart(tx, runId, workflow);
       });
     } catch (thrown) {
       const error = toCadreError(thrown);
@@ -282,7 +295,7 @@ export class Runtime {
       );
       throw error;
     }
-    if (queued) return this.#watch(runId, 1);
+    if (queue) return queue.watch(runId, 1);
     const run = (await getRunRecord(this.store.db, runId))!;
     return this.#dispatcher.dispatch(await this.#owned(run, workflow, run.leaseEpoch, false, fork !== undefined));
   }
@@ -340,10 +353,7 @@ export class Runtime {
     const running = this.#dispatcher.running(runId);
     if (running) return running;
     const workflow = this.workflow(run.workflow);
-    if (this.#jobs) {
-      await this.#enqueue({ runId, workflow: workflow.name, kind: "resume", ...(options.force ? { force: true } : {}) }, workflow);
-      return this.#watch(runId, run.leaseEpoch);
-    }
+    if (this.#queue) return this.#queue.resume(run, workflow, Boolean(options.force));
     return this.#takeOver(run, workflow, Boolean(options.force), undefined, options.principal);
   }
 
@@ -351,9 +361,7 @@ export class Runtime {
   async #takeOver(run: RunRecord, workflow: Workflow, force: boolean, placed?: { labels: Record<string, string> }, principal?: string): Promise<RunHandle> {
     const runId = run.id;
     const lease = { owner: this.#owner, now: this.now(), leaseMs: this.#leaseMs, force };
-    // A worker honours the workflow's concurrency exactly, whatever the queue let through.
-    const epoch = this.#jobs && workflow.concurrency !== undefined ? await acquireLeaseWithinLimit(this.store, run, { ...lease, limit: workflow.concurrency }) : await acquireLease(this.store.db, runId, lease);
-    if (epoch === "full") throw new WorkflowAtCapacity(workflow.name);
+    const epoch = this.#queue ? await this.#queue.acquire(run, workflow, lease) : await acquireLease(this.store.db, runId, lease);
     if (epoch === undefined) {
       const current = (await getRunRecord(this.store.db, runId))!;
       throw new RunLeasedError({ runId, owner: current.leaseOwner ?? "unknown", expiresAt: current.leaseExpiresAt ?? 0 });
@@ -361,7 +369,7 @@ export class Runtime {
     // A queued run no process has executed yet starts from an empty journal.
     // A queued fork starts with the steps copied from its parent already in its journal.
     const owned = await this.#owned({ ...run, status: "running" }, workflow, epoch, run.status !== "pending", run.forkedFrom !== null);
-    if (this.#jobs) this.#held.set(runId, owned.lease);
+    this.#queue?.hold(runId, owned.lease);
     // The placement decision: which worker, with which labels, took a run that had to run there.
     if (placed) await owned.lease.transaction((tx) => appendAudit(tx, this.store.dialect, [{ kind: "run.placed", at: this.now(), runId, workflow: workflow.name, principal: run.principal, data: { placement: workflow.placement, worker: this.#owner, labels: placed.labels, epoch } }]));
     if (run.status === "pending") return this.#dispatcher.dispatch(owned);
@@ -412,27 +420,9 @@ export class Runtime {
    * executes them until `worker.drain(deadlineMs)`. `cadre worker` is this with a config.
    */
   async serve(options: ServeOptions = {}): Promise<Worker> {
-    if (!this.#jobs) throw new ConfigurationError({ message: `runtime.serve() executes runs handed to workers: open the runtime with dispatch: "queue" (and a PostgreSQL store).`, field: "dispatch" });
-    const workflowLimits = Object.fromEntries([...this.workflows.values()].filter((workflow) => workflow.concurrency !== undefined).map((workflow) => [workflow.name, workflow.concurrency!]));
-    const worker = new Worker({
-      store: this.store,
-      queue: this.#jobs,
-      id: this.#owner,
-      queues: options.queues ?? [defaultQueue],
-      concurrency: options.concurrency ?? 8,
-      workflowLimits,
-      labels: options.labels ?? {},
-      placements: [...this.workflows.values()].flatMap((workflow) => (workflow.placement ? [workflow.placement] : [])),
-      execute: (ticket) => this.#take(ticket, options.labels ?? {}),
-      release: (runId) => this.#release(runId),
-      sweep: () => this.#sweepOrphans(),
-      sweepMs: Math.max(250, Math.round(this.#leaseMs / 3)),
-      now: this.now,
-    });
-    // A breaker one worker opens fails fast in every worker.
-    await this.guards.share(Math.max(250, Math.round(this.#leaseMs / 3)));
-    await worker.start();
-    return worker;
+    if (!this.#queue) throw new ConfigurationError({ message: `runtime.serve() executes runs handed to workers: open the runtime with dispatch: "queue" (and a PostgreSQL store).`, field: "dispatch" });
+    this.#labels = options.labels ?? {};
+    return this.#queue.serve(options);
   }
 
   /**
@@ -488,7 +478,6 @@ export class Runtime {
     this.#wakes.close();
     this.guards.close();
     await this.#dispatcher.close();
-    await this.#jobs?.stop({ graceful: false, timeoutMs: 1000 });
     // After the runs settled: no call is in flight when a stdio server is stopped.
     await this.#mcp?.close();
     // Spans and metrics of the runs just ended leave before the process may exit; an unreachable collector is not the runs' failure.
@@ -507,7 +496,7 @@ export class Runtime {
       }
     }
     const grantCeiling = child.grants ?? parent.grantCeiling;
-    if (this.#jobs) return this.#queuedChild(parent, child, existing, { workflow, grantCeiling });
+    if (this.#queue) return this.#queue.child(parent, child, existing, { workflow, grantCeiling });
     const handle = existing
       ? await this.resume(child.runId, { force: true })
       : await this.start(workflow, child.input, { runId: child.runId, parent: { runId: parent.id, stepKey: child.parentStepKey }, budget: child.budget, principal: parent.principal, goal: parent.goal ?? undefined, grantCeiling });
@@ -518,107 +507,24 @@ export class Runtime {
     throw fromSerializedError(result.error!);
   }
 
-  /**
-   * With workers, a child run is a run of its own on any worker: the parent parks on it (freeing
-   * its worker slot) and is woken when the child ends. A failed child fails the parent's step.
-   */
-  async #queuedChild(parent: RunRecord, child: ChildRunRequest, existing: RunRecord | undefined, options: { workflow: Workflow; grantCeiling: GrantCeiling | null }): Promise<unknown> {
-    if (!existing) {
-      await this.start(options.workflow, child.input, { runId: child.runId, parent: { runId: parent.id, stepKey: child.parentStepKey }, budget: child.budget, principal: parent.principal, goal: parent.goal ?? undefined, grantCeiling: options.grantCeiling });
-      throw new RunSuspended(child.parentStepKey, `child run ${child.runId} was handed to a worker`);
+  /** A workflow of this runtime, or the branch workflow of one of its agents. */
+  #known(name: string): Workflow | undefined {
+    return this.workflows.get(name) ?? this.#branches.get(name);
+  }
+
+  /** A doomed distributed join cancels its branches still in flight; one that ended meanwhile is left as it ended. */
+  async #cancelChildren(parent: RunRecord, runIds: string[], reason: string): Promise<void> {
+    for (const runId of runIds) {
+      try {
+        await this.cancel(runId, { principal: parent.principal, reason });
+      } catch (error) {
+        if (!(CadreError.is(error) && error.code === "RUN_ENDED")) throw error;
+      }
     }
-    if (existing.status === "completed" || existing.status === "partial") return existing.output;
-    if (existing.status === "failed" || existing.status === "cancelled") throw fromSerializedError(existing.error ?? new RunNotResumableError({ runId: existing.id, status: existing.status }).toJSON());
-    throw new RunSuspended(child.parentStepKey, `child run ${child.runId} is ${existing.status}`);
-  }
-
-  /** A worker executes one ticket: takes the run's lease (fenced) and runs it here, or says who holds it. */
-  async #take(ticket: RunTicket, labels: Record<string, string>): Promise<TicketOutcome> {
-    const run = await getRunRecord(this.store.db, ticket.runId);
-    if (!run) return { kind: "done", status: "unknown" };
-    const finished = run.status === "completed" || run.status === "partial" || run.status === "cancelled";
-    // A failed run is retried only when someone asked (`cadre resume`), never by a stale ticket.
-    if (finished || (run.status === "failed" && ticket.kind !== "resume")) return { kind: "done", status: run.status };
-    if (this.#dispatcher.running(run.id)) {
-      this.#wakes.requestWake(run.id);
-      return { kind: "done", status: "running" };
-    }
-    const workflow = this.workflow(run.workflow);
-    let handle: RunHandle;
-    try {
-      handle = await this.#takeOver(run, workflow, Boolean(ticket.force), workflow.placement ? { labels } : undefined);
-    } catch (error) {
-      // Its workflow runs at its concurrency limit elsewhere: the ticket goes back for a moment.
-      if (error instanceof WorkflowAtCapacity) return { kind: "leased", until: this.now() + 250 };
-      if (!(CadreError.is(error) && error.code === "RUN_LEASED")) throw error;
-      const current = await getRunRecord(this.store.db, run.id);
-      return { kind: "leased", until: current?.leaseExpiresAt ?? this.now() + this.#leaseMs };
-    }
-    try {
-      return { kind: "done", status: (await handle.result()).status };
-    } finally {
-      this.#held.delete(run.id);
-    }
-  }
-
-  /** A draining worker gives a run back: its lease freed (fenced: this process stops at its next write), a resume ticket queued. */
-  async #release(runId: string): Promise<void> {
-    const lease = this.#held.get(runId);
-    if (!lease) return;
-    const run = await getRunRecord(this.store.db, runId);
-    const workflow = run && this.workflows.get(run.workflow);
-    if (!run || !workflow) return;
-    await this.store.transaction(async (tx) => {
-      if (!(await releaseLease(tx, runId, { epoch: lease.epoch, now: this.now() }))) return;
-      await appendAudit(tx, this.store.dialect, [{ kind: "run.release", at: this.now(), runId, workflow: run.workflow, principal: run.principal, data: { owner: this.#owner, epoch: lease.epoch, reason: "worker draining" } }]);
-      await this.#enqueue({ runId, workflow: run.workflow, kind: "resume" }, workflow, { tx });
-    });
-    // The renewal finds the new epoch: the lease is lost here, and the run's in-flight effects are aborted.
-    await lease.renew();
-  }
-
-  /**
-   * Runs whose owner stopped renewing their lease (killed, lost): each is freed, fenced (the
-   * epoch grows, so a stalled owner that wakes up stops at its next write), audited, and handed
-   * on with a resume ticket, in one transaction; of several workers sweeping at once one wins.
-   */
-  async #sweepOrphans(): Promise<void> {
-    const now = this.now();
-    for (const orphan of await listOrphanedRuns(this.store.db, { now, limit: 100 })) {
-      const workflow = this.workflows.get(orphan.workflow);
-      if (!workflow) continue;
-      await this.store.transaction(async (tx) => {
-        if (!(await releaseLease(tx, orphan.id, { epoch: orphan.epoch, now, onlyExpired: true }))) return;
-        const run = (await getRunRecord(tx, orphan.id))!;
-        await appendAudit(tx, this.store.dialect, [{ kind: "run.release", at: now, runId: orphan.id, workflow: orphan.workflow, principal: run.principal, data: { owner: orphan.owner, epoch: orphan.epoch, reason: "lease expired", sweptBy: this.#owner } }]);
-        await this.#enqueue({ runId: orphan.id, workflow: orphan.workflow, kind: "resume" }, workflow, { tx });
-      });
-    }
-  }
-
-  /** Queues a ticket for a run of a workflow this runtime knows. */
-  async #enqueueFor(runId: string, kind: RunTicket["kind"], at?: number): Promise<void> {
-    const run = await getRunRecord(this.store.db, runId);
-    if (!run) return;
-    await this.#enqueue({ runId, workflow: run.workflow, kind }, this.workflow(run.workflow), at === undefined ? {} : { startAfter: at + 1 });
-  }
-
-  /**
-   * Queues a ticket on the workflow's queue. New runs of a workflow with a backlog go behind new
-   * runs of workflows without one (priority = minus its pending runs, counted up to 100), so a
-   * flood of one workflow's runs never starves another's.
-   */
-  async #enqueue(ticket: RunTicket, workflow: Workflow, options: { tx?: Db; startAfter?: number } = {}): Promise<void> {
-    const priority = ticket.kind === "start" ? -(await countPendingRuns(options.tx ?? this.store.db, workflow.name)) : 1;
-    await this.#jobs!.enqueue(ticket, { queue: workflow.queue ?? defaultQueue, priority, group: workflow.name, placement: workflow.placement, ...options });
-  }
-
-  #watch(runId: string, sinceEpoch: number): RunHandle {
-    return watchRun(this.store, runId, { sinceEpoch, events: this.#events, pollMs: this.#watchMs, closed: () => this.#closing });
   }
 
   #registered(workflow: Workflow): Workflow {
-    const registered = this.workflows.get(workflow.name);
+    const registered = this.#known(workflow.name);
     if (!registered) throw new UnknownWorkflowError({ workflow: workflow.name, known: [...this.workflows.keys()] });
     return registered;
   }
@@ -638,19 +544,6 @@ async function runtimeObserver(options: ResolvedRuntimeOptions): Promise<Runtime
   const observers = [...options.observers];
   if (options.telemetry) observers.push(await (await import("../telemetry/open-telemetry.ts")).openTelemetry(options.telemetry));
   return combineObservers(observers);
-}
-
-/** The store's URL when it is a PostgreSQL one: pg-boss then opens its own pool (with LISTEN/NOTIFY). */
-function postgresLocation(store: RuntimeOptions["store"]): string | undefined {
-  const location = typeof store === "string" ? store : store === undefined ? process.env.CADRE_STORE : undefined;
-  return location && /^postgres(ql)?:\/\//.test(location) ? location : undefined;
-}
-
-/** A worker found the run's workflow at its concurrency limit (not an error anyone sees: the ticket waits). */
-class WorkflowAtCapacity extends Error {
-  constructor(workflow: string) {
-    super(`workflow "${workflow}" is at its concurrency limit`);
-  }
 }
 
 function indexByName<T extends { name: string }>(items: T[], kind: string): Map<string, T> {

@@ -3,7 +3,7 @@ import { toCadreError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { createLogger } from "./logger.ts";
 import type { OwnedRun, RunHandle, RunResult } from "./run-handle.ts";
-import { answeredWhileParked, earliestDeadline } from "./wake.ts";
+import { answeredWhileParked, childEndLetsParentProgress, earliestDeadline } from "./wake.ts";
 
 /** With workers: resumes and deadline wakes become queued tickets instead of work in this process. */
 export interface WakeHandOff {
@@ -55,7 +55,8 @@ export class WakeScheduler {
         await this.#wakeAtDeadline(owned);
         return result;
       }
-      if (run.parentRunId && (await getRunRecord(this.#store.db, run.parentRunId))?.status === "waiting") await this.#wake(run.parentRunId);
+      // A parent parked on a fan-out of children is woken by the child whose end lets it progress, not by each.
+      if (run.parentRunId && (await getRunRecord(this.#store.db, run.parentRunId))?.status === "waiting" && (await childEndLetsParentProgress(this.#store.db, { id: run.id, parentRunId: run.parentRunId }, result.status))) await this.#wake(run.parentRunId);
     } catch (error) {
       // The run and its parent stay resumable; only the automatic wake-up was lost.
       createLogger({ runId: run.id, workflow: run.workflow }).warn(`waking the run after it ended failed: ${toCadreError(error).message}`);

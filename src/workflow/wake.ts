@@ -1,5 +1,6 @@
 import { storedStepStatus, type Journal } from "../engine/journal.ts";
 import { getRunRecord } from "../engine/run-records.ts";
+import type { RunStatus } from "../store/schema.ts";
 import type { Db } from "../store/store.ts";
 import { firstEventAfter } from "./events.ts";
 
@@ -24,6 +25,7 @@ export async function waitingRoot(db: Db, runId: string): Promise<string> {
  * parked, so without this check an answer arriving during the parking would be missed.
  */
 export async function answeredWhileParked(db: Db, journal: Journal): Promise<boolean> {
+  const children: RunStatus[] = [];
   for (const entry of journal.entries()) {
     if (entry.status !== "waiting") continue;
     const input = (entry.input ?? {}) as { topic?: string; afterSeq?: number; runId?: string };
@@ -31,13 +33,33 @@ export async function answeredWhileParked(db: Db, journal: Journal): Promise<boo
       if (await firstEventAfter(db, input.topic, input.afterSeq ?? 0)) return true;
     } else if (entry.type === "workflow" && input.runId) {
       const child = await getRunRecord(db, input.runId);
-      if (child && child.status !== "waiting" && child.status !== "running") return true;
+      if (child) children.push(child.status);
     } else {
       const status = await storedStepStatus(db, { runId: journal.runId, key: entry.key, attempt: entry.attempt });
       if (status !== undefined && status !== "waiting") return true;
     }
   }
-  return false;
+  return childrenLetParentProgress(children);
+}
+
+const active: ReadonlySet<RunStatus> = new Set(["pending", "running"]);
+const failed: ReadonlySet<RunStatus> = new Set(["failed", "cancelled"]);
+
+/**
+ * Whether a parent parked on child runs (`statuses`) should be resumed: one failed (a join may
+ * now be doomed), or one ended and none is still pending or running. Resuming on every child's
+ * end would replay a fan-out of N children N times; this resumes it once per wave.
+ */
+export function childrenLetParentProgress(statuses: readonly RunStatus[]): boolean {
+  if (statuses.some((status) => failed.has(status))) return true;
+  return statuses.some((status) => status === "completed" || status === "partial") && !statuses.some((status) => active.has(status));
+}
+
+/** Whether the parent of a child run that just ended (`status`) should be woken: see childrenLetParentProgress. */
+export async function childEndLetsParentProgress(db: Db, child: { id: string; parentRunId: string }, status: RunStatus): Promise<boolean> {
+  if (failed.has(status)) return true;
+  const sibling = await db.selectFrom("runs").select("id").where("parent_run_id", "=", child.parentRunId).where("id", "!=", child.id).where("status", "in", [...active]).limit(1).executeTakeFirst();
+  return sibling === undefined;
 }
 
 /** The earliest deadline among a parked run's waits (epoch ms), if any has one. */

@@ -19,7 +19,7 @@ import { JournalReplayer, type ReplayedStep } from "./step-replayer.ts";
 
 /** What replaying a run needs from the runtime: the code (agents, models) and the store to read. */
 /** What a replay needs of the executor's services (its searches are answered from the journal like every effect), and who replays. */
-export type ReplayServices = Pick<ExecutorServices, "store" | "agents" | "guards" | "timeouts" | "models" | "knowledge" | "now"> & {
+export type ReplayServices = Pick<ExecutorServices, "store" | "agents" | "guards" | "timeouts" | "models" | "knowledge" | "now" | "distributes" | "branchWorkflow"> & {
   /** Who replays: the principal of the audit record. */
   principal: string;
 };
@@ -77,6 +77,13 @@ export async function replayRun(services: ReplayServices, run: RunRecord, workfl
     models: services.models,
     knowledge: services.knowledge,
     runChild: () => Promise.reject(noWrites("start a child run")),
+    budget: run.budget,
+    // A replay executes no agent anywhere: placement is not checked.
+    labels: undefined,
+    // A distributed fan-out replays as it executed where workers took its branches.
+    distributes: services.distributes,
+    branchWorkflow: services.branchWorkflow,
+    cancelRuns: () => Promise.reject(noWrites("cancel child runs")),
     // Events were delivered when the run executed.
     dispatchEvent: async () => {},
     store,
