@@ -1,31 +1,14 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cadre, repositoryRoot } from "../helpers/cli.ts";
 import { dialects, freshStoreLocation, type TestStoreLocation } from "../helpers/stores.ts";
+import { startServe } from "../helpers/serve-child.ts";
 import { openEventStream } from "./sse-client.ts";
 
 const config = join(repositoryRoot, "test/fixtures/approval/cadre.config.ts");
 
-/** `cadre serve` as a user starts it: a child process running the built CLI; resolves with its URL once it printed it. */
-function startServe(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [join(repositoryRoot, "dist/cli/main.js"), "serve", ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /cadre serve: (http:\/\/\S+)/.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then((code) => reject(new Error(`cadre serve exited with ${code} before listening: ${stderr}`)));
-  });
-  return { child, url, exited, output: () => ({ stdout, stderr }) };
-}
 
 describe.each(await dialects())("cadre serve as a real process (%s)", (dialect) => {
   let location: TestStoreLocation | undefined;

@@ -6,20 +6,11 @@ import { postgresAvailable, type TestStoreLocation } from "../helpers/stores.ts"
 import type { EffectServer } from "../helpers/effect-server.ts";
 import { expectBooksBalance, expectOneKeyPerEffect } from "./expectations.ts";
 import { effectServer, freshQueueStore, startWorker, type WorkerProcess } from "./harness.ts";
+// The examples' seeded generator (mulberry32): the same seed picks the same victims at the same moments.
+import { seededRandom } from "../../examples/credit-risk/random.ts";
 
 const postgres = await postgresAvailable();
 
-/** A small seeded generator (mulberry32): the same seed picks the same victims at the same moments. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.skipIf(!postgres)("failover under random kills", { timeout: 400_000 }, () => {
   let location: TestStoreLocation | undefined;
@@ -38,7 +29,7 @@ describe.skipIf(!postgres)("failover under random kills", { timeout: 400_000 }, 
 
   it("kill -9 of a worker mid-step, three of five at random moments: every run completes on the survivors, each effect under one key, charged once", async () => {
     const seed = Number(process.env.CADRE_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     // Printed so a failure can be replayed with CADRE_TEST_SEED.
     console.log(`failover seed: ${seed}`);
     const context = `seed ${seed} (rerun with CADRE_TEST_SEED=${seed})`;

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { defineWorkflow, openOperator, remoteAgent, Runtime, usd } from "../../../src/index.ts";
 import { listen } from "../../../src/server/listen.ts";
 import { cadre } from "../../helpers/cli.ts";
-import { startServeChild } from "./serve-child.ts";
+import { startServeChild } from "../../helpers/serve-child.ts";
 
 const calleeConfig = join(import.meta.dirname, "fixtures/callee.config.ts");
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { startServeChild } from "../a2a/serve-child.ts";
+import { startServeChild } from "../../helpers/serve-child.ts";
 
 const sellerConfig = join(import.meta.dirname, "fixtures/seller.config.ts");
 

@@ -1,10 +1,15 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { repositoryRoot } from "../../helpers/cli.ts";
+import { repositoryRoot } from "./cli.ts";
 
-/** `cadre serve --port 0` in a child process (the built CLI); resolves with its URL once it printed it. */
+/** `cadre serve --port 0 --quiet` in a child process (the built CLI); resolves with its URL once it printed it. */
 export function startServeChild(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [join(repositoryRoot, "dist/cli/main.js"), "serve", "--port", "0", "--quiet", ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return startServe(["--port", "0", "--quiet", ...args], env);
+}
+
+/** `cadre serve` as a user starts it: a child process running the built CLI; `url` resolves once it printed it. */
+export function startServe(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [join(repositoryRoot, "dist/cli/main.js"), "serve", ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
