@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: prints speed and memory figures (the README's Benchmarks block is a copy of
- * this output). Performance is measured here, never asserted in unit tests.
+ * this output). Performance is measured here, never asserted in unit tests. Arguments pick
+ * sections by the first word of their titles (`npm run bench -- gateway cli`).
  */
 import { benchCliStartup } from "./cli-startup.ts";
 import { benchConcurrentRuns } from "./concurrent-runs.ts";
@@ -27,12 +28,16 @@ const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["knowledge (SQLite file: FTS5 bm25, sqlite-vec cosine, hybrid RRF; search is audited)", benchKnowledge],
 ];
 
-for (const [title, run] of sections) {
+// `npm run bench -- gateway workers`: only the sections whose titles start with these words.
+const only = process.argv.slice(2);
+const chosen = only.length === 0 ? sections : sections.filter(([title]) => only.some((word) => title.startsWith(word)));
+for (const [title, run] of chosen) {
   process.stdout.write(`\n${title}\n`);
   for (const figure of await run()) {
     process.stdout.write(`  ${figure.name.padEnd(42)} ${figure.value}\n`);
   }
 }
 
+if (only.length > 0 && !only.includes("cli")) process.exit(0);
 process.stdout.write("\nCLI start-up (the built CLI as a process; node -e 0 is the floor)\n");
 for (const line of await benchCliStartup()) process.stdout.write(`  ${line}\n`);
