@@ -409,8 +409,9 @@ export class Runtime {
     try {
       return await this.resume(target);
     } catch (error) {
-      // Another process holds the run: it checks for answers when it parks.
-      if (CadreError.is(error) && error.code === "RUN_LEASED") return undefined;
+      // Another process holds the run: it checks for answers when it parks. Or another resume of it
+      // won the race for the lease (the parked run's own settle saw the answer and resumed it): it runs on.
+      if (CadreError.is(error) && (error.code === "RUN_LEASED" || error.code === "RUN_LEASE_LOST")) return undefined;
       throw error;
     }
   }
