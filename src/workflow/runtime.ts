@@ -112,6 +112,7 @@ export class Runtime {
   /** Set with `dispatch: "queue"` (it is then `#dispatcher` too): runs are handed to worker processes. */
   readonly #queue: QueueDispatcher | undefined;
   readonly #wakes: WakeScheduler;
+  readonly #resuming = new Map<string, Promise<RunHandle>>();
   readonly #delivery: EventDelivery;
   /** The one-step workflows of distributed agent calls (`branch-<agent>`), known beside `workflows`. */
   readonly #branches: ReadonlyMap<string, Workflow>;
@@ -346,6 +347,16 @@ export class Runtime {
    * `principal` names who resumed it in the audit record (default: the run's own principal).
    */
   async resume(runId: string, options: { force?: boolean; principal?: string } = {}): Promise<RunHandle> {
+    // Two resumes of one run in this process (an approval's wake racing the parked run's own
+    // settle) share one take-over: the later one gets the earlier one's handle, not RUN_LEASED.
+    const inFlight = this.#resuming.get(runId);
+    if (inFlight) return inFlight;
+    const resuming = this.#resumeOnce(runId, options).finally(() => this.#resuming.delete(runId));
+    this.#resuming.set(runId, resuming);
+    return resuming;
+  }
+
+  async #resumeOnce(runId: string, options: { force?: boolean; principal?: string }): Promise<RunHandle> {
     const run = await getRunRecord(this.store.db, runId);
     if (!run) throw new UnknownRunError({ runId });
     if (run.status === "completed" || run.status === "partial") return settledHandle({ runId, status: run.status, output: run.output });

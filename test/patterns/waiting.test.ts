@@ -58,6 +58,30 @@ describe.each(await dialects())("waiting runs on %s", (dialect) => {
     expect(prepared).toBe(1);
   });
 
+  it("two wakes of one parked run racing in one process both get its handle; it runs once", async () => {
+    let prepared = 0;
+    const prepare = defineAgent({ name: "prepare", owner: "t", purpose: "t", input: z.any(), output: z.number(), run: () => ++prepared });
+    const gated = defineWorkflow({
+      name: "gated",
+      input: z.object({}),
+      output: z.string(),
+      run: async (_input, ctx) => {
+        await ctx.call(prepare, {});
+        return `approved by ${(await ctx.approval("go")).by}`;
+      },
+    });
+    const rt = await open({ agents: [prepare], workflows: [gated] });
+    const parked = await (await rt.start(gated, {})).result();
+    expect(parked.status).toBe("waiting");
+    await decideApproval(rt.store, { runId: parked.runId, name: "go", approved: true, by: "carol" });
+    // The second wake would lose the lease to the first and report the run as executed elsewhere.
+    const handles = await Promise.all([rt.wake(parked.runId), rt.wake(parked.runId)]);
+    expect(handles.map((handle) => handle?.runId)).toEqual([parked.runId, parked.runId]);
+    const results = await Promise.all(handles.map((handle) => handle!.result()));
+    expect(results.map((result) => result.output)).toEqual(["approved by carol", "approved by carol"]);
+    expect(prepared).toBe(1);
+  });
+
   it("a child that finishes on its own wakes the parent parked on it", async () => {
     const child = defineWorkflow({ name: "review", input: z.object({}), output: z.boolean(), run: async (_input, ctx) => (await ctx.approval("ok")).approved });
     const parent = defineWorkflow({ name: "release", input: z.object({}), output: z.any(), run: async (_input, ctx) => ({ reviewed: await ctx.call(child, {}) }) });
