@@ -1,5 +1,5 @@
 import { appendAudit } from "../governance/audit-log.ts";
-import { globMatches, liveGrants } from "../governance/grants.ts";
+import { holdsGrant } from "../governance/grants.ts";
 import { agentStatus } from "../governance/inventory.ts";
 import { roleAllows, type OperatorRole } from "../governance/operator-keys.ts";
 import type { Operator } from "../operator/operator.ts";
@@ -44,9 +44,9 @@ export async function mayCall(runtime: Runtime, caller: Caller, target: ExposedT
   const status = await agentStatus(runtime.store.db, caller.name);
   if (!status) return { allowed: false, reason: `agent ${caller.name} is not in this store's inventory` };
   if (status.status !== "active") return { allowed: false, reason: `agent ${caller.name} is ${status.status}` };
-  const now = runtime.now();
   const scope = exposeScope(target);
-  const held = (await liveGrants(runtime.store.db, caller.name)).some((grant) => globMatches(grant.scope, scope) && (grant.expiresAt === null || grant.expiresAt > now) && (grant.maxUses === null || grant.uses < grant.maxUses));
+  // Outside any run: a step's just-in-time grant never counts here.
+  const held = await holdsGrant(runtime.store.db, { agent: caller.name, wanted: { scope }, now: runtime.now(), runId: "", stepKey: "" });
   return held ? { allowed: true } : { allowed: false, reason: `agent ${caller.name} holds no live grant for ${scope} (add one: cadre grants ${caller.name} --add ${scope})` };
 }
 

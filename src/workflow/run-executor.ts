@@ -65,6 +65,12 @@ export interface ExecutorServices {
  * the outcome, closes the run's account and audits the end. A run taken over by another
  * process ends here without writing anything.
  */
+/** What a run's state takes from its record, its workflow and the runtime's shared services, whether it executes or replays. */
+export function runFacts(services: Pick<ExecutorServices, "agents" | "guards" | "timeouts" | "models" | "knowledge">, run: RunRecord, workflow: Workflow) {
+  const { agents, guards, timeouts, models, knowledge } = services;
+  return { runId: run.id, workflow: workflow.name, goal: run.goal, principal: run.principal, budget: run.budget, agents, guards, timeouts, models, knowledge };
+}
+
 export async function executeRun(services: ExecutorServices, owned: OwnedRun, signal: AbortSignal): Promise<RunResult> {
   const { run, workflow, journal, lease, resumed } = owned;
   const { store, events, now } = services;
@@ -83,21 +89,12 @@ export async function executeRun(services: ExecutorServices, owned: OwnedRun, si
     else line.debug(`step ${step.key} ${step.status}`, fields);
   });
   const state: RunState = {
-    runId: run.id,
-    workflow: workflow.name,
-    goal: run.goal,
-    principal: run.principal,
+    ...runFacts(services, run, workflow),
     journal,
     events,
     logger,
     now,
-    agents: services.agents,
-    guards: services.guards,
-    timeouts: services.timeouts,
-    models: services.models,
-    knowledge: services.knowledge,
     runChild: (child) => services.runChild(run, child),
-    budget: run.budget,
     labels: services.labels(),
     distributes: services.distributes,
     branchWorkflow: (agent) => services.branchWorkflow(agent),

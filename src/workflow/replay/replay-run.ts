@@ -11,7 +11,7 @@ import type { RunStatus } from "../../store/schema.ts";
 import { DurableContext } from "../context.ts";
 import type { Workflow } from "../define-workflow.ts";
 import { createLogger } from "../logger.ts";
-import type { ExecutorServices } from "../run-executor.ts";
+import { runFacts, type ExecutorServices } from "../run-executor.ts";
 import type { RunState } from "../run-state.ts";
 import { parseOutput } from "../validate.ts";
 import { firstDifference } from "./json-difference.ts";
@@ -62,22 +62,13 @@ export async function replayRun(services: ReplayServices, run: RunRecord, workfl
   const logger = createLogger({ runId: run.id, workflow: workflow.name, replay: true });
   const noWrites = (what: string) => new InternalError({ message: `A replay of run ${run.id} tried to ${what}; a replay writes nothing.`, runId: run.id });
   const state: RunState = {
-    runId: run.id,
-    workflow: workflow.name,
-    goal: run.goal,
-    principal: run.principal,
+    ...runFacts(services, run, workflow),
     journal,
     // Its own bus: listeners of the runtime (progress, metrics) see no steps of a replay.
     events: new EventBus(),
     logger,
     now,
-    agents: services.agents,
-    guards: services.guards,
-    timeouts: services.timeouts,
-    models: services.models,
-    knowledge: services.knowledge,
     runChild: () => Promise.reject(noWrites("start a child run")),
-    budget: run.budget,
     // A replay executes no agent anywhere: placement is not checked.
     labels: undefined,
     // A distributed fan-out replays as it executed where workers took its branches.
