@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { compiledQuery, isPostgres } from "../store/compiled-query.ts";
 import { checkBeforeCommit, send, type Db } from "../store/store.ts";
-import type { BudgetLevel } from "./governance-errors.ts";
+import { BudgetExceededError, type BudgetLevel } from "./governance-errors.ts";
 import { assertAmount, insufficientFunds } from "./ledger.ts";
 
 /**
@@ -54,6 +54,26 @@ const holdOnAccount = compiledQuery((db, hold: { account: string; amount: number
     .where("id", "=", hold.account)
     .where(sql<boolean>`balance - reserved >= ${hold.amount}`),
 );
+
+/**
+ * The same hold on PostgreSQL, refusing by raising (`cadre_refuse_hold`, migration 14): the
+ * transaction then aborts in the database, so nothing waits for this statement's answer before
+ * COMMIT and the account row is locked for one round trip less. A data-modifying CTE always
+ * runs; `coalesce` calls the refusal only when it updated no row.
+ */
+const holdOrRefuse = compiledQuery((db, hold: { account: string; amount: number }) => ({
+  compile: () =>
+    sql<{ held: number }>`
+      with held as (
+        update accounts set reserved = reserved + ${hold.amount}::bigint
+        where id = ${hold.account}::text and balance - reserved >= ${hold.amount}::bigint
+        returning 1 as one
+      )
+      select coalesce((select one from held), cadre_refuse_hold(${hold.account}::text, ${hold.amount}::bigint)) as held`.compile(db),
+}));
+
+/** The SQLSTATE `cadre_refuse_hold` raises. */
+const refusedHold = "CB001";
 
 const closeHolds = compiledQuery((db, close: { reservationId: string; status: "settled" | "released"; now: number }) =>
   db.updateTable("holds").set({ status: close.status, closed_at: close.now }).where("reservation_id", "=", close.reservationId).where("status", "=", "open"),
@@ -124,6 +144,15 @@ export async function reserve(
     await send(tx, insertHold(tx, { id: randomUUID(), reservationId: reservation.id, account, amount: options.amount, runId: options.runId, stepKey: options.stepKey, now: options.now }));
   }
   // Last, so the busiest row (the run's account) stays locked for as short a time as possible.
+  if (isPostgres(tx)) {
+    for (const { account, level } of options.levels) {
+      const held = holdOrRefuse(tx, { account, amount: options.amount }).catch((error: unknown) => {
+        throw (error as { code?: string }).code === refusedHold ? refusal(error as { detail?: string }, { ...options, account, level }) : error;
+      });
+      await send(tx, held);
+    }
+    return reservation;
+  }
   for (const { account, level } of options.levels) {
     const held = holdOnAccount(tx, { account, amount: options.amount }).then(async (result) => {
       if (Number(result.numAffectedRows) !== 1) throw await insufficientFunds(tx, { ...options, account, level, askedMicros: options.amount });
@@ -131,6 +160,13 @@ export async function reserve(
     await checkBeforeCommit(tx, held);
   }
   return reservation;
+}
+
+/** The refusal `cadre_refuse_hold` raised, with the account's figures it read. */
+function refusal(error: { detail?: string }, options: { account: string; level: BudgetLevel; amount: number; runId: string | null; stepKey: string | null; agent: string | null }): BudgetExceededError {
+  const held = JSON.parse(error.detail ?? "{}") as { balance?: number; reserved?: number };
+  const reserved = Number(held.reserved ?? 0);
+  return new BudgetExceededError({ level: options.level, account: options.account, askedMicros: options.amount, availableMicros: Number(held.balance ?? 0) - reserved, reservedMicros: reserved, agent: options.agent, runId: options.runId, stepKey: options.stepKey });
 }
 
 /**

@@ -457,6 +457,29 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 14,
+    name: "PostgreSQL: a budget refusal raised by the statement that holds the money",
+    async up(db, dialect) {
+      if (dialect !== "postgres") return;
+      // Raising (instead of answering "no row updated") aborts the transaction inside the
+      // database, so its COMMIT can be sent without waiting for the hold's answer: the
+      // account row stays locked one round trip less. Volatile, so the planner never
+      // evaluates it ahead of time; it reads the account anew for the refusal's figures.
+      await sql`
+        create or replace function cadre_refuse_hold(refused_account text, asked bigint) returns integer
+        language plpgsql volatile as $refuse$
+        declare
+          held_balance bigint;
+          held_reserved bigint;
+        begin
+          select balance, reserved into held_balance, held_reserved from accounts where id = refused_account;
+          raise exception 'budget refused: % cannot cover %', refused_account, asked
+            using errcode = 'CB001', detail = json_build_object('balance', coalesce(held_balance, 0), 'reserved', coalesce(held_reserved, 0))::text;
+        end
+        $refuse$`.execute(db);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

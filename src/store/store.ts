@@ -80,10 +80,15 @@ export function checkBeforeCommit(tx: Db, check: Promise<unknown>): Promise<void
 }
 
 /** The first failed check of `tx`, if any. */
-async function failedCheck(unanswered: Unanswered): Promise<unknown> {
-  for (const check of unanswered.checks) {
+function failedCheck(unanswered: Unanswered): Promise<unknown> {
+  return firstFailure(unanswered.checks);
+}
+
+/** The error of the first of `promises` (in order) that failed, if any. */
+async function firstFailure(promises: Array<Promise<unknown>>): Promise<unknown> {
+  for (const promise of promises) {
     try {
-      await check;
+      await promise;
     } catch (error) {
       return error;
     }
@@ -91,14 +96,14 @@ async function failedCheck(unanswered: Unanswered): Promise<unknown> {
   return undefined;
 }
 
-function transactionWithHooks<T>(db: Kysely<Database>, dialect: StoreDialect, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (tx) => {
-    const hooks: Array<() => Promise<void>> = [];
-    const unanswered: Unanswered = { writes: [], checks: [] };
-    commitHooks.set(tx, hooks);
-    unansweredByTransaction.set(tx, unanswered);
-    if (dialect === "postgres") runCompiledOnConnection(tx, await tx.getExecutor().provideConnection(async (connection: DatabaseConnection) => connection));
-    try {
+async function transactionWithHooks<T>(db: Kysely<Database>, dialect: StoreDialect, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  const unanswered: Unanswered = { writes: [], checks: [] };
+  try {
+    return await db.transaction().execute(async (tx) => {
+      const hooks: Array<() => Promise<void>> = [];
+      commitHooks.set(tx, hooks);
+      unansweredByTransaction.set(tx, unanswered);
+      if (dialect === "postgres") runCompiledOnConnection(tx, await tx.getExecutor().provideConnection(async (connection: DatabaseConnection) => connection));
       const result = await work(tx);
       // Hooks may register more hooks; run until none are left.
       while (hooks.length > 0) await hooks.shift()!();
@@ -107,11 +112,13 @@ function transactionWithHooks<T>(db: Kysely<Database>, dialect: StoreDialect, wo
       // On PostgreSQL the driver sends COMMIT right behind the unanswered writes and throws the first that failed.
       if (dialect !== "postgres") for (const write of unanswered.writes) await write;
       return result;
-    } catch (error) {
-      // A statement that failed because an earlier check's condition did not hold reports that condition.
-      throw (await failedCheck(unanswered)) ?? error;
-    }
-  });
+    });
+  } catch (error) {
+    // A statement that failed because an earlier check's condition did not hold reports that
+    // condition; one that failed unanswered (COMMIT then fails with it) reports what the write's
+    // sender made of the failure (a budget refusal).
+    throw (await failedCheck(unanswered)) ?? (await firstFailure(unanswered.writes)) ?? error;
+  }
 }
 
 export function createStore(dialect: StoreDialect, location: string, db: Kysely<Database>): Store {
