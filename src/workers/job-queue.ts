@@ -107,6 +107,17 @@ export class JobQueue {
     });
   }
 
+  /** Enqueues `tickets` with the same options in one statement (pg-boss `insert`, which applies the queue's settings as `send` does). */
+  async enqueueAll(tickets: RunTicket[], options: EnqueueOptions): Promise<void> {
+    const name = await this.ensureQueue(options.queue, options.placement);
+    const common = {
+      ...(options.startAfter !== undefined ? { startAfter: new Date(options.startAfter) } : {}),
+      ...(options.priority !== undefined ? { priority: options.priority } : {}),
+      ...(options.group ? { group: { id: options.group, tier: options.group } } : {}),
+    };
+    await this.boss.insert(name, tickets.map((ticket) => ({ data: { ...ticket }, ...common })), options.tx ? { db: fromKysely(options.tx) } : {});
+  }
+
   /** Executes tickets of `queue` with `handler`, at most `concurrency` at once here and `groupLimits[workflow]` at once everywhere. */
   async work(queue: string, options: { concurrency: number; groupLimits: Record<string, number>; placement?: Record<string, string> }, handler: (ticket: RunTicket, job: Job<RunTicket>) => Promise<void>): Promise<string> {
     const name = await this.ensureQueue(queue, options.placement);

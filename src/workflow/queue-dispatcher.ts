@@ -4,7 +4,7 @@ import type { RunLease } from "../engine/run-lease.ts";
 import { acquireLease, acquireLeaseWithinLimit, countPendingRuns, getRunRecord, listOrphanedRuns, releaseLease, type GrantCeiling, type RunRecord } from "../engine/run-records.ts";
 import { CadreError, fromSerializedError } from "../errors.ts";
 import { appendAudit } from "../governance/audit-log.ts";
-import type { Db, Store } from "../store/store.ts";
+import { beforeCommit, type Db, type Store } from "../store/store.ts";
 import type { JobQueue } from "../workers/job-queue.ts";
 import { defaultQueue, type RunTicket, type TicketOutcome } from "../workers/run-ticket.ts";
 import { Worker } from "../workers/worker.ts";
@@ -64,6 +64,8 @@ export class QueueDispatcher implements Dispatcher {
   readonly #options: QueueDispatcherOptions;
   /** Leases of the runs this process executes for its worker: a draining worker hands them back. */
   readonly #held = new Map<string, RunLease>();
+  /** Start tickets waiting for their transaction's commit. */
+  readonly #startsByTransaction = new WeakMap<Db, Array<{ ticket: RunTicket; workflow: Workflow }>>();
 
   constructor(options: QueueDispatcherOptions) {
     this.#options = options;
@@ -95,9 +97,28 @@ export class QueueDispatcher implements Dispatcher {
     return { queue: workflow.queue ?? defaultQueue, ...(workflow.placement ? { placement: workflow.placement } : {}) };
   }
 
-  /** Queues a new run's start ticket inside the transaction that creates the run. */
+  /**
+   * Queues a new run's start ticket inside the transaction that creates the run. The tickets of
+   * one transaction (runs started together share a group commit) are inserted together just
+   * before it commits: one statement and one fairness count per workflow, not per run.
+   */
   queueStart(tx: Db, runId: string, workflow: Workflow): Promise<void> {
-    return this.#enqueue({ runId, workflow: workflow.name, kind: "start" }, workflow, { tx });
+    const ticket: RunTicket = { runId, workflow: workflow.name, kind: "start" };
+    const pending = this.#startsByTransaction.get(tx);
+    if (pending) {
+      pending.push({ ticket, workflow });
+      return Promise.resolve();
+    }
+    const starts = [{ ticket, workflow }];
+    this.#startsByTransaction.set(tx, starts);
+    return beforeCommit(tx, async () => {
+      this.#startsByTransaction.delete(tx);
+      for (const [workflow, tickets] of byWorkflow(starts)) {
+        // Fairness: a workflow with many runs waiting gets a lower priority than one with few.
+        const priority = -(await countPendingRuns(tx, workflow.name));
+        await this.#options.jobs.enqueueAll(tickets, { queue: workflow.queue ?? defaultQueue, priority, group: workflow.name, placement: workflow.placement, tx });
+      }
+    });
   }
 
   /** A run executed by whichever worker takes it: followed through the store. */
@@ -258,6 +279,12 @@ export class QueueDispatcher implements Dispatcher {
     const priority = ticket.kind === "start" ? -(await countPendingRuns(options.tx ?? this.#options.store.db, workflow.name)) : 1;
     await this.#options.jobs.enqueue(ticket, { queue: workflow.queue ?? defaultQueue, priority, group: workflow.name, placement: workflow.placement, ...options });
   }
+}
+
+function byWorkflow(starts: Array<{ ticket: RunTicket; workflow: Workflow }>): Map<Workflow, RunTicket[]> {
+  const grouped = new Map<Workflow, RunTicket[]>();
+  for (const { ticket, workflow } of starts) grouped.set(workflow, [...(grouped.get(workflow) ?? []), ticket]);
+  return grouped;
 }
 
 /** A worker found the run's workflow at its concurrency limit (not an error anyone sees: the ticket waits). */

@@ -277,7 +277,9 @@ export class Runtime {
     // Handed to workers, a run is created pending and unowned; its ticket commits with it.
     const queue = this.#queue;
     try {
-      await this.store.transaction(async (tx) => {
+      // Group commit: runs started together (a burst of `start` calls, a server's requests) commit
+      // together; one refused (a duplicate id, no money) is retried alone and fails alone.
+      await this.store.write(async (tx) => {
         const lease = queue ? { leaseOwner: null, leaseExpiresAt: null, status: "pending" as const } : { leaseOwner: this.#owner, leaseExpiresAt: now + this.#leaseMs };
         await insertRun(tx, { id: runId, workflow: workflow.name, input: parsed, goal, principal, parentRunId: parent?.runId ?? null, parentStepKey: parent?.stepKey ?? null, grantCeiling: options.grantCeiling ?? null, createdAt: now, budget, placement: workflow.placement ?? null, ...lease, forkedFrom: fork?.from ?? null }, { maxPayloadBytes: this.#maxPayloadBytes });
         await openRunAccount(tx, { runId, workflow: workflow.name, perRun: budget, now, parentRunId: parent?.runId });
