@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { sql } from "kysely";
 import { compiledQuery } from "../store/compiled-query.ts";
 import type { AuditLogTable } from "../store/schema.ts";
@@ -42,7 +42,8 @@ function hashedBody(record: Omit<AuditRecord, "hash" | "prevHash" | "data">, can
   return `{"agent":${json(record.agent)},"at":${json(record.at)},"data":${canonicalData},"kind":${json(record.kind)},"principal":${json(record.principal)},"runId":${json(record.runId)},"seq":${json(record.seq)},"stepKey":${json(record.stepKey)},"workflow":${json(record.workflow)}}`;
 }
 function chainHash(prevHash: string, record: Omit<AuditRecord, "hash" | "prevHash" | "data">, canonicalData: string): string {
-  return createHash("sha256").update(prevHash).update(hashedBody(record, canonicalData)).digest("hex");
+  // One-shot hashing of the concatenation (the same digest as two updates) skips a Hash object per record.
+  return hash("sha256", prevHash + hashedBody(record, canonicalData), "hex");
 }
 export function hashRecord(prevHash: string, record: Omit<AuditRecord, "hash" | "prevHash">): string {
   return chainHash(prevHash, record, canonicalJson(record.data));
@@ -74,8 +75,10 @@ export async function appendAudit(tx: Db, dialect: StoreDialect, entries: AuditE
     // The head is read (and locked) at once, with the statements whose answers the records wait for.
     const head = lockHead(tx, dialect);
     head.catch(() => {});
-    let all: AuditEntry[] = [];
-    for (const part of buffer) all = all.concat(await part);
+    // Pushed, not concatenated: a batched transaction holds one part per decision (thousands
+    // in a wide fan-out), and concat would copy the growing list once per part.
+    const all: AuditEntry[] = [];
+    for (const part of buffer) for (const entry of await part) all.push(entry);
     await writeChained(tx, dialect, all, await head);
   });
 }

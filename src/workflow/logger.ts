@@ -1,4 +1,6 @@
-import { pino, stdTimeFunctions, type Logger as Pino } from "pino";
+import { createRequire } from "node:module";
+import type * as PinoModule from "pino";
+import type { Logger as Pino } from "pino";
 import type { LogBindings, Logger } from "../engine/logger.ts";
 
 export type LogFormat = "json" | "pretty";
@@ -37,8 +39,20 @@ export function isLogFormat(value: string): value is LogFormat {
 
 let shared: { key: string; root: Pino } | undefined;
 
+/**
+ * pino (27 modules, ~2 MB resident) is required the first time a logger is actually on: logs are
+ * off unless stderr is a terminal or CADRE_LOG* is set, and a runtime that never logs never
+ * loads it. pino is CommonJS, so the load is synchronous and createLogger stays synchronous.
+ */
+let pinoModule: typeof PinoModule | undefined;
+function loadPino(): typeof PinoModule {
+  pinoModule ??= createRequire(import.meta.url)("pino") as typeof PinoModule;
+  return pinoModule;
+}
+
 /** One pino logger per process and settings; lines are written synchronously so none is lost when the CLI exits. */
 function rootFor(settings: LogSettings, destination?: LogDestination): Pino {
+  const { pino, stdTimeFunctions } = loadPino();
   const options = { base: undefined, level: settings.level, messageKey: "msg", timestamp: stdTimeFunctions.isoTime, formatters: { level: (label: string) => ({ level: label }) } };
   const target = settings.format === "pretty" ? prettyLines(destination ?? process.stderr) : destination;
   if (target) return pino(options, target);
