@@ -22,7 +22,7 @@ const sections: Array<[string, () => Promise<Figure[]>]> = [
   ["many runs at once (one process, group commit)", benchConcurrentRuns],
   ["OpenTelemetry (a span per step, decisions as events)", benchTelemetry],
   ["evaluation and token economics (scripted model)", benchEvaluation],
-  ["worker processes (PostgreSQL, pg-boss; runs handed to `cadre worker` processes)", benchWorkers],
+  ["workers (PostgreSQL, pg-boss: runs handed to `cadre worker` processes)", benchWorkers],
   ["HTTP API (cadre serve on 127.0.0.1)", benchServer],
   ["debugging a run (SQLite file, no effects on replay)", benchReplay],
   ["knowledge (SQLite file: FTS5 bm25, sqlite-vec cosine, hybrid RRF; search is audited)", benchKnowledge],
