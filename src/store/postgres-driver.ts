@@ -101,6 +101,7 @@ class PipelinedConnection implements DatabaseConnection {
   #last: Promise<unknown> = Promise.resolve();
   #inTransaction = false;
   #broken = false;
+  #corked = false;
 
   constructor(client: pg.PoolClient) {
     this.#client = client;
@@ -109,6 +110,7 @@ class PipelinedConnection implements DatabaseConnection {
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const name = preparedStatementName(query.sql);
     const values = query.parameters as unknown[];
+    this.#cork();
     const sent = this.#client.query<R & pg.QueryResultRow>(name === undefined ? { text: query.sql, values } : { name, text: query.sql, values });
     const inTransaction = this.#inTransaction;
     this.#last = sent.catch((error: unknown) => {
@@ -121,6 +123,23 @@ class PipelinedConnection implements DatabaseConnection {
         throw (inTransaction ? this.#failure : undefined) ?? error;
       },
     );
+  }
+
+  /**
+   * Holds the socket's writes until the current burst of statements has been issued (the
+   * microtasks of this turn): statements sent without waiting leave in one write, not one
+   * system call each, which was a quarter of a worker's CPU.
+   */
+  #cork(): void {
+    if (this.#corked) return;
+    const stream = (this.#client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+    if (!stream?.cork || !stream.uncork) return;
+    this.#corked = true;
+    stream.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      stream.uncork!();
+    });
   }
 
   // eslint-disable-next-line require-yield -- the interface requires the method; nothing on the hot path streams
@@ -138,6 +157,7 @@ class PipelinedConnection implements DatabaseConnection {
   /** Sends COMMIT behind the statements still unanswered; throws the first of them that failed (PostgreSQL then rolled back). */
   async commit(): Promise<void> {
     try {
+      this.#cork();
       const committed = await this.#client.query("commit");
       if (this.#failure !== undefined) throw this.#failure;
       // A COMMIT of an aborted transaction answers ROLLBACK.
