@@ -50,7 +50,7 @@ export async function openSqliteStore(path: string, options: SqliteOpenOptions =
         }
       });
     });
-    connection.pragma("journal_mode = WAL");
+    await switchToWal(connection);
     connection.pragma("synchronous = NORMAL");
     connection.pragma("wal_autocheckpoint = 10000");
     // The WAL file is truncated back to this after a checkpoint instead of keeping its largest size.
@@ -61,6 +61,25 @@ export async function openSqliteStore(path: string, options: SqliteOpenOptions =
     throw diagnoseSqliteFailure(location, error) ?? error;
   }
   return createStore("sqlite", location, db);
+}
+
+/**
+ * The switch to WAL needs the file to itself. SQLite answers SQLITE_BUSY at once, without its
+ * busy handler, when waiting could deadlock (this connection reads the file while another
+ * process holds the write lock, e.g. to migrate it), so processes opening a fresh file together
+ * take turns here: retried until the busy timeout has passed.
+ */
+async function switchToWal(connection: BetterSqlite3.Database): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+    try {
+      connection.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
 }
 
 async function openReadOnly(location: string): Promise<Store> {
