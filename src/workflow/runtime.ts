@@ -351,7 +351,8 @@ export class Runtime {
   async resume(runId: string, options: { force?: boolean; principal?: string } = {}): Promise<RunHandle> {
     // Two resumes of one run in this process (an approval's wake racing the parked run's own
     // settle) share one take-over: the later one gets the earlier one's handle, not RUN_LEASED.
-    const inFlight = this.#resuming.get(runId);
+    // A forced resume takes the run over whatever is in flight.
+    const inFlight = options.force ? undefined : this.#resuming.get(runId);
     if (inFlight) return inFlight;
     const resuming = this.#resumeOnce(runId, options).finally(() => this.#resuming.delete(runId));
     this.#resuming.set(runId, resuming);
