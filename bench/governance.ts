@@ -7,7 +7,9 @@ import { EventBus } from "../src/engine/events.ts";
 import { Journal } from "../src/engine/journal.ts";
 import { runStep, type StepHooks } from "../src/engine/run-step.ts";
 import { Gateway } from "../src/governance/gateway.ts";
-import { reserve, settle, type Reservation } from "../src/governance/holds.ts";
+import type { Transaction } from "kysely";
+import type { Database } from "../src/store/schema.ts";
+import { reserve, settle } from "../src/governance/holds.ts";
 import { getAccount, runAccount } from "../src/governance/ledger.ts";
 import { openRunAccount } from "../src/governance/run-accounts.ts";
 import { Runtime, defineAgent, defineTool, defineWorkflow, openStore, usd, type Store } from "../src/index.ts";
@@ -81,41 +83,29 @@ async function gatewayOverhead(store: Store, calls: number): Promise<{ bareMicro
   return { bareMicros: bareMicros / 3, governedMicros: governedMicros / 3 };
 }
 
-/** Reserve + settle of one micro-dollar on one run account from `callers` concurrent transactions (own connections). */
-async function reservationsPerSecond(store: Store, callers: number, perCaller: number): Promise<number> {
-  const runId = `race-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  await store.transaction((tx) => openRunAccount(tx, { runId, workflow: governedCalls.name, perRun: usd(10), now: Date.now() }));
-  const levels = [{ account: runAccount(runId), level: "run" as const }];
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: callers }, async (_, caller) => {
-      for (let i = 0; i < perCaller; i += 1) {
-        const stepKey = `${caller}.${i}`;
-        const reservation = await store.transaction((tx) => reserve(tx, { levels, amount: 1, now: Date.now(), runId, stepKey, agent: "caller" }));
-        await store.transaction((tx) => settle(tx, { reservation, actual: 1, now: Date.now(), attribution: { runId, stepKey, agent: "caller", subject: "tool:meter" } }));
-      }
-    }),
-  );
-  return Math.round((callers * perCaller) / ((performance.now() - started) / 1000));
-}
-
 /**
- * The same reservations as a runtime makes them: each caller's reserve and settle go through the
- * store's write queue, so the reservations of callers waiting at the same moment share a commit.
- * The account holds exactly what all calls cost: it must end at zero, never below.
+ * Reserve + settle of one micro-dollar on one run account by `callers` concurrent callers: in
+ * transactions of their own (as separate processes would), or through the store's write queue
+ * (as a runtime's callers do: reservations waiting at the same moment share a commit). The
+ * account holds exactly what the calls cost: it must end at zero, never below.
  */
-async function reservationsThroughWriteQueue(store: Store, callers: number, perCaller: number): Promise<{ rate: number; balance: number; reserved: number }> {
-  const runId = `queued-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+async function reservationsPerSecond(store: Store, callers: number, perCaller: number, via: "transactions" | "write queue"): Promise<{ rate: number; balance: number; reserved: number }> {
+  const runId = `race-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   await store.transaction((tx) => openRunAccount(tx, { runId, workflow: governedCalls.name, perRun: callers * perCaller, now: Date.now() }));
   const levels = [{ account: runAccount(runId), level: "run" as const }];
+  const commit = async <T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> => {
+    if (via === "transactions") return store.transaction(work);
+    let result: T | undefined;
+    await store.write(async (tx) => void (result = await work(tx)));
+    return result!;
+  };
   const started = performance.now();
   await Promise.all(
     Array.from({ length: callers }, async (_, caller) => {
       for (let i = 0; i < perCaller; i += 1) {
         const stepKey = `${caller}.${i}`;
-        let reservation: Reservation | undefined;
-        await store.write(async (tx) => void (reservation = await reserve(tx, { levels, amount: 1, now: Date.now(), runId, stepKey, agent: "caller" })));
-        await store.write(async (tx) => void (await settle(tx, { reservation: reservation!, actual: 1, now: Date.now(), attribution: { runId, stepKey, agent: "caller", subject: "tool:meter" } })));
+        const reservation = await commit((tx) => reserve(tx, { levels, amount: 1, now: Date.now(), runId, stepKey, agent: "caller" }));
+        await commit((tx) => settle(tx, { reservation, actual: 1, now: Date.now(), attribution: { runId, stepKey, agent: "caller", subject: "tool:meter" } }));
       }
     }),
   );
@@ -183,18 +173,19 @@ export async function benchGovernance(): Promise<Figure[]> {
     figures.push({ name: "governed calls/s, 8 callers, PostgreSQL", value: `${Math.round(800 / (concurrentMs / 1000))} per second (8 agents × 100 calls, one runtime, group commit)` });
     const store = await openStore(location);
     try {
-      const rate = await sample(3, () => reservationsPerSecond(store, 8, 100));
-      figures.push({ name: "reservations/s, 8 callers, PostgreSQL", value: `${spread(rate, "per second", 0)} (reserve + settle, 8 concurrent transactions on one account, as 8 processes would)` });
+      const runs: Record<"transactions" | "write queue", Array<{ balance: number; reserved: number }>> = { transactions: [], "write queue": [] };
+      const measure = (via: "transactions" | "write queue") => async () => {
+        const run = await reservationsPerSecond(store, 8, 100, via);
+        runs[via].push(run);
+        return run.rate;
+      };
+      const ended = (via: "transactions" | "write queue") => (runs[via].some((run) => run.balance !== 0 || run.reserved !== 0) ? "NOT zero: OVERSPENT" : "exactly 0, never below");
+      const rate = await sample(3, measure("transactions"));
+      figures.push({ name: "reservations/s, 8 callers, PostgreSQL", value: `${spread(rate, "per second", 0)} (reserve + settle, 8 concurrent transactions on one account, as 8 processes would; account ended at ${ended("transactions")})` });
       // The bound of separate transactions: each holds the account row from its update to the end of its COMMIT.
       figures.push({ name: "  their floor: 2 locked commits each", value: `at most ~${Math.round(1e6 / (2 * floor.commit.median + floor.roundTrip.median))} per second (2 × one-row commit + the settle's answer)` });
-      const queued: Array<{ rate: number; balance: number; reserved: number }> = [];
-      const queuedRate = await sample(3, async () => {
-        const run = await reservationsThroughWriteQueue(store, 8, 100);
-        queued.push(run);
-        return run.rate;
-      });
-      const overspent = queued.some((run) => run.balance !== 0 || run.reserved !== 0);
-      figures.push({ name: "reservations/s, 8 callers, one runtime", value: `${spread(queuedRate, "per second", 0)} (reserve + settle through the write queue, group commit; account ended at ${overspent ? "NOT zero: OVERSPENT" : "exactly 0, never below"})  ${target(queuedRate, 2000, "per second", "at least")}` });
+      const queuedRate = await sample(3, measure("write queue"));
+      figures.push({ name: "reservations/s, 8 callers, one runtime", value: `${spread(queuedRate, "per second", 0)} (reserve + settle through the write queue, group commit; account ended at ${ended("write queue")})  ${target(queuedRate, 2000, "per second", "at least")}` });
     } finally {
       await store.close();
     }
