@@ -283,7 +283,11 @@ export class QueueDispatcher implements Dispatcher {
 
 function byWorkflow(starts: Array<{ ticket: RunTicket; workflow: Workflow }>): Map<Workflow, RunTicket[]> {
   const grouped = new Map<Workflow, RunTicket[]>();
-  for (const { ticket, workflow } of starts) grouped.set(workflow, [...(grouped.get(workflow) ?? []), ticket]);
+  for (const { ticket, workflow } of starts) {
+    const tickets = grouped.get(workflow) ?? [];
+    tickets.push(ticket);
+    grouped.set(workflow, tickets);
+  }
   return grouped;
 }
 

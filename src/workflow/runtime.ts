@@ -354,7 +354,9 @@ export class Runtime {
     // A forced resume takes the run over whatever is in flight.
     const inFlight = options.force ? undefined : this.#resuming.get(runId);
     if (inFlight) return inFlight;
-    const resuming = this.#resumeOnce(runId, options).finally(() => this.#resuming.delete(runId));
+    const resuming = this.#resumeOnce(runId, options).finally(() => {
+      if (this.#resuming.get(runId) === resuming) this.#resuming.delete(runId);
+    });
     this.#resuming.set(runId, resuming);
     return resuming;
   }
