@@ -97,14 +97,8 @@ export class JobQueue {
     return name;
   }
 
-  async enqueue(ticket: RunTicket, options: EnqueueOptions): Promise<void> {
-    const name = await this.ensureQueue(options.queue, options.placement);
-    await this.boss.send(name, { ...ticket }, {
-      ...(options.startAfter !== undefined ? { startAfter: new Date(options.startAfter) } : {}),
-      ...(options.priority !== undefined ? { priority: options.priority } : {}),
-      ...(options.group ? { group: { id: options.group, tier: options.group } } : {}),
-      ...(options.tx ? { db: fromKysely(options.tx) } : {}),
-    });
+  enqueue(ticket: RunTicket, options: EnqueueOptions): Promise<void> {
+    return this.enqueueAll([ticket], options);
   }
 
   /** Enqueues `tickets` with the same options in one statement (pg-boss `insert`, which applies the queue's settings as `send` does). */
