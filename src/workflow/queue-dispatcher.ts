@@ -114,9 +114,10 @@ export class QueueDispatcher implements Dispatcher {
     return beforeCommit(tx, async () => {
       this.#startsByTransaction.delete(tx);
       for (const [workflow, tickets] of byWorkflow(starts)) {
-        // Fairness: a workflow with many runs waiting gets a lower priority than one with few.
-        const priority = -(await countPendingRuns(tx, workflow.name));
-        await this.#options.jobs.enqueueAll(tickets, { queue: workflow.queue ?? defaultQueue, priority, group: workflow.name, placement: workflow.placement, tx });
+        // Fairness: new runs of a workflow with a backlog go behind new runs of workflows without
+        // one (priority = minus its pending runs, counted up to 100), so a flood of one workflow's
+        // runs never starves another's.
+        await this.#enqueue(tickets, workflow, { tx, priority: -(await countPendingRuns(tx, workflow.name)) });
       }
     });
   }
@@ -129,7 +130,7 @@ export class QueueDispatcher implements Dispatcher {
 
   /** Queues a resume ticket for the run and follows it. */
   async resume(run: RunRecord, workflow: Workflow, force: boolean): Promise<RunHandle> {
-    await this.#enqueue({ runId: run.id, workflow: workflow.name, kind: "resume", ...(force ? { force: true } : {}) }, workflow);
+    await this.#enqueue([{ runId: run.id, workflow: workflow.name, kind: "resume", ...(force ? { force: true } : {}) }], workflow);
     return this.watch(run.id, run.leaseEpoch);
   }
 
@@ -138,7 +139,7 @@ export class QueueDispatcher implements Dispatcher {
     const run = await getRunRecord(this.#options.store.db, runId);
     const workflow = run && this.#options.workflow(run.workflow);
     if (!run || !workflow) return;
-    await this.#enqueue({ runId, workflow: run.workflow, kind }, workflow, at === undefined ? {} : { startAfter: at + 1 });
+    await this.#enqueue([{ runId, workflow: run.workflow, kind }], workflow, at === undefined ? {} : { startAfter: at + 1 });
   }
 
   /**
@@ -175,6 +176,7 @@ export class QueueDispatcher implements Dispatcher {
     const { store, jobs, owner, leaseMs, now } = this.#options;
     const workflows = [...this.#options.workflows()];
     const labels = options.labels ?? {};
+    const sweepMs = Math.max(250, Math.round(leaseMs / 3));
     const worker = new Worker({
       store,
       queue: jobs,
@@ -187,11 +189,11 @@ export class QueueDispatcher implements Dispatcher {
       execute: (ticket) => this.#take(ticket, labels),
       release: (runId) => this.#release(runId),
       sweep: () => this.#sweepOrphans(),
-      sweepMs: Math.max(250, Math.round(leaseMs / 3)),
+      sweepMs,
       now,
     });
     // A breaker one worker opens fails fast in every worker.
-    await this.#options.shareGuards(Math.max(250, Math.round(leaseMs / 3)));
+    await this.#options.shareGuards(sweepMs);
     await worker.start();
     return worker;
   }
@@ -244,7 +246,7 @@ export class QueueDispatcher implements Dispatcher {
     await store.transaction(async (tx) => {
       if (!(await releaseLease(tx, runId, { epoch: lease.epoch, now: now() }))) return;
       await appendAudit(tx, store.dialect, [{ kind: "run.release", at: now(), runId, workflow: run.workflow, principal: run.principal, data: { owner, epoch: lease.epoch, reason: "worker draining" } }]);
-      await this.#enqueue({ runId, workflow: run.workflow, kind: "resume" }, workflow, { tx });
+      await this.#enqueue([{ runId, workflow: run.workflow, kind: "resume" }], workflow, { tx });
     });
     // The renewal finds the new epoch: the lease is lost here, and the run's in-flight effects are aborted.
     await lease.renew();
@@ -265,19 +267,14 @@ export class QueueDispatcher implements Dispatcher {
         if (!(await releaseLease(tx, orphan.id, { epoch: orphan.epoch, now, onlyExpired: true }))) return;
         const run = (await getRunRecord(tx, orphan.id))!;
         await appendAudit(tx, store.dialect, [{ kind: "run.release", at: now, runId: orphan.id, workflow: orphan.workflow, principal: run.principal, data: { owner: orphan.owner, epoch: orphan.epoch, reason: "lease expired", sweptBy: owner } }]);
-        await this.#enqueue({ runId: orphan.id, workflow: orphan.workflow, kind: "resume" }, workflow, { tx });
+        await this.#enqueue([{ runId: orphan.id, workflow: orphan.workflow, kind: "resume" }], workflow, { tx });
       });
     }
   }
 
-  /**
-   * Queues a ticket on the workflow's queue. New runs of a workflow with a backlog go behind new
-   * runs of workflows without one (priority = minus its pending runs, counted up to 100), so a
-   * flood of one workflow's runs never starves another's.
-   */
-  async #enqueue(ticket: RunTicket, workflow: Workflow, options: { tx?: Db; startAfter?: number } = {}): Promise<void> {
-    const priority = ticket.kind === "start" ? -(await countPendingRuns(options.tx ?? this.#options.store.db, workflow.name)) : 1;
-    await this.#options.jobs.enqueue(ticket, { queue: workflow.queue ?? defaultQueue, priority, group: workflow.name, placement: workflow.placement, ...options });
+  /** Queues tickets on their workflow's queue; a run already started (a resume, a wake) goes before new runs. */
+  async #enqueue(tickets: RunTicket[], workflow: Workflow, options: { tx?: Db; startAfter?: number; priority?: number } = {}): Promise<void> {
+    await this.#options.jobs.enqueueAll(tickets, { queue: workflow.queue ?? defaultQueue, priority: 1, group: workflow.name, placement: workflow.placement, ...options });
   }
 }
 
