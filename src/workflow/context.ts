@@ -20,7 +20,7 @@ import type { GrantSpec } from "../governance/grants.ts";
 import { ParallelError, type BranchFailure } from "./parallel-errors.ts";
 import { agentCall, unregisteredAgent, type AgentCallOptions, type Delegate } from "./effects/agent-call.ts";
 import { childRunIdFor, childWorkflow } from "./effects/child-workflow.ts";
-import { closuresCannotBeDistributed } from "./distribution.ts";
+import { branchWorkflowName, closuresCannotBeDistributed } from "./distribution.ts";
 import { PlacementMismatchError } from "./placement-errors.ts";
 import { placementMatches } from "../workers/run-ticket.ts";
 import { runEffect, type EffectSite } from "./effects/effect.ts";
@@ -443,7 +443,11 @@ const distributedLaunchers = 64;
 function distributedHere(state: RunState, position: string): boolean {
   const prefix = `${position}.`;
   for (const entry of state.journal.entries()) {
-    if (entry.key.startsWith(prefix)) return entry.type === "workflow" && entry.name.startsWith("branch-") ? true : entry.type === "workflow" ? state.distributes : false;
+    if (!entry.key.startsWith(prefix)) continue;
+    // An in-process fan-out journals agent calls; a `branch-<agent>` child exists only distributed;
+    // a fan-out of child workflows journals the same steps either way.
+    if (entry.type !== "workflow") return false;
+    return entry.name.startsWith(branchWorkflowName("")) || state.distributes;
   }
   return state.distributes;
 }
