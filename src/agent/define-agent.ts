@@ -13,6 +13,7 @@ import { z } from "zod";
 import { runModelLoop, type ModelAgentSettings } from "./model-agent.ts";
 import type { AgentModel } from "../models/model-turn.ts";
 import type { AgentMemorySettings, MemoryRecord, RememberedMemory } from "../knowledge/memory.ts";
+import { invalidPlacementLabel } from "./placement.ts";
 
 export type { AgentMemorySettings, MemoryRecord, RememberedMemory } from "../knowledge/memory.ts";
 
@@ -151,11 +152,8 @@ export function defineAgent<I = string, O = string, In = I, const Tools extends 
   }
   validatePolicies({ subject: `Agent "${definition.name}"`, settings: definition });
   checkPolicyFacts(definition);
-  for (const [key, value] of Object.entries(definition.placement ?? {})) {
-    if (!/^[A-Za-z0-9_.-]{1,63}$/.test(key) || !/^[A-Za-z0-9_.-]{1,63}$/.test(value)) {
-      throw new ConfigurationError({ message: `Agent "${definition.name}": placement ${key}=${value} may hold only letters, digits, dots, dashes and underscores.`, agent: definition.name, field: "placement" });
-    }
-  }
+  const badLabel = invalidPlacementLabel(definition.placement);
+  if (badLabel) throw new ConfigurationError({ message: `Agent "${definition.name}": placement ${badLabel} may hold only letters, digits, dots, dashes and underscores.`, agent: definition.name, field: "placement" });
   if (typeof (definition as { run?: unknown }).run === "function") return { ...definition, kind: "agent" } as Agent<I, O, In>;
   if (!("model" in definition) || !definition.model || !definition.instructions) {
     throw new ConfigurationError({ message: `Agent "${definition.name}" needs either run(input, context) or model + instructions.`, agent: definition.name, field: "run" });

@@ -1,3 +1,4 @@
+import { invalidPlacementLabel } from "../agent/placement.ts";
 import { ConfigurationError } from "../errors.ts";
 import type { z } from "zod";
 import type { WorkflowContext } from "./context.ts";
@@ -40,7 +41,6 @@ export interface Workflow<I = any, O = any, In = I> extends WorkflowDefinition<I
   readonly kind: "workflow";
 }
 
-const labelPattern = /^[A-Za-z0-9_.-]{1,63}$/;
 const workflowNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
 
 export function defineWorkflow<I, O, In = I>(definition: WorkflowDefinition<I, O, In>): Workflow<I, O, In> {
@@ -53,10 +53,7 @@ export function defineWorkflow<I, O, In = I>(definition: WorkflowDefinition<I, O
   if (definition.queue !== undefined && !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(definition.queue)) {
     throw new ConfigurationError({ message: `Workflow "${definition.name}": queue "${definition.queue}" must be lowercase letters, digits, dashes or underscores.`, workflow: definition.name, field: "queue" });
   }
-  for (const [key, value] of Object.entries(definition.placement ?? {})) {
-    if (!labelPattern.test(key) || !labelPattern.test(value)) {
-      throw new ConfigurationError({ message: `Workflow "${definition.name}": placement ${key}=${value} may hold only letters, digits, dots, dashes and underscores.`, workflow: definition.name, field: "placement" });
-    }
-  }
+  const badLabel = invalidPlacementLabel(definition.placement);
+  if (badLabel) throw new ConfigurationError({ message: `Workflow "${definition.name}": placement ${badLabel} may hold only letters, digits, dots, dashes and underscores.`, workflow: definition.name, field: "placement" });
   return { ...definition, kind: "workflow" };
 }
