@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 
 /** Polls a condition; the limit only turns a hang into a failure, it measures nothing. */
-export async function until(check: () => boolean, what: string, limitMs = 60_000): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, what: string, limitMs = 60_000, everyMs = 10): Promise<void> {
   const deadline = Date.now() + limitMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 

@@ -3,19 +3,12 @@ import { z } from "zod";
 import { defineAgent, openStore, Runtime } from "../../src/index.ts";
 import config from "../fixtures/workers/cadre.config.ts";
 import { auditKinds } from "../governance/fixtures.ts";
+import { until } from "../helpers/crash.ts";
 import { postgresAvailable, type TestStoreLocation } from "../helpers/stores.ts";
 import type { EffectServer } from "../helpers/effect-server.ts";
-import { effectServer, freshQueueStore, startWorker, type WorkerProcess } from "./harness.ts";
+import { effectServer, freshQueueStore, killWorkers, startWorker, type WorkerProcess } from "./harness.ts";
 
 const postgres = await postgresAvailable();
-
-/** Polls the store until `check` holds; the limit only turns a hang into a failure. */
-async function untilAsync(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let tries = 0; !(await check()); tries += 1) {
-    if (tries > 1200) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe("placement on agents", () => {
   it("labels must be plain words: anything else is a CONFIGURATION error naming the agent", () => {
@@ -30,9 +23,7 @@ describe.skipIf(!postgres)("placement on agents, with workers", { timeout: 300_0
   const workers: WorkerProcess[] = [];
 
   afterEach(async () => {
-    const stopping = workers.splice(0);
-    for (const started of stopping) started.child.kill("SIGKILL");
-    await Promise.all(stopping.map((started) => started.exited));
+    await killWorkers(workers);
     await runtime?.close();
     await server?.close();
     await location?.cleanup();
@@ -58,9 +49,9 @@ describe.skipIf(!postgres)("placement on agents, with workers", { timeout: 300_0
       // The parent runs on the plain worker; its branches wait, pending, for a region=eu worker.
       const branches = () => store.db.selectFrom("runs").select(["status"]).where("parent_run_id", "=", handle.runId).execute();
       let seen: Array<{ status: string }> = [];
-      await untilAsync(async () => (seen = await branches()).length === 6, "six branch runs");
+      await until(async () => (seen = await branches()).length === 6, "six branch runs", 120_000, 100);
       // No region=eu worker yet: the parent has parked and its branches sit pending, unexecuted.
-      await untilAsync(async () => (await runtime!.getRun(handle.runId))?.status === "waiting", "the parent to park");
+      await until(async () => (await runtime!.getRun(handle.runId))?.status === "waiting", "the parent to park", 120_000, 100);
       seen = await branches();
       expect(seen.map((branch) => branch.status)).toEqual(Array(6).fill("pending"));
       expect(server.requests).toHaveLength(0);

@@ -5,7 +5,7 @@ import { auditKinds, ledgerTotals } from "../governance/fixtures.ts";
 import { freshStoreLocation, postgresAvailable, type TestStoreLocation } from "../helpers/stores.ts";
 import type { EffectServer } from "../helpers/effect-server.ts";
 import { expectBooksBalance, expectOneKeyPerEffect } from "./expectations.ts";
-import { effectServer, freshQueueStore, startWorker, type WorkerProcess } from "./harness.ts";
+import { effectServer, freshQueueStore, killWorkers, startWorker, type WorkerProcess } from "./harness.ts";
 
 const postgres = await postgresAvailable();
 const branches = 200;
@@ -19,9 +19,7 @@ describe.skipIf(!postgres)("distributed fan-out over worker processes", { timeou
   const workers: WorkerProcess[] = [];
 
   afterEach(async () => {
-    const stopping = workers.splice(0);
-    for (const started of stopping) started.child.kill("SIGKILL");
-    await Promise.all(stopping.map((started) => started.exited));
+    await killWorkers(workers);
     for (const runtime of runtimes.splice(0)) await runtime.close();
     await server?.close();
     await location?.cleanup();

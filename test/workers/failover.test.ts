@@ -5,7 +5,7 @@ import { until } from "../helpers/crash.ts";
 import { postgresAvailable, type TestStoreLocation } from "../helpers/stores.ts";
 import type { EffectServer } from "../helpers/effect-server.ts";
 import { expectBooksBalance, expectOneKeyPerEffect } from "./expectations.ts";
-import { effectServer, freshQueueStore, startWorker, type WorkerProcess } from "./harness.ts";
+import { effectServer, freshQueueStore, killWorkers, startWorker, type WorkerProcess } from "./harness.ts";
 // The examples' seeded generator (mulberry32): the same seed picks the same victims at the same moments.
 import { seededRandom } from "../../examples/credit-risk/random.ts";
 
@@ -19,9 +19,7 @@ describe.skipIf(!postgres)("failover under random kills", { timeout: 400_000 }, 
   const workers: WorkerProcess[] = [];
 
   afterEach(async () => {
-    const stopping = workers.splice(0);
-    for (const started of stopping) started.child.kill("SIGKILL");
-    await Promise.all(stopping.map((started) => started.exited));
+    await killWorkers(workers);
     await runtime?.close();
     await server?.close();
     await location?.cleanup();

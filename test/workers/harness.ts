@@ -45,6 +45,13 @@ export async function startWorker(location: string, env: Record<string, string>,
   return worker;
 }
 
+/** Kills (SIGKILL) the workers a test started and waits until each has exited; the list is emptied. */
+export async function killWorkers(workers: WorkerProcess[]): Promise<void> {
+  const stopping = workers.splice(0);
+  for (const started of stopping) started.child.kill("SIGKILL");
+  await Promise.all(stopping.map((started) => started.exited));
+}
+
 /** A fresh PostgreSQL store location whose cleanup also drops the pg-boss schema beside it. */
 export async function freshQueueStore(): Promise<TestStoreLocation> {
   const location = await freshStoreLocation("postgres");

@@ -7,7 +7,7 @@ import { until } from "../helpers/crash.ts";
 import { freshStoreLocation, postgresAvailable, type TestStoreLocation } from "../helpers/stores.ts";
 import type { EffectServer } from "../helpers/effect-server.ts";
 import { expectBooksBalance, expectOneKeyPerEffect } from "./expectations.ts";
-import { cadreAsync, effectServer, freshQueueStore, startWorker, workersConfig, type WorkerProcess } from "./harness.ts";
+import { cadreAsync, effectServer, freshQueueStore, killWorkers, startWorker, workersConfig, type WorkerProcess } from "./harness.ts";
 
 const postgres = await postgresAvailable();
 
@@ -39,7 +39,7 @@ describe.skipIf(!postgres)("worker processes over PostgreSQL (pg-boss)", { timeo
   }
 
   afterEach(async () => {
-    for (const started of workers.splice(0)) started.child.kill("SIGKILL");
+    await killWorkers(workers);
     await runtime?.close();
     runtime = undefined;
     await server?.close();
