@@ -59,18 +59,18 @@ export interface ExecutorServices {
   observer?: RuntimeObserver | undefined;
 }
 
-/**
- * Executes one owned run to its end (or until it parks): assembles the run's services, runs
- * the workflow from the top against its journal, then — fenced, in one transaction — records
- * the outcome, closes the run's account and audits the end. A run taken over by another
- * process ends here without writing anything.
- */
 /** What a run's state takes from its record, its workflow and the runtime's shared services, whether it executes or replays. */
 export function runFacts(services: Pick<ExecutorServices, "agents" | "guards" | "timeouts" | "models" | "knowledge">, run: RunRecord, workflow: Workflow) {
   const { agents, guards, timeouts, models, knowledge } = services;
   return { runId: run.id, workflow: workflow.name, goal: run.goal, principal: run.principal, budget: run.budget, agents, guards, timeouts, models, knowledge };
 }
 
+/**
+ * Executes one owned run to its end (or until it parks): assembles the run's services, runs
+ * the workflow from the top against its journal, then — fenced, in one transaction — records
+ * the outcome, closes the run's account and audits the end. A run taken over by another
+ * process ends here without writing anything.
+ */
 export async function executeRun(services: ExecutorServices, owned: OwnedRun, signal: AbortSignal): Promise<RunResult> {
   const { run, workflow, journal, lease, resumed } = owned;
   const { store, events, now } = services;
