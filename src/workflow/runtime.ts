@@ -425,8 +425,8 @@ export class Runtime {
     try {
       return await this.resume(target);
     } catch (error) {
-      // Another process holds the run: it checks for answers when it parks. Or another resume of it
-      // won the race for the lease (the parked run's own settle saw the answer and resumed it): it runs on.
+      // Another process holds the run, or took it over while this one was taking it: it checks for
+      // answers when it parks. (Resumes racing inside this process share one take-over: see resume.)
       if (CadreError.is(error) && (error.code === "RUN_LEASED" || error.code === "RUN_LEASE_LOST")) return undefined;
       throw error;
     }

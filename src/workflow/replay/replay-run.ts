@@ -17,7 +17,6 @@ import { parseOutput } from "../validate.ts";
 import { firstDifference } from "./json-difference.ts";
 import { JournalReplayer, type ReplayedStep } from "./step-replayer.ts";
 
-/** What replaying a run needs from the runtime: the code (agents, models) and the store to read. */
 /** What a replay needs of the executor's services (its searches are answered from the journal like every effect), and who replays. */
 export type ReplayServices = Pick<ExecutorServices, "store" | "agents" | "guards" | "timeouts" | "models" | "knowledge" | "now" | "distributes" | "branchWorkflow"> & {
   /** Who replays: the principal of the audit record. */
